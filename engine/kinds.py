@@ -1,0 +1,146 @@
+"""The contract between the engine and providers.
+
+A *kind* (``tags``, ``custom_fields``, ``data_syncs``…) is declared by a provider as a ``Kind``
+subclass: its manifest model, which fields force a replace, which live values are secret, which
+fields reference other managed resources, and the natural key used to adopt an existing object.
+A provider supplies a ``KindHandler`` per kind that lists live objects once (paged) and creates,
+updates and deletes one object at a time. The engine diffs, orders and renders; it never
+learns how an API spells anything.
+
+Field vocabulary: handlers translate wire payloads into the *manifest's* field names and
+normalized values, so desired and live dicts compare directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Lifecycle(BaseModel):
+    """Per-resource behaviour switches (spec §2)."""
+
+    model_config = ConfigDict(extra="forbid")
+    prevent_destroy: bool = False
+    ignore_changes: list[str] = []
+
+
+class ResourceSpec(BaseModel):
+    """Base of every kind's manifest model: strict, so a misspelt key is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+    lifecycle: Lifecycle = Lifecycle()
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    """One object as it exists in a service, in manifest vocabulary.
+
+    ``secrets`` holds live values of the kind's secret fields; they are never stored, planned
+    or rendered, only revealed by ``callboard output``.
+    """
+
+    kind: str
+    remote_id: str
+    key: str
+    fields: dict[str, Any]
+    secrets: dict[str, str] = field(default_factory=dict)
+    version: str | None = None
+
+
+class ReferenceContext(ABC):
+    """What a handler may ask while resolving a desired resource's references."""
+
+    @abstractmethod
+    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
+        """Resolved desired fields of the managed resource ``kind.name`` (None if undeclared)."""
+
+    @abstractmethod
+    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
+        """A live object of ``kind`` with this natural key, if one exists."""
+
+
+class Kind:
+    """Declarations about one kind of resource. Pure: no I/O."""
+
+    name: ClassVar[str]
+    provider: ClassVar[str]
+    model: ClassVar[type[ResourceSpec]]
+    #: Fields whose change cannot be made in place: the object is replaced (``-/+``).
+    replace_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Live-only values that are masked everywhere (plans, state, logs, errors).
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Fields holding the NAME of another managed resource, mapped to that resource's kind.
+    references: ClassVar[Mapping[str, str]] = {}
+    #: Kinds this one must be created after (references imply it; add others here).
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    #: One line for ``callboard schema`` and docs.
+    description: ClassVar[str] = ""
+
+    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
+        """Normalized desired fields (defaults applied) in manifest vocabulary."""
+        data = spec.model_dump(mode="json", exclude={"lifecycle"})
+        return data
+
+    def key(self, fields: Mapping[str, Any]) -> str:
+        """Natural identity in the live service (e.g. a tag's name), used to adopt objects."""
+        raise NotImplementedError
+
+    def replace_reason(self, live: Mapping[str, Any], desired: Mapping[str, Any]) -> str | None:
+        """The field forcing a replace, or None when an in-place update will do."""
+        for name in sorted(self.replace_fields):
+            if live.get(name) != desired.get(name):
+                return name
+        return None
+
+    def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
+        """Manifest fields for ``generate``: the live fields as a user would write them."""
+        return dict(live.fields)
+
+    def all_dependencies(self) -> tuple[str, ...]:
+        deps = list(self.depends_on)
+        deps.extend(k for k in self.references.values() if k not in deps)
+        return tuple(deps)
+
+
+class KindHandler(ABC):
+    """Talks to one service about one kind. Implementers must:
+
+    - list every live object of the kind in one paged pass (``list``), no per-object reads;
+    - translate to and from manifest vocabulary, never leaking secrets into ``fields``;
+    - make ``create`` safe to retry (a lost answer must not leave a duplicate);
+    - raise ``StaleObjectError`` when the service says the object changed underneath.
+    """
+
+    kind: Kind
+
+    @abstractmethod
+    async def list(self) -> list[LiveObject]:
+        ...
+
+    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
+        """Turn references in desired fields into what the live object will hold."""
+        return fields
+
+    @abstractmethod
+    async def create(self, fields: dict[str, Any]) -> LiveObject:
+        ...
+
+    @abstractmethod
+    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+        ...
+
+    @abstractmethod
+    async def delete(self, live: LiveObject) -> None:
+        ...
+
+    async def read(self, remote_id: str) -> LiveObject | None:
+        """One object by id; the default lists the kind (handlers may do better)."""
+        for obj in await self.list():
+            if obj.remote_id == remote_id:
+                return obj
+        return None

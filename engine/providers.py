@@ -1,0 +1,121 @@
+"""Providers and how the engine finds them without importing them.
+
+A provider is one HTTP service (Prospect2, Tessitura). It declares its kinds, hands out a
+handler per kind, and checks that it can reach its service. Providers are registered as
+``callboard.providers`` entry points, so ``engine/`` never imports a provider module; the
+emulator host (``callboard emulator serve`` and ``--sandbox``) is the ``callboard.emulator``
+entry point.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, ClassVar, Protocol
+
+import httpx
+
+from engine.errors import CallboardError
+from engine.kinds import Kind, KindHandler
+
+
+@dataclass
+class ProviderContext:
+    """Everything a provider needs to connect.
+
+    ``env`` holds the spec §5 variables (TESSITURA_URL, PROSPECT2_API_TOKEN…). ``transport``
+    is set in the sandbox and in tests to talk to an in-process emulator through
+    ``httpx.ASGITransport``; None means the real network.
+    """
+
+    env: Mapping[str, str]
+    transport: httpx.AsyncBaseTransport | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Provider(ABC):
+    """One service. Subclasses set ``name`` and ``kinds`` and build handlers lazily."""
+
+    name: ClassVar[str]
+    kinds: ClassVar[tuple[type[Kind], ...]]
+
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def handler(self, kind: str) -> KindHandler:
+        """The handler for one of this provider's kinds."""
+
+    @abstractmethod
+    async def check(self) -> None:
+        """Fail with ProviderError when the service is unreachable or refuses our credentials."""
+
+    async def aclose(self) -> None:
+        """Release connections."""
+
+
+class EmulatorHost(Protocol):
+    """Builds the ASGI app that serves both emulated APIs (and the control API)."""
+
+    def __call__(self, *, seed: str, data_dir: str | None = None,
+                 token: str | None = None, tessitura_password: str | None = None) -> Any: ...
+
+
+def provider_classes() -> list[type[Provider]]:
+    found = [ep.load() for ep in entry_points(group="callboard.providers")]
+    if not found:
+        raise CallboardError(
+            "no providers are registered: install Callboard with pip (pip install .) so its "
+            "entry points exist")
+    return sorted(found, key=lambda p: p.name)
+
+
+def emulator_host() -> EmulatorHost:
+    eps = list(entry_points(group="callboard.emulator"))
+    if not eps:
+        raise CallboardError("no emulator is registered: install Callboard with pip")
+    return eps[0].load()
+
+
+class KindRegistry:
+    """Every kind of every provider, by name, in a stable order."""
+
+    def __init__(self, classes: list[type[Provider]]) -> None:
+        self.kinds: dict[str, Kind] = {}
+        self.provider_of: dict[str, str] = {}
+        for provider in classes:
+            for kind_cls in provider.kinds:
+                kind = kind_cls()
+                if kind.name in self.kinds:
+                    raise CallboardError(f"kind {kind.name} is declared by two providers")
+                self.kinds[kind.name] = kind
+                self.provider_of[kind.name] = provider.name
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.kinds
+
+    def __getitem__(self, name: str) -> Kind:
+        return self.kinds[name]
+
+    def names(self) -> list[str]:
+        return list(self.kinds)
+
+    def order(self) -> list[str]:
+        """Kinds sorted so that every kind comes after the kinds it depends on."""
+        done: list[str] = []
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if name in done:
+                return
+            if name in path:
+                raise CallboardError(f"kinds depend on each other in a cycle: {' -> '.join(path)}")
+            for dep in self.kinds[name].all_dependencies():
+                if dep in self.kinds:
+                    visit(dep, (*path, name))
+            done.append(name)
+
+        for name in sorted(self.kinds):
+            visit(name, ())
+        return done
