@@ -78,6 +78,9 @@ class Kind:
     references: ClassVar[Mapping[str, str]] = {}
     #: Kinds this one must be created after (references imply it; add others here).
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: Replace by creating the new object before deleting the old one (e.g. a Data Sync whose
+    #: tag changes); the default deletes first, as natural keys are usually unique.
+    create_before_destroy: ClassVar[bool] = False
     #: One line for ``callboard schema`` and docs.
     description: ClassVar[str] = ""
 

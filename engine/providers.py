@@ -52,7 +52,7 @@ class Provider(ABC):
     async def check(self) -> None:
         """Fail with ProviderError when the service is unreachable or refuses our credentials."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections."""
 
 

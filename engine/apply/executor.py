@@ -1,0 +1,193 @@
+"""Carrying out a plan: exactly its changes, in order, recording each in state as it finishes.
+
+A saved plan is refused when the state moved on or a planned live object changed since it was
+made. Each finished change is journaled under the plan's id, so running the same plan again
+after a failure skips what was done and finishes the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from engine.errors import CallboardError, PlanRefused
+from engine.kinds import LiveObject
+from engine.plan.diff import field_diffs
+from engine.plan.model import Change, Plan, fingerprint
+from engine.session import Session
+from engine.state.base import ResourceRecord, StateStore
+
+log = logging.getLogger(__name__)
+
+#: (change, event, detail): event is "start", "done", "skip" or "error".
+ApplyListener = Callable[[Change, str, str], None]
+
+
+class ApplyFailed(CallboardError):
+    """Some changes failed; the ones that finished are recorded, so re-running finishes."""
+
+
+@dataclass
+class ApplyResult:
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def check_state_matches(plan: Plan, state: StateStore) -> None:
+    header = state.header()
+    if plan.lineage != header.lineage:
+        raise PlanRefused(f"plan {plan.id} was made against another state (lineage "
+                          f"{plan.lineage}, this state is {header.lineage}): make a new plan")
+    resuming = header.applying_plan == plan.id
+    if plan.state_serial != header.serial and not resuming:
+        raise PlanRefused(f"plan is stale: it was made at state serial {plan.state_serial}, and "
+                          f"the state is now at serial {header.serial}: make a new plan")
+
+
+def check_live_matches(plan: Plan, live: dict[str, list[LiveObject]], done: set[str],
+                       session: Session, resuming: bool) -> None:
+    """Refuse when a planned object changed (or appeared) live since planning."""
+    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    keys = {(k, o.key) for k, objs in live.items() for o in objs}
+    problems: list[str] = []
+    for change in plan.changes:
+        if change.address in done or plan.refresh_only:
+            continue
+        if change.action == "create" and not resuming:
+            key = session.registry[change.kind].key(change.after or {})
+            if (change.kind, key) in keys:
+                problems.append(f"{change.address}: a {change.kind} object {key!r} was created "
+                                "since the plan was made")
+        if change.remote_id is None:
+            continue
+        current = by_id.get((change.kind, change.remote_id))
+        if change.fingerprint is None:
+            continue
+        if current is None:
+            problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
+                            "plan was made")
+        elif fingerprint(current.fields, current.version) != change.fingerprint:
+            changed = [d.field for d in field_diffs(change.before or {}, current.fields, [])]
+            detail = f"field {', '.join(changed)}" if changed else "its version"
+            problems.append(f"{change.address} (id {change.remote_id}) changed since the plan "
+                            f"was made: {detail}")
+    if problems:
+        raise PlanRefused("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
+
+
+async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: bool,
+                     parallelism: int = 4, force: bool = False,
+                     listener: ApplyListener | None = None) -> ApplyResult:
+    plan.raise_if_unsafe(force)
+    notify = listener or (lambda change, event, detail: None)
+    if saved:
+        check_state_matches(plan, state)
+    done = state.journal(plan.id)
+    kinds = {c.kind for c in plan.changes}
+    live = await session.read_live(kinds) if kinds else {}
+    if saved:
+        resuming = state.header().applying_plan == plan.id
+        check_live_matches(plan, live, done, session, resuming)
+    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    claimed = {(r.kind, r.remote_id) for r in state.resources().values()}
+    by_key = {(k, o.key): o for k, objs in live.items() for o in objs
+              if (k, o.remote_id) not in claimed}
+    result = ApplyResult()
+    if not plan.changes:
+        return result
+    state.begin_apply(plan.id)
+    limit = asyncio.Semaphore(max(1, parallelism))
+    errors: list[str] = []
+
+    async def run(change: Change) -> None:
+        if change.address in done:
+            result.skipped.append(change.address)
+            notify(change, "skip", "already applied by an earlier run of this plan")
+            return
+        async with limit:
+            notify(change, "start", "")
+            try:
+                detail = await _apply_one(session, plan, state, change, by_id, by_key)
+            except CallboardError as exc:
+                errors.append(f"{change.address}: {exc}")
+                notify(change, "error", str(exc))
+                return
+        state.mark_done(plan.id, change.address)
+        result.done.append(change.address)
+        log.info("apply: %s %s", change.action, change.address)
+        notify(change, "done", detail)
+
+    groups = groupby(plan.changes, key=lambda c: (c.action == "delete", c.kind))
+    for _, group in groups:
+        await asyncio.gather(*(run(c) for c in group))
+        if errors:
+            break
+    if errors:
+        raise ApplyFailed(f"{len(errors)} change(s) failed; {len(result.done)} finished and are "
+                          "recorded in state. Fix the cause and run the same apply again to "
+                          "finish:\n  " + "\n  ".join(errors))
+    state.finish_apply(plan.id)
+    return result
+
+
+def _record(change: Change, obj: LiveObject) -> ResourceRecord:
+    return ResourceRecord(address=change.address, kind=change.kind, name=change.name,
+                          remote_id=obj.remote_id, fields=obj.fields,
+                          prevent_destroy=change.prevent_destroy)
+
+
+async def _apply_one(session: Session, plan: Plan, state: StateStore, change: Change,
+                     by_id: dict[tuple[str, str], LiveObject],
+                     by_key: dict[tuple[str, str], LiveObject]) -> str:
+    current = by_id.get((change.kind, change.remote_id)) if change.remote_id else None
+    if plan.refresh_only:
+        if change.action == "delete" or current is None:
+            state.remove(change.address)
+            return "forgotten in state"
+        state.put(_record(change, current))
+        return "state updated from live"
+    handler = session.handler(change.kind)
+    after = change.after or {}
+    if change.action == "create":
+        # An earlier, interrupted run may have created it without recording it: take it over.
+        existing = by_key.get((change.kind, session.registry[change.kind].key(after)))
+        if existing is not None:
+            obj = existing
+            if field_diffs(existing.fields, after, []):
+                obj = await handler.update(existing, after)
+            state.put(_record(change, obj))
+            return f"created (found id {obj.remote_id} from an earlier run)"
+        obj = await handler.create(after)
+        state.put(_record(change, obj))
+        return f"created (id {obj.remote_id})"
+    if change.action == "adopt":
+        if current is None:
+            raise CallboardError(f"{change.kind} object {change.remote_id} is gone")
+        state.put(_record(change, current))
+        return f"adopted (id {current.remote_id})"
+    if change.action == "update":
+        if current is None:
+            raise CallboardError(f"{change.kind} object {change.remote_id} is gone; plan again")
+        obj = await handler.update(current, after)
+        state.put(_record(change, obj))
+        return f"updated (id {obj.remote_id})"
+    if change.action == "replace":
+        kind = session.registry[change.kind]
+        if kind.create_before_destroy:
+            obj = await handler.create(after)
+            state.put(_record(change, obj))
+            if current is not None:
+                await handler.delete(current)
+        else:
+            if current is not None:
+                await handler.delete(current)
+            obj = await handler.create(after)
+            state.put(_record(change, obj))
+        return f"replaced (new id {obj.remote_id})"
+    if current is not None:
+        await handler.delete(current)
+    state.remove(change.address)
+    return "deleted"

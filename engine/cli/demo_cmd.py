@@ -1,0 +1,103 @@
+"""``demo``: the sandbox walk-through, in a fresh temporary directory.
+
+validate → plan → save and apply that plan → plan again (no changes) → someone edits a tag in
+Prospect2 by hand → drift reports it. It checks each step's exit code, so a broken walk-through
+fails loudly instead of printing something misleading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from engine.cli.runtime import Runtime
+from engine.errors import CallboardError
+from engine.state import open_state
+
+OUT_OF_BAND_KIND = "tags"
+
+
+def _step(title: str) -> None:
+    click.echo(f"\n=== {title} ===\n")
+
+
+def _run(args: list[str], expect: int) -> None:
+    from engine.cli.main import main
+
+    click.echo(f"$ callboard {' '.join(args)}")
+    code = main(args)
+    if code != expect:
+        raise CallboardError(f"demo step 'callboard {' '.join(args)}' exited {code}, "
+                             f"expected {expect}")
+
+
+async def _edit_out_of_band(rt: Runtime) -> str:
+    """Change a managed tag's description through the API, as a person in the UI would."""
+    store = open_state(str(rt.sandbox_dir / "state.db"))
+    try:
+        records = [r for r in store.resources().values() if r.kind == OUT_OF_BAND_KIND]
+    finally:
+        store.close()
+    if not records:
+        raise CallboardError("the demo manifests declare no tags to edit")
+    record = records[0]
+    session = rt.session()
+    try:
+        handler = session.handler(OUT_OF_BAND_KIND)
+        live = await handler.read(record.remote_id)
+        if live is None:
+            raise CallboardError(f"{record.address} vanished from the sandbox")
+        fields = dict(live.fields)
+        fields["description"] = "Edited by hand in the Prospect2 UI"
+        await handler.update(live, fields)
+    finally:
+        await session.aclose()
+    return record.address
+
+
+@click.command()
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run in this directory and keep it, instead of a temporary one.")
+@click.pass_obj
+def demo(rt: Runtime, keep: Path | None) -> None:
+    """Sandbox walk-through: plan, apply, plan again, out-of-band edit, drift."""
+    source = rt.manifests_dir.resolve()
+    if not source.is_dir():
+        raise CallboardError(f"no example manifests at {source}: run the demo from the "
+                             "Callboard repository root, or pass -m DIR")
+    workdir = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="callboard-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, workdir / "manifests", dirs_exist_ok=True)
+    here = Path.cwd()
+    os.chdir(workdir)
+    try:
+        click.echo(f"Callboard demo in {workdir} (sandbox: in-process emulators of Prospect2 and "
+                   "Tessitura with a demo organization; nothing leaves this machine).")
+        _step("1. Validate the example organization's manifests")
+        _run(["--sandbox", "--no-color", "validate"], 0)
+        _step("2. Plan: what Callboard would change (exit code 2 = changes present)")
+        _run(["--sandbox", "--no-color", "plan", "--out", "demo.cbplan",
+              "--detailed-exitcode"], 2)
+        _step("3. Apply exactly that saved plan")
+        _run(["--sandbox", "--no-color", "apply", "demo.cbplan"], 0)
+        _step("4. Plan again: nothing left to do (exit code 0)")
+        _run(["--sandbox", "--no-color", "plan", "--detailed-exitcode"], 0)
+        _step("5. Someone edits a tag in Prospect2 by hand")
+        sandbox = Runtime(manifests_dir=Path("manifests"), sandbox=True)
+        address = asyncio.run(_edit_out_of_band(sandbox))
+        click.echo(f"Changed the description of {address} through the Prospect2 API.")
+        _step("6. Drift: Callboard notices (exit code 2 = drift found)")
+        _run(["--sandbox", "--no-color", "drift"], 2)
+        click.echo("\nDemo complete. Try it yourself: callboard --sandbox plan")
+    finally:
+        os.chdir(here)
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+COMMANDS = [demo]

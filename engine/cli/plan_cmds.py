@@ -1,0 +1,186 @@
+"""``validate``, ``plan`` and ``apply``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from engine.apply.executor import apply_plan
+from engine.cli.runtime import Runtime, lock_holder
+from engine.errors import CallboardError, PlanRefused
+from engine.manifests.loader import ManifestSet
+from engine.plan.model import Change, Plan
+from engine.plan.planner import make_plan, resolve_desired
+from engine.render.json_output import plan_document, plan_json
+from engine.render.markdown import plan_markdown
+from engine.render.text import plan_text
+from engine.state.base import StateStore
+
+FORMATS = click.Choice(["text", "markdown", "json"])
+
+
+def show_plan(rt: Runtime, plan: Plan, fmt: str) -> None:
+    if fmt == "json":
+        rt.output.raw(plan_json(plan))
+    elif fmt == "markdown":
+        rt.output.raw(plan_markdown(plan))
+    else:
+        rt.output.rich(plan_text(plan))
+
+
+@click.command()
+@click.option("--online", is_flag=True, help="Also check live reference data and the services.")
+@click.pass_obj
+def validate(rt: Runtime, online: bool) -> None:
+    """Check the manifests: schema, names, references (and, --online, live data)."""
+    manifests = rt.load()
+    if online:
+        asyncio.run(_validate_online(rt, manifests))
+    files = len({r.origin.file for r in manifests.resources.values()})
+    rt.output.line(f"Success: {len(manifests.resources)} resources in {files} files are valid"
+                   f"{' and resolve against live data' if online else ''}.", style="green")
+
+
+async def _validate_online(rt: Runtime, manifests: ManifestSet) -> None:
+    session = rt.session()
+    try:
+        await session.check(session.registry.names())
+        live = await session.read_live(manifests.kinds())
+        await resolve_desired(session, manifests, live)
+    finally:
+        await session.aclose()
+
+
+async def _plan(rt: Runtime, manifests: ManifestSet, state: StateStore, targets: list[str],
+                refresh_only: bool) -> Plan:
+    session = rt.session()
+    try:
+        return await make_plan(session, manifests, state, targets=targets,
+                               refresh_only=refresh_only)
+    finally:
+        await session.aclose()
+
+
+def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]) -> None:
+    known = set(manifests.resources) | set(state.resources())
+    kinds = {a.split(".")[0] for a in known}
+    for target in targets:
+        if target not in known and target not in kinds:
+            raise CallboardError(f"--target {target}: no such resource in the manifests or state")
+
+
+@click.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan to apply later with 'callboard apply FILE'.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option("--target", "targets", multiple=True, help="Limit to ADDR or KIND (repeatable).")
+@click.option("--refresh-only", is_flag=True, help="Only record live values in state.")
+@click.pass_context
+def plan(ctx: click.Context, out: Path | None, fmt: str, detailed_exitcode: bool,
+         targets: tuple[str, ...], refresh_only: bool) -> None:
+    """Show what apply would change to make live objects match the manifests."""
+    rt: Runtime = ctx.obj
+    manifests = rt.load()
+    state = rt.open_state()
+    try:
+        _check_targets(manifests, state, list(targets))
+        result = asyncio.run(_plan(rt, manifests, state, list(targets), refresh_only))
+    finally:
+        state.close()
+    if out:
+        out.write_text(json.dumps(plan_document(result), indent=2, sort_keys=True) + "\n")
+    show_plan(rt, result, fmt)
+    if out:
+        rt.output.err(f"Saved the plan to {out}. Apply exactly it with: callboard apply {out}")
+    if detailed_exitcode and result.has_changes:
+        ctx.exit(2)
+
+
+def load_plan_file(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise CallboardError(f"cannot read plan file {path}: {exc}") from exc
+    if not isinstance(data, dict) or "changes" not in data:
+        raise CallboardError(f"{path} is not a Callboard plan file")
+    return Plan.from_dict(data)
+
+
+def _listener(rt: Runtime):  # noqa: ANN202
+    def on_event(change: Change, event: str, detail: str) -> None:
+        if event == "done":
+            rt.output.line(f"{change.address}: {detail}", style="green")
+        elif event == "skip":
+            rt.output.line(f"{change.address}: {detail}", style="dim")
+        elif event == "error":
+            rt.output.line(f"{change.address}: failed: {detail}", style="red")
+    return on_event
+
+
+@click.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--target", "targets", multiple=True, help="Limit to ADDR or KIND (repeatable).")
+@click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 32))
+@click.option("--force", is_flag=True, help="Apply despite safety thresholds / prevent_destroy.")
+@click.pass_obj
+def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple[str, ...],
+          parallelism: int, force: bool) -> None:
+    """Apply a saved plan exactly, or plan, confirm and apply."""
+    if planfile and targets:
+        raise CallboardError("--target goes with planning; a saved plan is applied exactly")
+    state = rt.open_state()
+    holder = lock_holder()
+    try:
+        with state.locked(holder, "apply"):
+            if planfile:
+                the_plan = load_plan_file(planfile)
+                saved = True
+            else:
+                manifests = rt.load()
+                _check_targets(manifests, state, list(targets))
+                the_plan = asyncio.run(_plan(rt, manifests, state, list(targets), False))
+                saved = False
+                rt.output.rich(plan_text(the_plan))
+                if not the_plan.has_changes:
+                    return
+                if not auto_approve:
+                    _confirm(the_plan, force)
+            asyncio.run(_apply(rt, the_plan, state, saved, parallelism, force))
+    finally:
+        state.close()
+
+
+def _confirm(the_plan: Plan, force: bool) -> None:
+    the_plan.raise_if_unsafe(force)
+    if not sys.stdin.isatty():
+        raise CallboardError("apply needs confirmation: pass --auto-approve, or save a plan with "
+                             "'plan --out FILE' and apply that file")
+    answer = click.prompt("Do you want to perform these actions? Only 'yes' will be accepted",
+                          default="", show_default=False)
+    if answer.strip() != "yes":
+        raise PlanRefused("apply cancelled")
+
+
+async def _apply(rt: Runtime, the_plan: Plan, state: StateStore, saved: bool, parallelism: int,
+                 force: bool) -> None:
+    session = rt.session()
+    try:
+        result = await apply_plan(session, the_plan, state, saved=saved,
+                                  parallelism=parallelism, force=force, listener=_listener(rt))
+    finally:
+        await session.aclose()
+    if not the_plan.changes:
+        rt.output.line("Nothing to apply: the plan has no changes.")
+        return
+    rt.output.line(f"\nApply complete: {len(result.done)} changed"
+                   + (f", {len(result.skipped)} already done" if result.skipped else "") + ".",
+                   style="bold green")
+
+
+COMMANDS = [validate, plan, apply]

@@ -1,0 +1,87 @@
+"""What every command needs: where the manifests and state are, and how to reach the services.
+
+``--sandbox`` runs both emulators in-process (through ``httpx.ASGITransport``) with their data
+under ``.callboard/sandbox/``, so commands work across invocations with no configuration. The
+sandbox keeps its own state file there too, so sandbox ids never mix with a real organization's.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from engine.errors import CallboardError
+from engine.manifests.loader import ManifestSet, load_manifests
+from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
+from engine.session import Session
+from engine.state import DEFAULT_STATE, SANDBOX_STATE, StateStore, open_state
+
+SANDBOX_DIR = ".callboard/sandbox"
+SANDBOX_HOST = "http://sandbox.callboard.invalid"
+SANDBOX_ENV = {
+    "PROSPECT2_URL": f"{SANDBOX_HOST}/api/3",
+    "PROSPECT2_API_TOKEN": "emulator-token",
+    "TESSITURA_URL": f"{SANDBOX_HOST}/TessituraService",
+    "TESSITURA_USER": "callboard",
+    "TESSITURA_USERGROUP": "admin",
+    "TESSITURA_LOCATION": "emulator",
+    "TESSITURA_PASSWORD": "emulator",
+}
+
+
+def lock_holder() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} pid {os.getpid()}"
+
+
+@dataclass
+class Runtime:
+    manifests_dir: Path
+    state_url: str | None = None
+    sandbox: bool = False
+    sandbox_dir: Path = Path(SANDBOX_DIR)
+    color: bool = True
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    sandbox_seed: str = "demo"
+
+    def registry(self) -> KindRegistry:
+        return KindRegistry(provider_classes())
+
+    def load(self) -> ManifestSet:
+        return load_manifests(self.manifests_dir, self.registry())
+
+    def open_state(self) -> StateStore:
+        url = self.state_url or self.env.get("CALLBOARD_STATE")
+        if not url:
+            url = str(self.sandbox_dir / "state.db") if self.sandbox else DEFAULT_STATE
+            if self.sandbox and self.sandbox_dir == Path(SANDBOX_DIR):
+                url = SANDBOX_STATE
+        return open_state(url)
+
+    def sandbox_app(self):  # noqa: ANN201 - an ASGI app
+        self.sandbox_dir.mkdir(parents=True, exist_ok=True)
+        return emulator_host()(seed=self.sandbox_seed, data_dir=str(self.sandbox_dir))
+
+    def provider_context(self) -> ProviderContext:
+        if self.sandbox:
+            transport = httpx.ASGITransport(app=self.sandbox_app())
+            return ProviderContext(env=SANDBOX_ENV, transport=transport)
+        return ProviderContext(env=self.env)
+
+    def session(self) -> Session:
+        return Session(provider_classes(), self.provider_context())
+
+
+def require(value: str | None, what: str) -> str:
+    if not value:
+        raise CallboardError(f"{what} is required")
+    return value

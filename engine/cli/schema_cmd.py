@@ -1,0 +1,41 @@
+"""``schema``: JSON Schema of the manifest format, for yaml-language-server and editors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from engine.cli.runtime import Runtime
+from engine.providers import KindRegistry
+from engine.resources import NAME_PATTERN
+
+
+def manifest_schema(registry: KindRegistry) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name in sorted(registry.names()):
+        kind = registry[name]
+        properties[name] = {
+            "type": "object",
+            "description": kind.description or f"{name} resources",
+            "propertyNames": {"pattern": NAME_PATTERN.pattern},
+            "additionalProperties": kind.model.model_json_schema(),
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Callboard manifest",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+@click.command()
+@click.pass_obj
+def schema(rt: Runtime) -> None:
+    """Print the JSON Schema of manifest files."""
+    rt.output.raw(json.dumps(manifest_schema(rt.registry()), indent=2, sort_keys=True) + "\n")
+
+
+COMMANDS = [schema]

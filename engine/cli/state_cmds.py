@@ -1,0 +1,107 @@
+"""``state list | show | mv | rm | unlock``: looking at and repairing state by hand."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from engine.cli.runtime import Runtime, lock_holder
+from engine.errors import CallboardError
+from engine.resources import NAME_PATTERN, split_address
+
+
+@click.group()
+def state() -> None:
+    """Inspect or repair Callboard's state."""
+
+
+@state.command("list")
+@click.pass_obj
+def list_(rt: Runtime) -> None:
+    """Every managed address and its remote id."""
+    store = rt.open_state()
+    try:
+        for record in store.resources().values():
+            rt.output.line(f"{record.address}\t{record.remote_id}")
+    finally:
+        store.close()
+
+
+@state.command()
+@click.argument("address")
+@click.pass_obj
+def show(rt: Runtime, address: str) -> None:
+    """One managed resource as state records it."""
+    store = rt.open_state()
+    try:
+        record = store.get(address)
+        if record is None:
+            raise CallboardError(f"{address} is not in state")
+        rt.output.raw(json.dumps({"address": record.address, "remote_id": record.remote_id,
+                                  "fields": record.fields,
+                                  "prevent_destroy": record.prevent_destroy,
+                                  "updated_at": record.updated_at}, indent=2,
+                                 sort_keys=True) + "\n")
+    finally:
+        store.close()
+
+
+@state.command()
+@click.argument("src")
+@click.argument("dst")
+@click.pass_obj
+def mv(rt: Runtime, src: str, dst: str) -> None:
+    """Rename a managed resource's address (after renaming it in a manifest)."""
+    src_kind, _ = split_address(src)
+    dst_kind, dst_name = split_address(dst)
+    if src_kind != dst_kind:
+        raise CallboardError(f"cannot move {src} to another kind ({dst_kind})")
+    if not NAME_PATTERN.match(dst_name):
+        raise CallboardError(f"bad name {dst_name!r} in {dst}")
+    store = rt.open_state()
+    try:
+        with store.locked(lock_holder(), "state mv"):
+            record = store.get(src)
+            if record is None:
+                raise CallboardError(f"{src} is not in state")
+            if store.get(dst) is not None:
+                raise CallboardError(f"{dst} is already in state")
+            store.remove(src)
+            record.address, record.name = dst, dst_name
+            store.put(record)
+        rt.output.line(f"Moved {src} to {dst}.")
+    finally:
+        store.close()
+
+
+@state.command()
+@click.argument("address")
+@click.pass_obj
+def rm(rt: Runtime, address: str) -> None:
+    """Forget a resource in state; the live object is left as it is."""
+    store = rt.open_state()
+    try:
+        with store.locked(lock_holder(), "state rm"):
+            if store.get(address) is None:
+                raise CallboardError(f"{address} is not in state")
+            store.remove(address)
+        rt.output.line(f"Removed {address} from state; the live object is untouched.")
+    finally:
+        store.close()
+
+
+@state.command()
+@click.pass_obj
+def unlock(rt: Runtime) -> None:
+    """Clear a stale lock left by a run that died."""
+    store = rt.open_state()
+    try:
+        info = store.force_unlock()
+        rt.output.line(f"Released the lock {info.describe()}." if info else "State was not "
+                       "locked.")
+    finally:
+        store.close()
+
+
+COMMANDS = [state]

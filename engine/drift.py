@@ -1,0 +1,78 @@
+"""Drift: what changed in the services since Callboard last applied (pure comparison)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any, Literal
+
+from engine.kinds import LiveObject
+from engine.plan.diff import field_diffs
+from engine.plan.model import FORMAT_VERSION, FieldDiff
+from engine.state.base import ResourceRecord
+
+DriftType = Literal["changed", "deleted", "unmanaged"]
+
+
+@dataclass
+class DriftItem:
+    type: DriftType
+    address: str
+    kind: str
+    remote_id: str | None
+    diffs: list[FieldDiff] = field(default_factory=list)
+    ignored: bool = False
+
+
+@dataclass
+class DriftReport:
+    items: list[DriftItem] = field(default_factory=list)
+    secret_fields: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def has_drift(self) -> bool:
+        return any(not item.ignored for item in self.items)
+
+    def counts(self) -> dict[str, int]:
+        out = {"changed": 0, "deleted": 0, "unmanaged": 0, "ignored": 0}
+        for item in self.items:
+            out["ignored" if item.ignored else item.type] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format_version": FORMAT_VERSION, "drift": self.has_drift,
+                "summary": self.counts(), "items": [asdict(i) for i in self.items],
+                "secret_fields": self.secret_fields}
+
+
+def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRecord],
+                 managed_kinds: Iterable[str], ignore: list[str],
+                 ignore_changes: dict[str, list[str]] | None = None) -> DriftReport:
+    """Compare live objects with the fields Callboard last applied.
+
+    Unmanaged objects of managed kinds are reported as ``KIND.KEY``; those matching a
+    ``drift.ignore`` glob are listed but do not count.
+    """
+    ignore_changes = ignore_changes or {}
+    report = DriftReport()
+    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    claimed = set()
+    for addr, record in sorted(state.items()):
+        obj = by_id.get((record.kind, record.remote_id))
+        claimed.add((record.kind, record.remote_id))
+        if obj is None:
+            report.items.append(DriftItem("deleted", addr, record.kind, record.remote_id))
+            continue
+        diffs = field_diffs(record.fields, obj.fields, ignore_changes.get(addr, []))
+        if diffs:
+            report.items.append(DriftItem("changed", addr, record.kind, record.remote_id, diffs))
+    for kind in sorted(set(managed_kinds)):
+        for obj in sorted(live.get(kind, []), key=lambda o: o.key):
+            if (kind, obj.remote_id) in claimed:
+                continue
+            name = f"{kind}.{obj.key}"
+            ignored = any(fnmatchcase(name, pattern) for pattern in ignore)
+            report.items.append(DriftItem("unmanaged", name, kind, obj.remote_id,
+                                          ignored=ignored))
+    return report

@@ -1,0 +1,225 @@
+"""Loading a manifest directory into validated resources and project settings.
+
+Every problem is collected with file:line and the field, so one run shows them all; nothing is
+returned unless everything is valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml.comments import CommentedMap
+
+from engine.errors import ManifestError, ManifestErrors
+from engine.manifests.settings import SETTINGS_FILE, ProjectSettings
+from engine.manifests.yaml_source import load_yaml_file, locate, plain
+from engine.providers import KindRegistry
+from engine.resources import NAME_PATTERN, Resource
+
+
+@dataclass
+class ManifestSet:
+    """Everything one manifest directory declares."""
+
+    directory: Path
+    resources: dict[str, Resource] = field(default_factory=dict)
+    settings: ProjectSettings = field(default_factory=ProjectSettings)
+
+    def kinds(self) -> set[str]:
+        return {r.kind for r in self.resources.values()}
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.kind == kind]
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The nested pydantic model a validation error's location points into."""
+    current: Any = model
+    for step in path:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(step)
+        if info is None:
+            return None
+        current = info.annotation
+        for arg in getattr(current, "__args__", ()) or ():
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                current = arg
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def validation_errors(exc: ValidationError, model: type[BaseModel], root: Any, base: tuple,
+                      file: str, default_line: int, prefix: str) -> list[ManifestError]:
+    """One ManifestError per pydantic error, with the line of the offending key."""
+    out: list[ManifestError] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        origin = locate(root, base + loc, file, default_line)
+        dotted = ".".join(str(p) for p in loc)
+        field_name = f"{prefix}.{dotted}" if prefix and dotted else (prefix or dotted)
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(model, loc[:-1])
+            choices = list(parent.model_fields) if parent else []
+            message = f"unknown field {loc[-1]!r}{suggest(str(loc[-1]), choices)}"
+            if choices:
+                message += f"; allowed: {', '.join(choices)}"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        else:
+            message = err["msg"]
+            value_error = err["type"].startswith("value_error")
+            if value_error:
+                message = message.removeprefix("Value error, ")
+            if not value_error and "input" in err and not isinstance(err["input"], dict | list):
+                message += f" (got {err['input']!r})"
+        out.append(ManifestError(message, file=origin.file, line=origin.line, field=field_name))
+    return out
+
+
+def load_settings(directory: Path, display_root: Path) -> ProjectSettings:
+    path = directory / SETTINGS_FILE
+    if not path.exists():
+        return ProjectSettings()
+    display = _display(path, display_root)
+    data = load_yaml_file(path, display)
+    if data is None:
+        return ProjectSettings()
+    if not isinstance(data, CommentedMap):
+        raise ManifestError("callboard.yaml must be a mapping of settings", file=display, line=1)
+    try:
+        return ProjectSettings.model_validate(plain(data))
+    except ValidationError as exc:
+        raise ManifestErrors(
+            validation_errors(exc, ProjectSettings, data, (), display, 1, "")) from exc
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_manifests(directory: Path, registry: KindRegistry,
+                   display_root: Path | None = None) -> ManifestSet:
+    """Read every ``*.yaml`` in ``directory`` (settings aside) and validate it."""
+    display_root = display_root or Path.cwd()
+    if not directory.is_dir():
+        raise ManifestError(f"manifest directory {directory} does not exist "
+                            "(use -m DIR or CALLBOARD_MANIFESTS)")
+    errors: list[ManifestError] = []
+    manifests = ManifestSet(directory=directory)
+    try:
+        manifests.settings = load_settings(directory, display_root)
+    except ManifestErrors as exc:
+        errors.extend(exc.errors)
+    except ManifestError as exc:
+        errors.append(exc)
+
+    files = sorted(p for p in directory.glob("*.yaml") if p.name != SETTINGS_FILE)
+    files += sorted(directory.glob("*.yml"))
+    for path in files:
+        display = _display(path, display_root)
+        try:
+            data = load_yaml_file(path, display)
+        except ManifestError as exc:
+            errors.append(exc)
+            continue
+        errors.extend(_load_file(data, display, registry, manifests))
+
+    errors.extend(check_references(manifests, registry))
+    if errors:
+        raise ManifestErrors(errors)
+    return manifests
+
+
+def _load_file(data: Any, display: str, registry: KindRegistry,
+               manifests: ManifestSet) -> list[ManifestError]:
+    errors: list[ManifestError] = []
+    if data is None:
+        return errors
+    if not isinstance(data, CommentedMap):
+        return [ManifestError("a manifest file must be a mapping whose keys are resource kinds "
+                              f"({', '.join(registry.names())})", file=display, line=1)]
+    for kind_name, entries in data.items():
+        kind_line = locate(data, (kind_name,), display, 1).line
+        if kind_name not in registry:
+            errors.append(ManifestError(
+                f"unknown resource kind {kind_name!r}{suggest(str(kind_name), registry.names())}",
+                file=display, line=kind_line))
+            continue
+        if entries is None:
+            continue
+        if not isinstance(entries, CommentedMap):
+            errors.append(ManifestError("must be a mapping of NAME: fields", file=display,
+                                        line=kind_line, field=kind_name))
+            continue
+        for name, body in entries.items():
+            errors.extend(_load_resource(kind_name, name, body, data, display, registry,
+                                         manifests))
+    return errors
+
+
+def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, display: str,
+                   registry: KindRegistry, manifests: ManifestSet) -> list[ManifestError]:
+    origin = locate(root, (kind_name, name), display, 1)
+    addr = f"{kind_name}.{name}"
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        return [ManifestError(
+            f"bad name {name!r}: names use lower-case letters, digits, '-' and '_' and start "
+            "with a letter or digit", file=display, line=origin.line, field=addr)]
+    if addr in manifests.resources:
+        first = manifests.resources[addr].origin
+        return [ManifestError(f"declared twice: at {first} and at {origin}",
+                              file=display, line=origin.line, field=addr)]
+    kind = registry[kind_name]
+    if body is None:
+        body = CommentedMap()
+    if not isinstance(body, CommentedMap):
+        return [ManifestError("must be a mapping of fields", file=display, line=origin.line,
+                              field=addr)]
+    try:
+        spec = kind.model.model_validate(plain(body))
+    except ValidationError as exc:
+        return validation_errors(exc, kind.model, root, (kind_name, name), display,
+                                 origin.line, addr)
+    try:
+        fields = kind.desired(name, spec)
+    except ValueError as exc:
+        return [ManifestError(str(exc), file=display, line=origin.line, field=addr)]
+    field_origins = {str(k): locate(root, (kind_name, name, k), display, origin.line)
+                     for k in body}
+    manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, fields=fields,
+                                         origin=origin, field_origins=field_origins)
+    return []
+
+
+def check_references(manifests: ManifestSet, registry: KindRegistry) -> list[ManifestError]:
+    """Fields naming another managed resource must name one that is declared."""
+    errors: list[ManifestError] = []
+    for resource in manifests.resources.values():
+        kind = registry[resource.kind]
+        for field_name, target_kind in kind.references.items():
+            value = resource.fields.get(field_name)
+            names = value if isinstance(value, list) else [value]
+            for ref in names:
+                if ref is None or f"{target_kind}.{ref}" in manifests.resources:
+                    continue
+                declared = [r.name for r in manifests.of_kind(target_kind)]
+                origin = resource.origin_of(field_name)
+                errors.append(ManifestError(
+                    f"refers to {target_kind}.{ref}, which no manifest declares"
+                    f"{suggest(str(ref), declared)}", file=origin.file, line=origin.line,
+                    field=f"{resource.address}.{field_name}"))
+    return errors

@@ -1,0 +1,84 @@
+"""Reading YAML while keeping file:line for every key, so errors can point at them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from engine.errors import ManifestError
+from engine.resources import Origin
+
+
+def load_yaml_file(path: Path, display: str) -> Any:
+    """Parse one file round-trip (keeps positions); bad YAML becomes a ManifestError."""
+    yaml = YAML(typ="rt")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read file: {exc}", file=display) from exc
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "duplicate key" in problem:
+            problem = problem.split(" with value")[0] + " (a key appears twice in one mapping)"
+        raise ManifestError(f"invalid YAML: {problem}", file=display, line=line) from exc
+    except YAMLError as exc:
+        raise ManifestError(f"invalid YAML: {exc}", file=display) from exc
+
+
+def key_line(node: Any, key: Any, default: int) -> int:
+    """1-based line of ``key`` in a mapping (or of item ``key`` in a sequence)."""
+    try:
+        if isinstance(node, CommentedMap):
+            return node.lc.key(key)[0] + 1
+        if isinstance(node, CommentedSeq):
+            return node.lc.item(key)[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        pass
+    return default
+
+
+def node_line(node: Any, default: int) -> int:
+    try:
+        return node.lc.line + 1
+    except AttributeError:
+        return default
+
+
+def locate(root: Any, path: tuple[Any, ...], file: str, default: int) -> Origin:
+    """Follow ``path`` (keys and indexes) into ``root`` as far as it goes; the line found last."""
+    node, line = root, default
+    for step in path:
+        in_map = isinstance(node, CommentedMap) and step in node
+        in_seq = (isinstance(node, CommentedSeq) and isinstance(step, int)
+                  and 0 <= step < len(node))
+        if in_map or in_seq:
+            line = key_line(node, step, line)
+            node = node[step]
+        else:
+            break
+    return Origin(file, line)
+
+
+def plain(node: Any) -> Any:
+    """ruamel's commented containers and scalar subclasses as plain Python values."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node

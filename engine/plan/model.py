@@ -1,0 +1,141 @@
+"""A plan is data: ordered changes, warnings and the state it was made against.
+
+Every renderer (text, markdown, json) and the saved plan file read this one structure; nothing
+else formats a change. Secret values never enter it: handlers keep them out of ``fields``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from engine.errors import PlanRefused
+
+FORMAT_VERSION = 1
+
+Action = Literal["create", "update", "replace", "delete", "adopt"]
+#: Symbols as Terraform users read them.
+SYMBOLS: dict[str, str] = {"create": "+", "update": "~", "replace": "-/+", "delete": "-",
+                           "adopt": "<="}
+ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete", "adopt")
+
+
+def fingerprint(fields: dict[str, Any] | None, version: str | None = None) -> str | None:
+    """A short digest of a live object's comparable fields, to detect change since planning."""
+    if fields is None:
+        return None
+    blob = json.dumps({"f": fields, "v": version}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass
+class FieldDiff:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class Change:
+    action: Action
+    address: str
+    kind: str
+    name: str
+    remote_id: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    diffs: list[FieldDiff] = field(default_factory=list)
+    replace_reason: str | None = None
+    fingerprint: str | None = None
+    origin: str | None = None
+    notes: list[str] = field(default_factory=list)
+    #: A create/adopt/update whose result must be recorded under this prevent_destroy switch.
+    prevent_destroy: bool = False
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.action]
+
+    @property
+    def destructive(self) -> bool:
+        return self.action in ("delete", "replace")
+
+
+@dataclass
+class PlanWarning:
+    message: str
+    address: str | None = None
+    origin: str | None = None
+
+
+@dataclass
+class Plan:
+    id: str
+    created_at: str
+    lineage: str
+    state_serial: int
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
+    managed_count: int = 0
+    max_delete_fraction: float = 0.3
+    refresh_only: bool = False
+    targets: list[str] = field(default_factory=list)
+    manifests: str = ""
+    #: kind -> field names whose values every renderer masks.
+    secret_fields: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(ACTIONS, 0)
+        for change in self.changes:
+            out[change.action] += 1
+        return out
+
+    def safety_problems(self) -> list[str]:
+        """Why this plan needs --force (octoDNS-style thresholds); empty when safe."""
+        problems: list[str] = []
+        destructive = [c for c in self.changes if c.destructive]
+        if self.managed_count and destructive:
+            share = len(destructive) / self.managed_count
+            if share > self.max_delete_fraction:
+                problems.append(
+                    f"too many deletes and replaces: {share:.2%} is over "
+                    f"{self.max_delete_fraction:.2%} ({len(destructive)}/{self.managed_count}) "
+                    "of managed resources (safety.max_delete_fraction)")
+        for change in destructive:
+            if change.prevent_destroy:
+                problems.append(f"{change.address} has lifecycle.prevent_destroy and would be "
+                                f"{'replaced' if change.action == 'replace' else 'deleted'}")
+        return problems
+
+    def raise_if_unsafe(self, force: bool) -> None:
+        problems = self.safety_problems()
+        if problems and not force:
+            raise PlanRefused("plan refused: " + "; ".join(problems) + ". Use --force to apply "
+                              "it anyway.")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data = {"format_version": FORMAT_VERSION, **data}
+        data["summary"] = self.counts()
+        data["safety"] = self.safety_problems()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise PlanRefused(f"plan file has format_version {version!r}; this Callboard reads "
+                              f"version {FORMAT_VERSION}: make a new plan")
+        changes = [Change(**{**c, "diffs": [FieldDiff(**d) for d in c.get("diffs", [])]})
+                   for c in data["changes"]]
+        warnings = [PlanWarning(**w) for w in data.get("warnings", [])]
+        known = {k: data[k] for k in ("id", "created_at", "lineage", "state_serial",
+                                      "managed_count", "max_delete_fraction", "refresh_only",
+                                      "targets", "manifests", "secret_fields") if k in data}
+        return cls(changes=changes, warnings=warnings, **known)

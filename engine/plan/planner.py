@@ -1,0 +1,111 @@
+"""Making a plan: refresh live state, resolve references, diff, check safety."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.errors import ManifestError, ManifestErrors
+from engine.kinds import LiveObject, ReferenceContext
+from engine.manifests.loader import ManifestSet
+from engine.plan.diff import DesiredObject, diff, field_diffs, order_changes
+from engine.plan.model import Change, Plan, fingerprint
+from engine.session import Session
+from engine.state.base import ResourceRecord, StateStore
+
+
+class _References(ReferenceContext):
+    def __init__(self, desired: dict[str, DesiredObject], live: dict[str, list[LiveObject]],
+                 session: Session) -> None:
+        self.desired, self.live, self.session = desired, live, session
+
+    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
+        found = self.desired.get(f"{kind}.{name}")
+        return found.fields if found else None
+
+    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
+        return next((o for o in self.live.get(kind, []) if o.key == key), None)
+
+
+async def resolve_desired(session: Session, manifests: ManifestSet,
+                          live: dict[str, list[LiveObject]]) -> dict[str, DesiredObject]:
+    """Desired objects in live vocabulary, resolved kind by kind in dependency order."""
+    desired: dict[str, DesiredObject] = {}
+    refs = _References(desired, live, session)
+    errors: list[ManifestError] = []
+    for kind in session.registry.order():
+        handler = None
+        seen: dict[str, str] = {}
+        for resource in sorted(manifests.of_kind(kind), key=lambda r: r.name):
+            handler = handler or session.handler(kind)
+            try:
+                fields = await handler.resolve(dict(resource.fields), refs)
+            except ManifestError as exc:
+                errors.append(exc)
+                continue
+            key = session.registry[kind].key(fields)
+            if key in seen:
+                errors.append(ManifestError(
+                    f"{resource.address} and {seen[key]} both declare the {kind} object "
+                    f"{key!r}; one object can have only one address",
+                    file=resource.origin.file, line=resource.origin.line))
+                continue
+            seen[key] = f"{resource.address} ({resource.origin})"
+            desired[resource.address] = DesiredObject(
+                kind=kind, name=resource.name, fields=fields, origin=str(resource.origin),
+                ignore_changes=resource.ignore_changes, prevent_destroy=resource.prevent_destroy)
+    if errors:
+        raise ManifestErrors(errors)
+    return desired
+
+
+def scope_kinds(manifests: ManifestSet, state: dict[str, ResourceRecord]) -> set[str]:
+    """The kinds a plan may touch: declared ones and ones Callboard still manages."""
+    return manifests.kinds() | {r.kind for r in state.values()}
+
+
+async def make_plan(session: Session, manifests: ManifestSet, state: StateStore, *,
+                    targets: list[str] | None = None, refresh_only: bool = False) -> Plan:
+    records = state.resources()
+    kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
+    await session.check(kinds)
+    live = await session.read_live(kinds)
+    header = state.header()
+    plan = Plan(id=str(uuid.uuid4()), created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                lineage=header.lineage, state_serial=header.serial, managed_count=len(records),
+                max_delete_fraction=manifests.settings.safety.max_delete_fraction,
+                refresh_only=refresh_only, targets=list(targets or []),
+                manifests=str(manifests.directory),
+                secret_fields={k: sorted(session.registry[k].secret_fields) for k in sorted(kinds)
+                               if session.registry[k].secret_fields})
+    if refresh_only:
+        plan.changes = refresh_changes(live, records, session.registry.order())
+        return plan
+    desired = await resolve_desired(session, manifests, live)
+    plan.changes = diff(session.registry.kinds, session.registry.order(), desired, live, records,
+                        targets)
+    return plan
+
+
+def refresh_changes(live: dict[str, list[LiveObject]], records: dict[str, ResourceRecord],
+                    order: list[str]) -> list[Change]:
+    """State-only changes that record what is live now (``plan --refresh-only``)."""
+    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    changes: list[Change] = []
+    for addr, record in records.items():
+        obj = by_id.get((record.kind, record.remote_id))
+        if obj is None:
+            changes.append(Change(action="delete", address=addr, kind=record.kind,
+                                  name=record.name, remote_id=record.remote_id,
+                                  before=record.fields, notes=["deleted outside Callboard; "
+                                                               "forget it in state"]))
+            continue
+        diffs = field_diffs(record.fields, obj.fields, [])
+        if diffs:
+            changes.append(Change(action="update", address=addr, kind=record.kind,
+                                  name=record.name, remote_id=record.remote_id,
+                                  before=record.fields, after=obj.fields, diffs=diffs,
+                                  fingerprint=fingerprint(obj.fields, obj.version),
+                                  notes=["changed outside Callboard; record the live value"]))
+    return order_changes(changes, order)

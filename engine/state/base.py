@@ -1,0 +1,102 @@
+"""The state store's interface: what Callboard remembers between runs.
+
+State maps each managed address to the remote object it created or adopted, with the fields it
+last applied (for drift) and the lifecycle switches needed once the manifest is gone. A serial
+counts applies and a lineage names this state's history, so a saved plan can prove it was made
+against this exact state. Backends: SQLite (default) now; PostgreSQL behind the same interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ResourceRecord:
+    address: str
+    kind: str
+    name: str
+    remote_id: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    prevent_destroy: bool = False
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    holder: str
+    command: str
+    since: str
+
+    def describe(self) -> str:
+        return f"held by {self.holder} (command: {self.command}) since {self.since}"
+
+
+@dataclass(frozen=True)
+class StateHeader:
+    lineage: str
+    serial: int
+    applying_plan: str | None
+
+
+class StateStore(ABC):
+    """One team's state. Every write is atomic on its own."""
+
+    url: str
+
+    @abstractmethod
+    def header(self) -> StateHeader: ...
+
+    @abstractmethod
+    def resources(self) -> dict[str, ResourceRecord]: ...
+
+    def get(self, address: str) -> ResourceRecord | None:
+        return self.resources().get(address)
+
+    @abstractmethod
+    def put(self, record: ResourceRecord) -> None: ...
+
+    @abstractmethod
+    def remove(self, address: str) -> None: ...
+
+    @abstractmethod
+    def begin_apply(self, plan_id: str) -> int:
+        """Mark ``plan_id`` as being applied and bump the serial; returns the new serial."""
+
+    @abstractmethod
+    def finish_apply(self, plan_id: str) -> None: ...
+
+    @abstractmethod
+    def journal(self, plan_id: str) -> set[str]:
+        """Addresses whose change in ``plan_id`` has finished (for resuming an apply)."""
+
+    @abstractmethod
+    def mark_done(self, plan_id: str, address: str) -> None: ...
+
+    @abstractmethod
+    def acquire_lock(self, holder: str, command: str) -> None:
+        """Take the write lock or raise StateError naming the current holder."""
+
+    @abstractmethod
+    def release_lock(self, holder: str) -> None: ...
+
+    @abstractmethod
+    def lock_info(self) -> LockInfo | None: ...
+
+    @abstractmethod
+    def force_unlock(self) -> LockInfo | None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @contextmanager
+    def locked(self, holder: str, command: str) -> Iterator[None]:
+        self.acquire_lock(holder, command)
+        try:
+            yield
+        finally:
+            self.release_lock(holder)

@@ -1,0 +1,150 @@
+"""SQLite state: a single file, the default for one person or one runner."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.errors import StateError
+from engine.state.base import LockInfo, ResourceRecord, StateHeader, StateStore
+
+#: Each entry upgrades the schema by one version; never edit a released entry, append one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE resources (
+        address TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        prevent_destroy INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        holder TEXT NOT NULL, command TEXT NOT NULL, since TEXT NOT NULL
+    );
+    CREATE TABLE apply_journal (
+        plan_id TEXT NOT NULL, address TEXT NOT NULL, finished_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, address)
+    );
+    """,
+]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SqliteState(StateStore):
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open state {self.path}: {exc}") from exc
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StateError(
+                f"state {self.path} has schema version {version}, newer than this Callboard "
+                f"understands ({len(MIGRATIONS)}): upgrade Callboard")
+        for number in range(version, len(MIGRATIONS)):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                if number == 0:
+                    self.db.execute("INSERT INTO meta VALUES ('lineage', ?), ('serial', '0')",
+                                    (str(uuid.uuid4()),))
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.db.execute("COMMIT")
+            except sqlite3.Error:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def header(self) -> StateHeader:
+        return StateHeader(lineage=self._meta("lineage") or "", serial=int(self._meta("serial")
+                           or 0), applying_plan=self._meta("applying_plan"))
+
+    def resources(self) -> dict[str, ResourceRecord]:
+        rows = self.db.execute(
+            "SELECT address, kind, name, remote_id, fields, prevent_destroy, updated_at "
+            "FROM resources ORDER BY address").fetchall()
+        return {r[0]: ResourceRecord(address=r[0], kind=r[1], name=r[2], remote_id=r[3],
+                                     fields=json.loads(r[4]), prevent_destroy=bool(r[5]),
+                                     updated_at=r[6]) for r in rows}
+
+    def put(self, record: ResourceRecord) -> None:
+        self.db.execute(
+            "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE "
+            "SET kind=excluded.kind, name=excluded.name, remote_id=excluded.remote_id, "
+            "fields=excluded.fields, prevent_destroy=excluded.prevent_destroy, "
+            "updated_at=excluded.updated_at",
+            (record.address, record.kind, record.name, record.remote_id,
+             json.dumps(record.fields, sort_keys=True), int(record.prevent_destroy), now_iso()))
+
+    def remove(self, address: str) -> None:
+        self.db.execute("DELETE FROM resources WHERE address = ?", (address,))
+
+    def begin_apply(self, plan_id: str) -> int:
+        self.db.execute("BEGIN IMMEDIATE")
+        serial = int(self._meta("serial") or 0) + 1
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'serial'", (str(serial),))
+        self.db.execute("INSERT INTO meta VALUES ('applying_plan', ?) ON CONFLICT(key) DO UPDATE "
+                        "SET value = excluded.value", (plan_id,))
+        self.db.execute("COMMIT")
+        return serial
+
+    def finish_apply(self, plan_id: str) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM meta WHERE key = 'applying_plan' AND value = ?", (plan_id,))
+        self.db.execute("DELETE FROM apply_journal WHERE plan_id = ?", (plan_id,))
+        self.db.execute("COMMIT")
+
+    def journal(self, plan_id: str) -> set[str]:
+        rows = self.db.execute("SELECT address FROM apply_journal WHERE plan_id = ?", (plan_id,))
+        return {r[0] for r in rows}
+
+    def mark_done(self, plan_id: str, address: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO apply_journal VALUES (?, ?, ?)",
+                        (plan_id, address, now_iso()))
+
+    def acquire_lock(self, holder: str, command: str) -> None:
+        try:
+            self.db.execute("INSERT INTO lock VALUES (1, ?, ?, ?)", (holder, command, now_iso()))
+        except sqlite3.IntegrityError:
+            info = self.lock_info()
+            detail = info.describe() if info else "held by another process"
+            raise StateError(f"state {self.url} is locked: {detail}. If that run is gone, "
+                             "clear it with 'callboard state unlock'.") from None
+
+    def release_lock(self, holder: str) -> None:
+        self.db.execute("DELETE FROM lock WHERE id = 1 AND holder = ?", (holder,))
+
+    def lock_info(self) -> LockInfo | None:
+        row = self.db.execute("SELECT holder, command, since FROM lock WHERE id = 1").fetchone()
+        return LockInfo(*row) if row else None
+
+    def force_unlock(self) -> LockInfo | None:
+        info = self.lock_info()
+        self.db.execute("DELETE FROM lock WHERE id = 1")
+        return info
+
+    def close(self) -> None:
+        self.db.close()

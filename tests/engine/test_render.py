@@ -1,0 +1,101 @@
+"""The three renderings of a representative plan (and of drift) are snapshots."""
+
+from __future__ import annotations
+
+import json
+
+from engine.drift import DriftItem, DriftReport
+from engine.plan.model import Change, FieldDiff, Plan, PlanWarning
+from engine.render.json_output import drift_json, plan_json
+from engine.render.markdown import MAX_CHARS, plan_markdown
+from engine.render.text import drift_text, plan_text
+
+SECRET = "https://p2.example/hooks/csi?token=s3cr3t-TOKEN-value"
+
+
+def representative_plan() -> Plan:
+    changes = [
+        Change(action="create", address="tags.members-active", kind="tags",
+               name="members-active", after={"name": "Member - Active",
+                                             "description": "Current members"},
+               origin="manifests/tags.yaml:7"),
+        Change(action="adopt", address="tags.newsletter", kind="tags", name="newsletter",
+               remote_id="3", before={"name": "Newsletter", "description": "Monthly"},
+               after={"name": "Newsletter", "description": "Monthly"}, fingerprint="abc",
+               origin="manifests/tags.yaml:3",
+               notes=["exists already (id 3); Callboard will manage it"]),
+        Change(action="update", address="custom_fields.seat-location", kind="custom_fields",
+               name="seat-location", remote_id="12",
+               before={"title": "Seat", "type": "text", "visible": True},
+               after={"title": "SEAT_LOCATION", "type": "text", "visible": False},
+               diffs=[FieldDiff("title", "Seat", "SEAT_LOCATION"),
+                      FieldDiff("visible", True, False)], fingerprint="def",
+               origin="manifests/custom_fields.yaml:9"),
+        Change(action="replace", address="custom_fields.last-attended", kind="custom_fields",
+               name="last-attended", remote_id="14",
+               before={"title": "Last Attended", "type": "text"},
+               after={"title": "Last Attended", "type": "date"},
+               diffs=[FieldDiff("type", "text", "date")], replace_reason="type",
+               fingerprint="123", origin="manifests/custom_fields.yaml:20"),
+        Change(action="update", address="links.hook", kind="links", name="hook",
+               remote_id="40", before={"label": "a", "url": SECRET},
+               after={"label": "b", "url": SECRET},
+               diffs=[FieldDiff("label", "a", "b"), FieldDiff("url", SECRET, SECRET + "x")]),
+        Change(action="delete", address="tags.old-promo", kind="tags", name="old-promo",
+               remote_id="9", before={"name": "Promo 2024", "description": ""},
+               fingerprint="456"),
+    ]
+    return Plan(id="00000000-0000-0000-0000-000000000001", created_at="2026-11-26T12:00:00+00:00",
+                lineage="lineage-1", state_serial=4, changes=changes, managed_count=10,
+                warnings=[PlanWarning("CSIs will be created closed: category auto-closes",
+                                      "csi_webhooks.survey", "manifests/csi.yaml:4")],
+                manifests="manifests", secret_fields={"links": ["url"]})
+
+
+def test_plan_text(snapshot) -> None:
+    assert plan_text(representative_plan()).plain == snapshot
+
+
+def test_plan_markdown(snapshot) -> None:
+    assert plan_markdown(representative_plan()) == snapshot
+
+
+def test_plan_json(snapshot) -> None:
+    text = plan_json(representative_plan())
+    assert json.loads(text)["format_version"] == 1
+    assert text == snapshot
+
+
+def test_secrets_never_rendered() -> None:
+    plan = representative_plan()
+    for rendered in (plan_text(plan).plain, plan_markdown(plan), plan_json(plan)):
+        assert "s3cr3t" not in rendered
+        assert "(sensitive)" in rendered
+
+
+def test_empty_plan_renderings(snapshot) -> None:
+    plan = Plan(id="p", created_at="t", lineage="l", state_serial=0)
+    assert (plan_text(plan).plain, plan_markdown(plan)) == snapshot
+
+
+def test_markdown_stays_under_the_comment_limit() -> None:
+    base = representative_plan()
+    many = [Change(action="create", address=f"tags.t{i}", kind="tags", name=f"t{i}",
+                   after={"name": f"Tag {i}", "description": "x" * 200}) for i in range(2000)]
+    base.changes = many
+    text = plan_markdown(base)
+    assert len(text) < MAX_CHARS
+    assert "Details truncated" in text
+    assert "| `+` | `tags.t0` |" in text
+
+
+def test_drift_renderings(snapshot) -> None:
+    report = DriftReport(items=[
+        DriftItem("changed", "tags.members-active", "tags", "5",
+                  [FieldDiff("description", "Current members", "Edited by hand")]),
+        DriftItem("deleted", "custom_fields.level", "custom_fields", "8"),
+        DriftItem("unmanaged", "tags.VIP", "tags", "2", ignored=True),
+        DriftItem("unmanaged", "tags.Spring Promo", "tags", "11"),
+    ])
+    assert report.has_drift
+    assert (drift_text(report).plain, drift_json(report)) == snapshot
