@@ -66,7 +66,7 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every Callboard error is one message on stderr and exit 1."""
     try:
-        cli.main(args=argv, prog_name="callboard", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="callboard", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (set CALLBOARD_DEBUG=1 "
                    "for a traceback, and please report it)", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def entry() -> None:
