@@ -1,0 +1,278 @@
+"""The Prospect2 (ActiveCampaign v3) HTTP client: auth, wrapping, paging, limits, retries.
+
+Everything that knows how Prospect2 spells a request lives here or in a kind module; the
+handlers and the sync call ``get``/``put``/``delete``/``create``/``paged`` and receive plain
+dicts. Two promises: we never exceed the account's rate limit on our own, and we never send
+a non-idempotent request twice unless we know the first one did nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from engine.errors import ProviderError
+from providers.http.rate_limit import SlidingWindowLimiter
+from providers.http.retry import RetryPolicy, request_was_not_sent
+
+log = logging.getLogger(__name__)
+
+#: Most objects ActiveCampaign returns per page.
+PAGE_SIZE = 100
+
+#: Called before re-sending a create whose answer was lost; returns the object if it exists.
+FindExisting = Callable[[], Awaitable[dict[str, Any] | None]]
+_Recover = Callable[[], Awaitable[bool]]
+_RECOVERED = object()
+
+
+class Prospect2Client:
+    """One account's API. Share one instance among coroutines so they share the rate limit.
+
+    ``requests_made`` and ``rate_limited`` count requests sent and 429 answers received, for
+    run reports and benchmarks.
+    """
+
+    def __init__(self, base_url: str, token: str,
+                 transport: httpx.AsyncBaseTransport | None = None, *,
+                 rate_per_second: float = 5.0, retry: RetryPolicy | None = None,
+                 timeout_seconds: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.limiter = SlidingWindowLimiter(rate_per_second)
+        self.requests_made = 0
+        self.rate_limited = 0
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            headers={"Api-Token": token, "Accept": "application/json"},
+            transport=transport,
+            timeout=timeout_seconds,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- plain calls -----------------------------------------------------------------------
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The decoded answer of a GET (retried freely: reading changes nothing)."""
+        return await self._call("GET", path, params=params, replay_safe=True) or {}
+
+    async def put(self, path: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Update one object: ``body`` is wrapped in ``key`` and the answer unwrapped."""
+        answer = await self._call("PUT", path, body={key: dict(body)}, replay_safe=True)
+        return _unwrap(answer, key)
+
+    async def delete(self, path: str, *, missing_ok: bool = False) -> None:
+        """Delete one object; ``missing_ok`` treats 404 as done (e.g. our earlier try worked)."""
+        try:
+            await self._call("DELETE", path, replay_safe=True)
+        except _NotFound:
+            if not missing_ok:
+                raise
+            log.info("prospect2: DELETE %s: already gone", path)
+
+    async def post(self, path: str, body: Mapping[str, Any], *,
+                   idempotent: bool = False) -> dict[str, Any]:
+        """A POST. Retried after a 5xx or a dropped connection only when ``idempotent``
+        (an upsert such as ``/contact/sync``); otherwise such a failure is an error, because
+        the service may already have acted on it."""
+        return await self._call("POST", path, body=dict(body), replay_safe=idempotent) or {}
+
+    async def create(self, path: str, key: str, body: Mapping[str, Any], *,
+                     find_existing: FindExisting) -> dict[str, Any]:
+        """Create one object and return it unwrapped, never leaving a duplicate.
+
+        When a POST fails in a way that may have created the object (5xx, connection lost
+        after sending), ``find_existing`` is asked first and its object returned if found;
+        only otherwise is the POST sent again.
+        """
+        found: dict[str, Any] | None = None
+
+        async def recover() -> bool:
+            nonlocal found
+            found = await find_existing()
+            return found is not None
+
+        answer = await self._call("POST", path, body={key: dict(body)}, replay_safe=False,
+                                  recover=recover)
+        if answer is _RECOVERED:
+            assert found is not None
+            log.info("prospect2: POST %s: answer lost, found the created object %s",
+                     path, found.get("id"))
+            return found
+        return _unwrap(answer, key)
+
+    async def paged(self, path: str, key: str,
+                    params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every object of a list endpoint: one pass of ``limit=100`` pages.
+
+        The first page tells the total (``meta.total``, a string); the remaining pages are
+        requested together and the limiter paces them. Objects seen twice (the list shifted
+        while we read) are kept once.
+        """
+        base = dict(params or {})
+        first = await self.get(path, {**base, "limit": PAGE_SIZE, "offset": 0})
+        items: list[dict[str, Any]] = list(first.get(key) or [])
+        total = _total(first)
+        if total is None:
+            offset = len(items)
+            page = items
+            while len(page) == PAGE_SIZE:  # no meta: read on until a short page
+                answer = await self.get(path, {**base, "limit": PAGE_SIZE, "offset": offset})
+                page = list(answer.get(key) or [])
+                items.extend(page)
+                offset += len(page)
+        elif total > len(items) and items:
+            # step by what the first page held, in case the service caps pages below 100
+            offsets = range(len(items), total, len(items))
+            pages = await asyncio.gather(*(
+                self.get(path, {**base, "limit": PAGE_SIZE, "offset": offset})
+                for offset in offsets))
+            for answer in pages:
+                items.extend(answer.get(key) or [])
+        return _dedupe(items)
+
+    # -- the request loop ------------------------------------------------------------------
+
+    async def _call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                    body: Any = None, replay_safe: bool,
+                    recover: _Recover | None = None) -> Any:
+        """Send with pacing and retries; decoded JSON (None for an empty body).
+
+        ``replay_safe``: sending twice does no harm. Otherwise an ambiguous failure is
+        retried only after ``recover`` confirmed the first attempt left nothing behind.
+        """
+        failures = throttled = 0
+        while True:
+            last = failures + 1 >= self.retry.attempts
+            await self.limiter.acquire()
+            self.requests_made += 1
+            try:
+                response = await self._http.request(method, path, params=params, json=body)
+            except httpx.TransportError as exc:
+                failures += 1
+                if last:
+                    raise self._unreachable(method, path, exc) from exc
+                if not request_was_not_sent(exc) and not replay_safe:
+                    if recover is None:
+                        raise self._unreachable(method, path, exc) from exc
+                    if await recover():
+                        return _RECOVERED
+                log.warning("prospect2: %s %s: %s; retrying", method, path, exc)
+                await asyncio.sleep(self.retry.backoff(failures))
+                continue
+            status = response.status_code
+            if status == 429:  # refused before doing anything: always safe to send again
+                self.rate_limited += 1
+                throttled += 1
+                if throttled >= self.retry.rate_limited_attempts:
+                    raise ProviderError(
+                        f"Prospect2 {method} {path} was still rate limited (429) after "
+                        f"{throttled} attempts")
+                wait = self.retry.wait_for(response, throttled)
+                self.limiter.hold(wait)
+                continue
+            if status >= 500 and not last:
+                failures += 1
+                if not replay_safe:
+                    if recover is None:
+                        raise self._error(method, path, response)
+                    if await recover():
+                        return _RECOVERED
+                log.warning("prospect2: %s %s answered %s; retrying", method, path, status)
+                await asyncio.sleep(self.retry.backoff(failures))
+                continue
+            if status >= 400:
+                raise self._error(method, path, response)
+            return _json(response)
+
+    def _unreachable(self, method: str, path: str, exc: httpx.TransportError) -> ProviderError:
+        detail = str(exc) or type(exc).__name__
+        return ProviderError(
+            f"cannot reach Prospect2 at {self.base_url} ({method} {path}: {detail}); "
+            "check PROSPECT2_URL and the network")
+
+    def _error(self, method: str, path: str, response: httpx.Response) -> ProviderError:
+        status = response.status_code
+        if status in (401, 403):
+            return ProviderError(
+                f"Prospect2 refused the API token (PROSPECT2_API_TOKEN): {method} {path} "
+                f"answered {status}")
+        message = f"Prospect2 {method} {path} failed with {status}: {_describe(response)}"
+        if status == 404:
+            return _NotFound(message)
+        return ProviderError(message)
+
+
+class _NotFound(ProviderError):
+    """A 404, kept apart so ``delete(missing_ok=True)`` can accept it."""
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _unwrap(answer: Any, key: str) -> dict[str, Any]:
+    if isinstance(answer, dict) and isinstance(answer.get(key), dict):
+        return answer[key]
+    raise ProviderError(f"Prospect2 answered without the expected {key!r} object: {answer!r:.200}")
+
+
+def _total(answer: Mapping[str, Any]) -> int | None:
+    meta = answer.get("meta")
+    if not isinstance(meta, dict) or meta.get("total") is None:
+        return None
+    try:
+        return int(meta["total"])
+    except (TypeError, ValueError):
+        return None
+
+
+def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    unique: list[dict[str, Any]] = []
+    for item in items:
+        ident = str(item.get("id", ""))
+        if ident and ident in seen:
+            continue
+        seen.add(ident)
+        unique.append(item)
+    return unique
+
+
+def _describe(response: httpx.Response) -> str:
+    """The service's own words: ``errors[]`` (title, detail, pointer field) or ``message``."""
+    data = _json(response)
+    if isinstance(data, dict):
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors:
+            return "; ".join(_describe_one(e) for e in errors if isinstance(e, dict))
+        reasons = data.get("failureReasons")
+        if isinstance(reasons, list) and reasons:
+            parts = [f"contact {r.get('contact')}: {r.get('failureReason')}"
+                     for r in reasons if isinstance(r, dict)]
+            return f"{data.get('message', 'rejected')}: " + "; ".join(parts)
+        if data.get("message"):
+            return str(data["message"])
+    text = response.text.strip()
+    return text[:200] if text else response.reason_phrase
+
+
+def _describe_one(error: Mapping[str, Any]) -> str:
+    words = [str(error[k]) for k in ("title", "detail") if error.get(k)]
+    text = ": ".join(words) if words else str(error.get("code") or "error")
+    source = error.get("source")
+    pointer = source.get("pointer") if isinstance(source, dict) else None
+    if pointer:
+        text += f" (field {str(pointer).rstrip('/').rsplit('/', 1)[-1]})"
+    return text

@@ -1,0 +1,95 @@
+"""The ``tags`` kind: Prospect2 contact tags, keyed by their name.
+
+Data Syncs and imports refer to a tag by name, so the name is the tag's identity; the
+manifest key is only the user's handle and doubles as the default name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from engine.kinds import Kind, KindHandler, LiveObject, ResourceSpec
+from providers.prospect2.client import Prospect2Client
+
+
+class TagSpec(ResourceSpec):
+    """A tag as the manifest declares it."""
+
+    name: str | None = None
+    description: str = ""
+
+
+class TagsKind(Kind):
+    name: ClassVar[str] = "tags"
+    provider: ClassVar[str] = "prospect2"
+    model: ClassVar[type[ResourceSpec]] = TagSpec
+    description: ClassVar[str] = "Prospect2 contact tags (the name defaults to the manifest key)"
+
+    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
+        fields = super().desired(name, spec)
+        if not fields.get("name"):
+            fields["name"] = name
+        return fields
+
+    def key(self, fields: Mapping[str, Any]) -> str:
+        return str(fields["name"])
+
+    def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": live.fields["name"]}
+        if live.fields.get("description"):
+            entry["description"] = live.fields["description"]
+        return entry
+
+
+def tag_from_wire(tag: dict[str, Any]) -> LiveObject:
+    """A wire tag (``{"id", "tag", "tagType", "description"}``) in manifest vocabulary."""
+    name = str(tag.get("tag") or "")
+    return LiveObject(
+        kind=TagsKind.name,
+        remote_id=str(tag["id"]),
+        key=name,
+        fields={"name": name, "description": tag.get("description") or ""},
+    )
+
+
+def tag_to_wire(fields: dict[str, Any]) -> dict[str, Any]:
+    return {"tag": fields["name"], "tagType": "contact",
+            "description": fields.get("description") or ""}
+
+
+def is_contact_tag(tag: dict[str, Any]) -> bool:
+    """Template tags live in another namespace; only contact tags are ours to manage."""
+    return (tag.get("tagType") or "contact") == "contact"
+
+
+class TagsHandler(KindHandler):
+    """Lists tags in one paged pass; creates without duplicates when an answer is lost."""
+
+    def __init__(self, client: Prospect2Client) -> None:
+        self.kind = TagsKind()
+        self.client = client
+
+    async def list(self) -> list[LiveObject]:
+        tags = await self.client.paged("/tags", "tags")
+        return [tag_from_wire(t) for t in tags if is_contact_tag(t)]
+
+    async def find_by_name(self, name: str) -> dict[str, Any] | None:
+        """The contact tag with exactly this name (``search`` matches substrings)."""
+        for tag in await self.client.paged("/tags", "tags", {"search": name}):
+            if tag.get("tag") == name and is_contact_tag(tag):
+                return tag
+        return None
+
+    async def create(self, fields: dict[str, Any]) -> LiveObject:
+        tag = await self.client.create(
+            "/tags", "tag", tag_to_wire(fields),
+            find_existing=lambda: self.find_by_name(fields["name"]))
+        return tag_from_wire(tag)
+
+    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+        tag = await self.client.put(f"/tags/{live.remote_id}", "tag", tag_to_wire(fields))
+        return tag_from_wire(tag)
+
+    async def delete(self, live: LiveObject) -> None:
+        await self.client.delete(f"/tags/{live.remote_id}", missing_ok=True)

@@ -1,0 +1,50 @@
+"""The Prospect2 provider: one API-token client shared by every Prospect2 kind."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from engine.errors import CallboardError
+from engine.kinds import Kind, KindHandler
+from engine.providers import Provider, ProviderContext
+from providers.http.settings import required_env
+from providers.prospect2.client import Prospect2Client
+from providers.prospect2.kinds import HANDLERS, KINDS
+
+
+class Prospect2Provider(Provider):
+    """Builds its client on first use, so a run that never touches Prospect2 needs no token."""
+
+    name: ClassVar[str] = "prospect2"
+    kinds: ClassVar[tuple[type[Kind], ...]] = KINDS
+
+    def __init__(self, context: ProviderContext) -> None:
+        super().__init__(context)
+        self._client: Prospect2Client | None = None
+        self._handlers: dict[str, KindHandler] = {}
+
+    @property
+    def client(self) -> Prospect2Client:
+        """The shared client (for the sync's tag target and reports: one rate limit)."""
+        if self._client is None:
+            url, token = required_env(
+                self.context.env, ("PROSPECT2_URL", "PROSPECT2_API_TOKEN"), "Prospect2")
+            self._client = Prospect2Client(url, token, transport=self.context.transport)
+        return self._client
+
+    def handler(self, kind: str) -> KindHandler:
+        if kind not in HANDLERS:
+            raise CallboardError(f"Prospect2 has no kind {kind!r}")
+        if kind not in self._handlers:
+            self._handlers[kind] = HANDLERS[kind](self.client)
+        return self._handlers[kind]
+
+    async def check(self) -> None:
+        """One cheap authenticated read: the account the token belongs to."""
+        await self.client.get("/tessitura/account")
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+            self._handlers.clear()
