@@ -35,6 +35,10 @@ class Session:
         for name in names:
             await self.provider(name).check()
 
+    async def check_all(self) -> None:
+        for name in sorted(self._classes):
+            await self.provider(name).check()
+
     async def read_live(self, kinds: Iterable[str]) -> dict[str, list[LiveObject]]:
         """One paged listing per kind, kinds read concurrently."""
         wanted = [k for k in self.registry.order() if k in set(kinds)]

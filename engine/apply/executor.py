@@ -34,6 +34,8 @@ class ApplyFailed(CallboardError):
 class ApplyResult:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: The saved plan had been applied completely before (a re-run pipeline job).
+    already_applied: bool = False
 
 
 def check_state_matches(plan: Plan, state: StateStore) -> None:
@@ -83,6 +85,8 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
                      listener: ApplyListener | None = None) -> ApplyResult:
     plan.raise_if_unsafe(force)
     notify = listener or (lambda change, event, detail: None)
+    if saved and plan.changes and state.header().last_applied_plan == plan.id:
+        return ApplyResult(already_applied=True)
     if saved:
         check_state_matches(plan, state)
     done = state.journal(plan.id)

@@ -48,7 +48,7 @@ def validate(rt: Runtime, online: bool) -> None:
 async def _validate_online(rt: Runtime, manifests: ManifestSet) -> None:
     session = rt.session()
     try:
-        await session.check(session.registry.names())
+        await session.check_all()
         live = await session.read_live(manifests.kinds())
         await resolve_desired(session, manifests, live)
     finally:
@@ -135,25 +135,47 @@ def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple
     if planfile and targets:
         raise CallboardError("--target goes with planning; a saved plan is applied exactly")
     state = rt.open_state()
-    holder = lock_holder()
     try:
-        with state.locked(holder, "apply"):
-            if planfile:
-                the_plan = load_plan_file(planfile)
-                saved = True
-            else:
-                manifests = rt.load()
-                _check_targets(manifests, state, list(targets))
-                the_plan = asyncio.run(_plan(rt, manifests, state, list(targets), False))
-                saved = False
-                rt.output.rich(plan_text(the_plan))
-                if not the_plan.has_changes:
-                    return
-                if not auto_approve:
-                    _confirm(the_plan, force)
-            asyncio.run(_apply(rt, the_plan, state, saved, parallelism, force))
+        with state.locked(lock_holder(), "apply"):
+            asyncio.run(_plan_and_apply(rt, state, planfile, list(targets), auto_approve,
+                                        parallelism, force))
     finally:
         state.close()
+
+
+async def _plan_and_apply(rt: Runtime, state: StateStore, planfile: Path | None,
+                          targets: list[str], auto_approve: bool, parallelism: int,
+                          force: bool) -> None:
+    """Plan (unless given a saved plan) and apply in one session, so one client, and so one
+    rate limiter, paces every request of the run."""
+    session = rt.session()
+    try:
+        if planfile:
+            the_plan, saved = load_plan_file(planfile), True
+        else:
+            manifests = rt.load()
+            _check_targets(manifests, state, targets)
+            the_plan = await make_plan(session, manifests, state, targets=targets)
+            saved = False
+            rt.output.rich(plan_text(the_plan))
+            if not the_plan.has_changes:
+                return
+            if not auto_approve:
+                _confirm(the_plan, force)
+        result = await apply_plan(session, the_plan, state, saved=saved,
+                                  parallelism=parallelism, force=force,
+                                  listener=_listener(rt))
+    finally:
+        await session.aclose()
+    if not the_plan.changes:
+        rt.output.line("Nothing to apply: the plan has no changes.")
+        return
+    if result.already_applied:
+        rt.output.line(f"Nothing to apply: plan {the_plan.id} was already applied completely.")
+        return
+    rt.output.line(f"\nApply complete: {len(result.done)} changed"
+                   + (f", {len(result.skipped)} already done" if result.skipped else "") + ".",
+                   style="bold green")
 
 
 def _confirm(the_plan: Plan, force: bool) -> None:
@@ -165,22 +187,6 @@ def _confirm(the_plan: Plan, force: bool) -> None:
                           default="", show_default=False)
     if answer.strip() != "yes":
         raise PlanRefused("apply cancelled")
-
-
-async def _apply(rt: Runtime, the_plan: Plan, state: StateStore, saved: bool, parallelism: int,
-                 force: bool) -> None:
-    session = rt.session()
-    try:
-        result = await apply_plan(session, the_plan, state, saved=saved,
-                                  parallelism=parallelism, force=force, listener=_listener(rt))
-    finally:
-        await session.aclose()
-    if not the_plan.changes:
-        rt.output.line("Nothing to apply: the plan has no changes.")
-        return
-    rt.output.line(f"\nApply complete: {len(result.done)} changed"
-                   + (f", {len(result.skipped)} already done" if result.skipped else "") + ".",
-                   style="bold green")
 
 
 COMMANDS = [validate, plan, apply]

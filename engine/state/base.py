@@ -41,6 +41,7 @@ class StateHeader:
     lineage: str
     serial: int
     applying_plan: str | None
+    last_applied_plan: str | None = None
 
 
 class StateStore(ABC):

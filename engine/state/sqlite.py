@@ -80,7 +80,8 @@ class SqliteState(StateStore):
 
     def header(self) -> StateHeader:
         return StateHeader(lineage=self._meta("lineage") or "", serial=int(self._meta("serial")
-                           or 0), applying_plan=self._meta("applying_plan"))
+                           or 0), applying_plan=self._meta("applying_plan"),
+                           last_applied_plan=self._meta("last_applied_plan"))
 
     def resources(self) -> dict[str, ResourceRecord]:
         rows = self.db.execute(
@@ -115,6 +116,8 @@ class SqliteState(StateStore):
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("DELETE FROM meta WHERE key = 'applying_plan' AND value = ?", (plan_id,))
         self.db.execute("DELETE FROM apply_journal WHERE plan_id = ?", (plan_id,))
+        self.db.execute("INSERT INTO meta VALUES ('last_applied_plan', ?) ON CONFLICT(key) DO "
+                        "UPDATE SET value = excluded.value", (plan_id,))
         self.db.execute("COMMIT")
 
     def journal(self, plan_id: str) -> set[str]:

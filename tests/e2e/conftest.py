@@ -1,0 +1,107 @@
+"""A real ``callboard emulator serve`` subprocess on a free loopback port, and CLI subprocesses
+talking to it over TCP exactly as a pipeline would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+EXAMPLE = Path(__file__).parents[2] / "manifests"
+CALLBOARD = [sys.executable, "-c", "from engine.cli.main import entry; entry()"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[str]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "PROSPECT2_URL": f"{self.base}/api/3",
+            "PROSPECT2_API_TOKEN": "emulator-token",
+            "TESSITURA_URL": f"{self.base}/TessituraService",
+            "TESSITURA_USER": "callboard",
+            "TESSITURA_USERGROUP": "admin",
+            "TESSITURA_LOCATION": "emulator",
+            "TESSITURA_PASSWORD": "emulator",
+        }
+
+    def control(self, route: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        if body is None:
+            answer = httpx.get(f"{self.base}/_emulator/{route}", timeout=10)
+        else:
+            answer = httpx.post(f"{self.base}/_emulator/{route}", json=body, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def prospect2(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.base}/api/3{path}",
+                             headers={"Api-Token": "emulator-token"}, timeout=10, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[Served]:
+    port = free_port()
+    process = subprocess.Popen(
+        [*CALLBOARD, "emulator", "serve", "--port", str(port), "--seed", "demo"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        detail = process.stderr.read() if process.stderr else ""
+        raise RuntimeError(f"emulator did not start: {detail}")
+    yield Served(base, process)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@dataclass
+class Workspace:
+    root: Path
+    served: Served
+
+    def run(self, *args: str, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        full = {**os.environ, **self.served.env, "NO_COLOR": "1", **(env or {})}
+        full.pop("CALLBOARD_STATE", None)
+        return subprocess.run([*CALLBOARD, *args], cwd=self.root, env=full, text=True,
+                              capture_output=True, timeout=timeout)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        full = {**os.environ, **self.served.env, "NO_COLOR": "1"}
+        return subprocess.Popen([*CALLBOARD, *args], cwd=self.root, env=full, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.fixture
+def workspace(served: Served, tmp_path: Path) -> Iterator[Workspace]:
+    served.control("reset", {"seed": "demo"})
+    shutil.copytree(EXAMPLE, tmp_path / "manifests")
+    yield Workspace(tmp_path, served)
+    served.control("faults", {"latency_ms": 0, "error_rate": 0.0, "rate_429": 0.0,
+                              "enforce_rate_limit": False})
