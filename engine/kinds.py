@@ -13,6 +13,7 @@ normalized values, so desired and live dicts compare directly.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,8 +53,30 @@ class LiveObject:
     version: str | None = None
 
 
+class FieldProblem(Exception):
+    """A desired resource's field breaks a rule; the engine adds file:line and the address."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    """One row of a service's reference data (an activity type, an appeal, a list…)."""
+
+    id: Any
+    description: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 class ReferenceContext(ABC):
-    """What a handler may ask while resolving a desired resource's references."""
+    """What a handler may ask while resolving a desired resource's references.
+
+    Reference tables are named ``"service.table"`` (``"tessitura.activity_types"``) and served
+    by whichever provider declares them, so a Prospect2 kind can resolve Tessitura data without
+    either provider importing the other.
+    """
 
     @abstractmethod
     def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
@@ -61,7 +84,23 @@ class ReferenceContext(ABC):
 
     @abstractmethod
     def live_by_key(self, kind: str, key: str) -> LiveObject | None:
-        """A live object of ``kind`` with this natural key, if one exists."""
+        """A live object of ``kind`` with this natural key, if one exists (read so far)."""
+
+    @abstractmethod
+    async def live_objects(self, kind: str) -> list[LiveObject]:
+        """Every live object of ``kind`` (listed once per plan, on first use)."""
+
+    @abstractmethod
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        """Rows of a reference table (read once per plan, on first use)."""
+
+    @abstractmethod
+    def warn(self, field: str | None, message: str) -> None:
+        """A plan warning about the resource being resolved (shown, never fatal)."""
+
+    @abstractmethod
+    def managed_names(self, kind: str) -> list[str]:
+        """NAMEs of the declared resources of ``kind``."""
 
 
 class Kind:
@@ -81,6 +120,11 @@ class Kind:
     #: Replace by creating the new object before deleting the old one (e.g. a Data Sync whose
     #: tag changes); the default deletes first, as natural keys are usually unique.
     create_before_destroy: ClassVar[bool] = False
+    #: NAMEs this kind accepts, when not the usual ``[a-z0-9][a-z0-9-_]*`` (e.g. a T_DEFAULTS
+    #: field name such as ``P2DSTrackChanges`` is its own NAME).
+    name_pattern: ClassVar[re.Pattern[str] | None] = None
+    #: Set when deleting means only "stop managing" (the live object stays); shown in plans.
+    delete_note: ClassVar[str | None] = None
     #: One line for ``callboard schema`` and docs.
     description: ClassVar[str] = ""
 
@@ -140,6 +184,14 @@ class KindHandler(ABC):
     @abstractmethod
     async def delete(self, live: LiveObject) -> None:
         ...
+
+    async def impact(self, live: LiveObject) -> str | None:
+        """What deleting or replacing ``live`` means for people (e.g. contacts carrying a tag)."""
+        return None
+
+    def estimated_calls(self, action: str) -> int:
+        """API calls one change of this action costs (for the plan's estimate)."""
+        return 2 if action == "replace" else (0 if action == "adopt" else 1)
 
     async def read(self, remote_id: str) -> LiveObject | None:
         """One object by id; the default lists the kind (handlers may do better)."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 import httpx
 
 from engine.errors import CallboardError
-from engine.kinds import Kind, KindHandler
+from engine.kinds import Kind, KindHandler, ReferenceRow
 
 
 @dataclass
@@ -40,6 +40,10 @@ class Provider(ABC):
 
     name: ClassVar[str]
     kinds: ClassVar[tuple[type[Kind], ...]]
+    #: Reference tables this provider serves to any kind (``"tessitura.activity_types"``).
+    reference_tables: ClassVar[frozenset[str]] = frozenset()
+    #: The service's published request rate, for the plan's time estimate (None: unlimited).
+    rate_per_second: ClassVar[float | None] = None
 
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
@@ -51,6 +55,18 @@ class Provider(ABC):
     @abstractmethod
     async def check(self) -> None:
         """Fail with ProviderError when the service is unreachable or refuses our credentials."""
+
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        """Rows of one of ``reference_tables``."""
+        raise CallboardError(f"{self.name} serves no reference table {table!r}")
+
+    async def online_problems(self) -> list[str]:
+        """What ``validate --online`` should report beyond reachability (e.g. an old add-on)."""
+        return []
+
+    def port(self, name: str) -> Any | None:
+        """A service for an engine process (``"writeback.campaigns"``…), or None."""
+        return None
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from engine.errors import CallboardError
-from engine.kinds import KindHandler, LiveObject
+from engine.kinds import KindHandler, LiveObject, ReferenceRow
 from engine.providers import KindRegistry, Provider, ProviderContext
 
 
@@ -18,6 +19,8 @@ class Session:
         self.context = context
         self._classes = {p.name: p for p in provider_classes}
         self._providers: dict[str, Provider] = {}
+        self._reference_cache: dict[str, list[ReferenceRow]] = {}
+        self._live_cache: dict[str, list[LiveObject]] = {}
 
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
@@ -39,11 +42,41 @@ class Session:
         for name in sorted(self._classes):
             await self.provider(name).check()
 
+    async def online_problems(self) -> list[str]:
+        problems: list[str] = []
+        for name in sorted(self._classes):
+            problems += await self.provider(name).online_problems()
+        return problems
+
     async def read_live(self, kinds: Iterable[str]) -> dict[str, list[LiveObject]]:
         """One paged listing per kind, kinds read concurrently."""
         wanted = [k for k in self.registry.order() if k in set(kinds)]
         results = await asyncio.gather(*(self.handler(k).list() for k in wanted))
+        self._live_cache.update(zip(wanted, results, strict=True))
         return dict(zip(wanted, results, strict=True))
+
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        """Rows of a reference table from the provider that serves it, read once a session."""
+        if table not in self._reference_cache:
+            owner = next((p for p in self._classes.values() if table in p.reference_tables), None)
+            if owner is None:
+                raise CallboardError(f"no provider serves reference table {table!r}")
+            self._reference_cache[table] = await self.provider(owner.name).reference(table)
+        return self._reference_cache[table]
+
+    async def live_objects(self, kind: str) -> list[LiveObject]:
+        """A kind's live objects, listed once a session (shared by planning steps)."""
+        if kind not in self._live_cache:
+            self._live_cache[kind] = await self.handler(kind).list()
+        return self._live_cache[kind]
+
+    def port(self, name: str) -> Any:
+        """The engine-process service ``name`` offered by some provider."""
+        for provider_name in sorted(self._classes):
+            found = self.provider(provider_name).port(name)
+            if found is not None:
+                return found
+        raise CallboardError(f"no provider offers {name!r}")
 
     async def aclose(self) -> None:
         for provider in self._providers.values():

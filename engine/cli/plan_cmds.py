@@ -49,10 +49,16 @@ async def _validate_online(rt: Runtime, manifests: ManifestSet) -> None:
     session = rt.session()
     try:
         await session.check_all()
+        problems = await session.online_problems()
+        if problems:
+            raise CallboardError("\n".join(problems))
         live = await session.read_live(manifests.kinds())
-        await resolve_desired(session, manifests, live)
+        _, warnings = await resolve_desired(session, manifests, live)
     finally:
         await session.aclose()
+    for warning in warnings:
+        where = f" [{warning.origin}]" if warning.origin else ""
+        rt.output.line(f"Warning: {warning.address}: {warning.message}{where}", style="yellow")
 
 
 async def _plan(rt: Runtime, manifests: ManifestSet, state: StateStore, targets: list[str],

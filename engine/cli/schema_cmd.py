@@ -19,7 +19,7 @@ def manifest_schema(registry: KindRegistry) -> dict[str, Any]:
         properties[name] = {
             "type": "object",
             "description": kind.description or f"{name} resources",
-            "propertyNames": {"pattern": NAME_PATTERN.pattern},
+            "propertyNames": {"pattern": (kind.name_pattern or NAME_PATTERN).pattern},
             "additionalProperties": kind.model.model_json_schema(),
         }
     return {

@@ -175,7 +175,12 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
                    registry: KindRegistry, manifests: ManifestSet) -> list[ManifestError]:
     origin = locate(root, (kind_name, name), display, 1)
     addr = f"{kind_name}.{name}"
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    kind = registry[kind_name]
+    pattern = kind.name_pattern or NAME_PATTERN
+    if not isinstance(name, str) or not pattern.match(name):
+        if kind.name_pattern is not None:
+            return [ManifestError(f"bad name {name!r}: must match {pattern.pattern}",
+                                  file=display, line=origin.line, field=addr)]
         return [ManifestError(
             f"bad name {name!r}: names use lower-case letters, digits, '-' and '_' and start "
             "with a letter or digit", file=display, line=origin.line, field=addr)]
@@ -183,7 +188,6 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
         first = manifests.resources[addr].origin
         return [ManifestError(f"declared twice: at {first} and at {origin}",
                               file=display, line=origin.line, field=addr)]
-    kind = registry[kind_name]
     if body is None:
         body = CommentedMap()
     if not isinstance(body, CommentedMap):

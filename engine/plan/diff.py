@@ -106,7 +106,9 @@ def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Desi
             remote_id=record.remote_id, before=obj.fields if obj else record.fields,
             fingerprint=fingerprint(obj.fields, obj.version) if obj else None,
             prevent_destroy=record.prevent_destroy,
-            notes=[] if obj else ["already deleted outside Callboard; only state is updated"]))
+            notes=([kinds[record.kind].delete_note] if obj and kinds[record.kind].delete_note
+                   else [] if obj else ["already deleted outside Callboard; only state is "
+                                        "updated"])))
 
     if targets:
         changes = [c for c in changes if any(c.address == t or c.kind == t for t in targets)]

@@ -53,6 +53,8 @@ class Change:
     notes: list[str] = field(default_factory=list)
     #: A create/adopt/update whose result must be recorded under this prevent_destroy switch.
     prevent_destroy: bool = False
+    #: What a delete or replace means for people ("carried by 1,204 contacts").
+    impact: str | None = None
 
     @property
     def symbol(self) -> str:
@@ -85,6 +87,8 @@ class Plan:
     manifests: str = ""
     #: kind -> field names whose values every renderer masks.
     secret_fields: dict[str, list[str]] = field(default_factory=dict)
+    #: provider -> {"calls": N, "seconds": S at its published rate}
+    estimates: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -137,5 +141,6 @@ class Plan:
         warnings = [PlanWarning(**w) for w in data.get("warnings", [])]
         known = {k: data[k] for k in ("id", "created_at", "lineage", "state_serial",
                                       "managed_count", "max_delete_fraction", "refresh_only",
-                                      "targets", "manifests", "secret_fields") if k in data}
+                                      "targets", "manifests", "secret_fields", "estimates")
+                 if k in data}
         return cls(changes=changes, warnings=warnings, **known)

@@ -7,18 +7,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.kinds import LiveObject, ReferenceContext
+from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow
 from engine.manifests.loader import ManifestSet
 from engine.plan.diff import DesiredObject, diff, field_diffs, order_changes
-from engine.plan.model import Change, Plan, fingerprint
+from engine.plan.model import Change, Plan, PlanWarning, fingerprint
+from engine.resources import Resource
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 
 
 class _References(ReferenceContext):
+    """The planner's answers to handlers resolving one resource after another."""
+
     def __init__(self, desired: dict[str, DesiredObject], live: dict[str, list[LiveObject]],
-                 session: Session) -> None:
-        self.desired, self.live, self.session = desired, live, session
+                 session: Session, manifests: ManifestSet) -> None:
+        self.desired, self.live, self.session, self.manifests = desired, live, session, manifests
+        self.resource: Resource | None = None
+        self.warnings: list[PlanWarning] = []
 
     def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
         found = self.desired.get(f"{kind}.{name}")
@@ -27,22 +32,50 @@ class _References(ReferenceContext):
     def live_by_key(self, kind: str, key: str) -> LiveObject | None:
         return next((o for o in self.live.get(kind, []) if o.key == key), None)
 
+    async def live_objects(self, kind: str) -> list[LiveObject]:
+        if kind not in self.live:
+            self.live[kind] = await self.session.live_objects(kind)
+        return self.live[kind]
+
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        return await self.session.reference(table)
+
+    def managed_names(self, kind: str) -> list[str]:
+        return sorted(r.name for r in self.manifests.of_kind(kind))
+
+    def warn(self, field: str | None, message: str) -> None:
+        resource = self.resource
+        origin = str(resource.origin_of(field)) if resource and field else (
+            str(resource.origin) if resource else None)
+        self.warnings.append(PlanWarning(message, resource.address if resource else None,
+                                         origin))
+
 
 async def resolve_desired(session: Session, manifests: ManifestSet,
-                          live: dict[str, list[LiveObject]]) -> dict[str, DesiredObject]:
-    """Desired objects in live vocabulary, resolved kind by kind in dependency order."""
+                          live: dict[str, list[LiveObject]]
+                          ) -> tuple[dict[str, DesiredObject], list[PlanWarning]]:
+    """Desired objects in live vocabulary, resolved kind by kind in dependency order.
+
+    Rule violations found while resolving come back together, each with file:line.
+    """
     desired: dict[str, DesiredObject] = {}
-    refs = _References(desired, live, session)
+    refs = _References(desired, live, session, manifests)
     errors: list[ManifestError] = []
     for kind in session.registry.order():
         handler = None
         seen: dict[str, str] = {}
         for resource in sorted(manifests.of_kind(kind), key=lambda r: r.name):
             handler = handler or session.handler(kind)
+            refs.resource = resource
             try:
                 fields = await handler.resolve(dict(resource.fields), refs)
-            except ManifestError as exc:
-                errors.append(exc)
+            except FieldProblem as exc:
+                origin = resource.origin_of(exc.field.split(".")[0]) if exc.field else \
+                    resource.origin
+                field_name = f"{resource.address}.{exc.field}" if exc.field else \
+                    resource.address
+                errors.append(ManifestError(exc.message, file=origin.file, line=origin.line,
+                                            field=field_name))
                 continue
             key = session.registry[kind].key(fields)
             if key in seen:
@@ -57,7 +90,7 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
                 ignore_changes=resource.ignore_changes, prevent_destroy=resource.prevent_destroy)
     if errors:
         raise ManifestErrors(errors)
-    return desired
+    return desired, refs.warnings
 
 
 def scope_kinds(manifests: ManifestSet, state: dict[str, ResourceRecord]) -> set[str]:
@@ -82,10 +115,37 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
     if refresh_only:
         plan.changes = refresh_changes(live, records, session.registry.order())
         return plan
-    desired = await resolve_desired(session, manifests, live)
+    desired, plan.warnings = await resolve_desired(session, manifests, live)
     plan.changes = diff(session.registry.kinds, session.registry.order(), desired, live, records,
                         targets)
+    await add_impact(session, plan, live)
+    plan.estimates = estimate_calls(session, plan)
     return plan
+
+
+async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObject]]) -> None:
+    """Say what deleting or replacing an object means for people, in the handler's words."""
+    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    for change in plan.changes:
+        if not change.destructive or change.remote_id is None:
+            continue
+        obj = by_id.get((change.kind, change.remote_id))
+        if obj is not None:
+            change.impact = await session.handler(change.kind).impact(obj)
+
+
+def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
+    """API calls apply will make per service, and the time they take at its rate limit."""
+    out: dict[str, dict[str, float]] = {}
+    for change in plan.changes:
+        provider = session.registry.provider_of[change.kind]
+        calls = session.handler(change.kind).estimated_calls(change.action)
+        entry = out.setdefault(provider, {"calls": 0, "seconds": 0.0})
+        entry["calls"] += calls
+    for provider, entry in out.items():
+        rate = session.provider(provider).rate_per_second
+        entry["seconds"] = round(entry["calls"] / rate, 1) if rate else 0.0
+    return out
 
 
 def refresh_changes(live: dict[str, list[LiveObject]], records: dict[str, ResourceRecord],

@@ -51,4 +51,6 @@ def change_lines(change: Change, secret: list[str]) -> list[Line]:
             lines.append(Line("~", f"    {d.field.ljust(width)} = {old} -> {new}{forces}"))
     for note in change.notes:
         lines.append(Line("", f"    note: {note}"))
+    if change.impact:
+        lines.append(Line("", f"    impact: {change.impact}"))
     return lines

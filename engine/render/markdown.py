@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.drift import DriftReport
 from engine.plan.model import Plan
 from engine.render.lines import HEADLINES, change_lines
-from engine.render.values import summary_line
+from engine.render.values import estimate_line, summary_line
 
 #: GitHub refuses comments over 65,536 characters; stay well under.
 MAX_CHARS = 60_000
@@ -30,6 +30,8 @@ def plan_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
         for shown, c in enumerate(plan.changes):
             detail = c.replace_reason and f"`{c.replace_reason}` forces replacement" or ", ".join(
                 f"`{d.field}`" for d in c.diffs)
+            if c.impact:
+                detail = f"{detail}; {c.impact}" if detail else c.impact
             row = (f"| `{c.symbol}` | `{c.address}` | {HEADLINES[c.action]} | "
                    f"{_cell(detail)} |")
             if used + len(row) > table_budget:
@@ -37,6 +39,9 @@ def plan_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
                 break
             head.append(row)
             used += len(row) + 1
+    estimate = estimate_line(plan.estimates)
+    if plan.changes and estimate:
+        head.append(f"\n_Estimated API calls: {estimate}._")
     for warning in plan.warnings:
         where = f" ({warning.origin})" if warning.origin else ""
         subject = f"`{warning.address}`: " if warning.address else ""

@@ -7,7 +7,7 @@ from rich.text import Text
 from engine.drift import DriftReport
 from engine.plan.model import Plan
 from engine.render.lines import change_lines, headline
-from engine.render.values import mask, show, summary_line
+from engine.render.values import estimate_line, mask, show, summary_line
 
 STYLES = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta", "<=": "cyan", "": "dim"}
 
@@ -39,6 +39,9 @@ def plan_text(plan: Plan) -> Text:
         out.append(f"Needs --force: {problem}\n", style="bold red")
     if plan.changes:
         out.append(f"\nPlan: {summary_line(plan.counts())}.\n", style="bold")
+        estimate = estimate_line(plan.estimates)
+        if estimate:
+            out.append(f"Estimated API calls: {estimate}.\n", style="dim")
     return out
 
 

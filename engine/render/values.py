@@ -27,3 +27,16 @@ def summary_line(counts: dict[str, int]) -> str:
     return (f"{counts['create']} to add, {counts['update']} to change, "
             f"{counts['replace']} to replace, {counts['delete']} to destroy, "
             f"{counts['adopt']} to adopt")
+
+
+def estimate_line(estimates: dict[str, dict[str, float]]) -> str | None:
+    """"prospect2: 12 calls (~2.4 s at its rate limit); tessitura: 3 calls"."""
+    if not estimates:
+        return None
+    parts = []
+    for provider, entry in sorted(estimates.items()):
+        text = f"{provider}: {int(entry['calls'])} call{'s' if entry['calls'] != 1 else ''}"
+        if entry.get("seconds"):
+            text += f" (~{entry['seconds']:g} s at its rate limit)"
+        parts.append(text)
+    return "; ".join(parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from engine.errors import CallboardError
 from engine.kinds import Kind, KindHandler
@@ -10,6 +10,7 @@ from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env
 from providers.prospect2.client import Prospect2Client
 from providers.prospect2.kinds import HANDLERS, KINDS
+from providers.prospect2.ports import PORTS
 
 
 class Prospect2Provider(Provider):
@@ -17,6 +18,7 @@ class Prospect2Provider(Provider):
 
     name: ClassVar[str] = "prospect2"
     kinds: ClassVar[tuple[type[Kind], ...]] = KINDS
+    rate_per_second: ClassVar[float | None] = 5.0
 
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)
@@ -42,6 +44,10 @@ class Prospect2Provider(Provider):
     async def check(self) -> None:
         """One cheap authenticated read: the account the token belongs to."""
         await self.client.get("/tessitura/account")
+
+    def port(self, name: str) -> Any | None:
+        factory = PORTS.get(name)
+        return factory(self.client) if factory else None
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from engine.errors import CallboardError, ProviderError
 from engine.kinds import Kind, KindHandler
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env
 from providers.tessitura.client import TessituraClient
+from providers.tessitura.ports import PORTS
 
 _ENV = ("TESSITURA_URL", "TESSITURA_USER", "TESSITURA_USERGROUP", "TESSITURA_LOCATION",
         "TESSITURA_PASSWORD")
@@ -44,6 +45,10 @@ class TessituraProvider(Provider):
             raise ProviderError(
                 f"Tessitura at {self.client.base_url} answered but reports it is unhealthy "
                 "(Diagnostics/Status Success is false)")
+
+    def port(self, name: str) -> Any | None:
+        factory = PORTS.get(name)
+        return factory(self.client) if factory else None
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -43,13 +43,15 @@ def representative_plan() -> Plan:
                diffs=[FieldDiff("label", "a", "b"), FieldDiff("url", SECRET, SECRET + "x")]),
         Change(action="delete", address="tags.old-promo", kind="tags", name="old-promo",
                remote_id="9", before={"name": "Promo 2024", "description": ""},
-               fingerprint="456"),
+               fingerprint="456", impact="carried by 1,204 contacts"),
     ]
     return Plan(id="00000000-0000-0000-0000-000000000001", created_at="2026-11-26T12:00:00+00:00",
                 lineage="lineage-1", state_serial=4, changes=changes, managed_count=10,
                 warnings=[PlanWarning("CSIs will be created closed: category auto-closes",
                                       "csi_webhooks.survey", "manifests/csi.yaml:4")],
-                manifests="manifests", secret_fields={"links": ["url"]})
+                manifests="manifests", secret_fields={"links": ["url"]},
+                estimates={"prospect2": {"calls": 7, "seconds": 1.4},
+                           "tessitura": {"calls": 2, "seconds": 0.0}})
 
 
 def test_plan_text(snapshot) -> None:

@@ -91,5 +91,11 @@ class TagsHandler(KindHandler):
         tag = await self.client.put(f"/tags/{live.remote_id}", "tag", tag_to_wire(fields))
         return tag_from_wire(tag)
 
+    async def impact(self, live: LiveObject) -> str | None:
+        """How many contacts lose the tag: one cheap paged read of its contacts' total."""
+        page = await self.client.get("/contacts", {"tagid": live.remote_id, "limit": 1})
+        total = int((page.get("meta") or {}).get("total") or 0)
+        return f"carried by {total:,} contact{'s' if total != 1 else ''}"
+
     async def delete(self, live: LiveObject) -> None:
         await self.client.delete(f"/tags/{live.remote_id}", missing_ok=True)

@@ -1,0 +1,14 @@
+"""Services this provider offers to the engine's processes (writeback runs, sync runs).
+
+Each entry maps a port name the engine asks for (``"writeback.campaigns"``) to a factory
+taking the provider's shared client, so every process shares one client and one rate limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from providers.prospect2.client import Prospect2Client
+
+PORTS: dict[str, Callable[[Prospect2Client], Any]] = {}
