@@ -173,6 +173,15 @@ class KindHandler(ABC):
         """Turn references in desired fields into what the live object will hold."""
         return fields
 
+    async def write_ready(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
+        """Desired fields as ``create``/``update`` need them, looked up just before writing.
+
+        Called by apply, after the kinds this one depends on were applied, so ids of objects
+        created moments ago (a new activity type a CSI webhook names) can be found. The
+        default passes the fields through.
+        """
+        return fields
+
     @abstractmethod
     async def create(self, fields: dict[str, Any]) -> LiveObject:
         ...

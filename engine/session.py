@@ -64,6 +64,11 @@ class Session:
             self._reference_cache[table] = await self.provider(owner.name).reference(table)
         return self._reference_cache[table]
 
+    def forget_reads(self) -> None:
+        """Drop cached reference tables and listings (apply just changed the services)."""
+        self._reference_cache.clear()
+        self._live_cache.clear()
+
     async def live_objects(self, kind: str) -> list[LiveObject]:
         """A kind's live objects, listed once a session (shared by planning steps)."""
         if kind not in self._live_cache:

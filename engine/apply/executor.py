@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 from engine.errors import CallboardError, PlanRefused
-from engine.kinds import LiveObject
+from engine.kinds import LiveObject, ReferenceContext, ReferenceRow
 from engine.plan.diff import field_diffs
 from engine.plan.model import Change, Plan, fingerprint
 from engine.session import Session
@@ -24,6 +25,32 @@ log = logging.getLogger(__name__)
 
 #: (change, event, detail): event is "start", "done", "skip" or "error".
 ApplyListener = Callable[[Change, str, str], None]
+
+
+class _ApplyReferences(ReferenceContext):
+    """References as they stand while applying: fresh reads, the plan's desired fields."""
+
+    def __init__(self, session: Session, plan: Plan) -> None:
+        self.session = session
+        self.after = {c.address: c.after for c in plan.changes if c.after is not None}
+
+    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
+        return self.after.get(f"{kind}.{name}")
+
+    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
+        return None
+
+    async def live_objects(self, kind: str) -> list[LiveObject]:
+        return await self.session.live_objects(kind)
+
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        return await self.session.reference(table)
+
+    def warn(self, field: str | None, message: str) -> None:
+        log.warning("apply: %s", message)
+
+    def managed_names(self, kind: str) -> list[str]:
+        return sorted(a.split(".", 1)[1] for a in self.after if a.split(".", 1)[0] == kind)
 
 
 class ApplyFailed(CallboardError):
@@ -104,6 +131,7 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
         return result
     state.begin_apply(plan.id)
     limit = asyncio.Semaphore(max(1, parallelism))
+    refs = _ApplyReferences(session, plan)
     errors: list[str] = []
 
     async def run(change: Change) -> None:
@@ -114,7 +142,7 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
         async with limit:
             notify(change, "start", "")
             try:
-                detail = await _apply_one(session, plan, state, change, by_id, by_key)
+                detail = await _apply_one(session, plan, state, change, by_id, by_key, refs)
             except CallboardError as exc:
                 errors.append(f"{change.address}: {exc}")
                 notify(change, "error", str(exc))
@@ -127,6 +155,7 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
     groups = groupby(plan.changes, key=lambda c: (c.action == "delete", c.kind))
     for _, group in groups:
         await asyncio.gather(*(run(c) for c in group))
+        session.forget_reads()  # later kinds may look up what this group just created
         if errors:
             break
     if errors:
@@ -145,7 +174,7 @@ def _record(change: Change, obj: LiveObject) -> ResourceRecord:
 
 async def _apply_one(session: Session, plan: Plan, state: StateStore, change: Change,
                      by_id: dict[tuple[str, str], LiveObject],
-                     by_key: dict[tuple[str, str], LiveObject]) -> str:
+                     by_key: dict[tuple[str, str], LiveObject], refs: ReferenceContext) -> str:
     current = by_id.get((change.kind, change.remote_id)) if change.remote_id else None
     if plan.refresh_only:
         if change.action == "delete" or current is None:
@@ -154,13 +183,14 @@ async def _apply_one(session: Session, plan: Plan, state: StateStore, change: Ch
         state.put(_record(change, current))
         return "state updated from live"
     handler = session.handler(change.kind)
-    after = change.after or {}
+    planned = change.after or {}
+    after = await handler.write_ready(dict(planned), refs) if planned else {}
     if change.action == "create":
         # An earlier, interrupted run may have created it without recording it: take it over.
-        existing = by_key.get((change.kind, session.registry[change.kind].key(after)))
+        existing = by_key.get((change.kind, session.registry[change.kind].key(planned)))
         if existing is not None:
             obj = existing
-            if field_diffs(existing.fields, after, []):
+            if field_diffs(existing.fields, planned, []):
                 obj = await handler.update(existing, after)
             state.put(_record(change, obj))
             return f"created (found id {obj.remote_id} from an earlier run)"
