@@ -96,6 +96,8 @@ def check_live_matches(plan: Plan, live: dict[str, list[LiveObject]], done: set[
         if change.fingerprint is None:
             continue
         if current is None:
+            if resuming and change.action in ("delete", "replace"):
+                continue  # the interrupted run of this very plan got that far
             problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
                             "plan was made")
         elif fingerprint(current.fields, current.version) != change.fingerprint:
@@ -210,15 +212,21 @@ async def _apply_one(session: Session, plan: Plan, state: StateStore, change: Ch
         return f"updated (id {obj.remote_id})"
     if change.action == "replace":
         kind = session.registry[change.kind]
+        # A run interrupted part-way may have made the new object already: recorded in state
+        # (its id differs from the planned old one), or made but unrecorded (found by key).
+        record = state.get(change.address)
+        made = by_id.get((change.kind, record.remote_id)) if (
+            record and record.remote_id != change.remote_id) else None
+        made = made or by_key.get((change.kind, kind.key(planned)))
         if kind.create_before_destroy:
-            obj = await handler.create(after)
+            obj = made or await handler.create(after)
             state.put(_record(change, obj))
             if current is not None:
                 await handler.delete(current)
         else:
             if current is not None:
                 await handler.delete(current)
-            obj = await handler.create(after)
+            obj = made or await handler.create(after)
             state.put(_record(change, obj))
         return f"replaced (new id {obj.remote_id})"
     if current is not None:

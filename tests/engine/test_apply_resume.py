@@ -1,0 +1,92 @@
+"""An apply interrupted part-way (here: between a replace's delete and its create) is finished
+by running the same saved plan again, with nothing doubled."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.apply.executor import ApplyFailed, apply_plan
+from engine.manifests.loader import load_manifests
+from engine.plan.model import Plan
+from engine.plan.planner import make_plan
+from engine.providers import ProviderContext, provider_classes
+from engine.session import Session
+from engine.state.sqlite import SqliteState
+from providers.emulator_host import build_emulator_app
+
+ENV = {"PROSPECT2_URL": "http://emulator/api/3", "PROSPECT2_API_TOKEN": "emulator-token",
+       "TESSITURA_URL": "http://emulator/TessituraService", "TESSITURA_USER": "callboard",
+       "TESSITURA_USERGROUP": "admin", "TESSITURA_LOCATION": "emulator",
+       "TESSITURA_PASSWORD": "emulator"}
+
+
+class RefusingTransport(httpx.AsyncBaseTransport):
+    """Prospect2 refuses one kind of write (as a validation error would), everything else
+    reaches the emulator."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, method: str, path: str) -> None:
+        self.inner, self.method, self.path = inner, method, path
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == self.method and request.url.path == self.path:
+            return httpx.Response(422, json={"errors": [{"title": "Refused for the test",
+                                                         "detail": "try again later"}]},
+                                  request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def _session(transport: httpx.AsyncBaseTransport) -> Session:
+    return Session(provider_classes(), ProviderContext(env=ENV, transport=transport))
+
+
+async def _fields_with_perstag(app, perstag: str) -> list[dict]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://emulator/api/3",
+                                 headers={"Api-Token": "emulator-token"}) as http:
+        fields = (await http.get("/fields", params={"limit": 100})).json()["fields"]
+    return [f for f in fields if f["perstag"] == perstag]
+
+
+def test_replace_interrupted_between_delete_and_create_is_finished(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(
+        "custom_fields:\n  last-attended: {title: Last Attended, type: date}\n")
+    app = build_emulator_app(seed="small")
+    state = SqliteState(tmp_path / "state.db")
+    registry_session = _session(httpx.ASGITransport(app=app))
+    manifests = load_manifests(tmp_path, registry_session.registry)
+
+    async def scenario() -> None:
+        plan = await make_plan(registry_session, manifests, state)
+        await apply_plan(registry_session, plan, state, saved=False)
+        await registry_session.aclose()
+
+        (tmp_path / "f.yaml").write_text(
+            "custom_fields:\n  last-attended: {title: Last Attended, type: text}\n")
+        changed = load_manifests(tmp_path, _session(httpx.ASGITransport(app=app)).registry)
+        planner = _session(httpx.ASGITransport(app=app))
+        replace = await make_plan(planner, changed, state)
+        await planner.aclose()
+        assert [(c.action, c.replace_reason) for c in replace.changes] == [("replace", "type")]
+        saved = Plan.from_dict(replace.to_dict())
+
+        broken = _session(RefusingTransport(httpx.ASGITransport(app=app), "POST",
+                                            "/api/3/fields"))
+        with pytest.raises(ApplyFailed, match="run the same apply again"):
+            await apply_plan(broken, saved, state, saved=True, force=True)
+        await broken.aclose()
+        assert await _fields_with_perstag(app, "LAST_ATTENDED") == []  # deleted, not created
+
+        fixed = _session(httpx.ASGITransport(app=app))
+        await apply_plan(fixed, saved, state, saved=True, force=True)
+        after = await make_plan(fixed, changed, state)
+        await fixed.aclose()
+        assert after.changes == []
+        [field] = await _fields_with_perstag(app, "LAST_ATTENDED")
+        assert field["type"] == "text"
+        assert state.get("custom_fields.last-attended").remote_id == str(field["id"])
+
+    asyncio.run(scenario())
