@@ -174,6 +174,11 @@ class SendBody(BaseModel):
     recipients: int = Field(ge=0)
 
 
+class PackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | None
+
+
 class ControlError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -257,6 +262,13 @@ async def send(request: Request) -> JSONResponse:
     return JSONResponse({"campaignId": str(campaign_id)})
 
 
+async def tessitura_pack(request: Request) -> JSONResponse:
+    """Pretend the Tessitura procedure pack is another version, or (null) not installed."""
+    body = await _body(request, PackBody)
+    _site(request).tessitura_world.pack_version = body.version
+    return JSONResponse({"version": body.version})
+
+
 async def stats(request: Request) -> JSONResponse:
     return JSONResponse(_site(request).control.stats.snapshot())
 
@@ -274,6 +286,7 @@ CONTROL_ROUTES = [
     Route("/automations/fire", fire, methods=["POST"]),
     Route("/campaigns/send", send, methods=["POST"]),
     Route("/stats", stats, methods=["GET"]),
+    Route("/tessitura/pack", tessitura_pack, methods=["POST"]),
 ]
 
 

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.errors import CallboardError, ProviderError
-from engine.kinds import Kind, KindHandler
+from engine.errors import CallboardError, ProviderError, StaleObjectError
+from engine.kinds import Kind, KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env
 from providers.tessitura.client import TessituraClient
+from providers.tessitura.kinds import HANDLERS, KINDS
 from providers.tessitura.ports import PORTS
+from providers.tessitura.reference import REFERENCE_TABLES, read_reference_table
 
 _ENV = ("TESSITURA_URL", "TESSITURA_USER", "TESSITURA_USERGROUP", "TESSITURA_LOCATION",
         "TESSITURA_PASSWORD")
+
+#: The oldest procedure pack (providers/tessitura/sql/) this client works with.
+REQUIRED_PACK_VERSION = "1.0.0"
+VERSION_PROCEDURE = "LP_CALLBOARD_VERSION"
 
 
 class TessituraProvider(Provider):
     """Builds its client on first use, so a run that never touches Tessitura needs no login."""
 
     name: ClassVar[str] = "tessitura"
-    kinds: ClassVar[tuple[type[Kind], ...]] = ()
+    kinds: ClassVar[tuple[type[Kind], ...]] = KINDS
+    reference_tables: ClassVar[frozenset[str]] = REFERENCE_TABLES
 
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)
         self._client: TessituraClient | None = None
+        self._handlers: dict[str, KindHandler] = {}
 
     @property
     def client(self) -> TessituraClient:
@@ -36,7 +44,11 @@ class TessituraProvider(Provider):
         return self._client
 
     def handler(self, kind: str) -> KindHandler:
-        raise CallboardError(f"Tessitura has no kind {kind!r}")
+        if kind not in HANDLERS:
+            raise CallboardError(f"Tessitura has no kind {kind!r}")
+        if kind not in self._handlers:
+            self._handlers[kind] = HANDLERS[kind](self.client)
+        return self._handlers[kind]
 
     async def check(self) -> None:
         """One cheap authenticated read: the service's own health report."""
@@ -46,6 +58,33 @@ class TessituraProvider(Provider):
                 f"Tessitura at {self.client.base_url} answered but reports it is unhealthy "
                 "(Diagnostics/Status Success is false)")
 
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        return await read_reference_table(self.client, table)
+
+    async def online_problems(self) -> list[str]:
+        """Whether the procedure pack Callboard's writes and syncs rely on is installed."""
+        try:
+            rows = await self.client.execute(VERSION_PROCEDURE, idempotent=True)
+        except StaleObjectError:
+            raise
+        except ProviderError as exc:
+            if not _procedure_not_registered(exc):
+                raise
+            return [f"the Callboard procedure pack is not installed in Tessitura "
+                    f"({VERSION_PROCEDURE} is not registered): install providers/tessitura/sql/ "
+                    "as INSTALL.md says"]
+        found = str(rows[0].get("Version") or "") if rows else ""
+        installed = _version_tuple(found)
+        if installed is None:
+            return [f"the Callboard procedure pack in Tessitura reports version {found!r}, "
+                    f"which Callboard cannot read; it needs {REQUIRED_PACK_VERSION} or newer: "
+                    "install providers/tessitura/sql/ as INSTALL.md says"]
+        if installed < (_version_tuple(REQUIRED_PACK_VERSION) or ()):
+            return [f"the Callboard procedure pack in Tessitura is version {found}, older than "
+                    f"the {REQUIRED_PACK_VERSION} this Callboard needs: install "
+                    "providers/tessitura/sql/ again as INSTALL.md says"]
+        return []
+
     def port(self, name: str) -> Any | None:
         factory = PORTS.get(name)
         return factory(self.client) if factory else None
@@ -54,3 +93,19 @@ class TessituraProvider(Provider):
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+            self._handlers.clear()
+
+
+def _procedure_not_registered(error: ProviderError) -> bool:
+    """Tessitura answers 400 to ``Custom/Execute`` of an unregistered procedure.
+
+    The version procedure takes no parameters, so a 400 from it can only mean that.
+    """
+    return "/Custom/Execute failed with 400" in str(error)
+
+
+def _version_tuple(version: str) -> tuple[int, ...] | None:
+    parts = version.strip().split(".")
+    if not version.strip() or not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)

@@ -109,7 +109,7 @@ def _without_nulls(row: dict[str, Any]) -> dict[str, Any]:
 
 # -- the six procedures ----------------------------------------------------------------------
 def lp_version(call: ProcedureCall) -> Rows:
-    return [{"Version": PACK_VERSION}]
+    return [{"Version": call.world.pack_version or PACK_VERSION}]
 
 
 def lp_set_default(call: ProcedureCall) -> Rows:
@@ -278,7 +278,7 @@ def execute_local_procedure(
 ) -> Rows:
     """Run a registered procedure; an unregistered name is a 400, as in Tessitura."""
     name = str(body.get("ProcedureName") or "").strip()
-    procedure = PROCEDURES.get(name.upper())
+    procedure = PROCEDURES.get(name.upper()) if world.pack_version is not None else None
     if procedure is None:
         raise TessituraApiError(
             400,

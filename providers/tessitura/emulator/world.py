@@ -13,6 +13,7 @@ from typing import Any
 from providers.tessitura.emulator.churn import apply_churn
 from providers.tessitura.emulator.list_manager import ManagedList
 from providers.tessitura.emulator.population import ConstituentPopulation
+from providers.tessitura.emulator.procedures import PACK_VERSION
 from providers.tessitura.emulator.reference_seed import (
     SEED_SIZES,
     seed_lists,
@@ -48,6 +49,8 @@ class TessituraWorld:
         self.audit: list[Row] = []
         self.churn_count = 0
         self.next_ids: dict[str, int] = {}
+        #: The installed procedure pack's version; None: not installed (a control can say so).
+        self.pack_version: str | None = PACK_VERSION
 
     @classmethod
     def seeded(cls, seed: str) -> TessituraWorld:
@@ -140,6 +143,7 @@ class TessituraWorld:
             "audit": list(self.audit),
             "churn_count": self.churn_count,
             "next_ids": dict(self.next_ids),
+            "pack_version": self.pack_version,
         }
 
     @classmethod
@@ -160,4 +164,5 @@ class TessituraWorld:
         world.audit = list(data["audit"])
         world.churn_count = int(data["churn_count"])
         world.next_ids = {k: int(v) for k, v in data["next_ids"].items()}
+        world.pack_version = data.get("pack_version", PACK_VERSION)
         return world

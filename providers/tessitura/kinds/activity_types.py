@@ -1,0 +1,227 @@
+"""The ``activity_types`` kind: dedicated TR_CUST_ACTIVITY_TYPE rows (seed 000).
+
+A CSI webhook needs an activity type of its own, tied to no Origin, so Callboard can create
+one. The description is the type's identity (CSI webhooks and staff name it); the category is
+Tessitura reference data, written as its description or ``{id: N}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from engine.errors import ProviderError, StaleObjectError
+from engine.kinds import (
+    FieldProblem,
+    Kind,
+    KindHandler,
+    LiveObject,
+    ReferenceContext,
+    ReferenceRow,
+    ResourceSpec,
+)
+from engine.references import Reference, match_reference
+from providers.tessitura.client import TessituraClient, parse_tessitura_datetime
+from providers.tessitura.reference import (
+    activity_categories,
+    perf_indicator_code,
+    perf_indicator_word,
+)
+
+log = logging.getLogger(__name__)
+
+PerfWord = Literal["none", "Performance", "Package", "Package/Performance"]
+
+BASE = "/ReferenceData/ActivityTypes"
+CATEGORIES = "tessitura.activity_categories"
+
+
+class ActivityTypeSpec(ResourceSpec):
+    """An activity type as the manifest declares it."""
+
+    description: str = Field(min_length=1)
+    category: Reference
+    perf_ind: PerfWord = "none"
+    inactive: bool = False
+
+
+class ActivityTypesKind(Kind):
+    name: ClassVar[str] = "activity_types"
+    provider: ClassVar[str] = "tessitura"
+    model: ClassVar[type[ResourceSpec]] = ActivityTypeSpec
+    description: ClassVar[str] = (
+        "Tessitura activity types (TR_CUST_ACTIVITY_TYPE), identified by description")
+
+    def key(self, fields: Mapping[str, Any]) -> str:
+        return str(fields["description"])
+
+    def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
+        entry = {"description": live.fields["description"], "category": live.fields["category"]}
+        if live.fields.get("perf_ind", "none") != "none":
+            entry["perf_ind"] = live.fields["perf_ind"]
+        if live.fields.get("inactive"):
+            entry["inactive"] = True
+        return entry
+
+
+def category_reference(category_id: int | None, categories: list[ReferenceRow]) -> Any:
+    """A category in live vocabulary: its description, or ``{"id": N}`` when that is ambiguous.
+
+    Manifests and live objects go through this one function, so they compare equal whichever
+    way the user wrote the reference.
+    """
+    row = next((r for r in categories if r.id == category_id), None)
+    if row is None:
+        return {"id": category_id}
+    namesakes = [r for r in categories if r.description == row.description]
+    return row.description if len(namesakes) == 1 else {"id": row.id}
+
+
+def activity_type_from_wire(row: dict[str, Any], categories: list[ReferenceRow]) -> LiveObject:
+    """A wire ``ActivityType`` in manifest vocabulary."""
+    description = str(row.get("Description") or "")
+    category = row.get("Category") if isinstance(row.get("Category"), dict) else {}
+    return LiveObject(
+        kind=ActivityTypesKind.name,
+        remote_id=str(row["Id"]),
+        key=description,
+        fields={
+            "description": description,
+            "category": category_reference(category.get("Id"), categories),
+            "perf_ind": perf_indicator_word(row.get("PerfIndicator"),
+                                            f"{row['Id']} ({description!r})"),
+            "inactive": bool(row.get("Inactive")),
+        },
+        version=row.get("UpdatedDateTime"),
+    )
+
+
+def activity_type_to_wire(fields: Mapping[str, Any], category_id: int) -> dict[str, Any]:
+    return {
+        "Description": fields["description"],
+        "Category": {"Id": category_id},
+        "PerfIndicator": perf_indicator_code(fields.get("perf_ind") or "none"),
+        "Inactive": bool(fields.get("inactive")),
+    }
+
+
+def same_moment(first: str | None, second: str | None) -> bool:
+    """Whether two UpdatedDateTime stamps are the same instant (formats vary: 0–7 digits)."""
+    if first is None or second is None:
+        return first == second
+    try:
+        return parse_tessitura_datetime(first) == parse_tessitura_datetime(second)
+    except ValueError:
+        return first == second
+
+
+class ActivityTypesHandler(KindHandler):
+    """Lists types with their categories; updates read the row just before writing it."""
+
+    def __init__(self, client: TessituraClient) -> None:
+        self.kind = ActivityTypesKind()
+        self.client = client
+
+    async def list(self) -> list[LiveObject]:
+        types, categories = await asyncio.gather(
+            self.client.get(BASE), activity_categories(self.client))
+        return [activity_type_from_wire(row, categories) for row in types or []
+                if isinstance(row, dict)]
+
+    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
+        categories = await refs.reference(CATEGORIES)
+        row = match_reference(fields["category"], categories, field="category",
+                              what="activity category")
+        return {**fields, "category": category_reference(row.id, categories)}
+
+    async def write_ready(self, fields: dict[str, Any], refs: ReferenceContext
+                          ) -> dict[str, Any]:
+        categories = await refs.reference(CATEGORIES)
+        row = match_reference(fields["category"], categories, field="category",
+                              what="activity category")
+        return {**fields, "category_id": row.id}
+
+    async def create(self, fields: dict[str, Any]) -> LiveObject:
+        category_id = await self._category_id(fields)
+        try:
+            row = await self.client.post(BASE, activity_type_to_wire(fields, category_id))
+        except StaleObjectError:
+            raise
+        except ProviderError:
+            # The answer may have been lost after Tessitura created the row: look before failing.
+            row = await self._find(fields["description"], category_id)
+            if row is None:
+                raise
+            log.info("tessitura: activity type %r was created; its answer was lost",
+                     fields["description"])
+        return await self._live(row, fields, category_id)
+
+    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+        category_id = await self._category_id(fields)
+        current = await self.client.get(f"{BASE}/{live.remote_id}")
+        if live.version is not None and not same_moment(live.version,
+                                                         current.get("UpdatedDateTime")):
+            raise StaleObjectError(
+                f"activity type {live.remote_id} ({live.key!r}) changed in Tessitura since it "
+                f"was read (UpdatedDateTime {live.version} is now "
+                f"{current.get('UpdatedDateTime')}); plan again to see the current object")
+        body = {**current, **activity_type_to_wire(fields, category_id),
+                "Id": int(live.remote_id), "UpdatedDateTime": current.get("UpdatedDateTime")}
+        row = await self.client.put(f"{BASE}/{live.remote_id}", body)
+        return await self._live(row, fields, category_id)
+
+    async def delete(self, live: LiveObject) -> None:
+        try:
+            await self.client.delete(f"{BASE}/{live.remote_id}")
+        except StaleObjectError:
+            raise
+        except ProviderError:
+            if await self.read(live.remote_id) is None:
+                return  # already gone: deleting it is done
+            raise
+
+    async def impact(self, live: LiveObject) -> str | None:
+        """Origins tied to the type make Tessitura refuse the delete; say so in the plan."""
+        origins = await self.client.get("/ReferenceData/Origins",
+                                        {"ActivityType.Id": live.remote_id})
+        names = [repr(o.get("Description")) for o in origins or [] if isinstance(o, dict)]
+        if not names:
+            return None
+        return (f"tied to Origin {', '.join(names)}; Tessitura refuses to delete an activity "
+                "type in use")
+
+    def estimated_calls(self, action: str) -> int:
+        return {"update": 2, "replace": 2, "adopt": 0}.get(action, 1)
+
+    async def _category_id(self, fields: Mapping[str, Any]) -> int:
+        """The category's id: from ``write_ready``, else looked up now (direct callers)."""
+        if isinstance(fields.get("category_id"), int):
+            return int(fields["category_id"])
+        categories = await activity_categories(self.client)
+        try:
+            return int(match_reference(fields["category"], categories, field="category",
+                                       what="activity category").id)
+        except FieldProblem as exc:
+            raise ProviderError(f"activity type {fields.get('description')!r}: category: "
+                                f"{exc.message}") from None
+
+    async def _find(self, description: str, category_id: int) -> dict[str, Any] | None:
+        for row in await self.client.get(BASE) or []:
+            if (isinstance(row, dict) and row.get("Description") == description
+                    and (row.get("Category") or {}).get("Id") == category_id):
+                return row
+        return None
+
+    async def _live(self, row: dict[str, Any], fields: Mapping[str, Any],
+                    category_id: int) -> LiveObject:
+        """The written row in manifest vocabulary, reusing the resolved category name."""
+        if (row.get("Category") or {}).get("Id") == category_id and "category" in fields:
+            obj = activity_type_from_wire(row, [])
+            return LiveObject(kind=obj.kind, remote_id=obj.remote_id, key=obj.key,
+                              fields={**obj.fields, "category": fields["category"]},
+                              version=obj.version)
+        return activity_type_from_wire(row, await activity_categories(self.client))
