@@ -47,15 +47,18 @@ def cli(ctx: click.Context, manifests: Path, sandbox: bool, state_url: str | Non
 
 def _register() -> None:
     from engine.cli import (
+        adopt_cmds,
         demo_cmd,
         drift_cmd,
         emulator_cmd,
         plan_cmds,
         schema_cmd,
         state_cmds,
+        writeback_cmd,
     )
 
-    for module in (plan_cmds, drift_cmd, state_cmds, schema_cmd, emulator_cmd, demo_cmd):
+    for module in (plan_cmds, drift_cmd, adopt_cmds, state_cmds, schema_cmd, emulator_cmd,
+                   demo_cmd, writeback_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -44,6 +44,35 @@ class StateHeader:
     last_applied_plan: str | None = None
 
 
+@dataclass
+class WritebackLedger:
+    """One campaign's writeback (seed 002): the frozen recipients and how far it got.
+
+    Stored before the first write to Tessitura and updated after each confirmed promotion
+    batch, so an interrupted run resumes at the first unconfirmed batch with the very same
+    constituents. ``status`` is ``"started"`` or ``"complete"``.
+    """
+
+    campaign_id: str
+    campaign_name: str
+    mapping_id: str
+    mapping_name: str
+    appeal_id: int
+    source_group_id: int
+    media_type_id: int
+    constituent_ids: list[int]
+    constituents_digest: str
+    unowned_addresses: int
+    batch_size: int
+    source_id: int | None = None
+    batches_confirmed: int = 0
+    inserted: int = 0
+    skipped: int = 0
+    status: str = "started"
+    started_at: str = ""
+    updated_at: str = ""
+
+
 class StateStore(ABC):
     """One team's state. Every write is atomic on its own."""
 
@@ -90,6 +119,22 @@ class StateStore(ABC):
 
     @abstractmethod
     def force_unlock(self) -> LockInfo | None: ...
+
+    @abstractmethod
+    def writeback_statuses(self) -> dict[str, str]:
+        """Campaign id -> ledger status, for every campaign a writeback run has started."""
+
+    @abstractmethod
+    def writeback_ledger(self, campaign_id: str) -> WritebackLedger | None: ...
+
+    @abstractmethod
+    def start_writeback(self, ledger: WritebackLedger) -> None:
+        """Store a new campaign ledger; StateError if the campaign already has one."""
+
+    @abstractmethod
+    def update_writeback_progress(self, ledger: WritebackLedger) -> None:
+        """Save the ledger's progress (source, batches confirmed, counts, status) atomically;
+        its frozen recipients are never rewritten."""
 
     @abstractmethod
     def close(self) -> None: ...

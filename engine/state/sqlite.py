@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.errors import StateError
-from engine.state.base import LockInfo, ResourceRecord, StateHeader, StateStore
+from engine.state.base import (
+    LockInfo,
+    ResourceRecord,
+    StateHeader,
+    StateStore,
+    WritebackLedger,
+)
 
 #: Each entry upgrades the schema by one version; never edit a released entry, append one.
 MIGRATIONS: list[str] = [
@@ -31,6 +38,29 @@ MIGRATIONS: list[str] = [
     CREATE TABLE apply_journal (
         plan_id TEXT NOT NULL, address TEXT NOT NULL, finished_at TEXT NOT NULL,
         PRIMARY KEY (plan_id, address)
+    );
+    """,
+    # campaign writeback ledgers (seed 002): one row per campaign, exactly-once promotions
+    """
+    CREATE TABLE writeback_ledger (
+        campaign_id TEXT PRIMARY KEY,
+        campaign_name TEXT NOT NULL,
+        mapping_id TEXT NOT NULL,
+        mapping_name TEXT NOT NULL,
+        appeal_id INTEGER NOT NULL,
+        source_group_id INTEGER NOT NULL,
+        media_type_id INTEGER NOT NULL,
+        constituent_ids TEXT NOT NULL,
+        constituents_digest TEXT NOT NULL,
+        unowned_addresses INTEGER NOT NULL,
+        batch_size INTEGER NOT NULL,
+        source_id INTEGER,
+        batches_confirmed INTEGER NOT NULL DEFAULT 0,
+        inserted INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
     );
     """,
 ]
@@ -149,5 +179,46 @@ class SqliteState(StateStore):
         self.db.execute("DELETE FROM lock WHERE id = 1")
         return info
 
+    def writeback_statuses(self) -> dict[str, str]:
+        rows = self.db.execute("SELECT campaign_id, status FROM writeback_ledger")
+        return {r[0]: r[1] for r in rows}
+
+    def writeback_ledger(self, campaign_id: str) -> WritebackLedger | None:
+        row = self.db.execute(
+            f"SELECT {', '.join(_LEDGER_COLUMNS)} FROM writeback_ledger WHERE campaign_id = ?",
+            (campaign_id,)).fetchone()
+        if row is None:
+            return None
+        values = dict(zip(_LEDGER_COLUMNS, row, strict=True))
+        values["constituent_ids"] = json.loads(values["constituent_ids"])
+        return WritebackLedger(**values)
+
+    def start_writeback(self, ledger: WritebackLedger) -> None:
+        stamp = now_iso()
+        ledger.started_at = ledger.updated_at = stamp
+        values = {name: getattr(ledger, name) for name in _LEDGER_COLUMNS}
+        values["constituent_ids"] = json.dumps(ledger.constituent_ids, separators=(",", ":"))
+        try:
+            self.db.execute(
+                f"INSERT INTO writeback_ledger ({', '.join(_LEDGER_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _LEDGER_COLUMNS)})", tuple(values.values()))
+        except sqlite3.IntegrityError:
+            raise StateError(f"campaign {ledger.campaign_id} already has a writeback ledger in "
+                             f"state {self.url}") from None
+
+    def update_writeback_progress(self, ledger: WritebackLedger) -> None:
+        ledger.updated_at = now_iso()
+        cursor = self.db.execute(
+            "UPDATE writeback_ledger SET source_id = ?, batches_confirmed = ?, inserted = ?, "
+            "skipped = ?, status = ?, updated_at = ? WHERE campaign_id = ?",
+            (ledger.source_id, ledger.batches_confirmed, ledger.inserted, ledger.skipped,
+             ledger.status, ledger.updated_at, ledger.campaign_id))
+        if cursor.rowcount != 1:
+            raise StateError(f"campaign {ledger.campaign_id} has no writeback ledger in state "
+                             f"{self.url}")
+
     def close(self) -> None:
         self.db.close()
+
+
+_LEDGER_COLUMNS = tuple(f.name for f in fields(WritebackLedger))

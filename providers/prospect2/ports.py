@@ -10,5 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from providers.prospect2.client import Prospect2Client
+from providers.prospect2.writeback_source import Prospect2CampaignSource
 
-PORTS: dict[str, Callable[[Prospect2Client], Any]] = {}
+PORTS: dict[str, Callable[[Prospect2Client], Any]] = {
+    "writeback.campaigns": Prospect2CampaignSource,
+}

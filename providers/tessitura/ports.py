@@ -10,5 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from providers.tessitura.client import TessituraClient
+from providers.tessitura.writeback_sink import TessituraWritebackSink
 
-PORTS: dict[str, Callable[[TessituraClient], Any]] = {}
+PORTS: dict[str, Callable[[TessituraClient], Any]] = {
+    "writeback.tessitura": TessituraWritebackSink,
+}

@@ -1,0 +1,1 @@
+"""Campaign writeback (seed 002): sent Prospect2 campaigns recorded in Tessitura, exactly once."""

@@ -1,0 +1,226 @@
+"""``writeback run``: record each sent, mapped campaign in Tessitura exactly once (seed 002).
+
+For each campaign: read its recipients, find the constituent owning each address, freeze the
+sorted list in a state ledger *before* the first write, then find-or-create the campaign's
+source and add promotions in batches, saving the ledger after each confirmed batch. A re-run
+skips complete campaigns and resumes unfinished ones at their first unconfirmed batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from engine.errors import CallboardError
+from engine.state.base import StateStore, WritebackLedger
+from engine.writeback import ledger as ledgers
+from engine.writeback.matching import MappingChoice, choose_mapping, tag_mappings_without_tags
+from engine.writeback.ports import (
+    MAX_PROMOTION_BATCH,
+    Campaign,
+    CampaignSource,
+    SourceRequest,
+    WritebackMapping,
+    WritebackSink,
+    campaign_ref,
+)
+from engine.writeback.recipients import distinct_addresses, resolve_constituents
+
+log = logging.getLogger(__name__)
+
+WRITTEN, RESUMED, ALREADY_COMPLETE = "written", "resumed", "already complete"
+
+
+@dataclass(frozen=True)
+class CampaignOutcome:
+    """What a run did for one campaign (totals from its ledger, across runs)."""
+
+    campaign_id: str
+    campaign_name: str
+    mapping_name: str
+    source_id: int | None
+    constituents: int
+    inserted: int
+    skipped: int
+    unowned_addresses: int
+    result: str
+    also_matched: tuple[str, ...] = ()
+
+
+@dataclass
+class WritebackReport:
+    outcomes: list[CampaignOutcome] = field(default_factory=list)
+    #: Sent campaigns no mapping matched (only counted, they are not Callboard's business).
+    unmatched_sent: int = 0
+    #: Campaigns a full run skipped as already written back (ids; their ledgers stay unread).
+    already_complete: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def by_result(self, result: str) -> list[CampaignOutcome]:
+        return [o for o in self.outcomes if o.result == result]
+
+
+@dataclass(frozen=True)
+class WritebackTask:
+    """One campaign to work on: a fresh start (with its mapping) or a ledger to resume."""
+
+    campaign: Campaign
+    choice: MappingChoice | None
+    ledger_status: str | None
+
+
+@dataclass
+class WritebackPlan:
+    """What a run will do: campaigns to write or resume, and what it leaves alone."""
+
+    tasks: list[WritebackTask] = field(default_factory=list)
+    unmatched_sent: int = 0
+    already_complete: list[str] = field(default_factory=list)
+
+
+def plan_tasks(campaigns: Sequence[Campaign], mappings: Sequence[WritebackMapping],
+               statuses: Mapping[str, str], only: str | None = None) -> WritebackPlan:
+    """The campaigns a run works on, in id order.
+
+    A campaign with a started ledger is finished even if its mapping has since changed: a
+    started writeback is a promise to complete it with what was frozen. A full run only
+    counts complete ones; ``only`` (``--campaign``) reports its campaign whatever its state.
+    """
+    by_id = {c.id: c for c in campaigns}
+    if only is not None:
+        return WritebackPlan([_only_task(only, by_id.get(only), mappings, statuses)])
+    plan = WritebackPlan()
+    for campaign_id in sorted(set(by_id) | set(statuses), key=_id_order):
+        campaign = by_id.get(campaign_id) or Campaign(campaign_id, "", "")
+        status = statuses.get(campaign_id)
+        if status == ledgers.COMPLETE:
+            plan.already_complete.append(campaign_id)
+        elif status is not None:
+            plan.tasks.append(WritebackTask(campaign, None, status))
+        elif campaign.sent:
+            choice = choose_mapping(campaign, mappings)
+            if choice is None:
+                plan.unmatched_sent += 1
+            else:
+                plan.tasks.append(WritebackTask(campaign, choice, None))
+    return plan
+
+
+def _only_task(campaign_id: str, campaign: Campaign | None,
+               mappings: Sequence[WritebackMapping],
+               statuses: Mapping[str, str]) -> WritebackTask:
+    status = statuses.get(campaign_id)
+    if status is not None:
+        return WritebackTask(campaign or Campaign(campaign_id, "", ""), None, status)
+    if campaign is None:
+        raise CallboardError(f"Prospect2 has no campaign {campaign_id}")
+    if not campaign.sent:
+        raise CallboardError(f"campaign {campaign_id} ({campaign.name!r}) has not been sent "
+                             f"(status {campaign.status}); only sent campaigns are written back")
+    choice = choose_mapping(campaign, mappings)
+    if choice is None:
+        names = ", ".join(f"{m.name} ({m.describe_match()})" for m in mappings) or "none exist"
+        raise CallboardError(f"campaign {campaign_id} ({campaign.name!r}) matches no writeback "
+                             f"mapping (mappings: {names})")
+    return WritebackTask(campaign, choice, None)
+
+
+def _id_order(campaign_id: str) -> tuple[int, str]:
+    return (int(campaign_id), "") if campaign_id.isdigit() else (1 << 62, campaign_id)
+
+
+class WritebackRun:
+    """One ``writeback run``: campaigns one after another, promotions in batches.
+
+    ``on_outcome`` is called as each campaign finishes, so a run that fails later still
+    shows what it completed.
+    """
+
+    def __init__(self, campaigns: CampaignSource, sink: WritebackSink, state: StateStore, *,
+                 batch_size: int = MAX_PROMOTION_BATCH,
+                 on_outcome: Callable[[CampaignOutcome], None] | None = None) -> None:
+        self.campaigns = campaigns
+        self.sink = sink
+        self.state = state
+        self.batch_size = ledgers.check_batch_size(batch_size)
+        self.on_outcome = on_outcome
+
+    async def run(self, only_campaign: str | None = None) -> WritebackReport:
+        campaigns = await self.campaigns.campaigns()
+        mappings = await self.campaigns.mappings()
+        plan = plan_tasks(campaigns, mappings, self.state.writeback_statuses(), only_campaign)
+        report = WritebackReport(unmatched_sent=plan.unmatched_sent,
+                                 already_complete=plan.already_complete)
+        for mapping in tag_mappings_without_tags(campaigns, mappings):
+            report.notes.append(
+                f"mapping {mapping.name} matches by campaign tag ({mapping.campaign_tag!r}), "
+                "but Prospect2 reports no tags on campaigns, so it matched nothing")
+        for task in plan.tasks:
+            outcome = await self._one(task)
+            report.outcomes.append(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
+        return report
+
+    async def _one(self, task: WritebackTask) -> CampaignOutcome:
+        if task.ledger_status is not None:
+            ledger = self.state.writeback_ledger(task.campaign.id)
+            if ledger is None:
+                raise CallboardError(f"campaign {task.campaign.id}: its writeback ledger "
+                                     "vanished from state during the run")
+            if ledger.status == ledgers.COMPLETE:
+                return _outcome(ledger, ALREADY_COMPLETE)
+            ledgers.verify(ledger)
+            log.info("writeback: resuming campaign %s at batch %s", ledger.campaign_id,
+                     ledger.batches_confirmed + 1)
+            await self._write(ledger)
+            return _outcome(ledger, RESUMED)
+        assert task.choice is not None
+        ledger = await self._freeze(task.campaign, task.choice)
+        await self._write(ledger)
+        return _outcome(ledger, WRITTEN, task.choice.also_matched)
+
+    async def _freeze(self, campaign: Campaign, choice: MappingChoice) -> WritebackLedger:
+        """Read recipients and owners (no writes yet), then store the ledger."""
+        addresses = distinct_addresses(await self.campaigns.recipient_emails(campaign.id))
+        owners = await self.sink.owners(addresses)
+        recipients = resolve_constituents(addresses, owners)
+        ledger = ledgers.new_ledger(campaign, choice, recipients, self.batch_size)
+        self.state.start_writeback(ledger)
+        log.info("writeback: campaign %s: %s constituents frozen under mapping %s",
+                 campaign.id, len(ledger.constituent_ids), choice.mapping.name)
+        return ledger
+
+    async def _write(self, ledger: WritebackLedger) -> None:
+        if ledger.source_id is None:
+            source = await self.sink.find_or_create_source(SourceRequest(
+                appeal_id=ledger.appeal_id, source_group_id=ledger.source_group_id,
+                media_type_id=ledger.media_type_id, description=ledger.campaign_name,
+                campaign_ref=campaign_ref(ledger.campaign_id)))
+            ledger.source_id = source.source_id
+            ledgers.finish_if_done(ledger)
+            self.state.update_writeback_progress(ledger)
+        source_id = ledger.source_id
+        assert source_id is not None
+        for index, batch in ledgers.pending_batches(ledger):
+            count = await self.sink.add_promotions(source_id, batch)
+            ledgers.confirm_batch(ledger, index, batch, count)
+            self.state.update_writeback_progress(ledger)
+            log.info("writeback: campaign %s: batch %s/%s confirmed", ledger.campaign_id,
+                     index + 1, ledgers.batch_count(ledger))
+        if ledger.status != ledgers.COMPLETE:
+            if not ledgers.finish_if_done(ledger):
+                raise CallboardError(
+                    f"campaign {ledger.campaign_id}: writeback did not complete")
+            self.state.update_writeback_progress(ledger)
+
+
+def _outcome(ledger: WritebackLedger, result: str,
+             also_matched: Sequence[WritebackMapping] = ()) -> CampaignOutcome:
+    return CampaignOutcome(
+        campaign_id=ledger.campaign_id, campaign_name=ledger.campaign_name,
+        mapping_name=ledger.mapping_name, source_id=ledger.source_id,
+        constituents=len(ledger.constituent_ids), inserted=ledger.inserted,
+        skipped=ledger.skipped, unowned_addresses=ledger.unowned_addresses, result=result,
+        also_matched=tuple(m.name for m in also_matched))
