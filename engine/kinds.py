@@ -125,6 +125,9 @@ class Kind:
     name_pattern: ClassVar[re.Pattern[str] | None] = None
     #: Set when deleting means only "stop managing" (the live object stays); shown in plans.
     delete_note: ClassVar[str | None] = None
+    #: Whether drift and generate list live objects no manifest declares. Off for kinds
+    #: where most live rows are none of the user's business (hundreds of T_DEFAULTS rows).
+    report_unmanaged: ClassVar[bool] = True
     #: One line for ``callboard schema`` and docs.
     description: ClassVar[str] = ""
 

@@ -10,7 +10,7 @@ entry point.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
@@ -33,6 +33,9 @@ class ProviderContext:
     env: Mapping[str, str]
     transport: httpx.AsyncBaseTransport | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: Reads a reference table any provider serves (the session's cached reader), so a
+    #: handler can show another service's ids in words (set by ``Session``).
+    references: Callable[[str], Awaitable[list[ReferenceRow]]] | None = None
 
 
 class Provider(ABC):

@@ -17,6 +17,8 @@ class Session:
     def __init__(self, provider_classes: list[type[Provider]], context: ProviderContext) -> None:
         self.registry = KindRegistry(provider_classes)
         self.context = context
+        if context.references is None:
+            context.references = self.reference
         self._classes = {p.name: p for p in provider_classes}
         self._providers: dict[str, Provider] = {}
         self._reference_cache: dict[str, list[ReferenceRow]] = {}

@@ -23,7 +23,8 @@ async def compute_drift(rt: Runtime, manifests: ManifestSet, state: StateStore) 
         kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
         await session.check(kinds)
         live = await session.read_live(kinds)
-        report = detect_drift(live, records, kinds, manifests.settings.drift.ignore,
+        unmanaged_kinds = {k for k in kinds if session.registry[k].report_unmanaged}
+        report = detect_drift(live, records, unmanaged_kinds, manifests.settings.drift.ignore,
                               {a: r.ignore_changes for a, r in manifests.resources.items()})
         report.secret_fields = {k: sorted(session.registry[k].secret_fields) for k in kinds
                                 if session.registry[k].secret_fields}

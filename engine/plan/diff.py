@@ -45,8 +45,11 @@ def _compare(kind: Kind, want: DesiredObject,
     changed = {d.field for d in diffs}
     reason = None
     if changed & kind.replace_fields:
-        reason = kind.replace_reason({k: v for k, v in obj.fields.items() if k in changed},
-                                     {k: v for k, v in want.fields.items() if k in changed})
+        # Full dicts: whether a change forces a replace may depend on other fields (a Data
+        # Sync's tag only while it is enabled); ignored fields never force one.
+        reason = kind.replace_reason(obj.fields, want.fields)
+        if reason not in changed:
+            reason = None
     return reason, diffs
 
 

@@ -9,7 +9,8 @@ from engine.kinds import Kind, KindHandler
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env
 from providers.prospect2.client import Prospect2Client
-from providers.prospect2.kinds import HANDLERS, KINDS
+from providers.prospect2.kinds import HANDLERS, KINDS, NAMES_TESSITURA_DATA
+from providers.prospect2.kinds.tessitura_references import ReferenceVocabulary
 from providers.prospect2.ports import PORTS
 
 
@@ -38,7 +39,11 @@ class Prospect2Provider(Provider):
         if kind not in HANDLERS:
             raise CallboardError(f"Prospect2 has no kind {kind!r}")
         if kind not in self._handlers:
-            self._handlers[kind] = HANDLERS[kind](self.client)
+            if kind in NAMES_TESSITURA_DATA:
+                vocabulary = ReferenceVocabulary(self.context.references)
+                self._handlers[kind] = HANDLERS[kind](self.client, vocabulary=vocabulary)
+            else:
+                self._handlers[kind] = HANDLERS[kind](self.client)
         return self._handlers[kind]
 
     async def check(self) -> None:

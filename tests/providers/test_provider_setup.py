@@ -19,7 +19,9 @@ pytestmark = pytest.mark.anyio
 def test_both_providers_are_registered_entry_points() -> None:
     classes = provider_classes()
     assert Prospect2Provider in classes and TessituraProvider in classes
-    assert [k.name for k in Prospect2Provider.kinds] == ["tags", "custom_fields"]
+    assert [k.name for k in Prospect2Provider.kinds] == [
+        "tags", "custom_fields", "csi_webhooks", "data_syncs", "campaign_writebacks"]
+    assert [k.name for k in TessituraProvider.kinds] == ["activity_types", "tessitura_defaults"]
 
 
 async def test_checks_pass_against_the_emulator(transport: httpx.ASGITransport) -> None:
@@ -72,5 +74,5 @@ def test_handlers_share_the_provider_client() -> None:
     assert isinstance(tags, TagsHandler) and isinstance(fields, CustomFieldsHandler)
     assert tags.client is fields.client is provider.client
     assert provider.handler("tags") is tags
-    with pytest.raises(CallboardError, match="no kind 'csi_webhooks'"):
-        provider.handler("csi_webhooks")
+    with pytest.raises(CallboardError, match="no kind 'activity_types'"):
+        provider.handler("activity_types")  # a Tessitura kind

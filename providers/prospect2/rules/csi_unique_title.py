@@ -1,0 +1,41 @@
+"""Seed 000, step 1: a CSI webhook's title identifies it on the integration dashboard.
+
+Titles are unique among CSI webhooks, and Prospect2 compares them regardless of case, so two
+resources whose titles differ only in case are refused (two with the very same title are
+refused by the planner as two addresses for one object)::
+
+    csi_webhooks:
+      vip-feedback: {title: VIP feedback, ...}
+      vip-again:    {title: Vip Feedback, ...}     # refused
+      vip-again:    {title: VIP follow-up, ...}    # accepted
+
+A live webhook whose title differs only in case is a warning: it may be this resource's own
+webhook being renamed, which Prospect2 allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from engine.kinds import FieldProblem, LiveObject
+
+
+def check_declared(title: str, declared: Iterable[str]) -> None:
+    """Refuse a title that another declared CSI webhook spells with other capitals."""
+    for other in declared:
+        if other != title and other.casefold() == title.casefold():
+            raise FieldProblem("title", f"another CSI webhook is titled {other!r}; titles are "
+                               "unique regardless of case in Prospect2")
+
+
+def live_case_clash(title: str, live: Iterable[LiveObject]) -> str | None:
+    """A warning when a live webhook's title differs from ``title`` only in case."""
+    objects = list(live)
+    if any(o.key == title for o in objects):
+        return None
+    for obj in objects:
+        if obj.key.casefold() == title.casefold():
+            return (f"Prospect2 has a CSI webhook titled {obj.key!r} (id {obj.remote_id}); "
+                    "titles are unique regardless of case, so creating this one fails unless "
+                    "it is that webhook renamed")
+    return None
