@@ -27,7 +27,8 @@ class ProviderContext:
 
     ``env`` holds the spec §5 variables (TESSITURA_URL, PROSPECT2_API_TOKEN…). ``transport``
     is set in the sandbox and in tests to talk to an in-process emulator through
-    ``httpx.ASGITransport``; None means the real network.
+    ``httpx.ASGITransport``; None means the real network. ``settings["sandbox"]`` tells a
+    provider it talks to the in-process sandbox (e.g. no need to pace requests).
     """
 
     env: Mapping[str, str]

@@ -1,8 +1,10 @@
 """``demo``: the sandbox walk-through, in a fresh temporary directory.
 
-validate → plan → save and apply that plan → plan again (no changes) → someone edits a tag in
-Prospect2 by hand → drift reports it. It checks each step's exit code, so a broken walk-through
-fails loudly instead of printing something misleading.
+validate → plan → save and apply that plan → plan again (no changes) → a patron's reply fires a
+CSI webhook → a campaign is sent and written back → someone edits a tag in Prospect2 by hand →
+drift reports it. It checks each step's exit code, so a broken walk-through fails loudly
+instead of printing something misleading. The outside world (a patron, a campaign send) is
+played through the emulators' control API (spec §6), never through provider internals.
 """
 
 from __future__ import annotations
@@ -14,12 +16,45 @@ import tempfile
 from pathlib import Path
 
 import click
+import httpx
 
-from engine.cli.runtime import Runtime
+from engine.cli.runtime import SANDBOX_HOST, Runtime
 from engine.errors import CallboardError
 from engine.state import open_state
 
 OUT_OF_BAND_KIND = "tags"
+CSI_KIND = "csi_webhooks"
+PATRON_EMAIL = "patron1002@example.org"
+
+
+async def _control(rt: Runtime, route: str, body: dict) -> dict:
+    """POST to the sandbox emulators' control API (as a test or a demo drives them)."""
+    transport = httpx.ASGITransport(app=rt.sandbox_app())
+    async with httpx.AsyncClient(transport=transport, base_url=SANDBOX_HOST) as client:
+        answer = await client.post(f"/_emulator/{route}", json=body)
+    if answer.status_code != 200:
+        raise CallboardError(f"the sandbox emulator refused {route}: {answer.text}")
+    return answer.json()
+
+
+def _fire_csi(rt: Runtime) -> None:
+    store = open_state(str(rt.sandbox_dir / "state.db"))
+    try:
+        hooks = [r for r in store.resources().values()
+                 if r.kind == CSI_KIND and r.fields.get("enabled")]
+    finally:
+        store.close()
+    if not hooks:
+        click.echo("(the manifests declare no enabled CSI webhook; skipped)")
+        return
+    hook = hooks[0]
+    answer = asyncio.run(_control(rt, "automations/fire",
+                                  {"csiWebhookId": hook.remote_id, "email": PATRON_EMAIL}))
+    if answer.get("issueId") is None:
+        raise CallboardError(f"the CSI webhook created no issue: {answer.get('reason')}")
+    click.echo(f"{PATRON_EMAIL} replied; the automation's Webhook action ran "
+               f"{hook.address} and Tessitura now has Customer Service Issue "
+               f"{answer['issueId']}.")
 
 
 def _step(title: str) -> None:
@@ -65,7 +100,7 @@ async def _edit_out_of_band(rt: Runtime) -> str:
               help="Run in this directory and keep it, instead of a temporary one.")
 @click.pass_obj
 def demo(rt: Runtime, keep: Path | None) -> None:
-    """Sandbox walk-through: plan, apply, plan again, out-of-band edit, drift."""
+    """Sandbox walk-through: plan, apply, a CSI, a writeback, an out-of-band edit, drift."""
     source = rt.manifests_dir.resolve()
     if not source.is_dir():
         raise CallboardError(f"no example manifests at {source}: run the demo from the "
@@ -87,11 +122,18 @@ def demo(rt: Runtime, keep: Path | None) -> None:
         _run(["--sandbox", "--no-color", "apply", "demo.cbplan"], 0)
         _step("4. Plan again: nothing left to do (exit code 0)")
         _run(["--sandbox", "--no-color", "plan", "--detailed-exitcode"], 0)
-        _step("5. Someone edits a tag in Prospect2 by hand")
         sandbox = Runtime(manifests_dir=Path("manifests"), sandbox=True)
+        _step("5. A patron replies to a cancellation email: the CSI webhook fires")
+        _fire_csi(sandbox)
+        _step("6. A subscription campaign goes out; writeback records it in Tessitura")
+        sent = asyncio.run(_control(sandbox, "campaigns/send",
+                                    {"name": "SUBS Spring Renewal", "recipients": 40}))
+        click.echo(f"Prospect2 sent campaign {sent['campaignId']} 'SUBS Spring Renewal'.")
+        _run(["--sandbox", "--no-color", "writeback", "run"], 0)
+        _step("7. Someone edits a tag in Prospect2 by hand")
         address = asyncio.run(_edit_out_of_band(sandbox))
         click.echo(f"Changed the description of {address} through the Prospect2 API.")
-        _step("6. Drift: Callboard notices (exit code 2 = drift found)")
+        _step("8. Drift: Callboard notices (exit code 2 = drift found)")
         _run(["--sandbox", "--no-color", "drift"], 2)
         click.echo("\nDemo complete. Try it yourself: callboard --sandbox plan")
     finally:

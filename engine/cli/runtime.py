@@ -74,7 +74,8 @@ class Runtime:
     def provider_context(self) -> ProviderContext:
         if self.sandbox:
             transport = httpx.ASGITransport(app=self.sandbox_app())
-            return ProviderContext(env=SANDBOX_ENV, transport=transport)
+            return ProviderContext(env=SANDBOX_ENV, transport=transport,
+                                   settings={"sandbox": True})
         return ProviderContext(env=self.env)
 
     def session(self) -> Session:

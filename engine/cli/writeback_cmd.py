@@ -78,9 +78,10 @@ def outcome_lines(outcome: CampaignOutcome) -> list[str]:
                  "inserted); skipped"]
     else:
         verb = "resumed and written back" if outcome.result == RESUMED else "written back"
+        unowned = (f"; no constituent owns {outcome.unowned_addresses} of its addresses"
+                   if outcome.unowned_addresses else "")
         lines = [f"{head}: {verb} ({where}): {outcome.inserted} promotions inserted, "
-                 f"{outcome.skipped} already present; no constituent owns "
-                 f"{outcome.unowned_addresses} addresses"]
+                 f"{outcome.skipped} already present{unowned}"]
     if outcome.also_matched:
         lines.append(f"  also matches mapping {', '.join(outcome.also_matched)}; used "
                      f"{outcome.mapping_name}, the first by name")
@@ -99,7 +100,8 @@ def summary_lines(report: WritebackReport, *, only: bool = False) -> list[str]:
         lines.append(
             f"Wrote back {_count(len(done), 'campaign')}"
             f"{f' ({resumed} resumed)' if resumed else ''}: {inserted} promotions inserted, "
-            f"{skipped} already present; no constituent owns {unowned} recipient addresses.")
+            f"{skipped} already present"
+            + (f"; no constituent owns {unowned} recipient addresses." if unowned else "."))
     elif not (only and complete):
         lines.append("No sent campaign needed writing back.")
     if report.already_complete:

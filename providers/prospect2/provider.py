@@ -13,6 +13,8 @@ from providers.prospect2.kinds import HANDLERS, KINDS, NAMES_TESSITURA_DATA
 from providers.prospect2.kinds.tessitura_references import ReferenceVocabulary
 from providers.prospect2.ports import PORTS
 
+SANDBOX_RATE = 200.0
+
 
 class Prospect2Provider(Provider):
     """Builds its client on first use, so a run that never touches Prospect2 needs no token."""
@@ -32,7 +34,11 @@ class Prospect2Provider(Provider):
         if self._client is None:
             url, token = required_env(
                 self.context.env, ("PROSPECT2_URL", "PROSPECT2_API_TOKEN"), "Prospect2")
-            self._client = Prospect2Client(url, token, transport=self.context.transport)
+            # The sandbox's in-process emulator does not enforce the 5/s limit, so pacing
+            # there would only slow the walk-through; a real account is always paced.
+            rate = SANDBOX_RATE if self.context.settings.get("sandbox") else 5.0
+            self._client = Prospect2Client(url, token, transport=self.context.transport,
+                                           rate_per_second=rate)
         return self._client
 
     def handler(self, kind: str) -> KindHandler:

@@ -11,14 +11,16 @@ def test_walking_skeleton_loop(sandbox: Sandbox) -> None:
     assert sandbox.run("validate").code == 0
     first = sandbox.run("plan", "--detailed-exitcode")
     assert first.code == 2
-    assert "+ tags.members-active" in first.out
-    assert "Plan: 6 to add, 1 to change, 0 to replace, 0 to destroy, 2 to adopt." in first.out
+    assert "+ tags.members-active" in first.out and "+ data_syncs.members" in first.out
+    summary = json.loads(sandbox.run("plan", "--format", "json").out)["summary"]
+    assert summary == {"create": 16, "update": 2, "replace": 0, "delete": 0, "adopt": 2}
+    assert "Plan: 16 to add, 2 to change, 0 to replace, 0 to destroy, 2 to adopt." in first.out
 
     saved = sandbox.run("plan", "--out", "plan.cbplan", "--format", "markdown")
     assert saved.code == 0 and saved.out.startswith("<!-- callboard-plan -->")
     applied = sandbox.run("apply", "plan.cbplan")
     assert applied.code == 0, applied.err
-    assert "Apply complete: 9 changed." in applied.out
+    assert "Apply complete: 20 changed." in applied.out
 
     again = sandbox.run("plan", "--detailed-exitcode")
     assert again.code == 0 and "No changes." in again.out

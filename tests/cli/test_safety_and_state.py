@@ -14,14 +14,16 @@ def _keep_only(sandbox: Sandbox, tags_yaml: str) -> None:
 
 def test_too_many_deletes_need_force(sandbox: Sandbox) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
-    (sandbox.manifests / "custom_fields.yaml").unlink()
+    for path in sandbox.manifests.glob("*.yaml"):
+        if path.name != "callboard.yaml":
+            path.unlink()
     _keep_only(sandbox, "tags:\n  newsletter:\n    name: Newsletter\n"
                         "    description: Monthly newsletter readers\n")
     plan = sandbox.run("plan")
-    assert "Needs --force: too many deletes and replaces: 88.89% is over 30.00% (8/9)" in plan.out
+    assert "Needs --force: too many deletes and replaces: 95.00% is over 30.00% (19/20)" in plan.out
     refused = sandbox.run("apply", "--auto-approve")
     assert refused.code == 1 and "--force" in refused.err
-    assert len(sandbox.run("state", "list").out.splitlines()) == 9
+    assert len(sandbox.run("state", "list").out.splitlines()) == 20
     forced = sandbox.run("apply", "--auto-approve", "--force")
     assert forced.code == 0
     assert sandbox.run("state", "list").out.split("\t")[0] == "tags.newsletter"
@@ -31,16 +33,16 @@ def test_too_many_deletes_need_force(sandbox: Sandbox) -> None:
 
 def test_prevent_destroy_refuses_a_delete(sandbox: Sandbox) -> None:
     text = (sandbox.manifests / "tags.yaml").read_text()
-    text = text.replace("    name: Member - Active\n",
-                        "    name: Member - Active\n    lifecycle: {prevent_destroy: true}\n")
+    text = text.replace("    name: Feedback - Requested\n",
+                        "    name: Feedback - Requested\n    lifecycle: {prevent_destroy: true}\n")
     (sandbox.manifests / "tags.yaml").write_text(text)
     assert sandbox.run("apply", "--auto-approve").code == 0
-    (sandbox.manifests / "tags.yaml").write_text(text.split("  members-active:")[0])
+    (sandbox.manifests / "tags.yaml").write_text(text.split("  feedback-requested:")[0])
     result = sandbox.run("apply", "--auto-approve")
     assert result.code == 1
-    assert "tags.members-active has lifecycle.prevent_destroy" in result.err
-    assert "Member - Active" in {t["tag"] for t in
-                                 sandbox.api("GET", "/api/3/tags?limit=100").json()["tags"]}
+    assert "tags.feedback-requested has lifecycle.prevent_destroy" in result.err
+    assert "Feedback - Requested" in {t["tag"] for t in
+                                      sandbox.api("GET", "/api/3/tags?limit=100").json()["tags"]}
 
 
 def test_second_writer_gets_the_holder(sandbox: Sandbox) -> None:
@@ -60,20 +62,20 @@ def test_second_writer_gets_the_holder(sandbox: Sandbox) -> None:
 def test_state_commands(sandbox: Sandbox) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
     listed = sandbox.run("state", "list").out.splitlines()
-    assert len(listed) == 9 and listed[0].startswith("custom_fields.amahl-perf-no\t")
+    assert len(listed) == 20 and listed[0].startswith("activity_types.pro2-feedback\t")
     shown = json.loads(sandbox.run("state", "show", "tags.members-active").out)
     assert shown["fields"]["name"] == "Member - Active"
 
     # rename in the manifest, then move state: no change planned
     text = (sandbox.manifests / "tags.yaml").read_text()
-    (sandbox.manifests / "tags.yaml").write_text(text.replace("  members-active:",
-                                                              "  members:"))
-    assert sandbox.run("state", "mv", "tags.members-active", "tags.members").code == 0
+    (sandbox.manifests / "tags.yaml").write_text(text.replace("  feedback-requested:",
+                                                              "  feedback:"))
+    assert sandbox.run("state", "mv", "tags.feedback-requested", "tags.feedback").code == 0
     assert sandbox.run("plan", "--detailed-exitcode").code == 0
 
-    assert sandbox.run("state", "rm", "tags.members").code == 0
+    assert sandbox.run("state", "rm", "tags.feedback").code == 0
     readopt = json.loads(sandbox.run("plan", "--format", "json").out)["changes"]
-    assert [(c["action"], c["address"]) for c in readopt] == [("adopt", "tags.members")]
+    assert [(c["action"], c["address"]) for c in readopt] == [("adopt", "tags.feedback")]
     missing = sandbox.run("state", "show", "tags.nope")
     assert missing.code == 1 and "not in state" in missing.err
 

@@ -104,7 +104,11 @@ def test_unreachable_server_is_one_clear_error(workspace: Workspace) -> None:
 def test_missing_configuration_names_the_variable(workspace: Workspace) -> None:
     result = workspace.run("plan", env={"PROSPECT2_URL": ""})
     assert result.returncode == 1 and "PROSPECT2_URL" in result.stderr
-    # a plan of Prospect2 kinds needs no Tessitura; validate --online checks every service
+    tessitura = workspace.run("plan", env={"TESSITURA_URL": ""})
+    assert tessitura.returncode == 1 and "TESSITURA_URL is not set" in tessitura.stderr
+    # a plan of Prospect2-only kinds needs no Tessitura; validate --online checks every service
+    for name in ("tessitura", "csi_webhooks", "data_syncs", "campaign_writebacks"):
+        (workspace.root / "manifests" / f"{name}.yaml").unlink()
     assert workspace.run("plan", env={"TESSITURA_URL": ""}).returncode == 0
     online = workspace.run("validate", "--online", env={"TESSITURA_PASSWORD": "nope"})
     assert online.returncode == 1 and "TESSITURA_USER" in online.stderr

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from provider_support import FAST_RETRY, PROSPECT2_ENV, AnswerLosingTransport
+from provider_support import AnswerLosingTransport
 
-from providers.prospect2.client import Prospect2Client
-from providers.prospect2.kinds.data_syncs import DataSyncsHandler, DataSyncsKind
+from providers.prospect2.kinds.data_syncs import DataSyncsKind
 from tests.rules.rule_support import Workspace, workspace
 
 pytestmark = pytest.mark.anyio
@@ -72,7 +72,7 @@ async def test_create_list_update_delete_round_trip(tmp_path: Path) -> None:
         delete = await ws.plan()
         assert [(c.action, c.address, c.impact) for c in delete.changes] == [
             ("delete", "data_syncs.members",
-             "list id 101 no longer adds or removes the tag 'Member - Active'")]
+             "list 'Members - Current' no longer adds or removes the tag 'Member - Active'")]
         puts = await ws.count("PUT /api/3/tessitura/dataSyncs/{id}")
         await ws.apply(delete)
         assert await wire_syncs(ws) == []
@@ -92,7 +92,7 @@ async def test_changing_the_tag_of_an_enabled_sync_replaces_it(tmp_path: Path) -
         plan = await ws.plan()
         [change] = plan.changes
         assert (change.action, change.replace_reason, change.impact) == (
-            "replace", "tag", "list id 101 no longer adds the tag 'Member - Active'")
+            "replace", "tag", "list 'Members - Current' no longer adds the tag 'Member - Active'")
         assert plan.estimates["prospect2"]["calls"] == 3
         await ws.apply(plan)
         [new] = await wire_syncs(ws)
@@ -130,31 +130,59 @@ def test_a_disabled_sync_changes_its_tag_in_place() -> None:
     assert kind.replace_reason(on, {**on, "description": "d"}) is None
 
 
-@pytest.mark.xfail(strict=True, reason="engine/plan/diff.py passes replace_reason only the "
-                   "changed fields, so an unchanged enabled: false is not seen")
 async def test_a_disabled_sync_changes_its_tag_in_place_when_planned(tmp_path: Path) -> None:
+    """Seed 003 through the planner: a sync that stays OFF keeps its id when its tag
+    changes (the planner sees the unchanged ``enabled: false``)."""
     async with workspace(tmp_path) as ws:
         ws.write(manifest(enabled="false"))
         await ws.plan_and_apply()
+        [old] = await wire_syncs(ws)
         ws.write(manifest(tag="members-current", enabled="false"))
         plan = await ws.plan()
-        assert [c.action for c in plan.changes] == ["update"]
+        assert [(c.action, [(d.field, d.before, d.after) for d in c.diffs])
+                for c in plan.changes] == [
+            ("update", [("tag", "Member - Active", "Member - Current")])]
+        await ws.apply(plan)
+        [same] = await wire_syncs(ws)
+        assert (same["id"], same["tag"], same["active"]) == (
+            old["id"], "Member - Current", False)
+        assert (await ws.plan()).changes == []
+
+
+async def test_references_written_any_way_are_shown_and_kept_as_descriptions(
+        tmp_path: Path) -> None:
+    """The list by id and filters in other case read back as the Tessitura descriptions, in
+    the plan, in state and in every later plan and drift."""
+    async with workspace(tmp_path) as ws:
+        ws.write(manifest().replace("list: Members - Current", "list: {id: 101}")
+                 .replace("[Newsletter]", "[newsletter, {id: 2}]")
+                 .replace("[Primary e-mail]", "[PRIMARY E-MAIL]"))
+        plan = await ws.plan_and_apply()
+        after = plan.changes[-1].after
+        assert (after["list"], after["filters"]["contact_point_purposes"],
+                after["filters"]["eaddress_types"]) == (
+            "Members - Current", ["Newsletter", "Season Announcements"], ["Primary e-mail"])
+        [sync] = await wire_syncs(ws)
+        assert (sync["listManagerListId"], sync["contactPointPurposeIds"],
+                sync["eaddressTypeIds"]) == (101, [1, 2], [1])
+        recorded = ws.state.get("data_syncs.members")
+        assert recorded is not None and recorded.fields == after
+        assert (await ws.plan()).changes == []
+        drift = await ws.drift()  # the seeded tags are unmanaged; the sync is clean
+        assert [i for i in drift.items if i.kind == "data_syncs"] == []
 
 
 async def test_a_lost_create_answer_leaves_one_sync(tmp_path: Path) -> None:
-    """The POST reached Prospect2 but its answer was lost: the sync is found, not doubled."""
+    """The POST reached Prospect2 but its answer was lost: apply finds the sync (same name,
+    tag and list) instead of creating a second one, and records it."""
     async with workspace(tmp_path) as ws:
+        ws.write(manifest())
+        plan = await ws.plan()
         losing = AnswerLosingTransport(ws.transport, "/api/3/tessitura/dataSyncs")
-        client = Prospect2Client(PROSPECT2_ENV["PROSPECT2_URL"], "emulator-token", losing,
-                                 rate_per_second=10_000, retry=FAST_RETRY)
-        handler = DataSyncsHandler(client)
-        ready = {"name": "members", "list": 101, "tag": "Newsletter", "mode": "add_only",
-                 "filters": {"contact_point_purposes": [], "eaddress_types": []},
-                 "schedule": {"daily": "02:00"}, "enabled": True}
-        try:
-            created = await handler.create(ready)
-        finally:
-            await client.aclose()
+        await replace(ws, transport=losing).apply(plan)
         assert losing.lost == 1
-        assert [s["id"] for s in await wire_syncs(ws)] == [created.remote_id]
-        assert created.fields["list"] == {"id": 101}
+        [sync] = await wire_syncs(ws)
+        recorded = ws.state.get("data_syncs.members")
+        assert recorded is not None and recorded.remote_id == str(sync["id"])
+        assert recorded.fields["list"] == "Members - Current"
+        assert (await ws.plan()).changes == []

@@ -18,11 +18,14 @@ from typing import Any
 import httpx
 
 from engine.apply.executor import ApplyResult, apply_plan
+from engine.cli.drift_cmd import compute_drift
+from engine.cli.runtime import Runtime
+from engine.drift import DriftReport
 from engine.errors import ManifestErrors
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Plan
 from engine.plan.planner import make_plan
-from engine.providers import ProviderContext, provider_classes
+from engine.providers import KindRegistry, ProviderContext, provider_classes
 from engine.session import Session
 from engine.state import StateStore, open_state
 from providers.emulator_host import build_emulator_app
@@ -38,6 +41,8 @@ ENV = {
     "TESSITURA_LOCATION": "emulator",
     "TESSITURA_PASSWORD": "emulator",
 }
+#: Tessitura's basic auth: ``user:usergroup:location`` and the password.
+TESSITURA_AUTH = ("callboard:admin:emulator", "emulator")
 
 
 @dataclass
@@ -45,7 +50,8 @@ class Workspace:
     """A manifest directory, a state file and one emulated organization."""
 
     root: Path
-    transport: httpx.ASGITransport
+    #: The in-process emulators (a test may wrap it, e.g. to lose an answer).
+    transport: httpx.AsyncBaseTransport
     state: StateStore
 
     @property
@@ -68,11 +74,12 @@ class Workspace:
         session.provider("prospect2").client.limiter = SlidingWindowLimiter(10_000)
         return session
 
-    async def plan(self) -> Plan:
+    async def plan(self, *, refresh_only: bool = False) -> Plan:
+        """``callboard plan`` (``--refresh-only``: record what is live, change nothing)."""
         session = self.session()
         try:
             manifests = load_manifests(self.manifests, session.registry, display_root=self.root)
-            return await make_plan(session, manifests, self.state)
+            return await make_plan(session, manifests, self.state, refresh_only=refresh_only)
         finally:
             await session.aclose()
 
@@ -98,16 +105,39 @@ class Workspace:
         await self.apply(plan)
         return plan
 
+    async def drift(self) -> DriftReport:
+        """What ``callboard drift`` reports for these manifests and this state."""
+        registry = KindRegistry(provider_classes())
+        manifests = load_manifests(self.manifests, registry, display_root=self.root)
+        return await compute_drift(_WorkspaceRuntime(self), manifests, self.state)
+
     async def api(self, method: str, path: str, json: Any = None) -> httpx.Response:
         """The emulated Prospect2 API, spoken to out of band (a person in the UI)."""
         async with httpx.AsyncClient(transport=self.transport, base_url="http://emulator",
                                      headers={"Api-Token": "emulator-token"}) as http:
             return await http.request(method, f"/api/3{path}", json=json)
 
+    async def tessitura(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        """The emulated Tessitura REST API, spoken to out of band (an administrator)."""
+        async with httpx.AsyncClient(transport=self.transport, base_url="http://emulator",
+                                     auth=TESSITURA_AUTH) as http:
+            return await http.request(method, f"/TessituraService{path}", json=json)
+
     async def count(self, template: str) -> int:
         async with httpx.AsyncClient(transport=self.transport, base_url="http://emulator") as h:
             answer = await h.get("/_emulator/stats")
         return int(answer.json()["requests"].get(template, 0))
+
+
+class _WorkspaceRuntime(Runtime):
+    """The CLI runtime, with the workspace's sessions (its emulators, no rate pacing)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(manifests_dir=ws.manifests)
+        self.ws = ws
+
+    def session(self) -> Session:
+        return self.ws.session()
 
 
 def _emulator(tmp_path: Path, seed: str, account: dict[str, Any] | None) -> httpx.ASGITransport:

@@ -33,16 +33,16 @@ async def test_seed002_codes_exist_in_tessitura(tmp_path: Path) -> None:
             "manifests/writeback_codes.bad.yaml:4: campaign_writebacks.subscriptions.appeal: no"
             " appeal is described 'FY28 Subscriptions' (did you mean 'FY27 Subscriptions'?); "
             "candidates: 'FY26 Annual Fund' (id 401), 'FY27 Subscriptions' (id 501), 'FY27 "
-            "Annual Fund' (id 502)"])
+            "Annual Fund' (id 502), 'FY27 Single Tickets' (id 503)"])
         ws.use_case("writeback_codes.good")
         plan = await ws.plan()
         assert {c.name: c.after for c in plan.changes} == {
             "subscriptions": {"name": "subscriptions", "match": {"campaign_name": "SUBS *"},
-                              "appeal": {"id": 501}, "source_group": {"id": 21},
-                              "media_type": {"id": 7}},
+                              "appeal": "FY27 Subscriptions", "source_group": "Email Marketing",
+                              "media_type": "E-mail"},
             "mailings": {"name": "mailings", "match": {"campaign_tag": "annual-fund"},
-                         "appeal": {"id": 502}, "source_group": {"id": 22},
-                         "media_type": {"id": 3}},
+                         "appeal": "FY27 Annual Fund", "source_group": "Direct Mail",
+                         "media_type": "Mail"},
         }
 
 

@@ -44,8 +44,8 @@ async def test_seed003_list_exists_is_dynamic_and_marked_for_prospect2(tmp_path:
         " (id 104) is not marked for Prospect2: check the \"Prospect2\" box on the list in "
         "Tessitura's List Manager")
     plan = await planned(tmp_path / "good", "sync_list.good")
-    assert after(plan, "data_syncs.members")["list"] == {"id": 101}
-    assert after(plan, "data_syncs.lapsed")["list"] == {"id": 102}
+    assert after(plan, "data_syncs.members")["list"] == "Members - Current"
+    assert after(plan, "data_syncs.lapsed")["list"] == "Lapsed Donors"
 
 
 async def test_seed003_one_tag_declared_or_existing(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ async def test_seed003_cpp_filters_only_email_address_category(tmp_path: Path) -
         " filter a Data Sync")
     plan = await planned(tmp_path / "good", "sync_cpp_filters.good")
     assert after(plan, "data_syncs.members")["filters"]["contact_point_purposes"] == [
-        {"id": 1}, {"id": 2}]
+        "Newsletter", "Season Announcements"]
 
 
 async def test_seed003_eaddress_types_are_email_types(tmp_path: Path) -> None:
@@ -81,7 +81,8 @@ async def test_seed003_eaddress_types_are_email_types(tmp_path: Path) -> None:
         "would pass this filter")
     filters = after(await planned(tmp_path / "good", "sync_eaddress_types.good"),
                     "data_syncs.members")["filters"]
-    assert filters["eaddress_types"] == [{"id": 1}, {"id": 2}] and filters["primary_only"]
+    assert filters["eaddress_types"] == ["Primary e-mail", "Work e-mail"]
+    assert filters["primary_only"]
 
 
 async def test_seed003_ignore_contact_permissions_needs_the_integration(

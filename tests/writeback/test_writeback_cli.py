@@ -81,13 +81,11 @@ def test_a_run_reports_each_campaign_and_a_summary_and_the_next_run_skips_them(
     assert (first.code, first.err) == (0, "")
     lines = first.out.splitlines()
     assert lines[0] == ("campaign 1 'SUBS Spring Preview': written back (mapping all-mail, "
-                        "source 9101): 60 promotions inserted, 0 already present; no "
-                        "constituent owns 0 addresses")
+                        "source 9101): 60 promotions inserted, 0 already present")
     assert lines[1] == "  also matches mapping subscriptions; used all-mail, the first by name"
     assert lines[2].startswith("campaign 2 'Lakeside Monthly - August': written back "
                                "(mapping all-mail, source 9102): 80 promotions inserted")
-    assert lines[3] == ("Wrote back 2 campaigns: 140 promotions inserted, 0 already present; "
-                        "no constituent owns 0 recipient addresses.")
+    assert lines[3] == "Wrote back 2 campaigns: 140 promotions inserted, 0 already present."
 
     second = sandbox.callboard("writeback", "run")
 

@@ -34,6 +34,11 @@ SYNC_MODES = ("add_only", "add_and_remove")
 FREQUENCIES = ("daily", "weekly", "monthly", "multi_daily", "custom")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MIN_EVERY_MINUTES = 15
+#: Perstags Prospect2's own processes fill (seed 001): Scheduled Triggers' performance numbers
+#: and Custom View automations' ``CUSTOM__*`` fields. A webhook may name them before any
+#: contact holds a value, so they need not be custom fields of the account yet.
+INTEGRATION_PERSTAGS = ("PERFDATA__PERF_NO", "ORDER__PERF_NO")
+CUSTOM_VIEW_PREFIX = "CUSTOM__"
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 Validator = Callable[[Prospect2World, dict[str, Any], dict[str, Any] | None], dict[str, Any]]
@@ -62,6 +67,8 @@ def _id_list(value: Any, name: str) -> list[int]:
 
 def _perstag(world: Prospect2World, value: Any, name: str) -> str:
     perstag = text_field(value, name, required=True).strip().strip("%").upper()
+    if perstag in INTEGRATION_PERSTAGS or perstag.startswith(CUSTOM_VIEW_PREFIX):
+        return perstag
     if world.field_by_perstag(perstag) is None:
         raise invalid(name, f"no custom field has the personalization tag {perstag}",
                       title="Unknown custom field")
