@@ -1,0 +1,121 @@
+"""The two services a Data Sync run needs, as the engine sees them.
+
+A *list source* (Tessitura) regenerates a List Manager list, reads its members, exports their
+email addresses in bulk and reports audited changes; a *tag target* (Prospect2) tags contacts
+by bulk import and untags them by contactTag association. Providers offer them as ports
+(``Provider.port``); the engine's run logic knows nothing else of either API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from pyroaring import BitMap
+
+LIST_SOURCE_PORT = "sync.list_source"
+TAG_TARGET_PORT = "sync.tag_target"
+
+#: LP_CALLBOARD_SYNC_EXPORT takes at most this many constituent ids a call.
+MAX_EXPORT_BATCH = 1000
+#: Prospect2's bulk import takes at most this many contacts a call.
+MAX_IMPORT_BATCH = 250
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One email address of one constituent, with what the sync's filters look at."""
+
+    constituent_id: int
+    eaddress_id: int
+    address: str
+    type_id: int
+    primary: bool
+    inactive: bool
+    purpose_ids: frozenset[int]
+    permission: str | None  # "Y", "N" or None (no answer)
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True)
+class AuditChange:
+    constituent_id: int
+    table: str
+    column: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportContact:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass
+class ImportOutcome:
+    """One confirmed bulk-import batch: which emails were tagged, which refused and why."""
+
+    batch_id: str
+    accepted: dict[str, str] = field(default_factory=dict)  # email -> Prospect2 contact id
+    rejected: dict[str, str] = field(default_factory=dict)  # email -> the API's reason
+
+
+@dataclass(frozen=True)
+class TagAssociation:
+    """A contact carrying a tag: what a removal needs (the association id, not the tag id)."""
+
+    email: str
+    contact_id: str
+    association_id: str
+
+
+class ListSource(Protocol):
+    async def regenerate(self, list_id: int) -> None:
+        """Ask Tessitura to re-run the list's criteria now."""
+
+    async def members(self, list_id: int) -> BitMap:
+        """Constituent ids in the list as last generated."""
+
+    async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
+        """Email rows of these constituents (the port batches by MAX_EXPORT_BATCH)."""
+
+    async def track_changes(self) -> bool:
+        """Whether T_DEFAULTS P2DSTrackChanges is YES (seed 003 re-sync)."""
+
+    async def audit_changes(self, since: datetime, until: datetime) -> list[AuditChange]:
+        """Audited changes in [since, until)."""
+
+    async def now(self) -> datetime:
+        """The service's clock, so audit windows never miss or repeat a change."""
+
+    @property
+    def calls(self) -> int:
+        """Requests made so far (for the run log and benchmarks)."""
+
+
+class TagTarget(Protocol):
+    async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
+                            trigger_automations: bool, trigger_webhooks: bool
+                            ) -> ImportOutcome:
+        """Import ≤ MAX_IMPORT_BATCH contacts with ``tag`` and wait for the batch's result."""
+
+    async def associations(self, tag: str) -> list[TagAssociation]:
+        """Every contact carrying ``tag`` with its association id (paged, one pass)."""
+
+    async def find_association(self, email: str, tag: str) -> TagAssociation | None:
+        """One contact's association for ``tag`` (when the cached one is unknown)."""
+
+    async def remove(self, association_id: str) -> bool:
+        """Delete a contactTag association; False when it was already gone."""
+
+    @property
+    def calls(self) -> int:
+        """Requests made so far."""
+
+    @property
+    def rate_limited(self) -> int:
+        """429 answers seen so far."""
