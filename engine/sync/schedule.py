@@ -4,13 +4,25 @@ Seed 003 offers Daily, Weekly, Monthly, Multiple Times Daily (as often as every 
 from a start time) and Custom (a list of times). The manifest spells each as a one-key
 mapping (``{daily: "02:00"}``, ``{every: {minutes: 15, from: "06:00"}}``…) so a schedule
 reads as a sentence; the wire uses ``{frequency, time, weekday, monthday, everyMinutes,
-times}``. Pure data: no clock, no I/O.
+times}``. Pure logic: the clock comes in as an argument, so ``sync run --due`` is testable.
+
+When a schedule fires (``occurrences``, ``is_due``), in the organization's time zone:
+
+- a wall time the clock skips (02:30 on a spring-forward day) fires once, at the same distance
+  past the jump (03:30 local), because a daily sync that silently skips a day surprises more
+  than one that runs an hour late;
+- a wall time the clock repeats (01:30 on a fall-back day) fires once, at its first occurrence;
+- ``monthly`` on a day the month lacks (31, or 29/30 in February) fires on the month's last day;
+- ``every`` fires at ``from``, ``from`` + N, … up to midnight on the local wall clock.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -21,6 +33,8 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+
+from engine.errors import CallboardError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Seed 003: "as frequent as every 15 minutes".
@@ -175,3 +189,107 @@ class Schedule(_Form):
         if frequency == "custom":
             return cls(times=list(wire.get("times") or []))
         raise ValueError(f"unknown schedule frequency {frequency!r}")
+
+
+#: A sync that has never run looks back this far for a scheduled time it should catch up on.
+NEVER_RUN_LOOKBACK = timedelta(hours=24)
+#: Every schedule fires at least once in any window this long (monthly gaps are at most 31
+#: days, plus an hour of DST), so ``is_due`` never scans further back than this.
+LONGEST_GAP = timedelta(days=32)
+
+
+def schedule_timezone(name: str | None) -> ZoneInfo:
+    """``organization.timezone`` as a ZoneInfo (default UTC), refusing a name that is not IANA."""
+    if name is None or not name.strip():
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise CallboardError(
+            f"organization.timezone {name!r} is not an IANA time zone name: use e.g. "
+            "\"Europe/London\" or \"America/New_York\"") from None
+
+
+def occurrences(schedule: Schedule, start: datetime, end: datetime,
+                tz: tzinfo) -> list[datetime]:
+    """Every instant the schedule fires in ``(start, end]``, ascending, as aware UTC datetimes."""
+    _require_aware(start=start, end=end)
+    if end <= start:
+        return []
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    last_day = end.astimezone(tz).date() + timedelta(days=1)
+    found: set[datetime] = set()
+    while day <= last_day:
+        for wall in _wall_times(schedule, day):
+            instant = _local_instant(day, wall, tz)
+            if start < instant <= end:
+                found.add(instant)
+        day += timedelta(days=1)
+    return sorted(found)
+
+
+def is_due(schedule: Schedule, last_run: datetime | None, now: datetime, tz: tzinfo, *,
+           since: datetime | None = None) -> bool:
+    """Whether ``sync run --due`` (a cron every few minutes) should run this sync now.
+
+    Due when the schedule fired in ``(last_run, now]``; however many times it fired, that is
+    one run (missed runs coalesce). A sync that has never run (``last_run`` None) is due when
+    the schedule fired in the last 24 hours, but not before ``since`` when given (when the sync
+    was created), so a new daily 02:00 sync created at 10:00 waits for 02:00 tomorrow.
+    """
+    _require_aware(now=now)
+    if last_run is None:
+        window_start = now - NEVER_RUN_LOOKBACK
+        if since is not None:
+            _require_aware(since=since)
+            window_start = max(window_start, since)
+    else:
+        _require_aware(last_run=last_run)
+        window_start = max(last_run, now - LONGEST_GAP)
+    return bool(occurrences(schedule, window_start, now, tz))
+
+
+def next_occurrence(schedule: Schedule, after: datetime, tz: tzinfo) -> datetime:
+    """The first instant the schedule fires after ``after`` (for "next run at" in listings)."""
+    found = occurrences(schedule, after, after + LONGEST_GAP, tz)
+    return found[0]
+
+
+def _require_aware(**moments: datetime) -> None:
+    for name, moment in moments.items():
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{name} must be a timezone-aware datetime, not {moment!r}")
+
+
+def _wall_times(schedule: Schedule, day: date) -> list[time]:
+    """The local times of day the schedule fires on ``day`` (wall clock, before DST)."""
+    if schedule.daily is not None:
+        return [_parse_clock(schedule.daily)]
+    if schedule.weekly is not None:
+        wanted = WEEKDAYS.index(schedule.weekly.day)
+        return [_parse_clock(schedule.weekly.at)] if day.weekday() == wanted else []
+    if schedule.monthly is not None:
+        last = calendar.monthrange(day.year, day.month)[1]
+        fires_on = min(schedule.monthly.day, last)
+        return [_parse_clock(schedule.monthly.at)] if day.day == fires_on else []
+    if schedule.every is not None:
+        first = _parse_clock(schedule.every.start)
+        minute = first.hour * 60 + first.minute
+        return [time(m // 60, m % 60)
+                for m in range(minute, MINUTES_PER_DAY, schedule.every.minutes)]
+    return [_parse_clock(value) for value in schedule.times or []]
+
+
+def _parse_clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _local_instant(day: date, wall: time, tz: tzinfo) -> datetime:
+    """The UTC instant of a local wall time; PEP 495 ``fold=0`` gives the module's DST rules.
+
+    For a skipped time, fold 0 reads it with the offset before the jump (02:30 EST is 03:30
+    EDT); for a repeated time, fold 0 is the first of the two.
+    """
+    local = datetime.combine(day, wall, tzinfo=tz).replace(fold=0)
+    return local.astimezone(UTC)

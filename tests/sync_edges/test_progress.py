@@ -1,0 +1,122 @@
+"""What a long sync run shows: plain lines in a cron log, a rich bar on a terminal (issue 5)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from rich.console import Console
+
+from engine.sync.progress import RunProgress, describe_duration
+
+
+class SteppedClock:
+    """Time that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_plain_lines_come_at_each_tenth_with_the_budget_eta() -> None:
+    clock, log = SteppedClock(), StringIO()
+    with RunProgress("sync members", 5_000, 5.0, stream=log, tty=False, clock=clock,
+                     interval_seconds=3_600) as run:
+        for _ in range(100):
+            clock.now += 10
+            run.advance(50)
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "sync members: 0/5,000 (0 %), about 17 min left"
+    assert "sync members: 1,000/5,000 (20 %), about 13 min left" in lines
+    assert lines[-1] == "sync members: 5,000/5,000 (100 %), done in 17 min"
+    assert len(lines) == 11  # start, 10 % … 90 %, done: not one line per batch
+
+
+def test_eta_follows_the_rate_budget_even_when_the_first_batches_were_fast() -> None:
+    clock, log = SteppedClock(), StringIO()
+    with RunProgress("sync members", 5_000, 5.0, stream=log, tty=False, clock=clock) as run:
+        clock.now += 6
+        run.advance(1_250)
+        assert run.status_line() == "sync members: 1,250/5,000 (25 %), about 12 min left"
+
+
+def test_eta_follows_observed_speed_when_slower_than_the_budget() -> None:
+    clock = SteppedClock()
+    with RunProgress("removals", 1_000, 100.0, stream=StringIO(), tty=False,
+                     clock=clock) as run:
+        clock.now += 100
+        run.advance(100)
+        assert run.eta_text() == "about 15 min left"
+
+
+def test_without_a_budget_the_eta_waits_for_observed_speed() -> None:
+    clock = SteppedClock()
+    with RunProgress("re-sync", 600, None, stream=StringIO(), tty=False, clock=clock) as run:
+        assert run.status_line() == "re-sync: 0/600 (0 %)"
+        clock.now += 60
+        run.advance(300)
+        assert run.eta_text() == "about 1 min left"
+
+
+def test_slow_runs_still_log_a_line_every_interval() -> None:
+    clock, log = SteppedClock(), StringIO()
+    with RunProgress("sync members", 100_000, 5.0, stream=log, tty=False, clock=clock,
+                     interval_seconds=30) as run:
+        for _ in range(12):
+            clock.now += 10
+            run.advance(50)
+    lines = log.getvalue().splitlines()
+    assert lines[1:5] == ["sync members: 150/100,000 (0 %), about 5 h 33 min left",
+                          "sync members: 300/100,000 (0 %), about 5 h 32 min left",
+                          "sync members: 450/100,000 (0 %), about 5 h 32 min left",
+                          "sync members: 600/100,000 (0 %), about 5 h 31 min left"]
+
+
+def test_notes_get_their_own_line_and_a_failed_run_says_where_it_stopped() -> None:
+    clock, log = SteppedClock(), StringIO()
+    with pytest.raises(RuntimeError), \
+            RunProgress("sync members", 400, 5.0, stream=log, tty=False, clock=clock) as run:
+        run.advance(100)
+        run.note("429 from Prospect2: waiting 2 s")
+        clock.now += 90
+        raise RuntimeError("connection lost")
+    assert log.getvalue().splitlines()[-2:] == [
+        "sync members: 429 from Prospect2: waiting 2 s",
+        "sync members: stopped at 100/400 (25 %) after 2 min"]
+
+
+def test_a_stream_that_is_not_a_terminal_gets_plain_lines() -> None:
+    log = StringIO()
+    with RunProgress("sync members", 10, 5.0, stream=log) as run:
+        run.advance(10)
+    assert log.getvalue().endswith("sync members: 10/10 (100 %), done in 1 s\n")
+
+
+def test_terminal_shows_a_bar_with_counts_and_the_budget_eta() -> None:
+    clock = SteppedClock()
+    console = Console(record=True, file=StringIO(), force_terminal=True, width=110)
+    with RunProgress("sync members", 5_000, 5.0, console=console, clock=clock) as run:
+        clock.now += 6
+        run.advance(1_250)
+        run.note("batch 5 rejected 2 contacts")
+    screen = console.export_text()
+    assert "sync members: batch 5 rejected 2 contacts" in screen
+    assert "1,250/5,000 ( 25 %) about 12 min left" in screen
+    assert "━" in screen
+
+
+def test_nothing_to_do_is_complete_at_once() -> None:
+    log = StringIO()
+    with RunProgress("removals", 0, 5.0, stream=log, tty=False):
+        pass
+    assert log.getvalue().splitlines() == ["removals: 0/0 (100 %), done",
+                                           "removals: 0/0 (100 %), done in 1 s"]
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.2, "1 s"), (40, "40 s"), (61, "1 min"), (750, "12 min"), (3_600, "1 h"),
+    (7_500, "2 h 5 min")])
+def test_durations_read_as_estimates(seconds: float, text: str) -> None:
+    assert describe_duration(seconds) == text
