@@ -44,6 +44,8 @@ _ISSUE_FIELDS = (
     "IssueDate", "Notes", "PerformanceId", "PackageId", "UrgentIndicator", "ResolvedIndicator",
     "HasReminder",
 )  # fmt: skip
+_INT32_FIELDS = ("PerformanceId", "PackageId")
+_BOOLEAN_FIELDS = ("UrgentIndicator", "ResolvedIndicator", "HasReminder")
 _STAMPS = {
     "CreatedDateTime": SEEDED_AT,
     "CreateLocation": "seed",
@@ -70,6 +72,14 @@ def _render_issue(ctx: TessituraContext, issue: dict[str, Any]) -> dict[str, Any
     return shaped
 
 
+def _check_wire_type(name: str, value: Any) -> None:
+    """Tessitura's Issue has int32 ids and boolean flags; it cannot store "abc" in either."""
+    if name in _INT32_FIELDS and (type(value) is not int or not -(2**31) <= value < 2**31):
+        raise TessituraApiError(400, f"{name} must be a whole number (int32).", error_path=name)
+    if name in _BOOLEAN_FIELDS and type(value) is not bool:
+        raise TessituraApiError(400, f"{name} must be true or false.", error_path=name)
+
+
 def _validated_issue(ctx: TessituraContext, body: dict[str, Any], issue: dict[str, Any]) -> None:
     """seed 000 / tessitura-api.md §5: references must exist, notes at most 4,000 characters."""
     world = ctx.world
@@ -93,6 +103,7 @@ def _validated_issue(ctx: TessituraContext, body: dict[str, Any], issue: dict[st
         issue[name] = {"Id": target_id}
     for name in _ISSUE_FIELDS:
         if name in body:
+            _check_wire_type(name, body[name])
             issue[name] = body[name]
     for name in ("Constituent", "ActivityType", "ContactType"):
         if not issue.get(name):
