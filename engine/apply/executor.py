@@ -95,9 +95,10 @@ def check_live_matches(plan: Plan, live: dict[str, list[LiveObject]], done: set[
         current = by_id.get((change.kind, change.remote_id))
         if change.fingerprint is None:
             continue
+        if resuming and (change.action in ("delete", "replace") or (
+                current is not None and not field_diffs(current.fields, change.after or {}, []))):
+            continue  # the interrupted run of this very plan got that far
         if current is None:
-            if resuming and change.action in ("delete", "replace"):
-                continue  # the interrupted run of this very plan got that far
             problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
                             "plan was made")
         elif fingerprint(current.fields, current.version) != change.fingerprint:

@@ -90,3 +90,72 @@ def test_replace_interrupted_between_delete_and_create_is_finished(tmp_path: Pat
         assert state.get("custom_fields.last-attended").remote_id == str(field["id"])
 
     asyncio.run(scenario())
+
+
+class RefusingPrefixTransport(RefusingTransport):
+    """Refuses every request of one method under a path prefix (e.g. deleting Data Syncs)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == self.method and request.url.path.startswith(self.path):
+            return httpx.Response(422, json={"errors": [{"title": "Refused for the test"}]},
+                                  request=request)
+        return await self.inner.handle_async_request(request)
+
+
+SYNC = """tags:
+  members-active: {name: Member - Active}
+  feedback: {name: Feedback}
+data_syncs:
+  members:
+    list: Members - Current
+    tag: %s
+    schedule: {daily: "02:00"}
+"""
+
+
+async def _syncs(app) -> list[dict]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://emulator/api/3",
+                                 headers={"Api-Token": "emulator-token"}) as http:
+        return (await http.get("/tessitura/dataSyncs", params={"limit": 100})).json()[
+            "dataSyncs"]
+
+
+def test_replace_interrupted_between_create_and_delete_is_finished(tmp_path: Path) -> None:
+    """A Data Sync's tag change creates the new sync first (seed 003); if deleting the old
+    one fails, the next apply deletes it without creating a second new one."""
+    (tmp_path / "m.yaml").write_text(SYNC % "members-active")
+    app = build_emulator_app(seed="small")
+    state = SqliteState(tmp_path / "state.db")
+
+    async def scenario() -> None:
+        first = _session(httpx.ASGITransport(app=app))
+        manifests = load_manifests(tmp_path, first.registry)
+        await apply_plan(first, await make_plan(first, manifests, state), state, saved=False)
+        await first.aclose()
+        [old] = await _syncs(app)
+
+        (tmp_path / "m.yaml").write_text(SYNC % "feedback")
+        planner = _session(httpx.ASGITransport(app=app))
+        changed = load_manifests(tmp_path, planner.registry)
+        replace = await make_plan(planner, changed, state)
+        await planner.aclose()
+        assert [(c.action, c.replace_reason) for c in replace.changes] == [("replace", "tag")]
+
+        broken = _session(RefusingPrefixTransport(httpx.ASGITransport(app=app), "DELETE",
+                                                  "/api/3/tessitura/dataSyncs/"))
+        with pytest.raises(ApplyFailed):
+            await apply_plan(broken, replace, state, saved=True, force=True)
+        await broken.aclose()
+        assert len(await _syncs(app)) == 2  # the new one exists, the old one is still there
+
+        fixed = _session(httpx.ASGITransport(app=app))
+        await apply_plan(fixed, replace, state, saved=True, force=True)
+        after = await make_plan(fixed, changed, state)
+        await fixed.aclose()
+        [new] = await _syncs(app)
+        assert new["id"] != old["id"] and new["tag"] == "Feedback"
+        assert state.get("data_syncs.members").remote_id == str(new["id"])
+        assert after.changes == []
+
+    asyncio.run(scenario())
