@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.sync.ports import TAG_TARGET_PORT
 from providers.prospect2.client import Prospect2Client
+from providers.prospect2.sync_target import Prospect2TagTarget
 from providers.prospect2.writeback_source import Prospect2CampaignSource
 
 PORTS: dict[str, Callable[[Prospect2Client], Any]] = {
     "writeback.campaigns": Prospect2CampaignSource,
+    TAG_TARGET_PORT: Prospect2TagTarget,
 }

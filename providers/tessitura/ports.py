@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.sync.ports import LIST_SOURCE_PORT
 from providers.tessitura.client import TessituraClient
+from providers.tessitura.sync_source import TessituraListSource
 from providers.tessitura.writeback_sink import TessituraWritebackSink
 
 PORTS: dict[str, Callable[[TessituraClient], Any]] = {
     "writeback.tessitura": TessituraWritebackSink,
+    LIST_SOURCE_PORT: TessituraListSource,
 }

@@ -2,7 +2,9 @@
 
 A payload is validated as a whole (400 with ``failureReasons`` before anything is queued);
 the emulator then processes it at once, so ``/import/info`` always answers ``completed``
-with the contact ids that succeeded and the emails that failed.
+with the contact ids that succeeded (in the order they were sent) and the emails that failed.
+Beyond ActiveCampaign's shape, ``/import/info`` adds ``failureReasons`` (why each email failed)
+and ``exclude_automations`` (what the import asked), so tests can see both.
 """
 
 from __future__ import annotations
@@ -107,15 +109,19 @@ async def bulk_import(request: Request) -> JSONResponse:
     world, now = world_of(request), now_of(request)
     success: list[str] = []
     failure: list[str] = []
+    reasons: list[dict[str, str]] = []
     for item in contacts:
         if EMAIL.match(item["email"].strip()):
             success.append(str(_import_one(world, item, now)))
         else:
             failure.append(item["email"])
+            reasons.append({"email": item["email"],
+                            "failureReason": f"{item['email']!r} is not a valid email address"})
+    excluded = body.get("exclude_automations") in (True, 1, "1", "true")
     batch_id = world.new_batch_id()
     world.imports[batch_id] = {"status": "completed", "success": success, "failure": failure,
-                               "forDate": now[:10],
-                               "excludeAutomations": bool(body.get("exclude_automations"))}
+                               "failureReasons": reasons, "forDate": now[:10],
+                               "excludeAutomations": excluded}
     while len(world.imports) > KEPT_BATCHES:
         world.imports.pop(next(iter(world.imports)))
     return JSONResponse({"Success": 1, "queued_contacts": len(contacts), "batchId": batch_id,
@@ -131,7 +137,10 @@ async def import_info(request: Request) -> JSONResponse:
     if batch is None:
         raise ApiError(404, "Not Found", f"No import batch with id {batch_id}",
                        code="not_found")
-    return JSONResponse({k: batch[k] for k in ("status", "success", "failure")})
+    answer = {k: batch[k] for k in ("status", "success", "failure")}
+    answer["failureReasons"] = batch.get("failureReasons", [])
+    answer["exclude_automations"] = bool(batch.get("excludeAutomations"))
+    return JSONResponse(answer)
 
 
 async def import_status_list(request: Request) -> JSONResponse:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from starlette.requests import Request
@@ -11,11 +12,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from providers.prospect2.emulator.context import now_of, world_of
+from providers.prospect2.emulator.tags import contact_tag_wire
 from providers.prospect2.emulator.wire import (
     ApiError,
     int_field,
     invalid,
     not_found,
+    page_window,
     paged,
     path_id,
     text_field,
@@ -96,7 +99,7 @@ async def list_contacts(request: Request) -> JSONResponse:
     email = params.get("email")
     if email is not None:
         found = world.contacts.by_email(email)
-        return paged(request, "contacts", [found] if found else [])
+        return _contacts_page(request, world, [found] if found else [], None)
     ids: Iterator[int] | list[int]
     total: int | None = None
     after_param = params.get("id_greater", "0")
@@ -118,7 +121,27 @@ async def list_contacts(request: Request) -> JSONResponse:
         live = (r for r in live if needle in " ".join(
             (r["email"], r["firstName"], r["lastName"], r["phone"])).casefold())
         total = None
-    return paged(request, "contacts", live, total)
+    return _contacts_page(request, world, live, total)
+
+
+def _contacts_page(request: Request, world: Prospect2World, rows: Iterable[dict[str, Any]],
+                   total: int | None) -> JSONResponse:
+    """One page of contacts; ``include=contactTags`` sideloads the page's tag associations
+    (ActiveCampaign's sideloading), so a tag's members and their association ids, which a
+    removal needs, cost one request per 100 contacts instead of one per contact."""
+    included = {name.strip() for name in request.query_params.get("include", "").split(",")}
+    if "contactTags" not in included:
+        return paged(request, "contacts", rows, total)
+    offset, limit = page_window(request)
+    if total is None:
+        everything = list(rows)
+        total, page = len(everything), everything[offset:offset + limit]
+    else:
+        page = list(islice(rows, offset, offset + limit))
+    sideloaded = [contact_tag_wire(assoc) for row in page
+                  for assoc in world.contact_tags_of(row["id"])]
+    return JSONResponse({"contacts": [to_wire(row) for row in page],
+                         "contactTags": sideloaded, "meta": {"total": str(total)}})
 
 
 async def get_contact(request: Request) -> JSONResponse:

@@ -1,0 +1,356 @@
+"""Prospect2's side of a Data Sync run (port ``sync.tag_target``): tag by bulk import, untag
+by contactTag association, in as few requests as ActiveCampaign's API allows.
+
+Costs, per the cost model in prospect2-api.md: a batch of up to 250 tagged contacts is one
+``POST /import/bulk_import`` plus one ``GET /import/info`` (more only while the batch is still
+processing): ActiveCampaign's import answer only says "queued", and ``import/info`` is the
+one place that says which contacts were imported and which failed. A tag's members and their
+association ids are one request per 100 contacts (``GET /contacts?tagid=&include=contactTags``,
+sideloading); a removal is one ``DELETE /contactTags/{id}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from engine.errors import ProviderError
+from engine.sync.ports import MAX_IMPORT_BATCH, ImportContact, ImportOutcome, TagAssociation
+from providers.prospect2.client import PAGE_SIZE, Prospect2Client
+
+log = logging.getLogger(__name__)
+
+IMPORT_PATH = "/import/bulk_import"
+#: ActiveCampaign's words when more than 100 imports a minute are asked (any status).
+RATE_LIMIT_MESSAGE = "rate limit exceeded"
+IMPORTS_PER_MINUTE = 100
+NO_REASON = "Prospect2 did not import this contact (import/info gave no reason)"
+
+
+class ImportWindow:
+    """At most ``limit`` import starts in any ``seconds`` window, shared by one account's
+    targets: 100 imports a minute is a second limit, beside the 5 requests a second."""
+
+    def __init__(self, limit: int = IMPORTS_PER_MINUTE, seconds: float = 60.0, *,
+                 margin_seconds: float = 0.5) -> None:
+        self.limit = limit
+        self.window = seconds + margin_seconds
+        self._starts: deque[float] = deque()
+        self._held_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                if now < self._held_until:
+                    await asyncio.sleep(self._held_until - now)
+                    continue
+                while self._starts and now - self._starts[0] >= self.window:
+                    self._starts.popleft()
+                if len(self._starts) < self.limit:
+                    self._starts.append(now)
+                    return
+                await asyncio.sleep(self.window - (now - self._starts[0]))
+
+    def hold(self, seconds: float) -> None:
+        self._held_until = max(self._held_until, time.monotonic() + seconds)
+
+
+_ACCOUNT_WINDOWS: weakref.WeakKeyDictionary[Prospect2Client, ImportWindow] = (
+    weakref.WeakKeyDictionary())
+
+
+def shared_import_window(client: Prospect2Client) -> ImportWindow:
+    """One window per client, so every target made from the shared client counts together."""
+    if client not in _ACCOUNT_WINDOWS:
+        _ACCOUNT_WINDOWS[client] = ImportWindow()
+    return _ACCOUNT_WINDOWS[client]
+
+
+class Prospect2TagTarget:
+    """Tags and untags contacts through the provider's shared, rate-limited client.
+
+    ``calls`` and ``rate_limited`` count the client's requests and 429s (including
+    "Rate limit exceeded." answers) since this target was made.
+    """
+
+    def __init__(self, client: Prospect2Client, *, import_window: ImportWindow | None = None,
+                 confirm_timeout_seconds: float = 900.0) -> None:
+        self.client = client
+        self.import_window = import_window or shared_import_window(client)
+        self.confirm_timeout_seconds = confirm_timeout_seconds
+        self._calls_before = client.requests_made
+        self._limited_before = client.rate_limited
+        self._tag_ids: dict[str, str | None] = {}
+
+    @property
+    def calls(self) -> int:
+        return self.client.requests_made - self._calls_before
+
+    @property
+    def rate_limited(self) -> int:
+        return self.client.rate_limited - self._limited_before
+
+    # -- adding ----------------------------------------------------------------------------
+    async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
+                            trigger_automations: bool, trigger_webhooks: bool
+                            ) -> ImportOutcome:
+        if len(contacts) > MAX_IMPORT_BATCH:
+            raise ValueError(f"at most {MAX_IMPORT_BATCH} contacts per import, "
+                             f"not {len(contacts)}")
+        if trigger_webhooks:
+            # Neither ActiveCampaign's bulk import nor prospect2-api.md has a wire field for
+            # it; Prospect2's webhooks fire on API imports as the account configures them.
+            log.debug("prospect2: trigger_webhooks has no bulk-import field; not sent")
+        pending = _unique_by_email(contacts)
+        rejected: dict[str, str] = {}
+        batch_id = ""
+        while pending:
+            response = await self._exchange("POST", IMPORT_PATH, body={
+                "contacts": [_import_wire(contact, tag) for contact in pending],
+                "exclude_automations": not trigger_automations,
+            }, throttle=self.import_window.hold)
+            data = _json(response)
+            if response.status_code == 400 and _failure_indexes(data, len(pending)):
+                refused = _failure_indexes(data, len(pending))
+                for index, reason in refused.items():
+                    rejected[pending[index].email] = reason
+                log.info("prospect2: import refused %s contacts; resending %s", len(refused),
+                         len(pending) - len(refused))
+                pending = [c for i, c in enumerate(pending) if i not in refused]
+                continue
+            if response.status_code >= 400:
+                raise ProviderError(f"Prospect2 POST {IMPORT_PATH} failed with "
+                                    f"{response.status_code}: {_message(data, response)}")
+            batch_id = str(data.get("batchId") or "") if isinstance(data, dict) else ""
+            if not batch_id:
+                raise ProviderError(f"Prospect2 queued an import without a batchId: "
+                                    f"{data!r:.200}")
+            break
+        outcome = ImportOutcome(batch_id=batch_id, rejected=rejected)
+        if pending:
+            info = await self._confirmed(batch_id)
+            _read_info(info, pending, outcome)
+        log.info("prospect2: import %s tagged %s, rejected %s", batch_id or "-",
+                 len(outcome.accepted), len(outcome.rejected))
+        return outcome
+
+    async def _confirmed(self, batch_id: str) -> dict[str, Any]:
+        """``import/info`` until the batch has completed (at once, in the emulator)."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            info = await self.client.get("/import/info", {"batchId": batch_id})
+            status = str(info.get("status") or "").lower()
+            if status == "completed":
+                return info
+            if time.monotonic() - started > self.confirm_timeout_seconds:
+                raise ProviderError(f"Prospect2 import {batch_id} was still {status or 'queued'}"
+                                    f" after {self.confirm_timeout_seconds:.0f} s")
+            polls += 1
+            await asyncio.sleep(min(10.0, 0.5 * 2 ** min(polls, 5)))
+
+    # -- reading associations --------------------------------------------------------------
+    async def associations(self, tag: str) -> list[TagAssociation]:
+        tag_id = await self._tag_id(tag)
+        if tag_id is None:
+            return []
+        params = {"tagid": tag_id, "include": "contactTags", "limit": PAGE_SIZE}
+        first = await self.client.get("/contacts", {**params, "offset": 0})
+        pages = [first]
+        total = _total(first)
+        held = len(first.get("contacts") or [])
+        if total is not None and held and total > held:
+            pages += await asyncio.gather(*(
+                self.client.get("/contacts", {**params, "offset": offset})
+                for offset in range(held, total, held)))
+        found: dict[str, TagAssociation] = {}
+        for page in pages:
+            for association in _associations_in(page, tag_id):
+                found[association.association_id] = association
+        log.info("prospect2: tag %r is on %s contacts", tag, len(found))
+        return list(found.values())
+
+    async def find_association(self, email: str, tag: str) -> TagAssociation | None:
+        tag_id = await self._tag_id(tag)
+        if tag_id is None:
+            return None
+        page = await self.client.get("/contacts", {"email": email, "include": "contactTags"})
+        wanted = email.strip().casefold()
+        return next((a for a in _associations_in(page, tag_id)
+                     if a.email.casefold() == wanted), None)
+
+    async def _tag_id(self, tag: str) -> str | None:
+        key = tag.strip().casefold()
+        if key not in self._tag_ids:
+            rows = await self.client.paged("/tags", "tags", {"search": tag.strip()})
+            self._tag_ids[key] = next((str(row["id"]) for row in rows
+                                       if str(row.get("tag", "")).casefold() == key), None)
+        return self._tag_ids[key]
+
+    # -- removing --------------------------------------------------------------------------
+    async def remove(self, association_id: str) -> bool:
+        response = await self._exchange("DELETE", f"/contactTags/{association_id}",
+                                        throttle=self.client.limiter.hold)
+        if response.status_code == 404:
+            log.info("prospect2: contactTag %s was already gone", association_id)
+            return False
+        if response.status_code >= 400:
+            raise ProviderError(f"Prospect2 DELETE /contactTags/{association_id} failed with "
+                                f"{response.status_code}: {_message(_json(response), response)}")
+        return True
+
+    # -- the request loop for answers the shared client turns into errors ------------------
+    async def _exchange(self, method: str, path: str, *, body: Any = None,
+                        throttle: Callable[[float], None]) -> httpx.Response:
+        """Send with the client's pacing and counters and return any answer below 500.
+
+        Both calls sent this way are safe to repeat (an import upserts and tags, a tag
+        already there stays once; a repeated delete answers 404), so 5xx and lost
+        connections are retried. A 429, or ActiveCampaign's "Rate limit exceeded." under
+        any status, did nothing: ``throttle`` holds the matching limiter, then we resend.
+        """
+        retry = self.client.retry
+        failures = throttled = 0
+        while True:
+            if path == IMPORT_PATH:
+                await self.import_window.acquire()
+            await self.client.limiter.acquire()
+            self.client.requests_made += 1
+            try:
+                # The shared client raises on 4xx; the import's 400 carries per-contact
+                # reasons and a delete's 404 is an answer, so this loop reads them itself.
+                response = await self.client._http.request(method, path.lstrip("/"),
+                                                            json=body)
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures >= retry.attempts:
+                    raise ProviderError(f"cannot reach Prospect2 at {self.client.base_url} "
+                                        f"({method} {path}: {exc or type(exc).__name__})"
+                                        ) from exc
+                await asyncio.sleep(retry.backoff(failures))
+                continue
+            if response.status_code == 429 or _says_rate_limited(response):
+                self.client.rate_limited += 1
+                throttled += 1
+                if throttled >= retry.rate_limited_attempts:
+                    raise ProviderError(f"Prospect2 {method} {path} was still rate limited "
+                                        f"after {throttled} attempts")
+                throttle(retry.wait_for(response, throttled))
+                continue
+            if response.status_code >= 500:
+                failures += 1
+                if failures >= retry.attempts:
+                    raise ProviderError(f"Prospect2 {method} {path} failed with "
+                                        f"{response.status_code} after {failures} attempts")
+                log.warning("prospect2: %s %s answered %s; retrying", method, path,
+                            response.status_code)
+                await asyncio.sleep(retry.backoff(failures))
+                continue
+            if response.status_code in (401, 403):
+                raise ProviderError(f"Prospect2 refused the API token (PROSPECT2_API_TOKEN): "
+                                    f"{method} {path} answered {response.status_code}")
+            return response
+
+
+def _unique_by_email(contacts: Sequence[ImportContact]) -> list[ImportContact]:
+    """One entry per address (case-insensitive): import/info reports by address."""
+    seen: set[str] = set()
+    unique: list[ImportContact] = []
+    for contact in contacts:
+        key = contact.email.strip().casefold()
+        if key not in seen:
+            seen.add(key)
+            unique.append(contact)
+    return unique
+
+
+def _import_wire(contact: ImportContact, tag: str) -> dict[str, Any]:
+    """Empty names are left out so an import never blanks a name Prospect2 already has."""
+    wire: dict[str, Any] = {"email": contact.email, "tags": [tag]}
+    if contact.first_name:
+        wire["first_name"] = contact.first_name
+    if contact.last_name:
+        wire["last_name"] = contact.last_name
+    return wire
+
+
+def _read_info(info: Mapping[str, Any], sent: list[ImportContact],
+               outcome: ImportOutcome) -> None:
+    """``success`` lists contact ids in the order the contacts were sent (failed ones left
+    out), ``failure`` the emails; ``failureReasons`` is read when the service gives it."""
+    reasons = {str(item.get("email", "")).casefold(): str(item.get("failureReason") or NO_REASON)
+               for item in info.get("failureReasons") or [] if isinstance(item, Mapping)}
+    failed = {str(email).strip().casefold() for email in info.get("failure") or []}
+    for contact in sent:
+        key = contact.email.strip().casefold()
+        if key in failed:
+            outcome.rejected[contact.email] = reasons.get(key, NO_REASON)
+    imported = [c for c in sent if c.email.strip().casefold() not in failed]
+    ids = [str(i) for i in info.get("success") or []]
+    if len(ids) != len(imported):
+        log.warning("prospect2: import %s reported %s successes for %s contacts; contact ids "
+                    "left unknown", outcome.batch_id, len(ids), len(imported))
+        ids = [""] * len(imported)
+    for contact, contact_id in zip(imported, ids, strict=True):
+        outcome.accepted[contact.email] = contact_id
+
+
+def _failure_indexes(data: Any, sent: int) -> dict[int, str]:
+    """A validation refusal's ``failureReasons`` as {contact index: reason}."""
+    if not isinstance(data, dict):
+        return {}
+    found: dict[int, str] = {}
+    for item in data.get("failureReasons") or []:
+        if isinstance(item, Mapping) and str(item.get("contact", "")).isdigit():
+            index = int(item["contact"])
+            if index < sent:
+                found[index] = str(item.get("failureReason") or "refused by validation")
+    return found
+
+
+def _associations_in(page: Mapping[str, Any], tag_id: str) -> list[TagAssociation]:
+    emails = {str(c.get("id")): str(c.get("email") or "") for c in page.get("contacts") or []}
+    return [TagAssociation(email=emails[str(row["contact"])], contact_id=str(row["contact"]),
+                           association_id=str(row["id"]))
+            for row in page.get("contactTags") or []
+            if str(row.get("tag")) == tag_id and str(row.get("contact")) in emails]
+
+
+def _total(answer: Mapping[str, Any]) -> int | None:
+    meta = answer.get("meta")
+    try:
+        return int(meta["total"]) if isinstance(meta, dict) else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _says_rate_limited(response: httpx.Response) -> bool:
+    data = _json(response)
+    return (isinstance(data, dict)
+            and str(data.get("message", "")).strip().lower().startswith(RATE_LIMIT_MESSAGE))
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+def _message(data: Any, response: httpx.Response) -> str:
+    if isinstance(data, dict):
+        if data.get("message"):
+            return str(data["message"])
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("detail") or errors[0].get("title"))
+    return response.text[:200] or response.reason_phrase
