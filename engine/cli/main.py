@@ -54,11 +54,12 @@ def _register() -> None:
         plan_cmds,
         schema_cmd,
         state_cmds,
+        sync_cmds,
         writeback_cmd,
     )
 
     for module in (plan_cmds, drift_cmd, adopt_cmds, state_cmds, schema_cmd, emulator_cmd,
-                   demo_cmd, writeback_cmd):
+                   demo_cmd, writeback_cmd, sync_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

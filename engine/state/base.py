@@ -73,7 +73,114 @@ class WritebackLedger:
     updated_at: str = ""
 
 
-class StateStore(ABC):
+@dataclass
+class SyncBaseline:
+    """A Data Sync's confirmed membership (a Roaring bitmap) and where its audit window ends.
+
+    Keyed by the sync's remote id: a replaced sync is a new sync and starts from nothing.
+    ``audit_until`` is the service-clock instant up to which audited changes were handled.
+    """
+
+    sync_id: str
+    members: bytes
+    audit_until: str | None = None
+    updated_at: str = ""
+
+
+@dataclass
+class SyncBatchRecord:
+    """What one acknowledged batch of a frozen sync run changed, journaled atomically.
+
+    ``tagged``: (address, constituent) pairs this sync now tagged; ``untagged``: addresses
+    whose tag it removed; ``associations``: contactTag ids learned; ``rejected``: address ->
+    (constituents, the API's reason) for contacts Prospect2 refused.
+    """
+
+    batch_no: int
+    tagged: list[tuple[str, int]] = field(default_factory=list)
+    untagged: list[str] = field(default_factory=list)
+    associations: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, tuple[list[int], str]] = field(default_factory=dict)
+
+
+@dataclass
+class SyncRunLogEntry:
+    """One sync run as ``sync log`` shows it (kept 30 days)."""
+
+    run_id: str
+    sync_id: str
+    address: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+class SyncStateStore(ABC):
+    """What Data Sync runs remember: baselines, frozen run plans and their batch journal,
+    the address ledger with cached contactTag ids, rejected contacts, the run log, locks."""
+
+    @abstractmethod
+    def sync_baseline(self, sync_id: str) -> SyncBaseline | None: ...
+
+    @abstractmethod
+    def sync_plan(self, sync_id: str) -> tuple[str, bytes] | None:
+        """The frozen plan of an unfinished run: (run id, payload)."""
+
+    @abstractmethod
+    def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
+        """Store a run plan before its first write; StateError if one is unfinished."""
+
+    @abstractmethod
+    def sync_batches_done(self, sync_id: str, run_id: str) -> set[int]: ...
+
+    @abstractmethod
+    def record_sync_batch(self, sync_id: str, run_id: str, batch: SyncBatchRecord) -> None:
+        """Journal one acknowledged batch and its ledger effects in one transaction."""
+
+    @abstractmethod
+    def finish_sync_plan(self, sync_id: str, run_id: str, baseline: SyncBaseline,
+                         forget_owners: list[int], forget_rejected: list[int]) -> None:
+        """Move the baseline, drop ledger rows of constituents who left and rejections of
+        constituents no longer listed, and drop the plan with its journal: atomically."""
+
+    @abstractmethod
+    def sync_ledger(self, sync_id: str) -> dict[str, set[int]]:
+        """Address -> constituents this sync tagged it for."""
+
+    @abstractmethod
+    def sync_associations(self, sync_id: str) -> dict[str, str]:
+        """Address -> cached contactTag association id."""
+
+    @abstractmethod
+    def save_sync_associations(self, sync_id: str, associations: dict[str, str]) -> None: ...
+
+    @abstractmethod
+    def sync_rejected(self, sync_id: str) -> list[tuple[str, int, str]]:
+        """(address, constituent, reason) of contacts Prospect2 refused, to retry."""
+
+    @abstractmethod
+    def acquire_sync_lock(self, address: str, holder: str,
+                          steal_from: str | None = None) -> None:
+        """Lock one sync or raise StateError naming the holder; ``steal_from`` takes over a
+        lock whose holder is known to be dead."""
+
+    @abstractmethod
+    def release_sync_lock(self, address: str, holder: str) -> None: ...
+
+    @abstractmethod
+    def sync_lock(self, address: str) -> LockInfo | None: ...
+
+    @abstractmethod
+    def log_sync_run(self, entry: SyncRunLogEntry) -> None:
+        """Insert or update a run's log entry; entries older than 30 days are dropped."""
+
+    @abstractmethod
+    def sync_runs(self, address: str | None, since: str) -> list[SyncRunLogEntry]:
+        """Run log entries started at or after ``since`` (ISO), oldest first."""
+
+
+class StateStore(SyncStateStore):
     """One team's state. Every write is atomic on its own."""
 
     url: str
@@ -146,3 +253,4 @@ class StateStore(ABC):
             yield
         finally:
             self.release_lock(holder)
+

@@ -17,6 +17,7 @@ from engine.state.base import (
     StateStore,
     WritebackLedger,
 )
+from engine.state.sqlite_sync import SqliteSyncState
 
 #: Each entry upgrades the schema by one version; never edit a released entry, append one.
 MIGRATIONS: list[str] = [
@@ -63,6 +64,44 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # Data Sync runs (seed 003): baselines, frozen run plans and their batch journal, the
+    # address ledger, cached contactTag ids, rejected contacts, the run log, per-sync locks
+    """
+    CREATE TABLE sync_baseline (
+        sync_id TEXT PRIMARY KEY, members BLOB NOT NULL, audit_until TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE sync_plan (
+        sync_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, payload BLOB NOT NULL,
+        frozen_at TEXT NOT NULL
+    );
+    CREATE TABLE sync_batch_journal (
+        sync_id TEXT NOT NULL, run_id TEXT NOT NULL, batch_no INTEGER NOT NULL,
+        finished_at TEXT NOT NULL, PRIMARY KEY (sync_id, run_id, batch_no)
+    );
+    CREATE TABLE sync_ledger (
+        sync_id TEXT NOT NULL, address TEXT NOT NULL, constituent_id INTEGER NOT NULL,
+        PRIMARY KEY (sync_id, address, constituent_id)
+    );
+    CREATE INDEX sync_ledger_constituent ON sync_ledger (sync_id, constituent_id);
+    CREATE TABLE sync_association (
+        sync_id TEXT NOT NULL, address TEXT NOT NULL, association_id TEXT NOT NULL,
+        PRIMARY KEY (sync_id, address)
+    );
+    CREATE TABLE sync_rejected (
+        sync_id TEXT NOT NULL, address TEXT NOT NULL, constituent_id INTEGER NOT NULL,
+        reason TEXT NOT NULL, seen_at TEXT NOT NULL,
+        PRIMARY KEY (sync_id, address, constituent_id)
+    );
+    CREATE TABLE sync_run_log (
+        run_id TEXT PRIMARY KEY, sync_id TEXT NOT NULL, address TEXT NOT NULL,
+        started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, summary TEXT NOT NULL
+    );
+    CREATE INDEX sync_run_log_started ON sync_run_log (started_at);
+    CREATE TABLE sync_lock (
+        address TEXT PRIMARY KEY, holder TEXT NOT NULL, since TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -70,7 +109,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SqliteState(StateStore):
+class SqliteState(SqliteSyncState, StateStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.url = str(self.path)

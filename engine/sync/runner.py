@@ -1,0 +1,272 @@
+"""One Data Sync run (seed 003, spec §4): decide, freeze, send, confirm, move the baseline.
+
+The run is decided entirely from reads (list members, baseline, audit changes, exported
+addresses, the ledger) and frozen in state before its first write. Each batch Prospect2
+confirms is journaled with its ledger effects in one transaction; the baseline moves only
+when every batch is confirmed. A run that dies part-way is finished by the next one, from the
+same frozen plan, resending at most the one batch that was in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pyroaring import BitMap
+
+from engine.errors import CallboardError
+from engine.state.base import StateStore, SyncBaseline, SyncBatchRecord
+from engine.sync.definition import SyncDefinition
+from engine.sync.delta import compute_delta, dump_bitmap, load_bitmap
+from engine.sync.filters import address_key, taggable_addresses
+from engine.sync.ports import (
+    MAX_IMPORT_BATCH,
+    AuditChange,
+    ImportContact,
+    ListSource,
+    TagAssociation,
+    TagTarget,
+)
+from engine.sync.progress import RunProgress
+from engine.sync.resync import resync_candidates
+from engine.sync.run_plan import (
+    REMOVAL_BATCH,
+    ImportItem,
+    PlanInputs,
+    RemovalItem,
+    SyncRunPlan,
+    build_run_plan,
+    safety_problem,
+)
+from engine.sync.run_report import FAILED, STOPPED, SUCCEEDED, SyncRunReport
+
+log = logging.getLogger(__name__)
+
+#: Prospect2's documented budget: the progress bar's ETA assumes it.
+PROSPECT2_RATE = 5.0
+#: contactTag associations are listed this many a page (one pass costs size / page calls).
+ASSOCIATION_PAGE = 100
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_run_id() -> str:
+    """Sorts by start time, so the run log keeps runs of the same second in order."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class SyncPreview:
+    """What a run would do now, from the list as last generated (no regenerate)."""
+
+    definition: SyncDefinition
+    plan: SyncRunPlan
+    baseline_size: int
+    unfinished_run: bool
+
+
+class DataSyncRunner:
+    """Runs and previews Data Syncs against a list source and a tag target."""
+
+    def __init__(self, source: ListSource, target: TagTarget, state: StateStore, *,
+                 max_remove_fraction: float = 0.1,
+                 clock: Callable[[], str] = utc_now,
+                 import_batch: int = MAX_IMPORT_BATCH,
+                 removal_batch: int = REMOVAL_BATCH) -> None:
+        """``import_batch`` / ``removal_batch`` below the maximum are for tests of batch
+        boundaries on small lists."""
+        self.source = source
+        self.target = target
+        self.state = state
+        self.max_remove_fraction = max_remove_fraction
+        self.clock = clock
+        self.import_batch = min(import_batch, MAX_IMPORT_BATCH)
+        self.removal_batch = removal_batch
+
+    # -- deciding ----------------------------------------------------------------------------
+    async def decide(self, definition: SyncDefinition, run_id: str) -> SyncRunPlan:
+        """Every read a run needs, then the pure plan; no writes."""
+        sync_id = definition.sync_id
+        audit_until = await self.source.now()
+        current = await self.source.members(definition.list_id)
+        stored = self.state.sync_baseline(sync_id)
+        baseline = load_bitmap(stored.members if stored else None)
+        delta = compute_delta(baseline, current)
+        removing = definition.mode == "add_and_remove"
+        tracking = bool(stored and delta.kept and await self.source.track_changes())
+        changes: list[AuditChange] = []
+        if stored and stored.audit_until and delta.kept and (tracking or removing):
+            since = datetime.fromisoformat(stored.audit_until)
+            if since < audit_until:
+                changes = await self.source.audit_changes(since, audit_until)
+        resync = resync_candidates(changes, delta.kept) if tracking else BitMap()
+        # Seed 003 never re-imports for an email change, but a listed constituent who now
+        # holds an address this sync tagged must keep that tag when its first owner leaves.
+        movers = (BitMap(c.constituent_id for c in changes if c.table.upper() == "T_EADDRESS")
+                  & delta.kept) - resync if removing else BitMap()
+        rejected = BitMap(c for _, c, _ in self.state.sync_rejected(sync_id))
+        importing = delta.added | resync | (rejected & current)
+        wanted = importing | movers
+        rows = await self.source.export(list(wanted)) if wanted else []
+        ledger = self.state.sync_ledger(sync_id) if removing and (delta.removed or movers) else {}
+        moved = taggable_addresses([r for r in rows if r.constituent_id in movers],
+                                   definition.address_filter)
+        return build_run_plan(PlanInputs(
+            sync_id=sync_id, run_id=run_id, started_at=self.clock(),
+            audit_until=audit_until.isoformat(), mode=definition.mode, current=current,
+            baseline=baseline, resync=resync,
+            taggable=taggable_addresses([r for r in rows if r.constituent_id in importing],
+                                        definition.address_filter),
+            ledger=ledger, rejected_constituents=rejected, import_batch=self.import_batch,
+            removal_batch=self.removal_batch,
+            new_owners={a: e.constituents for a, e in moved.items() if a in ledger}))
+
+    async def preview(self, definition: SyncDefinition) -> SyncPreview:
+        stored = self.state.sync_baseline(definition.sync_id)
+        plan = await self.decide(definition, run_id="preview")
+        return SyncPreview(definition, plan, len(load_bitmap(stored.members if stored else None)),
+                           self.state.sync_plan(definition.sync_id) is not None)
+
+    # -- running -----------------------------------------------------------------------------
+    async def run(self, definition: SyncDefinition, *, force: bool = False) -> SyncRunReport:
+        """Finish an interrupted run of this sync first, then sync what changed since; never
+        raises for a failed run (the report says why) so other syncs still run."""
+        calls = (self.source.calls, self.target.calls, self.target.rate_limited)
+        frozen = self.state.sync_plan(definition.sync_id)
+        plan = SyncRunPlan.from_bytes(frozen[1]) if frozen else None
+        report = SyncRunReport(definition.address, definition.sync_id,
+                               plan.run_id if plan else new_run_id(),
+                               plan.started_at if plan else self.clock(), resumed=bool(plan))
+        self.state.log_sync_run(report.as_log_entry())
+        try:
+            if plan is not None:
+                await self._carry_out(definition, plan, report)
+            await self.source.regenerate(definition.list_id)
+            plan = await self.decide(definition, report.run_id if not report.resumed
+                                     else new_run_id())
+            baseline = self.state.sync_baseline(definition.sync_id)
+            problem = safety_problem(
+                definition.mode, load_bitmap(baseline.members if baseline else None),
+                plan.current, self.max_remove_fraction)
+            if problem and not force:
+                report.status, report.message = STOPPED, problem
+                return report
+            if plan.batch_count:
+                self.state.freeze_sync_plan(definition.sync_id, plan.run_id, plan.to_bytes())
+            await self._carry_out(definition, plan, report)
+            report.status = SUCCEEDED
+        except CallboardError as exc:
+            report.status, report.message = FAILED, str(exc)
+            log.warning("sync: %s failed: %s", definition.address, exc)
+        finally:
+            report.tessitura_calls = self.source.calls - calls[0]
+            report.prospect2_calls = self.target.calls - calls[1]
+            report.rate_limited = self.target.rate_limited - calls[2]
+            report.finished_at = self.clock()
+            self.state.log_sync_run(report.as_log_entry())
+        return report
+
+    async def _carry_out(self, definition: SyncDefinition, plan: SyncRunPlan,
+                         report: SyncRunReport) -> None:
+        """Send a frozen plan's unjournaled batches and move the baseline; counts add up
+        across an interrupted plan and the fresh one that follows it."""
+        report.list_size = len(plan.current)
+        report.constituents_added += len(plan.added)
+        report.constituents_removed += len(plan.removed)
+        report.kept_shared += plan.kept_shared
+        await self._send(definition, plan, report)
+        self._commit(plan)
+
+    async def _send(self, definition: SyncDefinition, plan: SyncRunPlan,
+                    report: SyncRunReport) -> None:
+        done = self.state.sync_batches_done(plan.sync_id, plan.run_id)
+        pending_imports = [(n, b) for n, b in enumerate(plan.import_batches) if n not in done]
+        offset = len(plan.import_batches)
+        pending_removals = [(offset + n, b) for n, b in enumerate(plan.removal_batches)
+                            if offset + n not in done]
+        # Counts include batches an interrupted run already confirmed: the report is the run's.
+        for item in plan.imports():
+            setattr(report, _COUNTER[item.reason], getattr(report, _COUNTER[item.reason]) + 1)
+        report.removed += len(plan.removals())
+        # Progress counts API calls (an import batch is a POST and its status read), so the
+        # ETA follows the rate budget rather than the number of contacts.
+        total = 2 * len(pending_imports) + sum(len(b) for _, b in pending_removals)
+        if not total:
+            return
+        with RunProgress(f"{definition.address} (API calls)", total,
+                         PROSPECT2_RATE) as progress:
+            for number, batch in pending_imports:
+                await self._import(definition, plan, number, batch, report)
+                progress.advance(2)
+            if pending_removals:
+                associations = await self._associations(definition, plan, pending_removals)
+                for number, removals in pending_removals:
+                    await self._remove(definition, plan, number, removals, associations)
+                    progress.advance(len(removals))
+
+    async def _import(self, definition: SyncDefinition, plan: SyncRunPlan, number: int,
+                      batch: list[ImportItem], report: SyncRunReport) -> None:
+        outcome = await self.target.import_tagged(
+            [ImportContact(i.address, i.first_name, i.last_name) for i in batch],
+            definition.tag, trigger_automations=definition.trigger_automations,
+            trigger_webhooks=definition.trigger_webhooks)
+        accepted = {address_key(e) for e in outcome.accepted}
+        refused = {address_key(e): reason for e, reason in outcome.rejected.items()}
+        record = SyncBatchRecord(batch_no=number)
+        for item in batch:
+            if item.address in accepted:
+                record.tagged += [(item.address, c) for c in item.constituents]
+                continue
+            reason = refused.get(item.address, "missing from the import's result")
+            record.rejected[item.address] = (item.constituents, reason)
+            report.rejected[item.address] = reason
+        self.state.record_sync_batch(plan.sync_id, plan.run_id, record)
+        log.info("sync: %s batch %d confirmed (%s): %d tagged, %d rejected",
+                 definition.address, number, outcome.batch_id, len(accepted),
+                 len(record.rejected))
+
+    async def _associations(self, definition: SyncDefinition, plan: SyncRunPlan,
+                            pending: list[tuple[int, list[RemovalItem]]]) -> dict[str, str]:
+        """Cached association ids; one paged pass over the tag when that is cheaper than a
+        look-up for each unknown address."""
+        cached = self.state.sync_associations(plan.sync_id)
+        unknown = sum(1 for _, b in pending for r in b if r.address not in cached)
+        tag_size = len(plan.current) + len(plan.removed)
+        if unknown and unknown > tag_size // ASSOCIATION_PAGE + 1:
+            listed = {address_key(a.email): a.association_id
+                      for a in await self.target.associations(definition.tag)}
+            self.state.save_sync_associations(plan.sync_id, listed)
+            cached.update(listed)
+        return cached
+
+    async def _remove(self, definition: SyncDefinition, plan: SyncRunPlan, number: int,
+                      removals: list[RemovalItem], cached: dict[str, str]) -> None:
+        for item in removals:
+            association_id = cached.get(item.address)
+            if association_id is None or not await self.target.remove(association_id):
+                found: TagAssociation | None = await self.target.find_association(
+                    item.address, definition.tag)
+                if found is not None:
+                    await self.target.remove(found.association_id)
+        self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(
+            batch_no=number, untagged=[r.address for r in removals]))
+
+    def _commit(self, plan: SyncRunPlan) -> None:
+        if plan.new_owners:
+            self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(
+                batch_no=plan.batch_count,
+                tagged=[(a, c) for a, owners in plan.new_owners.items() for c in owners]))
+        stale_rejections = [c for _, c, _ in self.state.sync_rejected(plan.sync_id)
+                            if c not in plan.current]
+        self.state.finish_sync_plan(
+            plan.sync_id, plan.run_id,
+            SyncBaseline(plan.sync_id, dump_bitmap(plan.current), plan.audit_until),
+            forget_owners=list(plan.removed), forget_rejected=stale_rejections)
+
+
+_COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}

@@ -1,0 +1,132 @@
+"""An in-process emulated organization with one managed Data Sync, driven over HTTP only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from engine.providers import ProviderContext, provider_classes
+from engine.session import Session
+from engine.state.base import ResourceRecord
+from engine.state.sqlite import SqliteState
+from engine.sync.definition import SyncDefinition, load_definition
+from engine.sync.ports import LIST_SOURCE_PORT, TAG_TARGET_PORT
+from engine.sync.runner import DataSyncRunner
+from providers.emulator_host import build_emulator_app
+from providers.http.retry import RetryPolicy
+
+BASE = "http://sync.emulator"
+TOKEN = {"Api-Token": "emulator-token"}
+ENV = {
+    "PROSPECT2_URL": f"{BASE}/api/3", "PROSPECT2_API_TOKEN": "emulator-token",
+    "TESSITURA_URL": f"{BASE}/TessituraService", "TESSITURA_USER": "callboard",
+    "TESSITURA_USERGROUP": "admin", "TESSITURA_LOCATION": "emulator",
+    "TESSITURA_PASSWORD": "emulator",
+}
+#: Enough attempts that injected faults rarely exhaust them, with millisecond waits.
+QUICK_RETRY = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.002)
+MEMBERS_LIST = 101
+TAG = "Member - Synced"
+GENERATE_ROUTE = "POST /TessituraService/Reporting/Lists/{listId}/Generate"
+WRITE_ROUTES = ("POST /api/3/import/bulk_import", "DELETE /api/3/contactTags/{id}",
+                "POST /api/3/contactTags", GENERATE_ROUTE)
+
+
+class EmulatedSync:
+    """Both emulators, a state file, and a sync of list 101 (primary, permitted addresses)."""
+
+    def __init__(self, state_path: Path, *, mode: str = "add_and_remove",
+                 max_remove_fraction: float = 1.0, import_batch: int = 250,
+                 removal_batch: int = 50) -> None:
+        self.transport = httpx.ASGITransport(app=build_emulator_app(seed="small"))
+        self.http = httpx.AsyncClient(transport=self.transport, base_url=BASE, timeout=30)
+        self.state = SqliteState(state_path)
+        self.mode = mode
+        self.max_remove_fraction = max_remove_fraction
+        self.batches = {"import_batch": import_batch, "removal_batch": removal_batch}
+        self.session: Session | None = None
+        self.runner: DataSyncRunner | None = None
+        self.definition: SyncDefinition | None = None
+
+    async def start(self) -> None:
+        wire = {"name": "members", "listManagerListId": MEMBERS_LIST, "tag": TAG,
+                "mode": self.mode, "triggerWebhooks": False, "triggerAutomations": False,
+                "contactPointPurposeIds": [], "eaddressTypeIds": [], "primaryOnly": True,
+                "ignoreContactPermissions": False,
+                "schedule": {"frequency": "daily", "time": "02:00"}, "notify": [],
+                "description": "", "active": True}
+        await self.prospect2("POST", "/tags", {"tag": {"tag": TAG, "tagType": "contact",
+                                                      "description": ""}})
+        created = await self.prospect2("POST", "/tessitura/dataSyncs", {"dataSync": wire})
+        record = ResourceRecord("data_syncs.members", "data_syncs", "members",
+                                str(created["dataSync"]["id"]))
+        self.state.put(record)
+        await self.reconnect()
+        assert self.session is not None
+        self.definition = await load_definition(self.session, record)
+
+    async def reconnect(self) -> None:
+        """A fresh session and runner, as a new ``callboard sync run`` process has."""
+        if self.session is not None:
+            await self.session.aclose()
+        self.session = Session(provider_classes(), ProviderContext(
+            env=ENV, transport=self.transport, settings={"sandbox": True}))
+        for name in ("prospect2", "tessitura"):  # the product's retries, waits shrunk
+            self.session.provider(name).client.retry = QUICK_RETRY  # type: ignore[attr-defined]
+        self.runner = DataSyncRunner(self.session.port(LIST_SOURCE_PORT),
+                                     self.session.port(TAG_TARGET_PORT), self.state,
+                                     max_remove_fraction=self.max_remove_fraction,
+                                     **self.batches)
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.aclose()
+        await self.http.aclose()
+        self.state.close()
+
+    async def prospect2(self, method: str, path: str, body: Any = None) -> Any:
+        answer = await self.http.request(method, f"/api/3{path}", json=body, headers=TOKEN)
+        answer.raise_for_status()
+        return answer.json()
+
+    async def control(self, route: str, body: dict[str, Any] | None = None) -> Any:
+        if body is None:
+            answer = await self.http.get(f"/_emulator/{route}")
+        else:
+            answer = await self.http.post(f"/_emulator/{route}", json=body)
+        answer.raise_for_status()
+        return answer.json()
+
+    async def writes(self) -> int:
+        requests = (await self.control("stats"))["requests"]
+        return sum(requests.get(route, 0) for route in WRITE_ROUTES)
+
+    async def tagged(self) -> set[str]:
+        """Emails carrying the tag in Prospect2, read straight from the API."""
+        tags = (await self.prospect2("GET", "/tags?limit=100"))["tags"]
+        tag_id = next(t["id"] for t in tags if t["tag"] == TAG)
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = (await self.prospect2(
+                "GET", f"/contacts?tagid={tag_id}&limit=100&offset={offset}"))["contacts"]
+            found |= {c["email"].lower() for c in page}
+            if len(page) < 100:
+                return found
+            offset += 100
+
+    async def expected(self) -> set[str]:
+        """What the list and the sync's filters say now (primary, active, permission Y)."""
+        assert self.session is not None
+        source = self.session.port(LIST_SOURCE_PORT)
+        await source.regenerate(MEMBERS_LIST)
+        members = await source.members(MEMBERS_LIST)
+        rows = await source.export(list(members))
+        return {r.address.strip().lower() for r in rows
+                if r.primary and not r.inactive and r.permission == "Y"}
+
+    async def members(self) -> set[int]:
+        assert self.session is not None
+        return set(await self.session.port(LIST_SOURCE_PORT).members(MEMBERS_LIST))

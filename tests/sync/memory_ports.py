@@ -1,0 +1,139 @@
+"""Plain in-memory list source and tag target for the run logic's own tests.
+
+Not mocks of an HTTP client: small worlds that keep the ports' promises, so run logic
+(batches, journal, ledger, crash resumption) is tested fast; the HTTP path is tested against
+the emulator elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from pyroaring import BitMap
+
+from engine.sync.ports import (
+    AuditChange,
+    ExportRow,
+    ImportContact,
+    ImportOutcome,
+    TagAssociation,
+)
+
+PURPOSE = 7
+TYPE = 1
+
+
+class Crash(Exception):
+    """Stands for the process dying: not a CallboardError, so the run does not catch it."""
+
+
+def address_of(constituent: int) -> str:
+    return f"c{constituent}@example.org"
+
+
+@dataclass
+class MemorySource:
+    members_now: set[int] = field(default_factory=set)
+    extra_rows: dict[int, list[ExportRow]] = field(default_factory=dict)
+    changes: list[AuditChange] = field(default_factory=list)
+    tracking: bool = True
+    clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    regenerated: int = 0
+    _calls: int = 0
+
+    async def regenerate(self, list_id: int) -> None:
+        self._calls += 1
+        self.regenerated += 1
+
+    async def members(self, list_id: int) -> BitMap:
+        self._calls += 1
+        return BitMap(self.members_now)
+
+    async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
+        self._calls += (len(constituent_ids) + 999) // 1000
+        rows: list[ExportRow] = []
+        for c in constituent_ids:
+            rows.append(ExportRow(c, c, address_of(c), TYPE, True, False, frozenset({PURPOSE}),
+                                  "Y", f"F{c}", f"L{c}"))
+            rows += self.extra_rows.get(c, [])
+        return rows
+
+    async def track_changes(self) -> bool:
+        return self.tracking
+
+    async def audit_changes(self, since: datetime, until: datetime) -> list[AuditChange]:
+        self._calls += 1
+        return [c for c in self.changes if since <= c.changed_at < until]
+
+    async def now(self) -> datetime:
+        self.clock += timedelta(seconds=1)
+        return self.clock
+
+    @property
+    def calls(self) -> int:
+        return self._calls
+
+
+@dataclass
+class MemoryTarget:
+    """Tags by address; ``crash_after`` imports/removals raise Crash (after the write lands,
+    like a process killed before it hears the answer)."""
+
+    tagged: dict[str, str] = field(default_factory=dict)  # address -> association id
+    refuse: dict[str, str] = field(default_factory=dict)
+    crash_after: int | None = None
+    imported: list[list[str]] = field(default_factory=list)
+    writes: int = 0
+    _calls: int = 0
+    _next: int = 1
+
+    def _written(self) -> None:
+        self.writes += 1
+        if self.crash_after is not None and self.writes >= self.crash_after:
+            self.crash_after = None
+            raise Crash()
+
+    async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
+                            trigger_automations: bool, trigger_webhooks: bool
+                            ) -> ImportOutcome:
+        self._calls += 2
+        outcome = ImportOutcome(batch_id=f"b{len(self.imported)}")
+        self.imported.append([c.email for c in contacts])
+        for contact in contacts:
+            if contact.email in self.refuse:
+                outcome.rejected[contact.email] = self.refuse[contact.email]
+                continue
+            if contact.email not in self.tagged:
+                self.tagged[contact.email] = f"a{self._next}"
+                self._next += 1
+            outcome.accepted[contact.email] = contact.email
+        self._written()
+        return outcome
+
+    async def associations(self, tag: str) -> list[TagAssociation]:
+        self._calls += len(self.tagged) // 100 + 1
+        return [TagAssociation(e, e, a) for e, a in self.tagged.items()]
+
+    async def find_association(self, email: str, tag: str) -> TagAssociation | None:
+        self._calls += 1
+        found = self.tagged.get(email)
+        return TagAssociation(email, email, found) if found else None
+
+    async def remove(self, association_id: str) -> bool:
+        self._calls += 1
+        for email, association in list(self.tagged.items()):
+            if association == association_id:
+                del self.tagged[email]
+                self._written()
+                return True
+        return False
+
+    @property
+    def calls(self) -> int:
+        return self._calls
+
+    @property
+    def rate_limited(self) -> int:
+        return 0

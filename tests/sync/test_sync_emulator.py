@@ -1,0 +1,116 @@
+"""Sync runs through the real ports over HTTP to the in-process emulators (seed "small")."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from engine.sync.delta import load_bitmap
+from engine.sync.run_report import STOPPED, SUCCEEDED
+
+from .emulated import MEMBERS_LIST, EmulatedSync
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def org(tmp_path: Path) -> AsyncIterator[EmulatedSync]:
+    emulated = EmulatedSync(tmp_path / "state.db", max_remove_fraction=0.1)
+    await emulated.start()
+    yield emulated
+    await emulated.close()
+
+
+async def _run(org: EmulatedSync, force: bool = False):  # noqa: ANN202
+    assert org.runner is not None and org.definition is not None
+    return await org.runner.run(org.definition, force=force)
+
+
+async def test_first_run_tags_the_list_then_churn_moves_only_the_delta(
+        org: EmulatedSync) -> None:
+    first = await _run(org)
+    assert first.status == SUCCEEDED, first.message
+    assert first.added > 0 and await org.tagged() == await org.expected()
+    baseline = load_bitmap(org.state.sync_baseline(org.definition.sync_id).members)
+    assert set(baseline) == await org.members()
+
+    churn = await org.control("churn", {"list_id": MEMBERS_LIST, "add": 3, "remove": 2,
+                                        "change": 2, "seed": 3})
+    second = await _run(org)
+    assert second.status == SUCCEEDED, second.message
+    assert second.constituents_added == 3 and second.constituents_removed == 2
+    assert second.resynced == 0  # P2DSTrackChanges is not YES in the seed
+    assert await org.tagged() == await org.expected()
+    assert churn["removed"]
+
+
+async def test_preview_makes_zero_writes_and_shows_the_run(org: EmulatedSync) -> None:
+    await _run(org)
+    await org.control("churn", {"list_id": MEMBERS_LIST, "add": 2, "remove": 1, "seed": 5})
+    before = await org.writes()
+    preview = await org.runner.preview(org.definition)
+    assert await org.writes() == before
+    # the list was not regenerated, so the churn is not visible yet
+    assert not preview.plan.added and not preview.plan.removed
+    await org.session.port("sync.list_source").regenerate(MEMBERS_LIST)
+    preview = await org.runner.preview(org.definition)
+    assert len(preview.plan.added) == 2 and len(preview.plan.removed) == 1
+    assert len(preview.plan.removals()) == 1
+
+
+async def test_a_mass_removal_stops_before_any_write(org: EmulatedSync) -> None:
+    await _run(org)
+    tagged = await org.tagged()
+    size = len(await org.members())
+    await org.control("churn", {"list_id": MEMBERS_LIST, "remove": size // 4, "seed": 9})
+    before = await org.writes()
+    stopped = await _run(org)
+    assert stopped.status == STOPPED and "sync_max_remove_fraction" in stopped.message
+    generate = "POST /TessituraService/Reporting/Lists/{listId}/Generate"
+    stats = (await org.control("stats"))["requests"]
+    assert await org.writes() - before == 1 and stats[generate] >= 1  # only the regenerate
+    assert await org.tagged() == tagged
+    forced = await _run(org, force=True)
+    assert forced.status == SUCCEEDED and await org.tagged() == await org.expected()
+
+
+async def test_a_run_killed_between_batches_is_finished_by_the_next(tmp_path: Path) -> None:
+    org = EmulatedSync(tmp_path / "state.db", import_batch=4, removal_batch=2)
+    await org.start()
+    try:
+        assert org.runner is not None and org.definition is not None
+        real = org.runner.target
+        sent: list[int] = []
+
+        class Killed(BaseException):
+            pass
+
+        class DiesAfterTwoImports:
+            """The real target; the process dies once a second batch has landed."""
+
+            async def import_tagged(self, contacts, tag, **options):  # noqa: ANN001, ANN202
+                outcome = await real.import_tagged(contacts, tag, **options)
+                sent.append(len(contacts))
+                if len(sent) == 2:
+                    raise Killed()
+                return outcome
+
+            def __getattr__(self, name: str):  # noqa: ANN204
+                return getattr(real, name)
+
+        org.runner.target = DiesAfterTwoImports()
+        with pytest.raises(Killed):
+            await org.runner.run(org.definition)
+        await org.reconnect()
+        imports = "POST /api/3/import/bulk_import"
+        before = (await org.control("stats"))["requests"][imports]
+        finished = await org.runner.run(org.definition)
+        assert finished.status == SUCCEEDED and finished.resumed
+        batches = -(-finished.added // 4)
+        sent_again = (await org.control("stats"))["requests"][imports] - before
+        assert batches >= 3 and sent_again == batches - 1  # only the unjournaled 2nd resent
+        assert await org.tagged() == await org.expected()
+    finally:
+        await org.close()

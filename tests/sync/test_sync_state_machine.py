@@ -1,0 +1,116 @@
+"""Random churn, injected faults and crashes between batches, against the real ports and the
+in-process emulators: after every successful run the tagged addresses in Prospect2 are what
+the list and the filters say, and the baseline is the list."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from engine.sync.delta import load_bitmap
+from engine.sync.ports import ImportContact, ImportOutcome, TagTarget
+from engine.sync.run_report import SUCCEEDED
+
+from .emulated import MEMBERS_LIST, EmulatedSync
+
+
+class ProcessKilled(BaseException):
+    """The process dying right after a write landed, before it could journal it."""
+
+
+class DyingTarget:
+    """The real tag target, with the process killed after its ``lives``-th write."""
+
+    def __init__(self, real: TagTarget, lives: int) -> None:
+        self.real, self.lives = real, lives
+
+    def _spend(self) -> None:
+        self.lives -= 1
+        if self.lives <= 0:
+            raise ProcessKilled()
+
+    async def import_tagged(self, contacts: Sequence[ImportContact], tag: str,
+                            **options: bool) -> ImportOutcome:
+        outcome = await self.real.import_tagged(contacts, tag, **options)
+        self._spend()
+        return outcome
+
+    async def remove(self, association_id: str) -> bool:
+        removed = await self.real.remove(association_id)
+        self._spend()
+        return removed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class SyncMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.folder = tempfile.TemporaryDirectory()
+        self.org = EmulatedSync(Path(self.folder.name) / "state.db", import_batch=4,
+                                removal_batch=2)
+        self.churns = 0
+
+    def _await(self, work: Any) -> Any:
+        return self.loop.run_until_complete(work)
+
+    @initialize()
+    def start(self) -> None:
+        self._await(self.org.start())
+
+    @rule(add=st.integers(0, 4), remove=st.integers(0, 3), change=st.integers(0, 2),
+          share=st.integers(0, 1))
+    def churn(self, add: int, remove: int, change: int, share: int) -> None:
+        self.churns += 1
+        self._await(self.org.control("churn", {"list_id": MEMBERS_LIST, "add": add,
+                                               "remove": remove, "change": change,
+                                               "share_email": share, "seed": self.churns}))
+
+    @rule(error_rate=st.sampled_from([0.0, 0.15]), rate_429=st.sampled_from([0.0, 0.2]))
+    def run(self, error_rate: float, rate_429: float) -> None:
+        self._await(self.org.control("faults", {"error_rate": error_rate,
+                                                "rate_429": rate_429}))
+        report = self._await(self.org.runner.run(self.org.definition, force=True))
+        self._await(self.org.control("faults", {"error_rate": 0.0, "rate_429": 0.0}))
+        if report.status == SUCCEEDED:
+            self._check()
+
+    @rule(lives=st.integers(1, 3))
+    def run_killed(self, lives: int) -> None:
+        runner = self.org.runner
+        real = runner.target
+        runner.target = DyingTarget(real, lives)
+        try:
+            self._await(runner.run(self.org.definition, force=True))
+        except ProcessKilled:
+            assert self.org.state.sync_plan(self.org.definition.sync_id) is not None
+        finally:
+            runner.target = real
+        self._await(self.org.reconnect())  # the next run is a new process
+
+    def _check(self) -> None:
+        org = self.org
+        assert self._await(org.tagged()) == self._await(org.expected())
+        baseline = org.state.sync_baseline(org.definition.sync_id)
+        assert set(load_bitmap(baseline.members)) == self._await(org.members())
+        assert org.state.sync_plan(org.definition.sync_id) is None
+
+    def teardown(self) -> None:
+        self._await(self.org.close())
+        self.loop.close()
+        self.folder.cleanup()
+
+
+SyncMachine.TestCase.settings = settings(
+    max_examples=15, stateful_step_count=7, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow])
+TestSyncMachine = SyncMachine.TestCase
