@@ -2,16 +2,18 @@
 
 Everything that knows how Prospect2 spells a request lives here or in a kind module; the
 handlers and the sync call ``get``/``put``/``delete``/``create``/``paged`` and receive plain
-dicts. Two promises: we never exceed the account's rate limit on our own, and we never send
-a non-idempotent request twice unless we know the first one did nothing.
+dicts. A caller for whom a refusal is an answer (the bulk import's 400 lists the refused
+contacts) calls ``exchange`` and reads the status itself, through the same loop. Two
+promises: we never exceed the account's rate limit on our own, and we never send a
+non-idempotent request twice unless we know the first one did nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any, Protocol
 
 import httpx
 
@@ -24,10 +26,22 @@ log = logging.getLogger(__name__)
 #: Most objects ActiveCampaign returns per page.
 PAGE_SIZE = 100
 
+#: ActiveCampaign's words for a refused-for-rate request, sometimes under a status other than
+#: 429 (the bulk import answers its 100-a-minute limit so): the request did nothing.
+RATE_LIMIT_MESSAGE = "rate limit exceeded"
+
 #: Called before re-sending a create whose answer was lost; returns the object if it exists.
 FindExisting = Callable[[], Awaitable[dict[str, Any] | None]]
 _Recover = Callable[[], Awaitable[bool]]
-_RECOVERED = object()
+
+
+class Pacer(Protocol):
+    """A limit on request starts: ``acquire`` waits for a turn, ``hold`` pauses every start
+    (``SlidingWindowLimiter`` is one)."""
+
+    async def acquire(self) -> None: ...
+
+    def hold(self, seconds: float) -> None: ...
 
 
 class Prospect2Client:
@@ -69,11 +83,9 @@ class Prospect2Client:
 
     async def delete(self, path: str, *, missing_ok: bool = False) -> None:
         """Delete one object; ``missing_ok`` treats 404 as done (e.g. our earlier try worked)."""
-        try:
-            await self._call("DELETE", path, replay_safe=True)
-        except _NotFound:
-            if not missing_ok:
-                raise
+        status, _ = await self.exchange("DELETE", path, replay_safe=True,
+                                        accept=(404,) if missing_ok else ())
+        if status == 404:
             log.info("prospect2: DELETE %s: already gone", path)
 
     async def post(self, path: str, body: Mapping[str, Any], *,
@@ -98,14 +110,14 @@ class Prospect2Client:
             found = await find_existing()
             return found is not None
 
-        answer = await self._call("POST", path, body={key: dict(body)}, replay_safe=False,
+        answer = await self._send("POST", path, body={key: dict(body)}, replay_safe=False,
                                   recover=recover)
-        if answer is _RECOVERED:
+        if answer is None:
             assert found is not None
             log.info("prospect2: POST %s: answer lost, found the created object %s",
                      path, found.get("id"))
             return found
-        return _unwrap(answer, key)
+        return _unwrap(answer[1], key)
 
     async def paged(self, path: str, key: str,
                     params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -137,19 +149,48 @@ class Prospect2Client:
                 items.extend(answer.get(key) or [])
         return _dedupe(items)
 
+    async def exchange(self, method: str, path: str, *, body: Any = None,
+                       params: Mapping[str, Any] | None = None, replay_safe: bool,
+                       accept: Collection[int] = (), limit: Pacer | None = None
+                       ) -> tuple[int, Any]:
+        """``(status, decoded body)`` of one call, for callers that read some refusals.
+
+        Paced, counted and retried like every call (429s and "Rate limit exceeded." are
+        waited out, 5xx and lost connections retried when ``replay_safe``); a final 4xx or
+        5xx whose status is in ``accept`` is returned instead of raised. ``limit`` is a
+        narrower limit the call also counts against (imports per minute): taken before each
+        attempt, and held instead of the account's limiter when the call is rate limited.
+        A call that is not ``replay_safe`` is never sent twice after an ambiguous failure.
+        """
+        answer = await self._send(method, path, params=params, body=body,
+                                  replay_safe=replay_safe, accept=accept, limit=limit)
+        assert answer is not None  # only a ``recover`` can end the loop without an answer
+        return answer
+
     # -- the request loop ------------------------------------------------------------------
 
     async def _call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                    body: Any = None, replay_safe: bool,
-                    recover: _Recover | None = None) -> Any:
-        """Send with pacing and retries; decoded JSON (None for an empty body).
+                    body: Any = None, replay_safe: bool) -> Any:
+        """The decoded body of a call that must succeed (None for an empty body)."""
+        _, data = await self.exchange(method, path, params=params, body=body,
+                                      replay_safe=replay_safe)
+        return data
+
+    async def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                    body: Any = None, replay_safe: bool, accept: Collection[int] = (),
+                    limit: Pacer | None = None, recover: _Recover | None = None
+                    ) -> tuple[int, Any] | None:
+        """The one loop every call goes through: pacing, rate limits, retries, errors.
 
         ``replay_safe``: sending twice does no harm. Otherwise an ambiguous failure is
-        retried only after ``recover`` confirmed the first attempt left nothing behind.
+        retried only after ``recover`` confirmed the first attempt left nothing behind;
+        None when ``recover`` found that the first attempt did take effect.
         """
         failures = throttled = 0
         while True:
             last = failures + 1 >= self.retry.attempts
+            if limit is not None:
+                await limit.acquire()
             await self.limiter.acquire()
             self.requests_made += 1
             try:
@@ -162,34 +203,31 @@ class Prospect2Client:
                     if recover is None:
                         raise self._unreachable(method, path, exc) from exc
                     if await recover():
-                        return _RECOVERED
+                        return None
                 log.warning("prospect2: %s %s: %s; retrying", method, path, exc)
                 await asyncio.sleep(self.retry.backoff(failures))
                 continue
             status = response.status_code
-            if status == 429:  # refused before doing anything: always safe to send again
+            if _rate_limited(response):  # refused before doing anything: safe to send again
                 self.rate_limited += 1
                 throttled += 1
                 if throttled >= self.retry.rate_limited_attempts:
                     raise ProviderError(
-                        f"Prospect2 {method} {path} was still rate limited (429) after "
+                        f"Prospect2 {method} {path} was still rate limited ({status}) after "
                         f"{throttled} attempts")
                 wait = self.retry.wait_for(response, throttled)
-                self.limiter.hold(wait)
+                (limit or self.limiter).hold(wait)
                 continue
-            if status >= 500 and not last:
+            if status >= 500 and not last and (replay_safe or recover is not None):
                 failures += 1
-                if not replay_safe:
-                    if recover is None:
-                        raise self._error(method, path, response)
-                    if await recover():
-                        return _RECOVERED
+                if recover is not None and not replay_safe and await recover():
+                    return None
                 log.warning("prospect2: %s %s answered %s; retrying", method, path, status)
                 await asyncio.sleep(self.retry.backoff(failures))
                 continue
-            if status >= 400:
+            if status >= 400 and status not in accept:
                 raise self._error(method, path, response)
-            return _json(response)
+            return status, _json(response)
 
     def _unreachable(self, method: str, path: str, exc: httpx.TransportError) -> ProviderError:
         detail = str(exc) or type(exc).__name__
@@ -203,14 +241,19 @@ class Prospect2Client:
             return ProviderError(
                 f"Prospect2 refused the API token (PROSPECT2_API_TOKEN): {method} {path} "
                 f"answered {status}")
-        message = f"Prospect2 {method} {path} failed with {status}: {_describe(response)}"
-        if status == 404:
-            return _NotFound(message)
-        return ProviderError(message)
+        return ProviderError(
+            f"Prospect2 {method} {path} failed with {status}: {_describe(response)}")
 
 
-class _NotFound(ProviderError):
-    """A 404, kept apart so ``delete(missing_ok=True)`` can accept it."""
+def _rate_limited(response: httpx.Response) -> bool:
+    """A 429, or a refusal in ActiveCampaign's words for one under another status."""
+    if response.status_code == 429:
+        return True
+    if response.status_code < 400:
+        return False
+    data = _json(response)
+    return (isinstance(data, dict)
+            and str(data.get("message", "")).strip().lower().startswith(RATE_LIMIT_MESSAGE))
 
 
 def _json(response: httpx.Response) -> Any:

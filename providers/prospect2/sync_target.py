@@ -15,53 +15,32 @@ import asyncio
 import logging
 import time
 import weakref
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-import httpx
 
 from engine.errors import ProviderError
 from engine.sync.ports import MAX_IMPORT_BATCH, ImportContact, ImportOutcome, TagAssociation
+from providers.http.rate_limit import SlidingWindowLimiter
 from providers.prospect2.client import PAGE_SIZE, Prospect2Client
 
 log = logging.getLogger(__name__)
 
 IMPORT_PATH = "/import/bulk_import"
-#: ActiveCampaign's words when more than 100 imports a minute are asked (any status).
-RATE_LIMIT_MESSAGE = "rate limit exceeded"
 IMPORTS_PER_MINUTE = 100
 NO_REASON = "Prospect2 did not import this contact (import/info gave no reason)"
 
 
-class ImportWindow:
+class ImportWindow(SlidingWindowLimiter):
     """At most ``limit`` import starts in any ``seconds`` window, shared by one account's
-    targets: 100 imports a minute is a second limit, beside the 5 requests a second."""
+    targets: 100 imports a minute is a second limit, beside the 5 requests a second. The
+    account limiter's sliding window, with the whole minute as one burst (its rate form
+    would allow one import every 0.6 s instead)."""
 
     def __init__(self, limit: int = IMPORTS_PER_MINUTE, seconds: float = 60.0, *,
                  margin_seconds: float = 0.5) -> None:
-        self.limit = limit
+        super().__init__(limit / seconds, margin_seconds=margin_seconds)
+        self.burst = limit
         self.window = seconds + margin_seconds
-        self._starts: deque[float] = deque()
-        self._held_until = 0.0
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                if now < self._held_until:
-                    await asyncio.sleep(self._held_until - now)
-                    continue
-                while self._starts and now - self._starts[0] >= self.window:
-                    self._starts.popleft()
-                if len(self._starts) < self.limit:
-                    self._starts.append(now)
-                    return
-                await asyncio.sleep(self.window - (now - self._starts[0]))
-
-    def hold(self, seconds: float) -> None:
-        self._held_until = max(self._held_until, time.monotonic() + seconds)
 
 
 _ACCOUNT_WINDOWS: weakref.WeakKeyDictionary[Prospect2Client, ImportWindow] = (
@@ -114,22 +93,24 @@ class Prospect2TagTarget:
         rejected: dict[str, str] = {}
         batch_id = ""
         while pending:
-            response = await self._exchange("POST", IMPORT_PATH, body={
+            # Safe to repeat (an import upserts, and a tag already there stays once); the 400
+            # names the contacts validation refused; "Rate limit exceeded." (any status) is
+            # the 100-a-minute limit, so it pauses imports, not the account's other calls.
+            status, data = await self.client.exchange("POST", IMPORT_PATH, body={
                 "contacts": [_import_wire(contact, tag) for contact in pending],
                 "exclude_automations": not trigger_automations,
-            }, throttle=self.import_window.hold)
-            data = _json(response)
-            if response.status_code == 400 and _failure_indexes(data, len(pending)):
+            }, replay_safe=True, accept=(400,), limit=self.import_window)
+            if status == 400:
                 refused = _failure_indexes(data, len(pending))
+                if not refused:
+                    raise ProviderError(f"Prospect2 POST {IMPORT_PATH} failed with 400: "
+                                        f"{_message(data)}")
                 for index, reason in refused.items():
                     rejected[pending[index].email] = reason
                 log.info("prospect2: import refused %s contacts; resending %s", len(refused),
                          len(pending) - len(refused))
                 pending = [c for i, c in enumerate(pending) if i not in refused]
                 continue
-            if response.status_code >= 400:
-                raise ProviderError(f"Prospect2 POST {IMPORT_PATH} failed with "
-                                    f"{response.status_code}: {_message(data, response)}")
             batch_id = str(data.get("batchId") or "") if isinstance(data, dict) else ""
             if not batch_id:
                 raise ProviderError(f"Prospect2 queued an import without a batchId: "
@@ -198,67 +179,13 @@ class Prospect2TagTarget:
 
     # -- removing --------------------------------------------------------------------------
     async def remove(self, association_id: str) -> bool:
-        response = await self._exchange("DELETE", f"/contactTags/{association_id}",
-                                        throttle=self.client.limiter.hold)
-        if response.status_code == 404:
+        # a repeated delete answers 404, so it is safe to resend after a lost answer
+        status, _ = await self.client.exchange("DELETE", f"/contactTags/{association_id}",
+                                               replay_safe=True, accept=(404,))
+        if status == 404:
             log.info("prospect2: contactTag %s was already gone", association_id)
             return False
-        if response.status_code >= 400:
-            raise ProviderError(f"Prospect2 DELETE /contactTags/{association_id} failed with "
-                                f"{response.status_code}: {_message(_json(response), response)}")
         return True
-
-    # -- the request loop for answers the shared client turns into errors ------------------
-    async def _exchange(self, method: str, path: str, *, body: Any = None,
-                        throttle: Callable[[float], None]) -> httpx.Response:
-        """Send with the client's pacing and counters and return any answer below 500.
-
-        Both calls sent this way are safe to repeat (an import upserts and tags, a tag
-        already there stays once; a repeated delete answers 404), so 5xx and lost
-        connections are retried. A 429, or ActiveCampaign's "Rate limit exceeded." under
-        any status, did nothing: ``throttle`` holds the matching limiter, then we resend.
-        """
-        retry = self.client.retry
-        failures = throttled = 0
-        while True:
-            if path == IMPORT_PATH:
-                await self.import_window.acquire()
-            await self.client.limiter.acquire()
-            self.client.requests_made += 1
-            try:
-                # The shared client raises on 4xx; the import's 400 carries per-contact
-                # reasons and a delete's 404 is an answer, so this loop reads them itself.
-                response = await self.client._http.request(method, path.lstrip("/"),
-                                                            json=body)
-            except httpx.TransportError as exc:
-                failures += 1
-                if failures >= retry.attempts:
-                    raise ProviderError(f"cannot reach Prospect2 at {self.client.base_url} "
-                                        f"({method} {path}: {exc or type(exc).__name__})"
-                                        ) from exc
-                await asyncio.sleep(retry.backoff(failures))
-                continue
-            if response.status_code == 429 or _says_rate_limited(response):
-                self.client.rate_limited += 1
-                throttled += 1
-                if throttled >= retry.rate_limited_attempts:
-                    raise ProviderError(f"Prospect2 {method} {path} was still rate limited "
-                                        f"after {throttled} attempts")
-                throttle(retry.wait_for(response, throttled))
-                continue
-            if response.status_code >= 500:
-                failures += 1
-                if failures >= retry.attempts:
-                    raise ProviderError(f"Prospect2 {method} {path} failed with "
-                                        f"{response.status_code} after {failures} attempts")
-                log.warning("prospect2: %s %s answered %s; retrying", method, path,
-                            response.status_code)
-                await asyncio.sleep(retry.backoff(failures))
-                continue
-            if response.status_code in (401, 403):
-                raise ProviderError(f"Prospect2 refused the API token (PROSPECT2_API_TOKEN): "
-                                    f"{method} {path} answered {response.status_code}")
-            return response
 
 
 def _unique_by_email(contacts: Sequence[ImportContact]) -> list[ImportContact]:
@@ -333,24 +260,11 @@ def _total(answer: Mapping[str, Any]) -> int | None:
         return None
 
 
-def _says_rate_limited(response: httpx.Response) -> bool:
-    data = _json(response)
-    return (isinstance(data, dict)
-            and str(data.get("message", "")).strip().lower().startswith(RATE_LIMIT_MESSAGE))
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json() if response.content else None
-    except ValueError:
-        return None
-
-
-def _message(data: Any, response: httpx.Response) -> str:
+def _message(data: Any) -> str:
     if isinstance(data, dict):
         if data.get("message"):
             return str(data["message"])
         errors = data.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("detail") or errors[0].get("title"))
-    return response.text[:200] or response.reason_phrase
+    return f"{data!r:.200}" if data is not None else "no explanation given"

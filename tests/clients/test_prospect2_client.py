@@ -12,6 +12,7 @@ import pytest
 from client_support import FAST_RETRY, PROSPECT2_URL, TOKEN, EmulatorControl
 
 from engine.errors import ProviderError
+from providers.http.rate_limit import SlidingWindowLimiter
 from providers.http.retry import RetryPolicy
 from providers.prospect2.client import Prospect2Client
 
@@ -161,3 +162,107 @@ async def test_an_unreachable_service_names_its_url() -> None:
     finally:
         await client.aclose()
     assert client.requests_made == 3
+
+
+# -- exchange: refusals as answers -------------------------------------------------------
+
+async def test_exchange_returns_accepted_refusals_with_their_body(
+        fast_client: Prospect2Client) -> None:
+    status, data = await fast_client.exchange(
+        "POST", "/import/bulk_import", replay_safe=True, accept=(400,),
+        body={"contacts": [{"email": "no-at-sign", "tags": ["T"]}]})
+    assert status == 400
+    assert data["failureReasons"][0]["contact"] == 0
+
+    assert (await fast_client.exchange("DELETE", "/tags/999999", replay_safe=True,
+                                       accept=(404,)))[0] == 404
+    with pytest.raises(ProviderError, match=r"DELETE /tags/999999 failed with 404"):
+        await fast_client.exchange("DELETE", "/tags/999999", replay_safe=True, accept=(400,))
+
+
+async def test_exchange_answers_successes_with_their_status(
+        fast_client: Prospect2Client) -> None:
+    status, data = await fast_client.exchange("GET", "/tags", params={"limit": 1},
+                                              replay_safe=True, accept=(404,))
+    assert status == 200 and "tags" in data
+
+
+async def test_exchange_waits_out_429s_before_answering(
+        fast_client: Prospect2Client, control: EmulatorControl) -> None:
+    await control.faults(rate_429=0.5)
+    answers = [await fast_client.exchange("DELETE", "/tags/999999", replay_safe=True,
+                                          accept=(404,)) for _ in range(10)]
+    assert [status for status, _ in answers] == [404] * 10
+    assert fast_client.rate_limited > 0
+    assert fast_client.requests_made == 10 + fast_client.rate_limited
+
+
+async def test_an_accepted_server_error_is_not_resent_when_not_replay_safe(
+        fast_client: Prospect2Client, control: EmulatorControl) -> None:
+    await control.faults(error_rate=1.0)
+    status, _ = await fast_client.exchange(
+        "POST", "/tags", body={"tag": {"tag": "Once", "tagType": "contact"}},
+        replay_safe=False, accept=(500,))
+    assert status == 500
+    assert await control.count("POST /api/3/tags") == 1
+
+
+class RateLimitsFirst(httpx.AsyncBaseTransport):
+    """Answers the first request to ``path`` with ActiveCampaign's "Rate limit exceeded."
+    under ``status`` (AC sends it as a 429 and, for imports, as a 400), then passes all on."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, path: str, status: int,
+                 retry_after: str | None = None) -> None:
+        self.inner = inner
+        self.path = path
+        self.status = status
+        self.retry_after = retry_after
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.path) and not self.refused:
+            self.refused += 1
+            headers = {"Retry-After": self.retry_after} if self.retry_after else {}
+            return httpx.Response(self.status, request=request, headers=headers, json={
+                "success": 0, "message": "Rate limit exceeded.",
+                "failureReasons": ["Up to 100 imports may be requested per minute."]})
+        return await self.inner.handle_async_request(request)
+
+
+async def test_rate_limit_exceeded_under_a_400_is_waited_out_not_returned(
+        transport: httpx.ASGITransport, control: EmulatorControl) -> None:
+    client = Prospect2Client(PROSPECT2_URL, TOKEN, RateLimitsFirst(transport, "/tags", 400),
+                             rate_per_second=10_000, retry=FAST_RETRY)
+    try:
+        status, data = await client.exchange("GET", "/tags", params={"limit": 1},
+                                             replay_safe=True, accept=(400,))
+        assert status == 200 and "tags" in data
+        assert client.rate_limited == 1
+        assert client.requests_made == 2
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize("own_limit", [True, False])
+async def test_a_rate_limited_call_holds_its_own_limit_when_it_has_one(
+        transport: httpx.ASGITransport, own_limit: bool) -> None:
+    """An import refused by the imports-a-minute limit pauses imports, not other calls."""
+    retry = RetryPolicy(attempts=6, base_delay=0.001, max_delay=1.0)
+    client = Prospect2Client(PROSPECT2_URL, TOKEN,
+                             RateLimitsFirst(transport, "/tags", 429, retry_after="0.4"),
+                             rate_per_second=10_000, retry=retry)
+    imports = SlidingWindowLimiter(10_000) if own_limit else None
+    started = time.monotonic()
+    try:
+        limited = asyncio.create_task(client.exchange("GET", "/tags", replay_safe=True,
+                                                      limit=imports))
+        while client.rate_limited == 0:
+            await asyncio.sleep(0.001)
+        await client.get("/fields")
+        other_call = time.monotonic() - started
+        await limited
+        limited_call = time.monotonic() - started
+    finally:
+        await client.aclose()
+    assert limited_call >= 0.4
+    assert (other_call < 0.2) == own_limit

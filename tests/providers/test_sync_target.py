@@ -10,6 +10,7 @@ import httpx
 import pytest
 from provider_support import FAST_RETRY, PROSPECT2_ENV, EmulatorControl
 
+from engine.errors import ProviderError
 from engine.sync.ports import TAG_TARGET_PORT, ImportContact
 from providers.prospect2.client import Prospect2Client
 from providers.prospect2.ports import PORTS
@@ -205,3 +206,29 @@ async def test_contacts_by_tag_sideload_their_contact_tags_in_the_v3_shape(
     plain = (await control.http.get("/api/3/contacts", headers=headers,
                                     params={"tagid": tags[0]["id"]})).json()
     assert "contactTags" not in plain
+
+
+class RefusesEveryImport(httpx.AsyncBaseTransport):
+    """Answers every import with a validation 400 that names no contact."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/import/bulk_import"):
+            return httpx.Response(400, request=request, json={
+                "success": 0, "message": "JSON payload did not pass validation."})
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_refusal_naming_no_contact_fails_the_batch_with_the_service_words(
+        transport: httpx.ASGITransport) -> None:
+    client = _client(RefusesEveryImport(transport))
+    target = Prospect2TagTarget(client)
+    try:
+        with pytest.raises(ProviderError, match=r"failed with 400: JSON payload did not pass"):
+            await target.import_tagged(_people(2), "Never", trigger_automations=False,
+                                       trigger_webhooks=False)
+    finally:
+        await client.aclose()
+    assert target.calls == 1  # not resent: the same payload would be refused again
