@@ -1,10 +1,12 @@
 """``demo``: the sandbox walk-through, in a fresh temporary directory.
 
 validate → plan → save and apply that plan → plan again (no changes) → a patron's reply fires a
-CSI webhook → a campaign is sent and written back → someone edits a tag in Prospect2 by hand →
-drift reports it. It checks each step's exit code, so a broken walk-through fails loudly
-instead of printing something misleading. The outside world (a patron, a campaign send) is
-played through the emulators' control API (spec §6), never through provider internals.
+CSI webhook → a campaign is sent and written back → the members Data Sync is previewed and
+run, the list churns, a second run sends just the difference → someone edits a tag in
+Prospect2 by hand → drift reports it. It checks each step's exit code, so a broken
+walk-through fails loudly instead of printing something misleading. The outside world (a
+patron, a campaign send, list churn) is played through the emulators' control API (spec §6),
+never through provider internals.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from engine.state import open_state
 OUT_OF_BAND_KIND = "tags"
 CSI_KIND = "csi_webhooks"
 PATRON_EMAIL = "patron1002@example.org"
+#: "Members - Current" in the emulators' demo organization (the members sync's list).
+MEMBERS_LIST_ID = 101
 
 
 async def _control(rt: Runtime, route: str, body: dict) -> dict:
@@ -100,7 +104,7 @@ async def _edit_out_of_band(rt: Runtime) -> str:
               help="Run in this directory and keep it, instead of a temporary one.")
 @click.pass_obj
 def demo(rt: Runtime, keep: Path | None) -> None:
-    """Sandbox walk-through: plan, apply, a CSI, a writeback, an out-of-band edit, drift."""
+    """Sandbox walk-through: plan, apply, a CSI, a writeback, sync runs, an edit, drift."""
     source = rt.manifests_dir.resolve()
     if not source.is_dir():
         raise CallboardError(f"no example manifests at {source}: run the demo from the "
@@ -130,10 +134,19 @@ def demo(rt: Runtime, keep: Path | None) -> None:
                                     {"name": "SUBS Spring Renewal", "recipients": 40}))
         click.echo(f"Prospect2 sent campaign {sent['campaignId']} 'SUBS Spring Renewal'.")
         _run(["--sandbox", "--no-color", "writeback", "run"], 0)
-        _step("7. Someone edits a tag in Prospect2 by hand")
+        _step("7. Preview and run the members Data Sync; the list changes; run it again")
+        _run(["--sandbox", "--no-color", "sync", "preview", "members"], 0)
+        _run(["--sandbox", "--no-color", "sync", "run", "members"], 0)
+        churn = asyncio.run(_control(sandbox, "churn", {"list_id": MEMBERS_LIST_ID, "add": 6,
+                                                        "remove": 3, "seed": 7}))
+        click.echo(f"In Tessitura, {len(churn['added'])} constituents joined 'Members - Current' "
+                   f"and {len(churn['removed'])} left.")
+        _run(["--sandbox", "--no-color", "sync", "run", "members"], 0)
+        _run(["--sandbox", "--no-color", "sync", "log", "members"], 0)
+        _step("8. Someone edits a tag in Prospect2 by hand")
         address = asyncio.run(_edit_out_of_band(sandbox))
         click.echo(f"Changed the description of {address} through the Prospect2 API.")
-        _step("8. Drift: Callboard notices (exit code 2 = drift found)")
+        _step("9. Drift: Callboard notices (exit code 2 = drift found)")
         _run(["--sandbox", "--no-color", "drift"], 2)
         click.echo("\nDemo complete. Try it yourself: callboard --sandbox plan")
     finally:

@@ -14,6 +14,7 @@ from engine.plan.model import Change, Plan, PlanWarning, fingerprint
 from engine.resources import Resource
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.sync.delta import load_bitmap
 
 
 class _References(ReferenceContext):
@@ -118,20 +119,28 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
     desired, plan.warnings = await resolve_desired(session, manifests, live)
     plan.changes = diff(session.registry.kinds, session.registry.order(), desired, live, records,
                         targets)
-    await add_impact(session, plan, live)
+    await add_impact(session, plan, live, state)
     plan.estimates = estimate_calls(session, plan)
     return plan
 
 
-async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObject]]) -> None:
-    """Say what deleting or replacing an object means for people, in the handler's words."""
+async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObject]],
+                     state: StateStore) -> None:
+    """Say what deleting or replacing an object means for people, in the handler's words,
+    and how many constituents a Data Sync's baseline holds (they stop being synced)."""
     by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
     for change in plan.changes:
         if not change.destructive or change.remote_id is None:
             continue
         obj = by_id.get((change.kind, change.remote_id))
+        parts = []
         if obj is not None:
-            change.impact = await session.handler(change.kind).impact(obj)
+            parts.append(await session.handler(change.kind).impact(obj))
+        baseline = state.sync_baseline(change.remote_id)
+        if baseline is not None:
+            count = len(load_bitmap(baseline.members))
+            parts.append(f"its baseline holds {count:,} constituent{'s' if count != 1 else ''}")
+        change.impact = "; ".join(p for p in parts if p) or None
 
 
 def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
