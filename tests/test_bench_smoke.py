@@ -1,0 +1,54 @@
+"""The benchmarks still run: each script in its tiny ``--quick`` mode prints its figure lines.
+
+No timings are asserted (figures are printed, never tested: issue 5); this only keeps the
+scripts from rotting as the engine, state and ports they measure change.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.measure import parse_figure
+
+REPO = Path(__file__).resolve().parent.parent
+EXPECTED = {
+    "bench.delta": {"delta.diff_ms"},
+    "bench.delta_stage": {"delta_stage.seconds", "delta_stage.extra_rss_mb"},
+    "bench.api_calls": {"api.prospect2_calls_per_10k_adds", "api.prospect2_calls_per_removal",
+                        "api.tessitura_calls_per_1000_changed"},
+    "bench.rate_budget": {"rate.budget_share_pct", "rate.unhandled_429"},
+}
+
+
+@pytest.fixture(scope="module")
+def quick_run() -> str:
+    """``run_all --quick`` once: it runs every benchmark script in its own process."""
+    finished = subprocess.run([sys.executable, "-m", "bench.run_all", "--quick"], cwd=REPO,
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    return finished.stdout
+
+
+@pytest.mark.parametrize("module", sorted(EXPECTED))
+def test_benchmark_prints_its_figures_with_a_naive_peer(quick_run: str, module: str) -> None:
+    figures = {f["key"]: f for f in map(parse_figure, quick_run.splitlines()) if f}
+    for key in EXPECTED[module]:
+        assert key in figures, quick_run
+        assert figures[key]["naive"] != "-" and figures[key]["ratio"] != "-", figures[key]
+
+
+def test_sync_runs_the_benchmarks_measure_succeed(quick_run: str) -> None:
+    """A failed run would print figures for nothing: the measured runs must finish."""
+    assert "removals: " in quick_run and "run succeeded" in quick_run
+    assert "paced run: " in quick_run and "status succeeded" in quick_run
+    assert "FIGURE rate.unhandled_429: 0 " in quick_run
+
+
+def test_run_all_prints_one_table_of_every_figure(quick_run: str) -> None:
+    table_rows = [line for line in quick_run.splitlines() if line.startswith("| ")]
+    keys = {row.split("|")[1].strip() for row in table_rows[1:]}
+    assert keys == set().union(*EXPECTED.values())
