@@ -6,7 +6,6 @@ module and calls the engine's API, so tests can drive the same code without a su
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from engine.cli.log_format import LOG_FORMATS, configure_logging
 from engine.cli.output import Output
 from engine.cli.runtime import Runtime
 from engine.errors import CallboardError
@@ -31,15 +31,17 @@ from engine.errors import CallboardError
 @click.option("--no-color", is_flag=True, envvar="NO_COLOR",
               help="Plain output (also when NO_COLOR is set).")
 @click.option("-v", "--verbose", count=True, help="Log what Callboard does (-vv for more).")
+@click.option("--log-format", type=click.Choice(LOG_FORMATS), envvar="CALLBOARD_LOG_FORMAT",
+              default="text", show_default=True,
+              help="Logs on stderr as text or JSON lines, for CI log search "
+                   "(env CALLBOARD_LOG_FORMAT).")
 @click.version_option(package_name="callboard")
 @click.pass_context
 def cli(ctx: click.Context, manifests: Path, sandbox: bool, state_url: str | None,
-        no_color: bool, verbose: int) -> None:
+        no_color: bool, verbose: int, log_format: str) -> None:
     """Callboard manages a Prospect2 + Tessitura integration as code: validate, plan, apply,
     drift."""
-    if verbose:
-        logging.basicConfig(level=logging.INFO if verbose == 1 else logging.DEBUG,
-                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    configure_logging(verbose, log_format)
     color = not no_color and "NO_COLOR" not in os.environ
     ctx.obj = Runtime(manifests_dir=manifests, state_url=state_url, sandbox=sandbox, color=color)
     ctx.obj.output = Output(color=color)

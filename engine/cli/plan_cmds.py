@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from engine.apply.executor import apply_plan
+from engine.cli.log_format import error_annotation, warning_annotation
 from engine.cli.runtime import Runtime, lock_holder
-from engine.errors import CallboardError, PlanRefused
+from engine.errors import CallboardError, ManifestError, ManifestErrors, PlanRefused
 from engine.manifests.loader import ManifestSet
-from engine.plan.model import Change, Plan
+from engine.plan.model import Change, Plan, PlanWarning
 from engine.plan.planner import make_plan, resolve_desired
 from engine.render.json_output import plan_document, plan_json
 from engine.render.markdown import plan_markdown
@@ -34,18 +35,48 @@ def show_plan(rt: Runtime, plan: Plan, fmt: str) -> None:
 
 @click.command()
 @click.option("--online", is_flag=True, help="Also check live reference data and the services.")
-@click.pass_obj
-def validate(rt: Runtime, online: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text",
+              show_default=True,
+              help="github: print errors and warnings as GitHub workflow annotations.")
+@click.pass_context
+def validate(ctx: click.Context, online: bool, fmt: str) -> None:
     """Check the manifests: schema, names, references (and, --online, live data)."""
+    rt: Runtime = ctx.obj
+    if fmt == "github":
+        ctx.exit(_validate_github(rt, online))
     manifests = rt.load()
-    if online:
-        asyncio.run(_validate_online(rt, manifests))
+    warnings = asyncio.run(_validate_online(rt, manifests)) if online else []
+    for warning in warnings:
+        where = f" [{warning.origin}]" if warning.origin else ""
+        rt.output.line(f"Warning: {warning.address}: {warning.message}{where}", style="yellow")
     files = len({r.origin.file for r in manifests.resources.values()})
     rt.output.line(f"Success: {len(manifests.resources)} resources in {files} files are valid"
                    f"{' and resolve against live data' if online else ''}.", style="green")
 
 
-async def _validate_online(rt: Runtime, manifests: ManifestSet) -> None:
+def _validate_github(rt: Runtime, online: bool) -> int:
+    """Annotations on stdout, where the runner reads workflow commands; exit 1 on errors."""
+    try:
+        manifests = rt.load()
+        warnings = asyncio.run(_validate_online(rt, manifests)) if online else []
+    except ManifestErrors as exc:
+        errors = exc.errors
+    except ManifestError as exc:
+        errors = [exc]
+    except CallboardError as exc:
+        errors = [ManifestError(message) for message in str(exc).splitlines()]
+    else:
+        for warning in warnings:
+            rt.output.raw(warning_annotation(warning) + "\n")
+        rt.output.line(f"Success: {len(manifests.resources)} resources are valid"
+                       f"{' and resolve against live data' if online else ''}.")
+        return 0
+    for error in errors:
+        rt.output.raw(error_annotation(error) + "\n")
+    return 1
+
+
+async def _validate_online(rt: Runtime, manifests: ManifestSet) -> list[PlanWarning]:
     session = rt.session()
     try:
         await session.check_all()
@@ -56,9 +87,7 @@ async def _validate_online(rt: Runtime, manifests: ManifestSet) -> None:
         _, warnings = await resolve_desired(session, manifests, live)
     finally:
         await session.aclose()
-    for warning in warnings:
-        where = f" [{warning.origin}]" if warning.origin else ""
-        rt.output.line(f"Warning: {warning.address}: {warning.message}{where}", style="yellow")
+    return warnings
 
 
 async def _plan(rt: Runtime, manifests: ManifestSet, state: StateStore, targets: list[str],
