@@ -1,14 +1,17 @@
-"""``state list | show | mv | rm | unlock``: looking at and repairing state by hand."""
+"""``state list | show | mv | rm | unlock | copy``: looking at, repairing and moving state."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from engine.cli.runtime import Runtime, lock_holder
 from engine.errors import CallboardError
 from engine.resources import NAME_PATTERN, split_address
+from engine.state import open_state
+from engine.state.copy import copy_state
 
 
 @click.group()
@@ -92,16 +95,61 @@ def rm(rt: Runtime, address: str) -> None:
 
 
 @state.command()
+@click.option("--force", is_flag=True, help="Unlock without asking (needed with no terminal).")
 @click.pass_obj
-def unlock(rt: Runtime) -> None:
+def unlock(rt: Runtime, force: bool) -> None:
     """Clear a stale lock left by a run that died."""
     store = rt.open_state()
     try:
-        info = store.force_unlock()
-        rt.output.line(f"Released the lock {info.describe()}." if info else "State was not "
-                       "locked.")
+        info = store.lock_info()
+        if info is None:
+            rt.output.line("State was not locked.")
+            return
+        lock_is_live = getattr(store, "lock_is_live", None)
+        if callable(lock_is_live) and lock_is_live():
+            raise CallboardError(f"the lock is {info.describe()} and that run is still "
+                                 "connected; it is released when the run ends")
+        if not force:
+            _confirm_unlock(info.describe())
+        store.force_unlock()
+        rt.output.line(f"Released the lock {info.describe()}.")
     finally:
         store.close()
+
+
+def _confirm_unlock(detail: str) -> None:
+    """Unlocking under a live run lets two runs write at once, so a person must say yes."""
+    if not sys.stdin.isatty():
+        raise CallboardError(f"the lock is {detail}; unlocking needs confirmation: make sure "
+                             "that run has ended, then pass --force")
+    answer = click.prompt(f"Release the lock {detail}? Only if that run has ended. "
+                          "Only 'yes' will be accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise CallboardError("unlock cancelled")
+
+
+@state.command()
+@click.argument("src")
+@click.argument("dst")
+@click.option("--force", is_flag=True, help="Replace DST even if it already holds a state.")
+@click.pass_obj
+def copy(rt: Runtime, src: str, dst: str, force: bool) -> None:
+    """Copy every record of state SRC into DST (a SQLite path or postgresql:// URL), exactly:
+    lineage, serial, journals, sync baselines and ledgers."""
+    source = open_state(src)
+    try:
+        target = open_state(dst)
+        try:
+            summary = copy_state(source, target, lock_holder(), force=force)
+            shown_src, shown_dst = source.url, target.url
+        finally:
+            target.close()
+    finally:
+        source.close()
+    resources = summary.rows.get("resources", 0)
+    rt.output.line(f"Copied state {shown_src} to {shown_dst}: {resources} resources, "
+                   f"{sum(summary.rows.values())} records in all (lineage {summary.lineage}, "
+                   f"serial {summary.serial}).")
 
 
 COMMANDS = [state]

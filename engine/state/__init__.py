@@ -7,13 +7,24 @@ from engine.state.base import LockInfo, ResourceRecord, StateHeader, StateStore
 
 DEFAULT_STATE = ".callboard/state.db"
 SANDBOX_STATE = ".callboard/sandbox/state.db"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(POSTGRES_SCHEMES)
 
 
 def open_state(url: str) -> StateStore:
-    """``postgresql://…`` for teams (a later issue), anything else is a SQLite file path."""
-    if url.startswith(("postgresql://", "postgres://")):
-        raise StateError("PostgreSQL state is not available in this version of Callboard yet; "
-                         "use a SQLite path")
+    """``postgresql://…`` (or ``postgres://…``) for teams; anything else is a SQLite path."""
+    if is_postgres_url(url):
+        try:
+            from engine.state.postgres import PostgresState
+        except ImportError as exc:
+            if not (exc.name or "").startswith("psycopg"):
+                raise
+            raise StateError("PostgreSQL state needs psycopg: "
+                             "pip install 'callboard[postgresql]'") from None
+        return PostgresState(url)
     from engine.state.sqlite import SqliteState
 
     path = url.removeprefix("sqlite:///").removeprefix("sqlite://")
@@ -21,4 +32,4 @@ def open_state(url: str) -> StateStore:
 
 
 __all__ = ["LockInfo", "ResourceRecord", "StateHeader", "StateStore", "open_state",
-           "DEFAULT_STATE", "SANDBOX_STATE"]
+           "is_postgres_url", "DEFAULT_STATE", "SANDBOX_STATE"]

@@ -123,23 +123,28 @@ class SqliteState(SqliteSyncState, StateStore):
         self._migrate()
 
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise StateError(
-                f"state {self.path} has schema version {version}, newer than this Callboard "
-                f"understands ({len(MIGRATIONS)}): upgrade Callboard")
-        for number in range(version, len(MIGRATIONS)):
+        """Apply pending migrations one transaction each. The version is read inside the
+        write transaction, so two processes opening a new file at once migrate it once."""
+        while True:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in MIGRATIONS[number].split(";"):
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(MIGRATIONS):
+                    raise StateError(
+                        f"state {self.path} has schema version {version}, newer than this "
+                        f"Callboard understands ({len(MIGRATIONS)}): upgrade Callboard")
+                if version == len(MIGRATIONS):
+                    self.db.execute("COMMIT")
+                    return
+                for statement in MIGRATIONS[version].split(";"):
                     if statement.strip():
                         self.db.execute(statement)
-                if number == 0:
+                if version == 0:
                     self.db.execute("INSERT INTO meta VALUES ('lineage', ?), ('serial', '0')",
                                     (str(uuid.uuid4()),))
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
                 self.db.execute("COMMIT")
-            except sqlite3.Error:
+            except (sqlite3.Error, StateError):
                 self.db.execute("ROLLBACK")
                 raise
 

@@ -54,7 +54,7 @@ def test_second_writer_gets_the_holder(sandbox: Sandbox) -> None:
         assert "locked: held by alice@ci-runner pid 42 (command: apply) since" in result.err
     finally:
         store.close()
-    unlocked = sandbox.run("state", "unlock")
+    unlocked = sandbox.run("state", "unlock", "--force")
     assert "alice@ci-runner pid 42" in unlocked.out
     assert sandbox.run("apply", "--auto-approve").code == 0
 

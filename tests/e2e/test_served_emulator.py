@@ -68,7 +68,7 @@ def test_killed_apply_finishes_when_run_again(workspace: Workspace) -> None:
     process.send_signal(signal.SIGKILL)  # part-way through: some changes done, some not
     process.wait()
     workspace.served.control("faults", {"latency_ms": 0})
-    workspace.run("state", "unlock")  # the killed run could not release its lock
+    workspace.run("state", "unlock", "--force")  # the killed run could not release its lock
     resumed = workspace.run("apply", "plan.cbplan")
     assert resumed.returncode == 0, resumed.stderr
     assert "already applied by an earlier run of this plan" in resumed.stdout

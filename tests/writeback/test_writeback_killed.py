@@ -96,7 +96,7 @@ def test_a_killed_run_is_finished_by_the_next_with_each_promotion_once(
     locked = subprocess.run([*CALLBOARD, "writeback", "run", "--batch-size", "4"], env=env,
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert locked.returncode == 1 and "is locked" in locked.stderr
-    subprocess.run([*CALLBOARD, "state", "unlock"], env=env, cwd=tmp_path, check=True,
+    subprocess.run([*CALLBOARD, "state", "unlock", "--force"], env=env, cwd=tmp_path, check=True,
                    capture_output=True, timeout=60)
     finished = subprocess.run([*CALLBOARD, "writeback", "run", "--batch-size", "4"], env=env,
                               cwd=tmp_path, capture_output=True, text=True, timeout=60)

@@ -1,0 +1,113 @@
+"""Locks on both backends: a second writer is told who holds the lock; a dead holder's lock
+is taken over (PostgreSQL: automatically; SQLite: after ``state unlock``)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+
+from engine.errors import StateError
+from engine.state import StateStore, is_postgres_url
+from engine.sync.locking import sync_locked
+
+HOLD_LOCK = """
+import sys, time
+from engine.cli.runtime import lock_holder
+from engine.state import open_state
+store = open_state(sys.argv[1])
+if sys.argv[2] == "state":
+    store.acquire_lock(lock_holder(), "apply")
+else:
+    store.acquire_sync_lock(sys.argv[2], lock_holder())
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def _killed_holder(state_url: str, what: str) -> str:
+    """Start a process that takes a lock, SIGKILL it while it holds it; returns its holder."""
+    process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, state_url, what],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    return f"pid {process.pid}"
+
+
+def _eventually(action: Callable[[], None], seconds: float = 5) -> None:
+    """The server notices a killed client's closed socket within moments, not instantly."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            action()
+            return
+        except StateError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_second_writer_gets_the_holder(open_store: Callable[[], StateStore]) -> None:
+    first, second = open_store(), open_store()
+    first.acquire_lock("alice@ci-runner pid 42", "apply")
+    with pytest.raises(StateError, match=r"locked: held by alice@ci-runner pid 42 "
+                                         r"\(command: apply\) since \d{4}-"):
+        second.acquire_lock("bob@laptop pid 7", "plan")
+    with pytest.raises(StateError, match="alice@ci-runner pid 42"):
+        first.acquire_lock("alice@ci-runner pid 42", "apply")  # not re-entrant either
+    assert second.lock_info().holder == "alice@ci-runner pid 42"  # type: ignore[union-attr]
+    first.release_lock("alice@ci-runner pid 42")
+    assert second.lock_info() is None
+    with second.locked("bob@laptop pid 7", "plan"):
+        assert first.lock_info().command == "plan"  # type: ignore[union-attr]
+    assert first.lock_info() is None
+
+
+def test_a_killed_holder_does_not_block_for_ever(state_url: str,
+                                                 open_store: Callable[[], StateStore]) -> None:
+    dead = _killed_holder(state_url, "state")
+    store = open_store()
+    info = store.lock_info()
+    assert info is not None and info.holder.endswith(dead)
+    if is_postgres_url(state_url):  # the advisory lock died with the holder's connection
+        _eventually(lambda: store.acquire_lock("next@runner pid 1", "apply"))
+    else:
+        with pytest.raises(StateError, match=f"held by .*{dead}.*state unlock"):
+            store.acquire_lock("next@runner pid 1", "apply")
+        assert store.force_unlock() == info
+        store.acquire_lock("next@runner pid 1", "apply")
+    assert store.lock_info().holder == "next@runner pid 1"  # type: ignore[union-attr]
+
+
+def test_sync_locks_are_per_sync(open_store: Callable[[], StateStore]) -> None:
+    first, second = open_store(), open_store()
+    first.acquire_sync_lock("data_syncs.members", "alice@ci pid 42")
+    with pytest.raises(StateError, match="data_syncs.members is already running: lock held by "
+                                         "alice@ci pid 42"):
+        second.acquire_sync_lock("data_syncs.members", "bob@ci pid 7")
+    second.acquire_sync_lock("data_syncs.donors", "bob@ci pid 7")  # another sync: no conflict
+    first.release_sync_lock("data_syncs.members", "alice@ci pid 42")
+    assert second.sync_lock("data_syncs.members") is None
+    second.acquire_sync_lock("data_syncs.members", "bob@ci pid 7")
+    assert first.sync_lock("data_syncs.members").holder == "bob@ci pid 7"  # type: ignore[union-attr]
+
+
+def test_a_killed_sync_run_is_taken_over(state_url: str,
+                                         open_store: Callable[[], StateStore]) -> None:
+    dead = _killed_holder(state_url, "data_syncs.members")
+    store = open_store()
+    assert store.sync_lock("data_syncs.members").holder.endswith(dead)  # type: ignore[union-attr]
+
+    def take_over() -> None:
+        with sync_locked(store, "data_syncs.members", "next@runner pid 1"):
+            assert store.sync_lock("data_syncs.members").holder == "next@runner pid 1"  # type: ignore[union-attr]
+
+    _eventually(take_over)
+    assert store.sync_lock("data_syncs.members") is None
