@@ -193,6 +193,32 @@ async def test_a_lost_create_answer_leaves_one_type(transport: httpx.ASGITranspo
     await session.aclose()
 
 
+class FailingOnceTransport(httpx.AsyncBaseTransport):
+    """Answers the first POST to ``path`` with a 500 without passing it on: nothing created."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, path: str) -> None:
+        self.inner, self.path, self.failed = inner, path, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == self.path and not self.failed:
+            self.failed += 1
+            return httpx.Response(500, json=[{"Code": "500", "Description": "busy"}],
+                                  request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_create_refused_by_a_5xx_is_sent_again(transport: httpx.ASGITransport) -> None:
+    """Found by the reliability battery: a 500 that created nothing used to fail the apply."""
+    failing = FailingOnceTransport(transport, TYPES)
+    session = session_on(failing)
+    handler = handler_of(session)
+    created = await handler.create(
+        await resolved(session, description="Second Try", category="Ticketing"))
+    assert failing.failed == 1 and created.fields["description"] == "Second Try"
+    assert [o.key for o in await handler.list()].count("Second Try") == 1
+    await session.aclose()
+
+
 async def test_an_invalid_create_still_fails(session: Session) -> None:
     with pytest.raises(ProviderError, match="Description"):
         await handler_of(session).create(

@@ -40,6 +40,10 @@ BASE = "/ReferenceData/ActivityTypes"
 CATEGORIES = "tessitura.activity_categories"
 
 
+#: A create that failed without creating anything is sent again, this many times at most.
+CREATE_ATTEMPTS = 4
+
+
 class ActivityTypeSpec(ResourceSpec):
     """An activity type as the manifest declares it."""
 
@@ -146,18 +150,24 @@ class ActivityTypesHandler(KindHandler):
         return {**fields, "category_id": row.id}
 
     async def create(self, fields: dict[str, Any]) -> LiveObject:
+        """POST is not idempotent: after a failure, look for the row before sending again, so
+        a lost answer never makes a duplicate and a refused request is simply tried again."""
         category_id = await self._category_id(fields)
-        try:
-            row = await self.client.post(BASE, activity_type_to_wire(fields, category_id))
-        except StaleObjectError:
-            raise
-        except ProviderError:
-            # The answer may have been lost after Tessitura created the row: look before failing.
-            row = await self._find(fields["description"], category_id)
-            if row is None:
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                row = await self.client.post(BASE, activity_type_to_wire(fields, category_id))
+                break
+            except StaleObjectError:
                 raise
-            log.info("tessitura: activity type %r was created; its answer was lost",
-                     fields["description"])
+            except ProviderError:
+                row = await self._find(fields["description"], category_id)
+                if row is not None:
+                    log.info("tessitura: activity type %r was created; its answer was lost",
+                             fields["description"])
+                    break
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.2 * 2 ** attempt)
         return await self._live(row, fields, category_id)
 
     async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:

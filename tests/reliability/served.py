@@ -1,0 +1,157 @@
+"""A served emulator with chosen credentials, and CLI subprocesses in throwaway workspaces.
+
+The kill, lock and secret checks need real processes (a real ``kill -9``, two real runners,
+real log output); the soak run uses this outside pytest, so nothing here is a fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import CALLBOARD, EXAMPLE, free_port
+
+NO_FAULTS = {"latency_ms": 0, "error_rate": 0.0, "rate_429": 0.0, "enforce_rate_limit": False}
+WRITE_METHODS = ("POST ", "PUT ", "PATCH ", "DELETE ")
+
+
+@dataclass
+class Emulator:
+    base: str
+    process: subprocess.Popen[str]
+    token: str = "emulator-token"
+    password: str = "emulator"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"PROSPECT2_URL": f"{self.base}/api/3", "PROSPECT2_API_TOKEN": self.token,
+                "TESSITURA_URL": f"{self.base}/TessituraService",
+                "TESSITURA_USER": "callboard", "TESSITURA_USERGROUP": "admin",
+                "TESSITURA_LOCATION": "emulator", "TESSITURA_PASSWORD": self.password}
+
+    def control(self, route: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        if body is None:
+            answer = httpx.get(f"{self.base}/_emulator/{route}", timeout=30)
+        else:
+            answer = httpx.post(f"{self.base}/_emulator/{route}", json=body, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    def prospect2(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.base}/api/3{path}",
+                             headers={"Api-Token": self.token}, timeout=30, **kwargs)
+
+    def writes(self) -> int:
+        """Write requests the services have seen (control routes are not counted)."""
+        requests = self.control("stats")["requests"]
+        return sum(n for route, n in requests.items() if route.startswith(WRITE_METHODS)
+                   and "/_emulator/" not in route)
+
+    def count(self, route: str) -> int:
+        return int(self.control("stats")["requests"].get(route, 0))
+
+    def tag_names(self) -> Counter[str]:
+        names: Counter[str] = Counter()
+        offset = 0
+        while True:
+            page = self.prospect2("GET", f"/tags?limit=100&offset={offset}").json()
+            names.update(t["tag"] for t in page["tags"])
+            offset += 100
+            if offset >= int(page["meta"]["total"]):
+                return names
+
+
+@contextmanager
+def served_emulator(*, token: str = "emulator-token", password: str = "emulator",
+                    seed: str = "demo") -> Iterator[Emulator]:
+    port = free_port()
+    process = subprocess.Popen(
+        [*CALLBOARD, "emulator", "serve", "--port", str(port), "--seed", seed, "--token", token,
+         "--tessitura-password", password],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError(f"emulator did not start: {process.communicate()[1]}")
+    try:
+        yield Emulator(base, process, token, password)
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+@dataclass
+class Workspace:
+    """A directory with the example manifests and its own SQLite state, like a CI checkout."""
+
+    root: Path
+    emulator: Emulator
+
+    @classmethod
+    def fresh(cls, root: Path, emulator: Emulator,
+              files: tuple[str, ...] | None = None) -> Workspace:
+        """The emulator back at its seed and the example manifests (only ``files`` if given;
+        CI keeps runs small, the soak run uses everything)."""
+        emulator.control("reset", {"seed": "demo"})
+        if root.exists():
+            shutil.rmtree(root)
+        shutil.copytree(EXAMPLE, root / "manifests")
+        for path in (root / "manifests").glob("*.yaml"):
+            if files is not None and path.name not in (*files, "callboard.yaml"):
+                path.unlink()
+        return cls(root, emulator)
+
+    @property
+    def state_db(self) -> Path:
+        return self.root / ".callboard" / "state.db"
+
+    def _env(self, extra: dict[str, str] | None) -> dict[str, str]:
+        full = {**os.environ, **self.emulator.env, "NO_COLOR": "1", **(extra or {})}
+        full.pop("CALLBOARD_STATE", None)
+        return full
+
+    def run(self, *args: str, env: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*CALLBOARD, *args], cwd=self.root, env=self._env(env), text=True,
+                              capture_output=True, timeout=timeout)
+
+    def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        return subprocess.Popen([*CALLBOARD, *args], cwd=self.root, env=self._env(env),
+                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows from the state file, or none while it does not exist or is busy."""
+        if not self.state_db.exists():
+            return []
+        try:
+            with sqlite3.connect(self.state_db, timeout=1) as conn:
+                return conn.execute(sql).fetchall()
+        except sqlite3.Error:
+            return []
+
+
+def wait_for(condition: Any, timeout: float = 60, step: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
