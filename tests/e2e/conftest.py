@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.served_process import CALLBOARD, emulator_process
+
 EXAMPLE = Path(__file__).parents[2] / "manifests"
-CALLBOARD = [sys.executable, "-c", "from engine.cli.main import entry; entry()"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -59,25 +51,8 @@ class Served:
 
 @pytest.fixture(scope="session")
 def served() -> Iterator[Served]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*CALLBOARD, "emulator", "serve", "--port", str(port), "--seed", "demo"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        detail = process.stderr.read() if process.stderr else ""
-        raise RuntimeError(f"emulator did not start: {detail}")
-    yield Served(base, process)
-    process.terminate()
-    process.wait(timeout=10)
+    with emulator_process(seed="demo") as (base, process):
+        yield Served(base, process)
 
 
 @dataclass

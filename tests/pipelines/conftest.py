@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,8 @@ import httpx
 import pytest
 from ruamel.yaml import YAML
 
-from tests.e2e.conftest import CALLBOARD, EXAMPLE, free_port
+from tests.e2e.conftest import EXAMPLE
+from tests.served_process import CALLBOARD, emulator_process
 
 REPO = Path(__file__).parents[2]
 WORKFLOWS = REPO / "examples" / "github-actions" / "workflows"
@@ -60,26 +60,8 @@ class Emulator:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*CALLBOARD, "emulator", "serve", "--port", str(port), "--seed", "demo",
-         "--token", TOKEN, "--tessitura-password", PASSWORD],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        detail = process.stderr.read() if process.stderr else ""
-        raise RuntimeError(f"emulator did not start: {detail}")
-    yield Emulator(base, process)
-    process.terminate()
-    process.wait(timeout=10)
+    with emulator_process(seed="demo", token=TOKEN, password=PASSWORD) as (base, process):
+        yield Emulator(base, process)
 
 
 @dataclass

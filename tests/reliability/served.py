@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import CALLBOARD, EXAMPLE, free_port
+from tests.e2e.conftest import EXAMPLE
+from tests.served_process import CALLBOARD, emulator_process
 
 NO_FAULTS = {"latency_ms": 0, "error_rate": 0.0, "rate_429": 0.0, "enforce_rate_limit": False}
 WRITE_METHODS = ("POST ", "PUT ", "PATCH ", "DELETE ")
@@ -75,27 +76,8 @@ class Emulator:
 @contextmanager
 def served_emulator(*, token: str = "emulator-token", password: str = "emulator",
                     seed: str = "demo") -> Iterator[Emulator]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*CALLBOARD, "emulator", "serve", "--port", str(port), "--seed", seed, "--token", token,
-         "--tessitura-password", password],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError(f"emulator did not start: {process.communicate()[1]}")
-    try:
+    with emulator_process(seed=seed, token=token, password=password) as (base, process):
         yield Emulator(base, process, token, password)
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
 
 
 @dataclass

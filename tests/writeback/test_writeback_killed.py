@@ -4,10 +4,8 @@ the next run (after ``state unlock``) finishes the campaign with every promotion
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,36 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-CALLBOARD = [sys.executable, "-c", "from engine.cli.main import entry; entry()"]
+from tests.served_process import CALLBOARD, emulator_process
+
 TESSITURA_AUTH = ("callboard:admin:emulator", "emulator")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def served() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([*CALLBOARD, "emulator", "serve", "--port", str(port),
-                                "--seed", "small"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        raise RuntimeError("the emulator did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with emulator_process(seed="small") as (base, _):
+        yield base
 
 
 def callboard_env(base: str, state: Path) -> dict[str, str]:
