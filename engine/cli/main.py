@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if exc.exit_code == 2 else exc.exit_code
     except CallboardError as exc:
         click.echo(f"Error: {exc}", err=True)
-        return 1
+        return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
