@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from engine.errors import CallboardError, PlanRefused
+from engine import __version__
+from engine.errors import CallboardError, StalePlan
 from engine.kinds import LiveObject, ReferenceContext, ReferenceRow
 from engine.plan.diff import field_diffs
 from engine.plan.model import Change, Plan, fingerprint
@@ -65,14 +66,29 @@ class ApplyResult:
     already_applied: bool = False
 
 
+def check_made_from(plan: Plan, digest: str) -> None:
+    """Refuse a plan made by another Callboard or from other manifests than the working tree's
+    (another merge landed since, or the wrong checkout): applying it would drop that change."""
+    if plan.callboard_version != __version__:
+        raise StalePlan(f"plan {plan.id} was made by Callboard {plan.callboard_version}; this is "
+                        f"Callboard {__version__}: make a new plan with this version")
+    if plan.manifest_digest != digest:
+        recorded = f"{plan.manifest_digest[:12]}…" if plan.manifest_digest else "none recorded"
+        raise StalePlan(f"plan {plan.id} was made from other manifests than the ones in "
+                        f"{plan.manifests or 'the manifest directory'} now (digest {recorded}, "
+                        f"the working tree's is {digest[:12]}…): "
+                        "the manifests or callboard.yaml changed since it was planned; make a "
+                        "new plan")
+
+
 def check_state_matches(plan: Plan, state: StateStore) -> None:
     header = state.header()
     if plan.lineage != header.lineage:
-        raise PlanRefused(f"plan {plan.id} was made against another state (lineage "
+        raise StalePlan(f"plan {plan.id} was made against another state (lineage "
                           f"{plan.lineage}, this state is {header.lineage}): make a new plan")
     resuming = header.applying_plan == plan.id
     if plan.state_serial != header.serial and not resuming:
-        raise PlanRefused(f"plan is stale: it was made at state serial {plan.state_serial}, and "
+        raise StalePlan(f"plan is stale: it was made at state serial {plan.state_serial}, and "
                           f"the state is now at serial {header.serial}: make a new plan")
 
 
@@ -107,7 +123,7 @@ def check_live_matches(plan: Plan, live: dict[str, list[LiveObject]], done: set[
             problems.append(f"{change.address} (id {change.remote_id}) changed since the plan "
                             f"was made: {detail}")
     if problems:
-        raise PlanRefused("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
+        raise StalePlan("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
 
 
 async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: bool,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from engine.apply.executor import apply_plan
+from engine.apply.executor import apply_plan, check_made_from
 from engine.cli.log_format import error_annotation, warning_annotation
 from engine.cli.runtime import Runtime, lock_holder
-from engine.errors import CallboardError, ManifestError, ManifestErrors, PlanRefused
+from engine.errors import CallboardError, ManifestError, ManifestErrors, PlanRefused, StalePlan
+from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
 from engine.plan.model import Change, Plan, PlanWarning
 from engine.plan.planner import make_plan, resolve_desired
@@ -24,11 +26,11 @@ from engine.state.base import StateStore
 FORMATS = click.Choice(["text", "markdown", "json"])
 
 
-def show_plan(rt: Runtime, plan: Plan, fmt: str) -> None:
+def show_plan(rt: Runtime, plan: Plan, fmt: str, plan_sha256: str | None = None) -> None:
     if fmt == "json":
         rt.output.raw(plan_json(plan))
     elif fmt == "markdown":
-        rt.output.raw(plan_markdown(plan))
+        rt.output.raw(plan_markdown(plan, plan_sha256=plan_sha256))
     else:
         rt.output.rich(plan_text(plan))
 
@@ -127,19 +129,34 @@ def plan(ctx: click.Context, out: Path | None, fmt: str, detailed_exitcode: bool
         result = asyncio.run(_plan(rt, manifests, state, list(targets), refresh_only))
     finally:
         state.close()
+    sha256 = save_plan_file(out, result) if out else None
+    show_plan(rt, result, fmt, sha256)
     if out:
-        out.write_text(json.dumps(plan_document(result), indent=2, sort_keys=True) + "\n")
-    show_plan(rt, result, fmt)
-    if out:
-        rt.output.err(f"Saved the plan to {out}. Apply exactly it with: callboard apply {out}")
+        rt.output.err(f"Saved the plan to {out} (SHA-256 {sha256}). Apply exactly it with: "
+                      f"callboard apply {out} --expect-sha256 {sha256}")
     if detailed_exitcode and result.has_changes:
         ctx.exit(2)
 
 
-def load_plan_file(path: Path) -> Plan:
+def save_plan_file(path: Path, plan: Plan) -> str:
+    """Write the plan file; its SHA-256 names this exact file for review and apply."""
+    blob = (json.dumps(plan_document(plan), indent=2, sort_keys=True) + "\n").encode()
+    path.write_bytes(blob)
+    return hashlib.sha256(blob).hexdigest()
+
+
+def load_plan_file(path: Path, expect_sha256: str | None = None) -> Plan:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise CallboardError(f"cannot read plan file {path}: {exc}") from exc
+    actual = hashlib.sha256(blob).hexdigest()
+    if expect_sha256 and actual != expect_sha256.strip().lower():
+        raise StalePlan(f"plan file {path} has SHA-256 {actual}, not the expected "
+                        f"{expect_sha256.strip().lower()}: it is not the reviewed plan")
+    try:
+        data = json.loads(blob)
+    except ValueError as exc:
         raise CallboardError(f"cannot read plan file {path}: {exc}") from exc
     if not isinstance(data, dict) or "changes" not in data:
         raise CallboardError(f"{path} is not a Callboard plan file")
@@ -163,30 +180,39 @@ def _listener(rt: Runtime):  # noqa: ANN202
 @click.option("--target", "targets", multiple=True, help="Limit to ADDR or KIND (repeatable).")
 @click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 32))
 @click.option("--force", is_flag=True, help="Apply despite safety thresholds / prevent_destroy.")
+@click.option("--expect-sha256", "expect_sha256", metavar="HEX",
+              help="Refuse the plan file unless its SHA-256 is HEX (the one 'plan --out' "
+                   "printed for the reviewed plan).")
 @click.pass_obj
 def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple[str, ...],
-          parallelism: int, force: bool) -> None:
+          parallelism: int, force: bool, expect_sha256: str | None) -> None:
     """Apply a saved plan exactly, or plan, confirm and apply."""
     if planfile and targets:
         raise CallboardError("--target goes with planning; a saved plan is applied exactly")
+    if expect_sha256 and not planfile:
+        raise CallboardError("--expect-sha256 checks a saved plan file: give PLANFILE")
+    saved = None
+    if planfile:
+        saved = load_plan_file(planfile, expect_sha256)
+        check_made_from(saved, manifest_digest(rt.manifests_dir))
     state = rt.open_state()
     try:
         with state.locked(lock_holder(), "apply"):
-            asyncio.run(_plan_and_apply(rt, state, planfile, list(targets), auto_approve,
+            asyncio.run(_plan_and_apply(rt, state, saved, list(targets), auto_approve,
                                         parallelism, force))
     finally:
         state.close()
 
 
-async def _plan_and_apply(rt: Runtime, state: StateStore, planfile: Path | None,
+async def _plan_and_apply(rt: Runtime, state: StateStore, saved_plan: Plan | None,
                           targets: list[str], auto_approve: bool, parallelism: int,
                           force: bool) -> None:
     """Plan (unless given a saved plan) and apply in one session, so one client, and so one
     rate limiter, paces every request of the run."""
     session = rt.session()
     try:
-        if planfile:
-            the_plan, saved = load_plan_file(planfile), True
+        if saved_plan is not None:
+            the_plan, saved = saved_plan, True
         else:
             manifests = rt.load()
             _check_targets(manifests, state, targets)

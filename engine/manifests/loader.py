@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.manifests.settings import SETTINGS_FILE, ProjectSettings
+from engine.manifests.files import manifest_files, settings_file
+from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
 from engine.providers import KindRegistry
 from engine.resources import NAME_PATTERN, Resource
@@ -88,8 +89,8 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], root: Any, b
 
 
 def load_settings(directory: Path, display_root: Path) -> ProjectSettings:
-    path = directory / SETTINGS_FILE
-    if not path.exists():
+    path = settings_file(directory)
+    if path is None:
         return ProjectSettings()
     display = _display(path, display_root)
     data = load_yaml_file(path, display)
@@ -127,9 +128,7 @@ def load_manifests(directory: Path, registry: KindRegistry,
     except ManifestError as exc:
         errors.append(exc)
 
-    files = sorted(p for p in directory.glob("*.yaml") if p.name != SETTINGS_FILE)
-    files += sorted(directory.glob("*.yml"))
-    for path in files:
+    for path in manifest_files(directory):
         display = _display(path, display_root)
         try:
             data = load_yaml_file(path, display)

@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SETTINGS_FILE = "callboard.yaml"
-
 
 class SafetySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")

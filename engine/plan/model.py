@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from engine.errors import PlanRefused
+from engine import __version__
+from engine.errors import PlanRefused, StalePlan
 
 FORMAT_VERSION = 1
 
@@ -85,6 +86,10 @@ class Plan:
     refresh_only: bool = False
     targets: list[str] = field(default_factory=list)
     manifests: str = ""
+    #: SHA-256 of the manifest files and settings the plan was made from (``manifest_digest``).
+    manifest_digest: str = ""
+    #: The Callboard that made the plan; another one refuses to apply it.
+    callboard_version: str = __version__
     #: kind -> field names whose values every renderer masks.
     secret_fields: dict[str, list[str]] = field(default_factory=dict)
     #: provider -> {"calls": N, "seconds": S at its published rate}
@@ -134,13 +139,14 @@ class Plan:
     def from_dict(cls, data: dict[str, Any]) -> Plan:
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise PlanRefused(f"plan file has format_version {version!r}; this Callboard reads "
+            raise StalePlan(f"plan file has format_version {version!r}; this Callboard reads "
                               f"version {FORMAT_VERSION}: make a new plan")
         changes = [Change(**{**c, "diffs": [FieldDiff(**d) for d in c.get("diffs", [])]})
                    for c in data["changes"]]
         warnings = [PlanWarning(**w) for w in data.get("warnings", [])]
         known = {k: data[k] for k in ("id", "created_at", "lineage", "state_serial",
                                       "managed_count", "max_delete_fraction", "refresh_only",
-                                      "targets", "manifests", "secret_fields", "estimates")
+                                      "targets", "manifests", "manifest_digest",
+                                      "callboard_version", "secret_fields", "estimates")
                  if k in data}
         return cls(changes=changes, warnings=warnings, **known)

@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow
+from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
 from engine.plan.diff import DesiredObject, diff, field_diffs, order_changes
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
@@ -111,6 +112,7 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
                 max_delete_fraction=manifests.settings.safety.max_delete_fraction,
                 refresh_only=refresh_only, targets=list(targets or []),
                 manifests=str(manifests.directory),
+                manifest_digest=manifest_digest(manifests.directory),
                 secret_fields={k: sorted(session.registry[k].secret_fields) for k in sorted(kinds)
                                if session.registry[k].secret_fields})
     if refresh_only:

@@ -10,14 +10,20 @@ from engine.render.values import estimate_line, summary_line
 #: GitHub refuses comments over 65,536 characters; stay well under.
 MAX_CHARS = 60_000
 MARKER = "<!-- callboard-plan -->"
+#: Machine-readable line naming the saved plan file a comment shows (pipelines compare it).
+SHA256_MARKER = "<!-- callboard-plan-sha256: {} -->"
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plan_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
+def plan_markdown(plan: Plan, max_chars: int = MAX_CHARS,
+                  plan_sha256: str | None = None) -> str:
+    """``plan_sha256``: the saved plan file's digest, shown so a reviewer approves that file."""
     head = [MARKER]
+    if plan_sha256:
+        head.append(SHA256_MARKER.format(plan_sha256))
     counts = plan.counts()
     if not plan.changes:
         head.append("### Callboard plan: no changes\n")
@@ -48,6 +54,8 @@ def plan_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
         head.append(f"\n> **Warning**: {subject}{_cell(warning.message)}{where}")
     for problem in plan.safety_problems():
         head.append(f"\n> **Needs `--force`**: {_cell(problem)}")
+    if plan_sha256:
+        head.append(f"\nPlan file SHA-256: `{plan_sha256}`")
     text = "\n".join(head) + "\n"
     if not plan.changes:
         return text

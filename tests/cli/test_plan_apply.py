@@ -48,7 +48,7 @@ def test_saved_plan_refused_when_a_planned_object_changed(sandbox: Sandbox) -> N
     sandbox.api("PUT", f"/api/3/tags/{tag}",
                 {"tag": {"tag": "Newsletter", "tagType": "contact", "description": "changed"}})
     result = sandbox.run("apply", "plan.cbplan")
-    assert result.code == 1
+    assert result.code == 3
     assert "tags.newsletter" in result.err and "field description" in result.err
     assert sandbox.run("state", "list").out == ""  # nothing was applied
 
@@ -57,7 +57,7 @@ def test_saved_plan_refused_after_state_moved_on(sandbox: Sandbox) -> None:
     assert sandbox.run("plan", "--out", "old.cbplan").code == 0
     assert sandbox.run("apply", "--auto-approve").code == 0
     result = sandbox.run("apply", "old.cbplan")
-    assert result.code == 1
+    assert result.code == 3
     assert "plan is stale" in result.err and "serial" in result.err
 
 

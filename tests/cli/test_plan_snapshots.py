@@ -11,7 +11,7 @@ import json
 
 from tests.cli.conftest import Sandbox
 
-VOLATILE = ("id", "created_at", "lineage", "manifests")
+VOLATILE = ("id", "created_at", "lineage", "manifests", "manifest_digest")
 
 
 def _stable_json(text: str) -> dict:

@@ -1,0 +1,112 @@
+"""A saved plan is applied only as reviewed: same file, same manifests, same Callboard (spec §3).
+
+Each refusal exits 3 (scripts tell it from an error by the code, never by the text) and changes
+nothing in the services or in state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from tests.cli.conftest import Sandbox
+
+
+def _live_tags(sandbox: Sandbox) -> set[str]:
+    return {t["tag"] for t in sandbox.api("GET", "/api/3/tags?limit=100").json()["tags"]}
+
+
+def _saved_plan(sandbox: Sandbox, *extra: str) -> tuple[Path, str, str]:
+    result = sandbox.run("plan", "--out", "reviewed.cbplan", *extra)
+    assert result.code == 0, result.err
+    path = sandbox.root / "reviewed.cbplan"
+    return path, hashlib.sha256(path.read_bytes()).hexdigest(), result.err
+
+
+def test_plan_prints_the_file_sha256_and_the_apply_command(sandbox: Sandbox) -> None:
+    path, sha, err = _saved_plan(sandbox)
+    assert f"Saved the plan to reviewed.cbplan (SHA-256 {sha})" in err
+    assert f"callboard apply reviewed.cbplan --expect-sha256 {sha}" in err
+
+
+def test_markdown_of_a_saved_plan_names_its_sha256(sandbox: Sandbox) -> None:
+    result = sandbox.run("plan", "--out", "reviewed.cbplan", "--format", "markdown")
+    sha = hashlib.sha256((sandbox.root / "reviewed.cbplan").read_bytes()).hexdigest()
+    assert f"<!-- callboard-plan-sha256: {sha} -->" in result.out
+    assert f"Plan file SHA-256: `{sha}`" in result.out
+    unsaved = sandbox.run("plan", "--format", "markdown")
+    assert "SHA-256" not in unsaved.out
+
+
+def test_expect_sha256_refuses_any_other_file(sandbox: Sandbox) -> None:
+    path, sha, _ = _saved_plan(sandbox)
+    before = _live_tags(sandbox)
+    refused = sandbox.run("apply", str(path), "--expect-sha256", "0" * 64)
+    assert refused.code == 3
+    assert f"has SHA-256 {sha}, not the expected {'0' * 64}" in refused.err
+    assert _live_tags(sandbox) == before
+    assert sandbox.run("state", "list").out == ""
+    applied = sandbox.run("apply", str(path), "--expect-sha256", sha.upper())
+    assert applied.code == 0, applied.err
+    assert "Member - Active" in _live_tags(sandbox)
+
+
+def test_a_tampered_plan_file_is_refused_by_its_digest(sandbox: Sandbox) -> None:
+    path, sha, _ = _saved_plan(sandbox)
+    data = json.loads(path.read_text())
+    data["changes"] = [c for c in data["changes"] if c["kind"] == "tags"]
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    assert sandbox.run("apply", str(path), "--expect-sha256", sha).code == 3
+    assert sandbox.run("state", "list").out == ""
+
+
+def test_a_plan_made_from_other_manifests_is_refused(sandbox: Sandbox) -> None:
+    """PR3's plan must not apply after PR2 merged: PR2's change would silently be dropped."""
+    path, _, _ = _saved_plan(sandbox)
+    tags = sandbox.manifests / "tags.yaml"
+    tags.write_text(tags.read_text() + "  merged-meanwhile:\n    name: Merged Meanwhile\n")
+    before = _live_tags(sandbox)
+    refused = sandbox.run("apply", str(path))
+    assert refused.code == 3
+    assert "was made from other manifests than the ones in" in refused.err
+    assert "make a new plan" in refused.err
+    assert _live_tags(sandbox) == before and sandbox.run("state", "list").out == ""
+
+
+def test_settings_are_part_of_the_digest(sandbox: Sandbox) -> None:
+    path, _, _ = _saved_plan(sandbox)
+    settings = sandbox.manifests / "callboard.yaml"
+    settings.write_text(settings.read_text() + "\n# reviewed later\n")
+    assert sandbox.run("apply", str(path)).code == 3
+
+
+def test_the_same_tree_elsewhere_has_the_same_digest(sandbox: Sandbox) -> None:
+    """The digest names files by their path inside the tree, so CI's checkout matches."""
+    path, _, _ = _saved_plan(sandbox)
+    moved = sandbox.root / "checkout" / "manifests"
+    moved.parent.mkdir()
+    sandbox.manifests.rename(moved)
+    applied = sandbox.run("-m", str(moved), "apply", str(path))
+    assert applied.code == 0, applied.err
+
+
+def test_a_plan_from_another_callboard_version_is_refused(sandbox: Sandbox) -> None:
+    path, _, _ = _saved_plan(sandbox)
+    data = json.loads(path.read_text())
+    data["callboard_version"] = "0.0.1"
+    path.write_text(json.dumps(data))
+    refused = sandbox.run("apply", str(path))
+    assert refused.code == 3 and "was made by Callboard 0.0.1" in refused.err
+
+
+def test_a_stale_state_exits_3(sandbox: Sandbox) -> None:
+    path, _, _ = _saved_plan(sandbox)
+    assert sandbox.run("apply", "--auto-approve", "--target", "tags.newsletter").code == 0
+    refused = sandbox.run("apply", str(path))
+    assert refused.code == 3 and "plan is stale" in refused.err
+
+
+def test_expect_sha256_needs_a_plan_file(sandbox: Sandbox) -> None:
+    result = sandbox.run("apply", "--auto-approve", "--expect-sha256", "ab" * 32)
+    assert result.code == 1 and "give PLANFILE" in result.err
