@@ -32,6 +32,7 @@ from providers.prospect2.emulator.account_settings import (
     integrated_permission_type,
 )
 from providers.prospect2.emulator.app import build_prospect2_app
+from providers.prospect2.emulator.data_sync_runs import run_due_data_syncs
 from providers.prospect2.emulator.world import Prospect2World
 from providers.tessitura.emulator.app import build_tessitura_app
 from providers.tessitura.emulator.world import TessituraWorld
@@ -227,15 +228,20 @@ async def churn(request: Request) -> JSONResponse:
 
 
 async def clock(request: Request) -> JSONResponse:
-    control = _site(request).control
+    """Moving the clock forward lets Prospect2 run the syncs it schedules in between."""
+    site = _site(request)
+    control = site.control
     if request.method == "POST":
         body = await _body(request, ClockBody)
         if (body.now is None) == (body.advance_seconds is None):
             raise ControlError(400, 'give exactly one of "advance_seconds" or "now"')
+        before = control.clock.now()
         if body.now is not None:
             control.clock.set(body.now)
         else:
             control.clock.advance(body.advance_seconds or 0)
+        await run_due_data_syncs(site.prospect2_world, site.tessitura_client, before,
+                                 control.clock.now())
     return JSONResponse({"now": control.clock.now().isoformat()})
 
 
