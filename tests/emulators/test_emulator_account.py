@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -10,23 +9,13 @@ import httpx
 import pytest
 
 from providers.emulator_host import build_emulator_app
+from tests.emulators.conftest import emulator_client
 
 pytestmark = pytest.mark.anyio
 P2 = {"Api-Token": "emulator-token"}
 TESSITURA_AUTH = ("callboard:admin:emulator", "emulator")
 SEEDED = {"tessituraConnected": True, "contactPermissionsIntegrated": True,
           "contactPermissionTypeId": 2}
-
-
-def _client(app: Any) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://emulator")
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[httpx.AsyncClient]:
-    async with _client(build_emulator_app(seed="small")) as client:
-        yield client
 
 
 async def prospect2_account(host: httpx.AsyncClient) -> dict[str, Any]:
@@ -116,10 +105,10 @@ async def test_integrating_needs_a_type(host: httpx.AsyncClient) -> None:
 
 
 async def test_settings_persist_in_the_sandbox_and_reset_restores_them(tmp_path: Path) -> None:
-    async with _client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as first:
+    async with emulator_client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as first:
         await first.post("/_emulator/account", json={
             "tessituraConnected": False, "contactPermissionsIntegrated": False})
-    async with _client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as second:
+    async with emulator_client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as second:
         assert (await second.get("/_emulator/account")).json() == {
             "tessituraConnected": False, "contactPermissionsIntegrated": False,
             "contactPermissionTypeId": None}

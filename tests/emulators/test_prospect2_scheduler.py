@@ -6,7 +6,6 @@ addresses, permissions), not through the procedures the runner itself uses.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +13,12 @@ import httpx
 import pytest
 
 from providers.emulator_host import build_emulator_app
+from tests.emulators.conftest import emulator_client
 
 pytestmark = pytest.mark.anyio
 P2 = {"Api-Token": "emulator-token"}
 TESSITURA_AUTH = ("callboard:admin:emulator", "emulator")
 DAY = 86_400
-
-
-def _client(app: Any) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://emulator")
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[httpx.AsyncClient]:
-    async with _client(build_emulator_app(seed="small")) as client:
-        yield client
 
 
 async def p2(host: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> Any:
@@ -275,11 +264,11 @@ async def test_activity_keeps_thirty_days_newest_first(host: httpx.AsyncClient) 
 
 
 async def test_the_baseline_survives_the_sandbox(tmp_path: Path) -> None:
-    async with _client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as first:
+    async with emulator_client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as first:
         sync_id, tag_id, _ = await make_sync(first)
         await advance(first, DAY)
         count = len(await tagged(first, tag_id))
-    async with _client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as second:
+    async with emulator_client(build_emulator_app(seed="small", data_dir=str(tmp_path))) as second:
         await advance(second, DAY)
         newest, oldest = (await activity(second, sync_id))["activities"]
         assert oldest["added"] == count > 0

@@ -28,9 +28,9 @@ from providers.prospect2.emulator.bulk_import import _import_one
 from providers.prospect2.emulator.contacts import EMAIL
 from providers.prospect2.emulator.data_sync_io import RunFailed, TessituraCalls
 from providers.prospect2.emulator.data_sync_schedule import due_times
+from providers.prospect2.emulator.integration import ACTIVITY_DAYS
 from providers.prospect2.emulator.world import Prospect2World
 
-ACTIVITY_DAYS = 30
 #: A clock jump across more scheduled times than this runs only the latest ones.
 MAX_RUNS_PER_ADVANCE = 100
 #: Seed 003: audited changes that never cause a re-sync.

@@ -58,12 +58,7 @@ class ProcedureCall:
                 400, f"Parameter {name} must be a comma-separated list of integers.",
                 error_path=name,
             ) from None  # fmt: skip
-        if len(ids) > MAX_IDS_PER_CALL:
-            raise TessituraApiError(
-                400,
-                f"Parameter {name} has {len(ids)} ids; at most {MAX_IDS_PER_CALL} per call.",
-                error_path=name,
-            )
+        _at_most_a_batch(name, len(ids), "ids")
         return ids
 
     def text_list(self, name: str) -> list[str]:
@@ -75,12 +70,7 @@ class ProcedureCall:
                 found.setdefault(part.strip().casefold(), part.strip())
         if not found:
             raise TessituraApiError(400, f"Parameter {name} is required.", error_path=name)
-        if len(found) > MAX_IDS_PER_CALL:
-            raise TessituraApiError(
-                400,
-                f"Parameter {name} has {len(found)} values; at most {MAX_IDS_PER_CALL} per call.",
-                error_path=name,
-            )
+        _at_most_a_batch(name, len(found), "values")
         return list(found.values())
 
     def moment(self, name: str, *, default: datetime | None = None) -> datetime:
@@ -93,6 +83,13 @@ class ProcedureCall:
             raise TessituraApiError(
                 400, f"Parameter {name} must be a date-time.", error_path=name
             ) from None
+
+
+def _at_most_a_batch(name: str, count: int, what: str) -> None:
+    if count > MAX_IDS_PER_CALL:
+        raise TessituraApiError(
+            400, f"Parameter {name} has {count} {what}; at most {MAX_IDS_PER_CALL} per call.",
+            error_path=name)  # fmt: skip
 
 
 def read_parameters(body: dict[str, Any]) -> dict[str, str | None]:
