@@ -182,11 +182,13 @@ class ManagedList:
     def generate(self, population: ConstituentPopulation, stamp: str) -> None:
         """Re-run the criteria (a static list keeps its hand-picked contents)."""
         if self.is_dynamic:
+            added, removed = self._compute_delta(population, population.end)
+            if (population.end, added, removed) != (
+                self.generated_end, self.generated_added, self.generated_removed
+            ):
+                self._generated_contents = None  # the same contents keep their cache
             self.generated_end = population.end
-            self.generated_added, self.generated_removed = self._compute_delta(
-                population, population.end
-            )
-            self._generated_contents = None
+            self.generated_added, self.generated_removed = added, removed
         self.generated_stamp = stamp
 
     def to_dict(self) -> dict[str, Any]:
