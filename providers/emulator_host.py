@@ -25,7 +25,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from providers.emulator_kit.control import EmulatorControl, FaultSettings
 from providers.emulator_kit.persistence import load_json, save_json_atomic
 from providers.prospect2.emulator.account_events import fire_csi_webhook, send_campaign
+from providers.prospect2.emulator.account_settings import (
+    AccountSettingsBody,
+    account_settings,
+    change_account_settings,
+    integrated_permission_type,
+)
 from providers.prospect2.emulator.app import build_prospect2_app
+from providers.prospect2.emulator.data_sync_runs import run_due_data_syncs
 from providers.prospect2.emulator.world import Prospect2World
 from providers.tessitura.emulator.app import build_tessitura_app
 from providers.tessitura.emulator.world import TessituraWorld
@@ -221,15 +228,20 @@ async def churn(request: Request) -> JSONResponse:
 
 
 async def clock(request: Request) -> JSONResponse:
-    control = _site(request).control
+    """Moving the clock forward lets Prospect2 run the syncs it schedules in between."""
+    site = _site(request)
+    control = site.control
     if request.method == "POST":
         body = await _body(request, ClockBody)
         if (body.now is None) == (body.advance_seconds is None):
             raise ControlError(400, 'give exactly one of "advance_seconds" or "now"')
+        before = control.clock.now()
         if body.now is not None:
             control.clock.set(body.now)
         else:
             control.clock.advance(body.advance_seconds or 0)
+        await run_due_data_syncs(site.prospect2_world, site.tessitura_client, before,
+                                 control.clock.now())
     return JSONResponse({"now": control.clock.now().isoformat()})
 
 
@@ -269,6 +281,21 @@ async def tessitura_pack(request: Request) -> JSONResponse:
     return JSONResponse({"version": body.version})
 
 
+async def account(request: Request) -> JSONResponse:
+    """The Prospect2 account's Tessitura settings; Tessitura's T_DEFAULTS row follows them."""
+    site = _site(request)
+    if request.method == "POST":
+        body = await _body(request, AccountSettingsBody)
+        try:
+            change_account_settings(site.prospect2_world, body.changes(),
+                                    site.tessitura_world.tables["ContactPermissionTypes"])
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from exc
+        site.tessitura_world.set_integrated_permission_type(
+            integrated_permission_type(site.prospect2_world), site.control.clock.now())
+    return JSONResponse(account_settings(site.prospect2_world))
+
+
 async def stats(request: Request) -> JSONResponse:
     return JSONResponse(_site(request).control.stats.snapshot())
 
@@ -287,6 +314,7 @@ CONTROL_ROUTES = [
     Route("/campaigns/send", send, methods=["POST"]),
     Route("/stats", stats, methods=["GET"]),
     Route("/tessitura/pack", tessitura_pack, methods=["POST"]),
+    Route("/account", account, methods=["GET", "POST"]),
 ]
 
 

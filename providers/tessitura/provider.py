@@ -16,8 +16,10 @@ from providers.tessitura.reference import REFERENCE_TABLES, read_reference_table
 _ENV = ("TESSITURA_URL", "TESSITURA_USER", "TESSITURA_USERGROUP", "TESSITURA_LOCATION",
         "TESSITURA_PASSWORD")
 
-#: The oldest procedure pack (providers/tessitura/sql/) this client works with.
-REQUIRED_PACK_VERSION = "1.0.0"
+#: The oldest procedure pack (providers/tessitura/sql/) this client works with: 1.1.0 brought
+#: the export's output-set columns and LP_CALLBOARD_SET_PURPOSES (Data Sync contact data and
+#: trigger webhooks). Never above the pack shipped beside it (``providers.tessitura.sql``).
+REQUIRED_PACK_VERSION = "1.1.0"
 VERSION_PROCEDURE = "LP_CALLBOARD_VERSION"
 
 

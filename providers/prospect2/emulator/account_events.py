@@ -94,7 +94,7 @@ async def _create_csi(world: Prospect2World, tessitura: httpx.AsyncClient | None
         raise CsiNotCreated(f"no CSI webhook with id {webhook_id}")
     if not webhook["active"]:
         raise CsiNotCreated(f"CSI webhook {webhook_id} is OFF")
-    if tessitura is None:
+    if tessitura is None or not world.account.get("tessituraConnected", True):
         raise CsiNotCreated("this account is not connected to Tessitura")
     constituent_id = await _lowest_owner(tessitura, email)
     activity_type_id = webhook["activityTypeId"]

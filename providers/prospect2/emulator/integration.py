@@ -2,12 +2,15 @@
 
 No public documentation exists for these; the shapes follow ``prospect2-api.md`` Part B and
 the validations follow the seeds (a Data Sync's tag cannot change while it is ON, seed 003).
+A Data Sync's runner state (baseline, activity) rides in its row under ``_runner`` and never
+reaches the wire; ``data_sync_runs`` fills it when the emulator's scheduler runs the sync.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from providers.prospect2.emulator.contacts import valid_email
-from providers.prospect2.emulator.context import now_of, world_of
+from providers.prospect2.emulator.context import control_of, now_of, world_of
 from providers.prospect2.emulator.wire import (
     bool_field,
     int_field,
@@ -34,6 +37,14 @@ SYNC_MODES = ("add_only", "add_and_remove")
 FREQUENCIES = ("daily", "weekly", "monthly", "multi_daily", "custom")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MIN_EVERY_MINUTES = 15
+RUNNERS = ("prospect2", "external")
+RESYNC_MODES = ("audit", "values", "off")
+#: What a Data Sync row saved before these fields existed reads as (Prospect2 runs its own).
+SYNC_DEFAULTS: dict[str, Any] = {"runBy": "prospect2", "outputSetId": None, "fields": [],
+                                 "resync": "audit"}
+#: Seed 003: run details stay in the Activity Log for up to 30 days.
+ACTIVITY_DAYS = 30
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Perstags Prospect2's own processes fill (seed 001): Scheduled Triggers' performance numbers
 #: and Custom View automations' ``CUSTOM__*`` fields. A webhook may name them before any
 #: contact holds a value, so they need not be custom fields of the account yet.
@@ -193,7 +204,46 @@ def validate_data_sync(world: Prospect2World, body: dict[str, Any],
     if current is None or "description" in body:
         changes["description"] = text_field(body.get("description"), "description",
                                             max_length=1000)
+    _runner_and_contact_data(world, body, current, changes)
     return changes
+
+
+def _choice(body: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = body.get(name, SYNC_DEFAULTS[name])
+    if value not in choices:
+        raise invalid(name, f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _runner_and_contact_data(world: Prospect2World, body: dict[str, Any],
+                             current: dict[str, Any] | None, changes: dict[str, Any]) -> None:
+    """``runBy``, ``outputSetId``, ``fields`` ({fieldId, column}) and ``resync``."""
+    if current is None or "runBy" in body:
+        changes["runBy"] = _choice(body, "runBy", RUNNERS)
+    if current is None or "resync" in body:
+        changes["resync"] = _choice(body, "resync", RESYNC_MODES)
+    if current is None or "outputSetId" in body:
+        changes["outputSetId"] = int_field(body.get("outputSetId"), "outputSetId",
+                                           required=False)
+    if current is None or "fields" in body:
+        items = body.get("fields") or []
+        if not isinstance(items, list):
+            raise invalid("fields", "fields must be a list of {fieldId, column}")
+        fields: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            where = f"fields/{index}"
+            if not isinstance(item, dict) or set(item) - {"fieldId", "column"}:
+                raise invalid(where, "each field is {fieldId, column}")
+            field_id = int_field(item.get("fieldId"), f"{where}/fieldId")
+            if field_id not in world.table("fields"):
+                raise invalid(f"{where}/fieldId", f"no custom field has the id {field_id}",
+                              title="Unknown custom field")
+            if any(f["fieldId"] == field_id for f in fields):
+                raise invalid(f"{where}/fieldId", f"custom field {field_id} is listed twice",
+                              code="duplicate")
+            column = text_field(item.get("column"), f"{where}/column", required=True).strip()
+            fields.append({"fieldId": field_id, "column": column})
+        changes["fields"] = fields
 
 
 def validate_writeback(world: Prospect2World, body: dict[str, Any],
@@ -213,7 +263,21 @@ def validate_writeback(world: Prospect2World, body: dict[str, Any],
             changes[name] = int_field(body.get(name), name)
     if current is None or "mediaTypeId" in body:
         changes["mediaTypeId"] = int_field(body.get("mediaTypeId", 7), "mediaTypeId")
+    if current is None or "since" in body:
+        since = body.get("since")
+        if since is not None and not (isinstance(since, str) and _DATE.match(since)
+                                      and _is_date(since)):
+            raise invalid("since", f"since must be a date as YYYY-MM-DD, not {since!r}")
+        changes["since"] = since  # None: the mapping's creation date (see _writeback_wire)
     return changes
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def crud_routes(path: str, table: str, singular: str, plural: str, validate: Validator,
@@ -268,12 +332,42 @@ def _plain_wire(world: Prospect2World, row: Mapping[str, Any]) -> dict[str, Any]
     return to_wire(row)
 
 
+def _sync_wire(world: Prospect2World, row: Mapping[str, Any]) -> dict[str, Any]:
+    wire = {**SYNC_DEFAULTS, **to_wire({k: v for k, v in row.items() if not k.startswith("_")})}
+    wire["fields"] = [{"fieldId": str(f["fieldId"]), "column": f["column"]}
+                      for f in wire["fields"]]
+    return wire
+
+
+def _writeback_wire(world: Prospect2World, row: Mapping[str, Any]) -> dict[str, Any]:
+    wire = to_wire(row)
+    wire["since"] = row.get("since") or str(row["cdate"])[:10]
+    return wire
+
+
+def activity_window(entries: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The entries of the last 30 days, newest first."""
+    cutoff = now - timedelta(days=ACTIVITY_DAYS)
+    return [e for e in reversed(entries) if datetime.fromisoformat(e["runAt"]) >= cutoff]
+
+
+async def data_sync_activity(request: Request) -> JSONResponse:
+    """Prospect2's own run history of a sync (``GET /tessitura/dataSyncs/{id}/activity``)."""
+    row_id = path_id(request, "dataSync")
+    row = world_of(request).table("dataSyncs").get(row_id)
+    if row is None:
+        raise not_found("dataSync", row_id)
+    entries = row.get("_runner", {}).get("activity", [])
+    return paged(request, "activities", activity_window(entries, control_of(request).clock.now()))
+
+
 ROUTES = [
     Route("/tessitura/account", get_account, methods=["GET"]),
     *crud_routes("/tessitura/csiWebhooks", "csiWebhooks", "csiWebhook", "csiWebhooks",
                  validate_csi_webhook, _csi_wire),
     *crud_routes("/tessitura/dataSyncs", "dataSyncs", "dataSync", "dataSyncs",
-                 validate_data_sync, _plain_wire),
+                 validate_data_sync, _sync_wire),
+    Route("/tessitura/dataSyncs/{id}/activity", data_sync_activity, methods=["GET"]),
     *crud_routes("/tessitura/writebackMappings", "writebackMappings", "writebackMapping",
-                 "writebackMappings", validate_writeback, _plain_wire),
+                 "writebackMappings", validate_writeback, _writeback_wire),
 ]

@@ -27,6 +27,7 @@ TAG_TYPES = ("contact", "template")
 
 def tag_wire(row: Mapping[str, Any], *, subscriber_count: int | None = None) -> dict[str, Any]:
     wire = to_wire(row)
+    wire.setdefault("tessituraPurposeId", None)  # Part B: the tag's integrated purpose
     wire["links"] = {"contactGoalTags": f"/api/3/tags/{row['id']}/contactGoalTags"}
     if subscriber_count is not None:
         wire["subscriber_count"] = str(subscriber_count)
@@ -53,6 +54,9 @@ def _validated(body: dict[str, Any], current: dict[str, Any] | None) -> dict[str
     if current is None or "description" in body:
         changes["description"] = text_field(body.get("description"), "description",
                                             max_length=1000)
+    if current is None or "tessituraPurposeId" in body:
+        changes["tessituraPurposeId"] = int_field(body.get("tessituraPurposeId"),
+                                                  "tessituraPurposeId", required=False)
     return changes
 
 
@@ -104,6 +108,7 @@ async def delete_tag(request: Request) -> JSONResponse:
 
 def contact_tag_wire(row: Mapping[str, Any]) -> dict[str, Any]:
     wire = to_wire(row)
+    wire.setdefault("tessituraPurposeId", None)  # Part B: the tag's integrated purpose
     wire["links"] = {"contact": f"/api/3/contactTags/{row['id']}/contact",
                      "tag": f"/api/3/contactTags/{row['id']}/tag"}
     return wire

@@ -21,6 +21,7 @@ from providers.emulator_kit.guard import guarded
 from providers.tessitura.emulator.http_kit import TessituraContext
 from providers.tessitura.emulator.routes_crm import crm_routes
 from providers.tessitura.emulator.routes_lists import list_routes
+from providers.tessitura.emulator.routes_output_sets import output_set_routes
 from providers.tessitura.emulator.routes_reference import reference_routes
 from providers.tessitura.emulator.wire_errors import error_array_response
 from providers.tessitura.emulator.world import TessituraWorld
@@ -81,7 +82,8 @@ def build_tessitura_app(
 ) -> ASGIApp:
     """The TessituraService API over ``world`` (routes relative to the mount)."""
     ctx = TessituraContext(world=world, control=control, user=user, location=location)
-    routes: list[BaseRoute] = [*reference_routes(ctx), *crm_routes(ctx), *list_routes(ctx)]
+    routes: list[BaseRoute] = [*reference_routes(ctx), *crm_routes(ctx), *list_routes(ctx),
+                               *output_set_routes(ctx)]
     app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
     gated = BasicAuthGate(app, (user, usergroup, location, password))
     return guarded(

@@ -3,6 +3,9 @@
 Each kind of change writes the audit rows Tessitura would (table names from
 tessitura-api.md §4), stamped with the emulator clock, so syncs see realistic re-sync
 candidates and realistic noise (permission flips, shared addresses, customer_no 0).
+``change`` changes what the "Pro2 Member Data" output set shows: the membership level on a
+members list (TX_CUST_MEMBERSHIP / TA_AUDIT_MEMBERSHIP), Lifetime Giving elsewhere
+(T_CONTRIBUTION).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from providers.tessitura.emulator.world import TessituraWorld
 
 _SCAN_LIMIT = 20_000
+#: ``change`` on a list that is not about membership adjusts a past gift by this much.
+_GIFT_BEFORE, _GIFT_AFTER = 100, 250
 
 
 def _sample(
@@ -121,12 +126,9 @@ def apply_churn(
                 _other_level(old[1], constituent_id),
             )
             audit_membership(constituent_id, old)
-        elif criterion is ListCriterion.LAPSED_DONORS:
-            audit(constituent_id, "T_CONTRIBUTION", "cont_amt", 100, 250)
-        else:
-            first, last = population.name(constituent_id)
-            population.name_overrides[constituent_id] = (first, f"{last}-Hale")
-            audit(constituent_id, "T_CUSTOMER", "lname", last, f"{last}-Hale")
+        else:  # a past gift adjusted upwards: Lifetime Giving changes
+            world.member_values.add_gift(constituent_id, _GIFT_AFTER - _GIFT_BEFORE)
+            audit(constituent_id, "T_CONTRIBUTION", "cont_amt", _GIFT_BEFORE, _GIFT_AFTER)
     if changed:
         # seed 003: changes to customer_no 0 exist in real audit trails and must be ignored
         audit(0, "T_CUSTOMER", "lname", "Anonymous", "Anonymous Patron")

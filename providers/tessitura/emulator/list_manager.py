@@ -128,6 +128,12 @@ class ManagedList:
     generated_end: int
     generated_added: set[int] = field(default_factory=set)
     generated_removed: set[int] = field(default_factory=set)
+    #: The list's default output set (``List.OutputSet``); None: results need an OutputSetId.
+    output_set_id: int | None = None
+    #: A dynamic list's contents as last generated, built once per generation: paging a
+    #: churned million-member list must not rebuild it for every page.
+    _generated_contents: Sequence[int] | None = field(default=None, init=False, repr=False,
+                                                      compare=False)
 
     def _base_contents(self, end: int) -> array[int]:
         return base_contents(self.criterion, self.id, end)
@@ -155,12 +161,19 @@ class ManagedList:
         return added, removed
 
     def contents(self, population: ConstituentPopulation) -> Sequence[int]:
+        """Member ids, ascending."""
+        if self.is_dynamic and self._generated_contents is not None:
+            return self._generated_contents
         end, added, removed = self._delta(population)
         base = self._base_contents(end)
         if not added and not removed:
-            return base
-        kept = [n for n in base if n not in removed] if removed else list(base)
-        return sorted(set(kept) | added) if added else kept
+            found: Sequence[int] = base
+        else:
+            kept = [n for n in base if n not in removed] if removed else list(base)
+            found = sorted(set(kept) | added) if added else kept
+        if self.is_dynamic:
+            self._generated_contents = found
+        return found
 
     def constituent_count(self, population: ConstituentPopulation) -> int:
         end, added, removed = self._delta(population)
@@ -169,10 +182,13 @@ class ManagedList:
     def generate(self, population: ConstituentPopulation, stamp: str) -> None:
         """Re-run the criteria (a static list keeps its hand-picked contents)."""
         if self.is_dynamic:
+            added, removed = self._compute_delta(population, population.end)
+            if (population.end, added, removed) != (
+                self.generated_end, self.generated_added, self.generated_removed
+            ):
+                self._generated_contents = None  # the same contents keep their cache
             self.generated_end = population.end
-            self.generated_added, self.generated_removed = self._compute_delta(
-                population, population.end
-            )
+            self.generated_added, self.generated_removed = added, removed
         self.generated_stamp = stamp
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +206,7 @@ class ManagedList:
             "generated_end": self.generated_end,
             "generated_added": sorted(self.generated_added),
             "generated_removed": sorted(self.generated_removed),
+            "output_set_id": self.output_set_id,
         }
 
     @classmethod
@@ -208,4 +225,5 @@ class ManagedList:
             generated_end=int(data["generated_end"]),
             generated_added=set(data["generated_added"]),
             generated_removed=set(data["generated_removed"]),
+            output_set_id=data.get("output_set_id"),
         )

@@ -9,7 +9,7 @@ stored, and only that is serialized.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 FIRST_CONSTITUENT_ID = 1000
@@ -168,6 +168,8 @@ class ConstituentPopulation:
         self.name_overrides: dict[int, tuple[str, str]] = {}
         self.extra_addresses: dict[int, list[EmailAddressRecord]] = {}
         self.permission_overrides: dict[int, dict[int, str | None]] = {}
+        #: eaddress id -> its purposes, where LP_CALLBOARD_SET_PURPOSES changed them
+        self.purpose_overrides: dict[int, tuple[int, ...]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -211,7 +213,12 @@ class ConstituentPopulation:
         return base_permission_answer(constituent_id, type_id)
 
     def email_addresses(self, constituent_id: int) -> list[EmailAddressRecord]:
-        return base_email_addresses(constituent_id) + self.extra_addresses.get(constituent_id, [])
+        records = base_email_addresses(constituent_id) + self.extra_addresses.get(
+            constituent_id, [])
+        if not self.purpose_overrides:
+            return records
+        return [replace(r, purpose_ids=self.purpose_overrides[r.id])
+                if r.id in self.purpose_overrides else r for r in records]
 
     def owners_of(self, address: str) -> list[int]:
         """Constituents holding ``address`` (any case): worked out from the address pattern."""
@@ -267,6 +274,10 @@ class ConstituentPopulation:
     def set_permission_answer(self, constituent_id: int, type_id: int, answer: str | None) -> None:
         self.permission_overrides.setdefault(constituent_id, {})[type_id] = answer
 
+    def set_purposes(self, eaddress_id: int, purpose_ids: tuple[int, ...]) -> None:
+        """The purposes of one address from now on (sorted, as TX_CONTACT_POINT_PURPOSE reads)."""
+        self.purpose_overrides[eaddress_id] = tuple(sorted(set(purpose_ids)))
+
     # -- persistence -----------------------------------------------------------------------
     def overrides_to_dict(self) -> dict[str, Any]:
         """Only what differs from the derived population (JSON keys are strings)."""
@@ -292,6 +303,7 @@ class ConstituentPopulation:
                 str(k): {str(t): a for t, a in answers.items()}
                 for k, answers in self.permission_overrides.items()
             },
+            "purposes": {str(k): list(v) for k, v in self.purpose_overrides.items()},
         }
 
     def load_overrides(self, data: dict[str, Any]) -> None:
@@ -318,3 +330,4 @@ class ConstituentPopulation:
             int(k): {int(t): a for t, a in answers.items()}
             for k, answers in data.get("permissions", {}).items()
         }
+        self.purpose_overrides = {int(k): tuple(v) for k, v in data.get("purposes", {}).items()}

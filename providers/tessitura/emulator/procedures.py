@@ -9,105 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
-from providers.tessitura.emulator.population import EMAIL_MARKETING_PERMISSION
+from providers.tessitura.emulator.procedure_call import (
+    ProcedureCall,
+    Rows,
+    read_parameters,
+    without_nulls,
+)
+from providers.tessitura.emulator.procedures_contacts import lp_set_purposes, lp_sync_export
 from providers.tessitura.emulator.wire_errors import TessituraApiError
 from providers.tessitura.emulator.wire_time import (
     format_wire_datetime,
     next_version_stamp,
     parse_wire_datetime,
 )
+from providers.tessitura.sql import PACK_VERSION as SHIPPED_PACK_VERSION
 
 if TYPE_CHECKING:
     from providers.tessitura.emulator.world import TessituraWorld
 
-PACK_VERSION = "1.0.0"
-MAX_IDS_PER_CALL = 1_000
-
-Rows = list[dict[str, Any]]
+#: The emulator plays a Tessitura with the pack this Callboard ships installed.
+PACK_VERSION = SHIPPED_PACK_VERSION
 
 
-class ProcedureCall:
-    """One execution: the world, named parameters, the caller and the clock."""
-
-    def __init__(
-        self, world: TessituraWorld, parameters: dict[str, str | None], user: str, now: datetime
-    ) -> None:
-        self.world = world
-        self.parameters = parameters
-        self.user = user
-        self.now = now
-
-    def text(self, name: str, *, required: bool = True) -> str | None:
-        value = self.parameters.get(name)
-        if value is None or value == "":
-            if required:
-                raise TessituraApiError(400, f"Parameter {name} is required.", error_path=name)
-            return None
-        return value
-
-    def integer(self, name: str) -> int:
-        value = self.text(name)
-        try:
-            return int(str(value))
-        except ValueError:
-            raise TessituraApiError(
-                400, f"Parameter {name} must be an integer.", error_path=name
-            ) from None
-
-    def id_list(self, name: str) -> list[int]:
-        """A CSV of constituent ids, at most ``MAX_IDS_PER_CALL``, de-duplicated, in order."""
-        raw = self.text(name, required=False) or ""
-        try:
-            ids = sorted({int(part) for part in raw.split(",") if part.strip()})
-        except ValueError:
-            raise TessituraApiError(
-                400, f"Parameter {name} must be a comma-separated list of integers.",
-                error_path=name,
-            ) from None  # fmt: skip
-        if len(ids) > MAX_IDS_PER_CALL:
-            raise TessituraApiError(
-                400,
-                f"Parameter {name} has {len(ids)} ids; at most {MAX_IDS_PER_CALL} per call.",
-                error_path=name,
-            )
-        return ids
-
-    def moment(self, name: str, *, default: datetime | None = None) -> datetime:
-        value = self.text(name, required=default is None)
-        if value is None and default is not None:
-            return default
-        try:
-            return parse_wire_datetime(str(value))
-        except ValueError:
-            raise TessituraApiError(
-                400, f"Parameter {name} must be a date-time.", error_path=name
-            ) from None
-
-
-def read_parameters(body: dict[str, Any]) -> dict[str, str | None]:
-    """``ParameterValues`` (preferred) or the ``Parameters`` string ``@a=1&@b=2``."""
-    found: dict[str, str | None] = {}
-    for name, value in parse_qsl(str(body.get("Parameters") or ""), keep_blank_values=True):
-        found[_canonical(name)] = value
-    for item in body.get("ParameterValues") or []:
-        if isinstance(item, dict) and item.get("Name"):
-            value = item.get("Value")
-            found[_canonical(str(item["Name"]))] = None if value is None else str(value)
-    return found
-
-
-def _canonical(name: str) -> str:
-    name = name.strip().lower()
-    return name if name.startswith("@") else f"@{name}"
-
-
-def _without_nulls(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in row.items() if value is not None}
-
-
-# -- the six procedures ----------------------------------------------------------------------
+# -- the pack's procedures (the address ones live in procedures_contacts) -----------------------
 def lp_version(call: ProcedureCall) -> Rows:
     return [{"Version": call.world.pack_version or PACK_VERSION}]
 
@@ -150,50 +75,7 @@ def lp_set_default(call: ProcedureCall) -> Rows:
             "UpdatedBy": call.user,
         }  # fmt: skip
         defaults[row_id] = row
-    return [_without_nulls({"Id": row["Id"], "FieldName": row["FieldName"], "Value": row["Value"]})]
-
-
-def lp_sync_export(call: ProcedureCall) -> Rows:
-    """Every email address (IsEmail types, inactive ones included) of the given constituents."""
-    world = call.world
-    population = world.population
-    email_types = {
-        type_id for type_id, row in world.tables["ElectronicAddressTypes"].items() if row["IsEmail"]
-    }
-    permission_type = _integrated_permission_type(call)
-    rows: Rows = []
-    for constituent_id in call.id_list("@constituent_ids"):
-        if not population.exists(constituent_id):
-            continue
-        first, last = population.name(constituent_id)
-        answer = population.permission_answer(constituent_id, permission_type)
-        for record in population.email_addresses(constituent_id):
-            if record.type_id not in email_types:
-                continue
-            purposes = ",".join(str(p) for p in record.purpose_ids) or None
-            rows.append(
-                _without_nulls(
-                    {
-                        "ConstituentId": constituent_id, "EaddressId": record.id,
-                        "Address": record.address, "EaddressTypeId": record.type_id,
-                        "PrimaryIndicator": record.primary, "Inactive": record.inactive,
-                        "PurposeIds": purposes, "PermissionAnswer": answer,
-                        "FirstName": first, "LastName": last,
-                    }  # fmt: skip
-                )
-            )
-    return rows
-
-
-def _integrated_permission_type(call: ProcedureCall) -> int:
-    """``@contact_permission_type_id``, else T_DEFAULTS ``P2ContactPermissionTypeId``."""
-    given = call.text("@contact_permission_type_id", required=False)
-    if given is not None:
-        return call.integer("@contact_permission_type_id")
-    for row in call.world.tables["SystemDefaults"].values():
-        if row["FieldName"] == "P2ContactPermissionTypeId" and str(row["Value"] or "").isdigit():
-            return int(row["Value"])
-    return EMAIL_MARKETING_PERMISSION
+    return [without_nulls({"Id": row["Id"], "FieldName": row["FieldName"], "Value": row["Value"]})]
 
 
 def lp_audit_changes(call: ProcedureCall) -> Rows:
@@ -270,6 +152,7 @@ PROCEDURES: dict[str, Callable[[ProcedureCall], Rows]] = {
     "LP_CALLBOARD_AUDIT_CHANGES": lp_audit_changes,
     "LP_CALLBOARD_WRITEBACK_SOURCE": lp_writeback_source,
     "LP_CALLBOARD_ADD_PROMOTIONS": lp_add_promotions,
+    "LP_CALLBOARD_SET_PURPOSES": lp_set_purposes,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from providers.emulator_kit.control import EPOCH
 from providers.tessitura.emulator.list_manager import ListCriterion, ManagedList
+from providers.tessitura.emulator.output_sets import MEMBER_DATA_OUTPUT_SET, seed_output_sets
 from providers.tessitura.emulator.reference_tables import Row, Tables
 from providers.tessitura.emulator.wire_time import format_wire_datetime
 
@@ -143,11 +144,15 @@ def seed_reference_tables() -> Tables:
             _row(7004, Description="Organization name", FieldName="ORGANIZATION_NAME",
                  ParentTable="Global", Value="Lakeside Performing Arts"),
         ),  # fmt: skip
+        "OutputSets": seed_output_sets(SEEDED_AT),
     }
 
 
 def seed_lists() -> dict[int, ManagedList]:
-    """The List Manager lists; 105 spans everyone so the large seed has a million-row list."""
+    """The List Manager lists; 105 spans everyone so the large seed has a million-row list.
+
+    Every Prospect2 list (TMSIndicator) has "Pro2 Member Data" as its default output set.
+    """
     specs = (
         (101, "Members - Current", 1, True, True, ListCriterion.CURRENT_MEMBERS,
          "Membership Status = Current"),
@@ -170,6 +175,7 @@ def seed_lists() -> dict[int, ManagedList]:
             updated_stamp=SEEDED_AT,
             generated_stamp=LISTS_GENERATED_AT,
             generated_end=0,
+            output_set_id=MEMBER_DATA_OUTPUT_SET if tms else None,
         )
         for list_id, description, category, dynamic, tms, criterion, criteria_text in specs
     }

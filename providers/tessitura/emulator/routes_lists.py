@@ -16,6 +16,7 @@ from providers.tessitura.emulator.http_kit import (
     tessitura_endpoint,
 )
 from providers.tessitura.emulator.list_manager import ManagedList
+from providers.tessitura.emulator.output_sets import output_set_summary
 from providers.tessitura.emulator.wire_errors import TessituraApiError
 from providers.tessitura.emulator.wire_time import next_version_stamp
 
@@ -29,6 +30,11 @@ def _category(ctx: TessituraContext, managed: ManagedList) -> dict[str, Any]:
         "Description": row.get("Description"),
         "Inactive": row.get("Inactive", False),
     }
+
+
+def _output_set(ctx: TessituraContext, managed: ManagedList) -> dict[str, Any] | None:
+    row = ctx.world.tables["OutputSets"].get(managed.output_set_id or 0)
+    return None if row is None else output_set_summary(row)
 
 
 def render_list_summary(ctx: TessituraContext, managed: ManagedList) -> dict[str, Any]:
@@ -66,7 +72,7 @@ def render_list(ctx: TessituraContext, managed: ManagedList) -> dict[str, Any]:
         "Inactive": False,
         "EditIndicator": True,
         "ListSql": f"-- {managed.criteria_text}",
-        "OutputSet": None,
+        "OutputSet": _output_set(ctx, managed),
         "Households": 0,
         "AffiliatedIndividuals": 0,
         "Individuals": count,
@@ -80,13 +86,18 @@ def render_list(ctx: TessituraContext, managed: ManagedList) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def find_list(ctx: TessituraContext, request: Request) -> ManagedList:
+    """The list named by the ``listId`` path parameter, or a 404."""
+    list_id = path_id(request, "listId")
+    managed = ctx.world.lists.get(list_id)
+    if managed is None:
+        raise TessituraApiError(404, f"List {list_id} was not found.", error_path="listId")
+    return managed
+
+
 def list_routes(ctx: TessituraContext) -> list[Route]:
     def find(request: Request) -> ManagedList:
-        list_id = path_id(request, "listId")
-        managed = ctx.world.lists.get(list_id)
-        if managed is None:
-            raise TessituraApiError(404, f"List {list_id} was not found.", error_path="listId")
-        return managed
+        return find_list(ctx, request)
 
     async def summaries(request: Request) -> list[dict[str, Any]]:
         wanted = query_ids(request, "listIds")

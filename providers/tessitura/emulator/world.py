@@ -12,17 +12,24 @@ from typing import Any
 
 from providers.tessitura.emulator.churn import apply_churn
 from providers.tessitura.emulator.list_manager import ManagedList
+from providers.tessitura.emulator.member_values import MemberValues
+from providers.tessitura.emulator.output_sets import MEMBER_DATA_OUTPUT_SET, seed_output_sets
 from providers.tessitura.emulator.population import ConstituentPopulation
 from providers.tessitura.emulator.procedures import PACK_VERSION
 from providers.tessitura.emulator.reference_seed import (
     SEED_SIZES,
+    SEEDED_AT,
     seed_lists,
     seed_reference_tables,
     seed_sources,
 )
 from providers.tessitura.emulator.reference_tables import Row, Tables
+from providers.tessitura.emulator.wire_time import next_version_stamp
 
 FORMAT_VERSION = 1
+
+#: T_DEFAULTS row naming the contact permission type the Prospect2 account integrates.
+PERMISSION_TYPE_DEFAULT = "P2ContactPermissionTypeId"
 
 #: First ids handed out for rows created through the API (identity columns never reuse ids).
 _FIRST_NEW_IDS = {"Issues": 70001, "Sources": 9101, "SystemDefaults": 7101}
@@ -47,6 +54,7 @@ class TessituraWorld:
         self.issues: dict[int, Row] = {}
         self.promotions: dict[int, set[int]] = {}
         self.audit: list[Row] = []
+        self.member_values = MemberValues()
         self.churn_count = 0
         self.next_ids: dict[str, int] = {}
         #: The installed procedure pack's version; None: not installed (a control can say so).
@@ -73,6 +81,36 @@ class TessituraWorld:
         value = self.next_ids[table]
         self.next_ids[table] = value + 1
         return value
+
+    # -- T_DEFAULTS the Prospect2 integration reads ------------------------------------------
+    def integrated_permission_type(self) -> int | None:
+        """``P2ContactPermissionTypeId``; None when the row is missing or holds no id."""
+        for row in self.tables["SystemDefaults"].values():
+            value = str(row.get("Value") or "").strip()
+            if row["FieldName"] == PERMISSION_TYPE_DEFAULT and value.isdigit():
+                return int(value)
+        return None
+
+    def set_integrated_permission_type(self, type_id: int | None, now: datetime) -> None:
+        """Follow the Prospect2 account (``/_emulator/account``): NULL when not integrated."""
+        value = None if type_id is None else str(type_id)
+        for row in self.tables["SystemDefaults"].values():
+            if row["FieldName"] == PERMISSION_TYPE_DEFAULT:
+                if row["Value"] != value:
+                    row["Value"] = value
+                    row["UpdatedDateTime"] = next_version_stamp(now, row["UpdatedDateTime"])
+                    row["UpdatedBy"] = "Prospect2"
+                return
+        if value is not None:
+            row_id = self.next_id("SystemDefaults")
+            stamp = next_version_stamp(now, None)
+            self.tables["SystemDefaults"][row_id] = {
+                "Id": row_id, "Description": "Prospect2: integrated contact permission type",
+                "Inactive": False, "Value": value, "ParentTable": "Prospect2",
+                "FieldName": PERMISSION_TYPE_DEFAULT, "CreatedDateTime": stamp,
+                "CreateLocation": "Prospect2", "CreatedBy": "Prospect2",
+                "UpdatedDateTime": stamp, "UpdatedBy": "Prospect2",
+            }  # fmt: skip
 
     def record_audit(
         self,
@@ -141,6 +179,7 @@ class TessituraWorld:
                 str(source_id): sorted(ids) for source_id, ids in self.promotions.items()
             },
             "audit": list(self.audit),
+            "member_values": self.member_values.to_dict(),
             "churn_count": self.churn_count,
             "next_ids": dict(self.next_ids),
             "pack_version": self.pack_version,
@@ -162,6 +201,12 @@ class TessituraWorld:
         world.issues = {row["Id"]: row for row in data["issues"]}
         world.promotions = {int(k): set(v) for k, v in data["promotions"].items()}
         world.audit = list(data["audit"])
+        world.member_values = MemberValues.from_dict(data.get("member_values"))
+        if "OutputSets" not in world.tables:  # saved before output sets were emulated
+            world.tables["OutputSets"] = seed_output_sets(SEEDED_AT)
+            for managed in world.lists.values():
+                if managed.tms_indicator:
+                    managed.output_set_id = MEMBER_DATA_OUTPUT_SET
         world.churn_count = int(data["churn_count"])
         world.next_ids = {k: int(v) for k, v in data["next_ids"].items()}
         world.pack_version = data.get("pack_version", PACK_VERSION)

@@ -1,5 +1,5 @@
 /*
-  Callboard procedure pack 1.0.0 - local table
+  Callboard procedure pack 1.1.0 - local table
   LT_CALLBOARD_CAMPAIGN_SOURCE remembers which T_SOURCE row was created for which Prospect2
   campaign, so LP_CALLBOARD_WRITEBACK_SOURCE can be retried without creating a second source
   (seed 002: a campaign is written back once). Nothing in Tessitura's own tables is altered.

@@ -8,6 +8,6 @@ CREATE OR ALTER PROCEDURE dbo.LP_CALLBOARD_VERSION
 AS
 BEGIN
     SET NOCOUNT ON;
-    SELECT Version = CAST('1.0.0' AS varchar(20));
+    SELECT Version = CAST('1.1.0' AS varchar(20));
 END
 GO

@@ -13,7 +13,8 @@ INSERT @pack (procedure_name, description) VALUES
     ('LP_CALLBOARD_SYNC_EXPORT',      'Callboard: email addresses for a Data Sync batch'),
     ('LP_CALLBOARD_AUDIT_CHANGES',    'Callboard: audited changes for Data Sync re-sync'),
     ('LP_CALLBOARD_WRITEBACK_SOURCE', 'Callboard: source for a sent Prospect2 campaign'),
-    ('LP_CALLBOARD_ADD_PROMOTIONS',   'Callboard: promotions for campaign recipients');
+    ('LP_CALLBOARD_ADD_PROMOTIONS',   'Callboard: promotions for campaign recipients'),
+    ('LP_CALLBOARD_SET_PURPOSES',     'Callboard: Contact Point Purposes for synced addresses');
 
 INSERT dbo.TR_LOCAL_PROCEDURE (procedure_name, description, inactive,
                                created_by, create_dt, last_updated_by, last_update_dt)
@@ -30,4 +31,5 @@ GRANT EXECUTE ON dbo.LP_CALLBOARD_SYNC_EXPORT      TO ImpUsers;
 GRANT EXECUTE ON dbo.LP_CALLBOARD_AUDIT_CHANGES    TO ImpUsers;
 GRANT EXECUTE ON dbo.LP_CALLBOARD_WRITEBACK_SOURCE TO ImpUsers;
 GRANT EXECUTE ON dbo.LP_CALLBOARD_ADD_PROMOTIONS   TO ImpUsers;
+GRANT EXECUTE ON dbo.LP_CALLBOARD_SET_PURPOSES     TO ImpUsers;
 GO

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACK_VERSION = "1.0.0"
+PACK_VERSION = "1.1.0"
 PACK_DIRECTORY = Path(__file__).parent
 
 

@@ -10,6 +10,7 @@ import pytest
 from providers.emulator_kit.control import EmulatorControl
 from providers.tessitura.emulator.wire_time import format_wire_datetime
 from providers.tessitura.emulator.world import TessituraWorld
+from providers.tessitura.sql import PACK_VERSION
 from tests.emulators.tessitura.conftest import execute, only_error
 
 pytestmark = pytest.mark.anyio
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 # -- the procedure pack ----------------------------------------------------------------------------
 async def test_version_and_unregistered_procedure(api: httpx.AsyncClient) -> None:
-    assert (await execute(api, "LP_CALLBOARD_VERSION")).json() == [{"Version": "1.0.0"}]
+    assert (await execute(api, "LP_CALLBOARD_VERSION")).json() == [{"Version": PACK_VERSION}]
     unknown = await execute(api, "LP_NOT_THERE")
     assert unknown.status_code == 400
     assert only_error(unknown)["ErrorPath"] == "ProcedureName"

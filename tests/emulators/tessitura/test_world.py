@@ -91,3 +91,15 @@ def test_sql_pack_creates_and_registers_every_emulated_procedure() -> None:
         )
         assert f"'{name}'" in registration
     assert f"'{PACK_VERSION}'" in next(t for n, t in scripts.items() if "VERSION" in n)
+
+
+def test_client_needs_no_newer_pack_than_ships_and_install_md_names_it() -> None:
+    from providers.tessitura.provider import REQUIRED_PACK_VERSION
+    from providers.tessitura.sql import PACK_DIRECTORY, PACK_VERSION
+
+    def version(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text.split("."))
+
+    assert version(REQUIRED_PACK_VERSION) <= version(PACK_VERSION)
+    install = (PACK_DIRECTORY / "INSTALL.md").read_text()
+    assert f"version **{PACK_VERSION}**" in install
