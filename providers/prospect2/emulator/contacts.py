@@ -20,6 +20,7 @@ from providers.prospect2.emulator.shapes import (
 )
 from providers.prospect2.emulator.tags import contact_tag_wire
 from providers.prospect2.emulator.wire import (
+    ApiError,
     int_field,
     invalid,
     not_found,
@@ -183,13 +184,18 @@ async def delete_contact(request: Request) -> JSONResponse:
 
 
 async def sync_contact(request: Request) -> JSONResponse:
-    """Upsert by email: 201 when the contact was created, 200 when it was updated."""
+    """Upsert by email: 201 when the contact was created, 200 when it was updated. A body
+    that fails validation is a 400 here (the description lists 400, not 422)."""
     body = await wrapped_body(request, "contact")
     world, now = world_of(request), now_of(request)
-    email = valid_email(body.get("email"))
-    current = world.contacts.by_email(email)
-    changes = _validated({k: v for k, v in body.items() if k != "email"} if current else body,
-                         current)
+    try:
+        email = valid_email(body.get("email"))
+        current = world.contacts.by_email(email)
+        changes = _validated({k: v for k, v in body.items() if k != "email"} if current
+                             else body, current)
+    except ApiError as refused:
+        refused.status = 400
+        raise
     row = store_contact(world, current, changes, now)
     values = _apply_field_values(world, row["id"], body, now)
     return JSONResponse({"contact": contact_wire(row),
