@@ -31,8 +31,11 @@ ORDERS: dict[str, Callable[[Row], Any]] = {
     "last_name": lambda r: (r["lastName"].casefold(), r["id"]),
     "name": lambda r: (f"{r['firstName']} {r['lastName']}".casefold(), r["id"]),
 }
-DATE_FILTERS = {"created_before": ("cdate", "<"), "created_after": ("cdate", ">"),
-                "updated_before": ("udate", "<"), "updated_after": ("udate", ">")}
+#: ``filters[NAME]``: the date compared and how. ``after`` includes the moment itself and
+#: ``before`` excludes it, so ``before=T`` and ``after=T`` split the contacts exactly and an
+#: incremental reader that passes its last run's start misses nothing.
+DATE_FILTERS = {"created_before": ("cdate", "<"), "created_after": ("cdate", ">="),
+                "updated_before": ("udate", "<"), "updated_after": ("udate", ">=")}
 
 
 def bad_request(detail: str) -> ApiError:
@@ -118,7 +121,7 @@ def _date_test(column: str, sign: str, bound: datetime) -> Callable[[Row], bool]
         if not value:
             return False
         moment = datetime.fromisoformat(value)
-        return moment < bound if sign == "<" else moment > bound
+        return moment < bound if sign == "<" else moment >= bound
 
     return test
 
