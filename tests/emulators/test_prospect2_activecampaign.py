@@ -222,6 +222,8 @@ async def test_contact_automations(api: httpx.AsyncClient) -> None:
     assert [e["id"] for e in contact["contactAutomations"]] == [
         created.json()["contactAutomation"]["id"]]
     assert 7 in await _ids(api, seriesid="1")
+    own = (await api.get("/contacts/7/contactAutomations")).json()["contactAutomations"]
+    assert [e["status"] for e in own] == ["1"]
     await api.delete("/contacts/7")
     assert (await api.get("/contactAutomations", params={"filters[contact]": "7"})).json()[
         "contactAutomations"] == []

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from providers.prospect2.emulator.contacts import contact_wire
+from providers.prospect2.emulator.contacts import contact_or_404, contact_wire
 from providers.prospect2.emulator.context import now_of, world_of
 from providers.prospect2.emulator.shapes import contact_automation_wire
 from providers.prospect2.emulator.wire import (
@@ -108,6 +108,15 @@ async def add_contact_to_automation(request: Request) -> JSONResponse:
                         status_code=201)
 
 
+async def automations_of_contact(request: Request) -> JSONResponse:
+    """The contact's entries (its ``links.contactAutomations``)."""
+    contact = contact_or_404(request)
+    rows = sorted((r for r in world_of(request).table("contactAutomations").values()
+                   if r["contact"] == contact["id"]), key=lambda r: r["id"])
+    return JSONResponse({"contactAutomations": [contact_automation_wire(r) for r in rows],
+                         "meta": {"total": str(len(rows))}})
+
+
 async def remove_contact_from_automation(request: Request) -> JSONResponse:
     """A missing entry answers 403 with the not-found words, as the description shows."""
     row = _entry_or_missing(request, 403)
@@ -122,4 +131,5 @@ ROUTES = [
     Route("/contactAutomations", add_contact_to_automation, methods=["POST"]),
     Route("/contactAutomations/{id}", get_contact_automation, methods=["GET"]),
     Route("/contactAutomations/{id}", remove_contact_from_automation, methods=["DELETE"]),
+    Route("/contacts/{id}/contactAutomations", automations_of_contact, methods=["GET"]),
 ]
