@@ -252,3 +252,12 @@ async def test_api_root_checks_the_token(api: httpx.AsyncClient) -> None:
     assert (await api.get("/", headers={"Api-Token": ""})).status_code == 401
     me = (await api.get("/users/me")).json()["user"]
     assert me["id"] == "1" and me["username"]
+
+
+async def test_fields_page_by_100_unless_asked(api: httpx.AsyncClient) -> None:
+    """GET /fields' limit defaults to 100 (its description says so), other lists to 20."""
+    for n in range(25):
+        await api.post("/fields", json={"field": {"title": f"Field {n}", "type": "text"}})
+    assert len((await api.get("/fields")).json()["fields"]) == 28
+    assert len((await api.get("/fields", params={"limit": "5"})).json()["fields"]) == 5
+    assert len((await api.get("/contacts")).json()["contacts"]) == 20

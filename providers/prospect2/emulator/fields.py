@@ -14,6 +14,7 @@ from providers.prospect2.emulator.context import now_of, world_of
 from providers.prospect2.emulator.field_options import option_wire, options_of
 from providers.prospect2.emulator.field_relations import relation_wire, relations_of
 from providers.prospect2.emulator.wire import (
+    MAX_LIMIT,
     bool_field,
     int_field,
     invalid,
@@ -118,7 +119,7 @@ async def list_fields(request: Request) -> JSONResponse:
     perstag = request.query_params.get("filters[perstag]")
     if perstag:
         rows = [f for f in rows if f["perstag"] == perstag.upper()]
-    offset, limit = page_window(request)
+    offset, limit = page_window(request, default_limit=MAX_LIMIT)
     page = rows[offset:offset + limit]
     return JSONResponse({**sideloads(world, page),
                          "fields": [field_wire(f, world) for f in page],

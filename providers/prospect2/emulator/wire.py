@@ -114,11 +114,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def page_window(request: Request) -> tuple[int, int]:
-    """``(offset, limit)`` from ``?offset=&limit=``: limit defaults to 20 and stops at 100."""
+def page_window(request: Request, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
+    """``(offset, limit)`` from ``?offset=&limit=``: limit defaults to 20 (``GET /fields``:
+    100, its description says) and stops at 100."""
     params = request.query_params
     try:
-        limit = int(params.get("limit", DEFAULT_LIMIT))
+        limit = int(params.get("limit", default_limit))
         offset = int(params.get("offset", 0))
     except ValueError as exc:
         raise ApiError(400, "Bad Request", "limit and offset must be integers",
