@@ -208,6 +208,8 @@ class Prospect2Client:
                 await asyncio.sleep(self.retry.backoff(failures))
                 continue
             status = response.status_code
+            if status == 403 and _names_missing_object(response):
+                status = 404  # AC's not-found words under 403 (GET /fieldValues/{id} ...)
             if _rate_limited(response):  # refused before doing anything: safe to send again
                 self.rate_limited += 1
                 throttled += 1
@@ -226,7 +228,7 @@ class Prospect2Client:
                 await asyncio.sleep(self.retry.backoff(failures))
                 continue
             if status >= 400 and status not in accept:
-                raise self._error(method, path, response)
+                raise self._error(method, path, response, status)
             return status, _json(response)
 
     def _unreachable(self, method: str, path: str, exc: httpx.TransportError) -> ProviderError:
@@ -235,14 +237,23 @@ class Prospect2Client:
             f"cannot reach Prospect2 at {self.base_url} ({method} {path}: {detail}); "
             "check PROSPECT2_URL and the network")
 
-    def _error(self, method: str, path: str, response: httpx.Response) -> ProviderError:
-        status = response.status_code
+    def _error(self, method: str, path: str, response: httpx.Response, status: int
+               ) -> ProviderError:
         if status in (401, 403):
             return ProviderError(
                 f"Prospect2 refused the API token (PROSPECT2_API_TOKEN): {method} {path} "
                 f"answered {status}")
         return ProviderError(
             f"Prospect2 {method} {path} failed with {status}: {_describe(response)}")
+
+
+def _names_missing_object(response: httpx.Response) -> bool:
+    """ActiveCampaign answers a few missing objects with 403 and its not-found words (its
+    descriptions of ``GET /fieldValues/{id}``, ``DELETE /lists/{id}`` and
+    ``DELETE /contactAutomations/{id}`` say so): that is a 404, not a refused token."""
+    data = _json(response)
+    return isinstance(data, dict) and str(data.get("message", "")).startswith(
+        "No Result found for ")
 
 
 def _rate_limited(response: httpx.Response) -> bool:

@@ -266,3 +266,15 @@ async def test_a_rate_limited_call_holds_its_own_limit_when_it_has_one(
         await client.aclose()
     assert limited_call >= 0.4
     assert (other_call < 0.2) == own_limit
+
+
+async def test_not_found_words_under_403_are_a_missing_object(
+        fast_client: Prospect2Client) -> None:
+    """AC answers ``DELETE /lists/{id}`` and ``GET /fieldValues/{id}`` for a missing object
+    with 403 and "No Result found for ...": gone, not a refused token."""
+    await fast_client.delete("/lists/999999", missing_ok=True)  # no error: already gone
+    with pytest.raises(ProviderError) as caught:
+        await fast_client.get("/fieldValues/999999")
+    message = str(caught.value)
+    assert "failed with 404" in message and "No Result found for FieldValue" in message
+    assert "PROSPECT2_API_TOKEN" not in message

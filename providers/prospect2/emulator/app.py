@@ -19,15 +19,35 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from providers.emulator_kit.control import EmulatorControl
 from providers.emulator_kit.guard import guarded
-from providers.prospect2.emulator import bulk_import, catalog, contacts, fields, integration, tags
+from providers.prospect2.emulator import (
+    account_root,
+    associations,
+    automations,
+    bulk_import,
+    campaigns,
+    contacts,
+    field_options,
+    field_relations,
+    field_values,
+    fields,
+    integration,
+    lists,
+    tags,
+    webhooks,
+)
+from providers.prospect2.emulator.unemulated import CATCH_ALL
 from providers.prospect2.emulator.wire import ApiError, error_response
 from providers.prospect2.emulator.world import Prospect2World
 
 #: Prospect2's published limit (prospect2-api.md): 5 requests a second per account.
 REQUESTS_PER_SECOND = 5.0
 
-ROUTES: list[BaseRoute] = [*tags.ROUTES, *contacts.ROUTES, *fields.ROUTES, *catalog.ROUTES,
-                           *bulk_import.ROUTES, *integration.ROUTES]
+ROUTES: list[BaseRoute] = [
+    *account_root.ROUTES, *tags.ROUTES, *associations.ROUTES, *contacts.ROUTES,
+    *fields.ROUTES, *field_options.ROUTES, *field_relations.ROUTES, *field_values.ROUTES,
+    *lists.ROUTES, *automations.ROUTES, *campaigns.ROUTES, *webhooks.ROUTES,
+    *bulk_import.ROUTES, *integration.ROUTES,
+]
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -70,8 +90,10 @@ def build_prospect2_app(world: Prospect2World, control: EmulatorControl, *,
     ``tessitura`` reaches the Tessitura emulator (base URL ``…/TessituraService``); the host's
     ``/_emulator/automations/fire`` uses it, through ``app.state``, to create CSIs.
     """
-    inner = Starlette(routes=ROUTES, exception_handlers={ApiError: _api_error,
-                                                         HTTPException: _http_error})
+    # The catch-all answers 501 for what is not emulated; it stays out of ``ROUTES`` so the
+    # statistics keep counting such requests under one "<unmatched>" key.
+    inner = Starlette(routes=[*ROUTES, CATCH_ALL],
+                      exception_handlers={ApiError: _api_error, HTTPException: _http_error})
     inner.state.world = world
     inner.state.control = control
     inner.state.tessitura = tessitura

@@ -25,6 +25,8 @@ MAX_CONTACTS_PER_IMPORT = 250
 IMPORTS_PER_MINUTE = 100
 #: Finished batches kept for ``/import/info``; older ones are forgotten.
 KEPT_BATCHES = 1000
+#: contactList statuses an import's ``subscribe`` / ``unsubscribe`` entries set.
+SUBSCRIBED, UNSUBSCRIBED = 1, 2
 
 
 def import_limiter() -> SlidingWindowLimiter:
@@ -36,7 +38,15 @@ def _refused(message: str, reasons: list[Any], status: int = 400) -> JSONRespons
                         status_code=status)
 
 
-def _payload_problems(contacts: list[Any]) -> list[dict[str, Any]]:
+def _list_ids(entries: Any) -> list[int] | None:
+    """``[{"listid": "3"}, ...]`` as ids; None when the entries are malformed."""
+    if not isinstance(entries, list):
+        return None
+    ids = [str(e.get("listid", "")) if isinstance(e, dict) else "" for e in entries]
+    return [int(i) for i in ids] if all(i.isdigit() for i in ids) else None
+
+
+def _payload_problems(world: Prospect2World, contacts: list[Any]) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
     for index, contact in enumerate(contacts):
         if not isinstance(contact, dict):
@@ -54,6 +64,15 @@ def _payload_problems(contacts: list[Any]) -> list[dict[str, Any]]:
                 isinstance(f, dict) and str(f.get("id", "")).isdigit() for f in fields):
             problems.append({"contact": index, "failureReason": "Field 'fields' must be a list "
                              "of {id, value}"})
+        for name in ("subscribe", "unsubscribe"):
+            ids = _list_ids(contact.get(name, []))
+            if ids is None:
+                problems.append({"contact": index, "failureReason": f"Field '{name}' must be "
+                                 "a list of {listid}"})
+            elif any(i not in world.table("lists") for i in ids):
+                missing = next(i for i in ids if i not in world.table("lists"))
+                problems.append({"contact": index,
+                                 "failureReason": f"Field '{name}': no list with id {missing}"})
     return problems
 
 
@@ -78,6 +97,9 @@ def _import_one(world: Prospect2World, item: dict[str, Any], now: str) -> int:
             "tags", {"tag": name.strip(), "tagType": "contact", "description": "",
                      "cdate": now})
         world.tag_contact(contact["id"], tag["id"], now)
+    for name, status in (("subscribe", SUBSCRIBED), ("unsubscribe", UNSUBSCRIBED)):
+        for list_id in _list_ids(item.get(name, [])) or []:
+            world.subscribe(contact["id"], list_id, status, now)
     return contact["id"]
 
 
@@ -87,9 +109,10 @@ async def bulk_import(request: Request) -> JSONResponse:
     admitted = request.app.state.import_limiter.admit(account_key(request.scope))
     if control.faults.enforce_rate_limit and not admitted:
         control.stats.rate_limited += 1
+        # 400, not 429: the description's "Other Error" answer of this operation.
         response = _refused("Rate limit exceeded.", [
             "Up to 100 imports may be requested per minute.Please batch contacts into larger "
-            "requests, or retry this request in a minute."], status=429)
+            "requests, or retry this request in a minute."])
         response.headers["Retry-After"] = "60"
         return response
     body = await json_body(request)
@@ -102,7 +125,7 @@ async def bulk_import(request: Request) -> JSONResponse:
                         f"{MAX_CONTACTS_PER_IMPORT} contacts may be imported per request.",
                         [{"contact": MAX_CONTACTS_PER_IMPORT,
                           "failureReason": f"{len(contacts)} contacts in one request"}])
-    problems = _payload_problems(contacts)
+    problems = _payload_problems(world_of(request), contacts)
     if problems:
         return _refused("JSON payload did not pass validation. Please fix failure Reasons and "
                         "retry. The import was not queued for processing.", problems)

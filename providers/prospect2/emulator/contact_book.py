@@ -59,11 +59,13 @@ class ContactBook:
     """Contacts by id and by email; ids 1..``generated`` are implied unless stored or deleted."""
 
     def __init__(self, generated: int, cdate: str, rows: dict[int, dict[str, Any]] | None = None,
-                 deleted: set[int] | None = None) -> None:
+                 deleted: set[int] | None = None, last_id: int = 0) -> None:
         self.generated = generated
         self.cdate = cdate
         self.rows: dict[int, dict[str, Any]] = rows or {}
         self.deleted: set[int] = deleted or set()
+        #: The highest id ever handed out: ids are never reused, even after a delete.
+        self.last_id = max([last_id, generated, *self.rows, *self.deleted])
         self._by_email = {row["email"].casefold(): cid for cid, row in self.rows.items()}
 
     # -- reading ---------------------------------------------------------------------------
@@ -112,7 +114,9 @@ class ContactBook:
         yield from sorted(cid for cid in self.rows if cid > max(after, self.generated))
 
     def next_id(self) -> int:
-        return max([self.generated, *self.rows.keys(), *self.deleted]) + 1
+        """A fresh id, higher than every id this account ever had (as ActiveCampaign's)."""
+        self.last_id += 1
+        return self.last_id
 
     # -- writing ---------------------------------------------------------------------------
     def put(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -136,9 +140,10 @@ class ContactBook:
     def to_dict(self) -> dict[str, Any]:
         return {"generated": self.generated, "cdate": self.cdate,
                 "rows": [self.rows[cid] for cid in sorted(self.rows)],
-                "deleted": sorted(self.deleted)}
+                "deleted": sorted(self.deleted), "last_id": self.last_id}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ContactBook:
         rows = {int(row["id"]): row for row in data["rows"]}
-        return cls(data["generated"], data["cdate"], rows, set(data["deleted"]))
+        return cls(data["generated"], data["cdate"], rows, set(data["deleted"]),
+                   data.get("last_id", 0))

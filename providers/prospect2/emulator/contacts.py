@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import Any
 
@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from providers.prospect2.emulator.contact_query import query_contacts
 from providers.prospect2.emulator.context import now_of, world_of
+from providers.prospect2.emulator.shapes import (
+    contact_automation_wire,
+    field_value_wire,
+    subscription_wire,
+)
 from providers.prospect2.emulator.tags import contact_tag_wire
 from providers.prospect2.emulator.wire import (
     ApiError,
@@ -22,6 +28,7 @@ from providers.prospect2.emulator.wire import (
     paged,
     path_id,
     text_field,
+    timestamps,
     to_wire,
     wrapped_body,
 )
@@ -93,35 +100,23 @@ def store_contact(world: Prospect2World, current: dict[str, Any] | None,
     return world.contacts.put(row)
 
 
+def contact_wire(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A contact as ActiveCampaign shows one: ids as strings, its dates also as the
+    ``*_timestamp`` fields incremental readers page on, and links to its associations."""
+    wire = to_wire(row)
+    stamps = timestamps(row)
+    wire.update(stamps, created_utc_timestamp=stamps["created_timestamp"],
+                updated_utc_timestamp=stamps["updated_timestamp"], orgid="0", deleted="0",
+                links={name: f"/api/3/contacts/{row['id']}/{name}" for name in (
+                    "contactAutomations", "contactLists", "contactTags", "fieldValues")})
+    return wire
+
+
 async def list_contacts(request: Request) -> JSONResponse:
     world = world_of(request)
-    params = request.query_params
-    email = params.get("email")
-    if email is not None:
-        found = world.contacts.by_email(email)
-        return _contacts_page(request, world, [found] if found else [], None)
-    ids: Iterator[int] | list[int]
-    total: int | None = None
-    after_param = params.get("id_greater", "0")
-    if not after_param.isdigit():
-        raise ApiError(400, "Bad Request", "id_greater must be an integer", code="bad_request")
-    after = int(after_param)
-    tag = params.get("tagid")
-    if tag is not None:
-        tag_id = int(tag) if tag.isdigit() else -1
-        ids = sorted(c for c in world.contacts_with_tag(tag_id) if c > after)
-    else:
-        ids = world.contacts.iter_ids(after)
-        total = len(world.contacts) if not after else None
-    rows = (world.contacts.get(i) for i in ids)
-    live = (r for r in rows if r is not None)
-    search = params.get("search")
-    if search:
-        needle = search.casefold()
-        live = (r for r in live if needle in " ".join(
-            (r["email"], r["firstName"], r["lastName"], r["phone"])).casefold())
-        total = None
-    return _contacts_page(request, world, live, total)
+    rows, total = query_contacts(world, request.query_params, request.method,
+                                 request.url.path)
+    return _contacts_page(request, world, rows, total)
 
 
 def _contacts_page(request: Request, world: Prospect2World, rows: Iterable[dict[str, Any]],
@@ -131,7 +126,7 @@ def _contacts_page(request: Request, world: Prospect2World, rows: Iterable[dict[
     removal needs, cost one request per 100 contacts instead of one per contact."""
     included = {name.strip() for name in request.query_params.get("include", "").split(",")}
     if "contactTags" not in included:
-        return paged(request, "contacts", rows, total)
+        return paged(request, "contacts", rows, total, render=contact_wire)
     offset, limit = page_window(request)
     if total is None:
         everything = list(rows)
@@ -140,17 +135,21 @@ def _contacts_page(request: Request, world: Prospect2World, rows: Iterable[dict[
         page = list(islice(rows, offset, offset + limit))
     sideloaded = [contact_tag_wire(assoc) for row in page
                   for assoc in world.contact_tags_of(row["id"])]
-    return JSONResponse({"contacts": [to_wire(row) for row in page],
+    return JSONResponse({"contacts": [contact_wire(row) for row in page],
                          "contactTags": sideloaded, "meta": {"total": str(total)}})
 
 
 async def get_contact(request: Request) -> JSONResponse:
     row = contact_or_404(request)
     world = world_of(request)
+    automations = sorted((r for r in world.table("contactAutomations").values()
+                          if r["contact"] == row["id"]), key=lambda r: r["id"])
     return JSONResponse({
-        "contact": to_wire(row),
+        "contact": contact_wire(row),
+        "contactAutomations": [contact_automation_wire(r) for r in automations],
+        "contactLists": [subscription_wire(r) for r in world.lists_of(row["id"])],
         "contactTags": [to_wire(r) for r in world.contact_tags_of(row["id"])],
-        "fieldValues": [to_wire(r) for r in world.field_values_of(row["id"])],
+        "fieldValues": [field_value_wire(r) for r in world.field_values_of(row["id"])],
     })
 
 
@@ -161,8 +160,8 @@ async def create_contact(request: Request) -> JSONResponse:
     _refuse_duplicate_email(world, changes["email"], None)
     row = store_contact(world, None, changes, now)
     values = _apply_field_values(world, row["id"], body, now)
-    return JSONResponse({"contact": to_wire(row), "fieldValues": [to_wire(v) for v in values]},
-                        status_code=201)
+    return JSONResponse({"contact": contact_wire(row),
+                         "fieldValues": [field_value_wire(v) for v in values]}, status_code=201)
 
 
 async def update_contact(request: Request) -> JSONResponse:
@@ -174,7 +173,8 @@ async def update_contact(request: Request) -> JSONResponse:
         _refuse_duplicate_email(world, changes["email"], current["id"])
     row = store_contact(world, current, changes, now)
     values = _apply_field_values(world, row["id"], body, now)
-    return JSONResponse({"contact": to_wire(row), "fieldValues": [to_wire(v) for v in values]})
+    return JSONResponse({"contact": contact_wire(row),
+                         "fieldValues": [field_value_wire(v) for v in values]})
 
 
 async def delete_contact(request: Request) -> JSONResponse:
@@ -184,16 +184,22 @@ async def delete_contact(request: Request) -> JSONResponse:
 
 
 async def sync_contact(request: Request) -> JSONResponse:
-    """Upsert by email: 201 when the contact was created, 200 when it was updated."""
+    """Upsert by email: 201 when the contact was created, 200 when it was updated. A body
+    that fails validation is a 400 here (the description lists 400, not 422)."""
     body = await wrapped_body(request, "contact")
     world, now = world_of(request), now_of(request)
-    email = valid_email(body.get("email"))
-    current = world.contacts.by_email(email)
-    changes = _validated({k: v for k, v in body.items() if k != "email"} if current else body,
-                         current)
+    try:
+        email = valid_email(body.get("email"))
+        current = world.contacts.by_email(email)
+        changes = _validated({k: v for k, v in body.items() if k != "email"} if current
+                             else body, current)
+    except ApiError as refused:
+        refused.status = 400
+        raise
     row = store_contact(world, current, changes, now)
     values = _apply_field_values(world, row["id"], body, now)
-    return JSONResponse({"contact": to_wire(row), "fieldValues": [to_wire(v) for v in values]},
+    return JSONResponse({"contact": contact_wire(row),
+                         "fieldValues": [field_value_wire(v) for v in values]},
                         status_code=200 if current else 201)
 
 

@@ -1,4 +1,4 @@
-"""``/fields`` and ``/fieldValues``: custom fields (with unique personalization tags) and values."""
+"""``/fields``: custom fields, with unique titles and personalization tags (``%PERSTAG%``)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from providers.prospect2.emulator.contacts import contact_or_404
 from providers.prospect2.emulator.context import now_of, world_of
+from providers.prospect2.emulator.field_options import option_wire, options_of
+from providers.prospect2.emulator.field_relations import relation_wire, relations_of
 from providers.prospect2.emulator.wire import (
-    ApiError,
+    MAX_LIMIT,
     bool_field,
     int_field,
     invalid,
     not_found,
-    paged,
+    page_window,
     path_id,
     text_field,
     to_wire,
     wrapped_body,
 )
+from providers.prospect2.emulator.world import Prospect2World
 
 FIELD_TYPES = ("text", "textarea", "date", "datetime", "dropdown", "listbox", "radio",
                "checkbox", "hidden", "number")
@@ -35,13 +37,31 @@ def perstag_from(text: str) -> str:
     return _NOT_PERSTAG.sub("_", text.strip().upper().replace(" ", "_"))
 
 
-def field_wire(row: Mapping[str, Any]) -> dict[str, Any]:
+#: Flags and numbers ``GET`` lists as strings and ``PUT`` answers as numbers (both as the
+#: description's answers show them).
+NUMERIC_ATTRIBUTES = ("isrequired", "show_in_list", "rows", "cols", "visible", "ordernum")
+
+
+def field_wire(row: Mapping[str, Any], world: Prospect2World, *, numbers: bool = False
+               ) -> dict[str, Any]:
+    """A field with the ids of its options and list relations (sideloaded alongside)."""
     wire = to_wire(row)
-    wire.update(visible=str(int(row["visible"])), ordernum=str(row["ordernum"]),
-                isrequired="0", options=[], relations=[],
+    values = {"isrequired": 0, "show_in_list": 0, "rows": 0, "cols": 0,
+              "visible": int(row["visible"]), "ordernum": row["ordernum"]}
+    wire.update({k: (v if numbers else str(v)) for k, v in values.items()}, service="",
+                options=[str(o["id"]) for o in options_of(world, row["id"])],
+                relations=[str(r["id"]) for r in relations_of(world, row["id"])],
                 links={"options": f"/api/3/fields/{row['id']}/options",
                        "relations": f"/api/3/fields/{row['id']}/relations"})
     return wire
+
+
+def sideloads(world: Prospect2World, fields: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """``fieldOptions`` and ``fieldRels`` of ``fields``, as ActiveCampaign sideloads them."""
+    return {"fieldOptions": [option_wire(o) for f in fields
+                             for o in options_of(world, f["id"])],
+            "fieldRels": [relation_wire(r) for f in fields
+                          for r in relations_of(world, f["id"])]}
 
 
 def _field_or_404(request: Request) -> dict[str, Any]:
@@ -94,16 +114,24 @@ def _validated(request: Request, body: dict[str, Any], current: dict[str, Any] |
 
 
 async def list_fields(request: Request) -> JSONResponse:
-    rows = sorted(world_of(request).table("fields").values(), key=lambda f: f["id"])
+    world = world_of(request)
+    rows = sorted(world.table("fields").values(), key=lambda f: f["id"])
     perstag = request.query_params.get("filters[perstag]")
     if perstag:
         rows = [f for f in rows if f["perstag"] == perstag.upper()]
-    return paged(request, "fields", rows, render=field_wire, fieldOptions=[], fieldRels=[])
+    offset, limit = page_window(request, default_limit=MAX_LIMIT)
+    page = rows[offset:offset + limit]
+    return JSONResponse({**sideloads(world, page),
+                         "fields": [field_wire(f, world) for f in page],
+                         "meta": {"total": str(len(rows))}})
 
 
 async def get_field(request: Request) -> JSONResponse:
-    return JSONResponse({"fieldOptions": [], "fieldRels": [],
-                         "field": field_wire(_field_or_404(request))})
+    """The field with its list relations and its options (``?include=options`` asks for
+    the options by name; they are always sideloaded)."""
+    world = world_of(request)
+    row = _field_or_404(request)
+    return JSONResponse({**sideloads(world, [row]), "field": field_wire(row, world)})
 
 
 async def create_field(request: Request) -> JSONResponse:
@@ -111,14 +139,14 @@ async def create_field(request: Request) -> JSONResponse:
     world, now = world_of(request), now_of(request)
     changes.setdefault("ordernum", len(world.table("fields")) + 1)
     row = world.insert("fields", {**changes, "cdate": now, "udate": now})
-    return JSONResponse({"field": field_wire(row)}, status_code=201)
+    return JSONResponse({"field": field_wire(row, world)}, status_code=201)
 
 
 async def update_field(request: Request) -> JSONResponse:
     row = _field_or_404(request)
     row.update(_validated(request, await wrapped_body(request, "field"), row),
                udate=now_of(request))
-    return JSONResponse({"field": field_wire(row)})
+    return JSONResponse({"field": field_wire(row, world_of(request), numbers=True)})
 
 
 async def delete_field(request: Request) -> JSONResponse:
@@ -127,77 +155,10 @@ async def delete_field(request: Request) -> JSONResponse:
     return JSONResponse({})
 
 
-async def create_field_value(request: Request) -> JSONResponse:
-    """Set a contact's value for a field (an existing value is replaced, as AC does)."""
-    body = await wrapped_body(request, "fieldValue")
-    world = world_of(request)
-    contact_id = int_field(body.get("contact"), "contact")
-    field_id = int_field(body.get("field"), "field")
-    assert contact_id is not None and field_id is not None
-    contact = world.contacts.get(contact_id)
-    if contact is None:
-        raise ApiError(404, "Not Found", "Contact not found", code="not_found",
-                       pointer="/data/attributes/contact")
-    if field_id not in world.table("fields"):
-        raise ApiError(404, "Not Found", "Field not found", code="not_found",
-                       pointer="/data/attributes/field")
-    if "value" not in body:
-        raise invalid("value", "value is required", title="Missing attribute",
-                      code="field_missing")
-    value = "" if body["value"] is None else str(body["value"])
-    row = world.set_field_value(contact_id, field_id, value, now_of(request))
-    return JSONResponse({"contacts": [to_wire(contact)], "fieldValue": _value_wire(row)})
-
-
-def _value_wire(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {**to_wire(row), "owner": str(row["contact"])}
-
-
-async def list_field_values(request: Request) -> JSONResponse:
-    rows = sorted(world_of(request).table("fieldValues").values(), key=lambda v: v["id"])
-    field = request.query_params.get("filters[fieldid]")
-    if field:
-        rows = [v for v in rows if str(v["field"]) == field]
-    value = request.query_params.get("filters[val]")
-    if value is not None:
-        rows = [v for v in rows if v["value"] == value]
-    return paged(request, "fieldValues", rows, render=_value_wire)
-
-
-def _value_or_404(request: Request) -> dict[str, Any]:
-    value_id = path_id(request, "FieldValue")
-    row = world_of(request).table("fieldValues").get(value_id)
-    if row is None:
-        raise not_found("FieldValue", value_id)
-    return row
-
-
-async def get_field_value(request: Request) -> JSONResponse:
-    return JSONResponse({"fieldValue": _value_wire(_value_or_404(request))})
-
-
-async def delete_field_value(request: Request) -> JSONResponse:
-    row = _value_or_404(request)
-    world_of(request).delete_field_value(row["id"])
-    return JSONResponse({})
-
-
-async def field_values_of_contact(request: Request) -> JSONResponse:
-    contact = contact_or_404(request)
-    rows = world_of(request).field_values_of(contact["id"])
-    return JSONResponse({"fieldValues": [_value_wire(r) for r in rows],
-                         "meta": {"total": str(len(rows))}})
-
-
 ROUTES = [
     Route("/fields", list_fields, methods=["GET"]),
     Route("/fields", create_field, methods=["POST"]),
     Route("/fields/{id}", get_field, methods=["GET"]),
     Route("/fields/{id}", update_field, methods=["PUT"]),
     Route("/fields/{id}", delete_field, methods=["DELETE"]),
-    Route("/fieldValues", list_field_values, methods=["GET"]),
-    Route("/fieldValues", create_field_value, methods=["POST"]),
-    Route("/fieldValues/{id}", get_field_value, methods=["GET"]),
-    Route("/fieldValues/{id}", delete_field_value, methods=["DELETE"]),
-    Route("/contacts/{id}/fieldValues", field_values_of_contact, methods=["GET"]),
 ]

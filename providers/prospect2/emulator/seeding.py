@@ -59,7 +59,11 @@ def build_seeded_world(cls: type[Prospect2World], seed: str) -> Prospect2World:
                                 "cdate": created, "udate": created})
     for name, stringid in LISTS:
         world.insert("lists", {"name": name, "stringid": stringid, "cdate": created,
-                               "udate": created})
+                               "udate": created, "sender_url": "https://lakeside.example.org",
+                               "sender_reminder": "You signed up at lakeside.example.org."})
+    for field_id in sorted(world.table("fields")):  # fields made in the UI belong to all lists
+        world.insert("fieldRels", {"field": field_id, "relid": 0, "dorder": 0,
+                                   "cdate": created})
     for name, status in AUTOMATIONS:
         world.insert("automations", {"name": name, "status": status, "cdate": created,
                                      "mdate": created})
@@ -92,6 +96,10 @@ def _seed_activity(world: Prospect2World, upto: int) -> None:
             world.set_field_value(contact_id, amahl, "4242", when)
         if contact_id % 3 == 0:
             world.subscribe(contact_id, 1, 1, when)
+        if contact_id % 50 == 0:  # in the welcome series: finished for every other one
+            world.insert("contactAutomations", {
+                "contact": contact_id, "automation": 2, "status": 2 if contact_id % 100 else 1,
+                "adddate": when, "remdate": when if contact_id % 100 else None})
 
 
 def _seed_campaigns(world: Prospect2World, upto: int) -> None:

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from providers.prospect2.emulator.context import now_of, world_of
+from providers.prospect2.emulator.name_filters import filter_by_name
 from providers.prospect2.emulator.wire import (
     ApiError,
     int_field,
@@ -72,9 +73,7 @@ async def list_tags(request: Request) -> JSONResponse:
     search = request.query_params.get("search")
     if search:
         rows = [t for t in rows if search.casefold() in t["tag"].casefold()]
-    exact = request.query_params.get("filters[search][eq]")
-    if exact:
-        rows = [t for t in rows if t["tag"].casefold() == exact.casefold()]
+    rows = filter_by_name(rows, request.query_params, param="search", column="tag")
     return paged(request, "tags", rows, render=tag_wire)
 
 

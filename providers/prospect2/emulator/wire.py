@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -29,13 +30,14 @@ class ApiError(Exception):
             status, title, detail, code, pointer)
 
     def response(self) -> JSONResponse:
-        error: dict[str, Any] = {"title": self.title, "detail": self.detail,
-                                 "code": self.code or str(self.status)}
+        """Both of ActiveCampaign's error shapes at once: the JSON:API ``errors`` list (with
+        ``status``, as its 4xx examples show) and the plain ``{"message"}`` of its 403s and
+        404s, so a client reading either finds the words."""
+        error: dict[str, Any] = {"status": self.status, "title": self.title,
+                                 "detail": self.detail, "code": self.code or str(self.status)}
         if self.pointer:
             error["source"] = {"pointer": self.pointer}
-        body: dict[str, Any] = {"errors": [error]}
-        if self.status == 404:
-            body["message"] = self.detail or self.title  # ActiveCampaign's own 404 shape
+        body: dict[str, Any] = {"errors": [error], "message": self.detail or self.title}
         return JSONResponse(body, status_code=self.status)
 
 
@@ -50,9 +52,37 @@ def invalid(attribute: str, detail: str, *, title: str = "Invalid attribute",
     return ApiError(422, title, detail, code=code, pointer=f"/data/attributes/{attribute}")
 
 
-def not_found(resource: str, key: object) -> ApiError:
-    return ApiError(404, "Not Found", f"No Result found for {resource} with id {key}",
+def not_found(resource: str, key: object, *, status: int = 404) -> ApiError:
+    """ActiveCampaign's words for a missing object. A few operations answer them with 403
+    (their descriptions say so: ``GET /fieldValues/{id}``, ``DELETE /lists/{id}``,
+    ``DELETE /contactAutomations/{id}``), hence ``status``."""
+    return ApiError(status, "Not Found", f"No Result found for {resource} with id {key}",
                     code="not_found")
+
+
+def not_emulated(method: str, path: str, why: str = "") -> ApiError:
+    """501 for what the emulator deliberately leaves out: never a bare 404, which a client
+    would read as "no such object"."""
+    detail = f"the Prospect2 emulator does not emulate {method} {path}"
+    return ApiError(501, "Not Implemented", f"{detail}: {why}" if why else detail,
+                    code="not_implemented")
+
+
+def sql_stamp(iso: str | None) -> str | None:
+    """``2026-09-01 09:00:00``: the form of ActiveCampaign's ``*_timestamp`` fields (the
+    emulator's clock is UTC, so the account-local and the UTC stamp are the same)."""
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def timestamps(row: Mapping[str, Any], created: str = "cdate", updated: str = "udate"
+               ) -> dict[str, Any]:
+    """``created_timestamp`` / ``updated_timestamp`` from a row's own dates: incremental
+    readers page on them."""
+    first = row.get(created)
+    return {"created_timestamp": sql_stamp(first),
+            "updated_timestamp": sql_stamp(row.get(updated) or first)}
 
 
 def path_id(request: Request, resource: str, name: str = "id") -> int:
@@ -84,11 +114,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def page_window(request: Request) -> tuple[int, int]:
-    """``(offset, limit)`` from ``?offset=&limit=``: limit defaults to 20 and stops at 100."""
+def page_window(request: Request, default_limit: int = DEFAULT_LIMIT) -> tuple[int, int]:
+    """``(offset, limit)`` from ``?offset=&limit=``: limit defaults to 20 (``GET /fields``:
+    100, its description says) and stops at 100."""
     params = request.query_params
     try:
-        limit = int(params.get("limit", DEFAULT_LIMIT))
+        limit = int(params.get("limit", default_limit))
         offset = int(params.get("offset", 0))
     except ValueError as exc:
         raise ApiError(400, "Bad Request", "limit and offset must be integers",

@@ -18,7 +18,8 @@ Row = dict[str, Any]
 
 #: Resources kept as ``{id: row}`` tables, in the order they are saved.
 TABLES = ("tags", "contactTags", "fields", "fieldValues", "lists", "contactLists",
-          "automations", "campaigns", "csiWebhooks", "dataSyncs", "writebackMappings")
+          "automations", "campaigns", "csiWebhooks", "dataSyncs", "writebackMappings",
+          "fieldOptions", "fieldRels", "contactAutomations", "webhooks", "listGroups")
 
 
 class Prospect2World:
@@ -136,6 +137,7 @@ class Prospect2World:
             del self.tables["fieldValues"][value_id]
         for row_id in self._contact_lists.pop(contact_id, {}).values():
             del self.tables["contactLists"][row_id]
+        self._drop_where("contactAutomations", contact=contact_id)
         self.contacts.delete(contact_id)
 
     # -- custom fields and their values ----------------------------------------------------
@@ -145,6 +147,8 @@ class Prospect2World:
 
     def delete_field(self, field_id: int) -> None:
         del self.tables["fields"][field_id]
+        self._drop_where("fieldOptions", field=field_id)
+        self._drop_where("fieldRels", field=field_id)
         for values in self._field_values.values():
             value_id = values.pop(field_id, None)
             if value_id is not None:
@@ -164,6 +168,13 @@ class Prospect2World:
     def delete_field_value(self, value_id: int) -> None:
         row = self.tables["fieldValues"].pop(value_id)
         self._field_values.get(row["contact"], {}).pop(row["field"], None)
+
+    def move_field_value(self, value_id: int, contact_id: int, field_id: int) -> None:
+        """Re-point a value (same id) at another contact or field; the pair must be free."""
+        row = self.tables["fieldValues"][value_id]
+        self._field_values.get(row["contact"], {}).pop(row["field"], None)
+        row.update(contact=contact_id, field=field_id)
+        self._field_values.setdefault(contact_id, {})[field_id] = value_id
 
     def field_values_of(self, contact_id: int) -> list[Row]:
         ids = sorted(self._field_values.get(contact_id, {}).values())
@@ -188,6 +199,22 @@ class Prospect2World:
     def lists_of(self, contact_id: int) -> list[Row]:
         ids = sorted(self._contact_lists.get(contact_id, {}).values())
         return [self.tables["contactLists"][i] for i in ids]
+
+    def delete_list(self, list_id: int) -> None:
+        """A list goes with its subscriptions, its field relations and its group grants."""
+        del self.tables["lists"][list_id]
+        for lists in self._contact_lists.values():
+            row_id = lists.pop(list_id, None)
+            if row_id is not None:
+                del self.tables["contactLists"][row_id]
+        self._drop_where("fieldRels", relid=list_id)
+        self._drop_where("listGroups", list=list_id)
+
+    def _drop_where(self, table: str, **match: Any) -> None:
+        rows = self.tables[table]
+        for row_id in [i for i, row in rows.items()
+                       if all(row.get(k) == v for k, v in match.items())]:
+            del rows[row_id]
 
     # -- Tessitura layer -------------------------------------------------------------------
     def csi_url(self, webhook_id: int) -> str:
