@@ -121,8 +121,8 @@ def _drift_row(item: DriftItem) -> str:
 
 
 def drift_markdown(report: DriftReport, max_chars: int = MAX_CHARS) -> str:
-    """The counts first, then one row per item as long as the issue stays under
-    ``max_chars``; a note says how many rows were left out."""
+    """The counts first, then one row per item (those drift.ignore matches last) as long as
+    the issue stays under ``max_chars``; a note says how many rows were left out."""
     if not report.items:
         return "\n".join([DRIFT_MARKER, "### Callboard drift: none", "",
                           "Live objects match what Callboard last applied.", ""])
@@ -132,7 +132,8 @@ def drift_markdown(report: DriftReport, max_chars: int = MAX_CHARS) -> str:
             f"deleted, {counts['unmanaged']} unmanaged, {counts['ignored']} ignored\n",
             "| resource | drift | fields |", "|---|---|---|"]
     budget = max_chars - len("\n".join(head)) - _RESERVE
-    rows, left_out = capped_rows([_drift_row(i) for i in report.items], budget,
+    counted_first = sorted(report.items, key=lambda item: item.ignored)
+    rows, left_out = capped_rows([_drift_row(i) for i in counted_first], budget,
                                  lambda n: f"| _…and {n} more_ | | |")
     out = "\n".join(head + rows) + "\n"
     if left_out:
