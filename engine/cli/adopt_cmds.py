@@ -17,6 +17,7 @@ from engine.kinds import LiveObject
 from engine.resources import NAME_PATTERN, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.words import plural
 
 
 def _record(address: str, obj: LiveObject) -> ResourceRecord:
@@ -132,8 +133,8 @@ def generate(rt: Runtime, out: Path, kinds: tuple[str, ...]) -> None:
         return
     for path in written:
         rt.output.line(f"Wrote {path}")
-    rt.output.line(f"Adopted {count} objects into state. Move the files into your manifest "
-                   "directory; 'callboard plan' then shows no changes.")
+    rt.output.line(f"Adopted {plural(count, 'object')} into state. Move the files into your "
+                   "manifest directory; 'callboard plan' then shows no changes.")
 
 
 async def _generate_and_import(job: Job, declared: set[str], kinds: list[str],

@@ -25,7 +25,7 @@ def cli() -> None:
     """Callboard manages a Prospect2 + Tessitura integration as code: validate, plan, apply,
     drift, and run Data Syncs and writebacks.
 
-    The options above may also be given after the command (callboard plan --sandbox)."""
+    The options below may also be given after the command: callboard plan --sandbox."""
 
 
 def _register() -> None:

@@ -13,6 +13,7 @@ from engine.render.state_record import record_json
 from engine.resources import NAME_PATTERN, split_address
 from engine.state import open_state
 from engine.state.copy import copy_state
+from engine.words import plural
 
 
 @click.group()
@@ -127,8 +128,9 @@ def copy(rt: Runtime, src: str, dst: str, force: bool) -> None:
     finally:
         source.close()
     resources = summary.rows.get("resources", 0)
-    rt.output.line(f"Copied state {shown_src} to {shown_dst}: {resources} resources, "
-                   f"{sum(summary.rows.values())} records in all (lineage {summary.lineage}, "
+    rt.output.line(f"Copied state {shown_src} to {shown_dst}: {plural(resources, 'resource')}, "
+                   f"{plural(sum(summary.rows.values()), 'record')} in all (lineage "
+                   f"{summary.lineage}, "
                    f"serial {summary.serial}).")
 
 

@@ -71,7 +71,8 @@ def preview_command(rt: Runtime, name: str, fmt: str) -> None:
 @p.pass_runtime
 def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                 force: bool, batch_size: int) -> None:
-    """Run the named syncs (or --due, or --all): regenerate, delta, tag, untag."""
+    """Run the named syncs (or --due, or --all): refresh the list, tag who joined, untag who
+    left."""
     if sum((bool(names), due, run_all)) != 1:
         raise click.UsageError("give sync NAMEs, --due or --all (one of them)")
     settings = _settings(rt)

@@ -10,6 +10,7 @@ from engine.drift import DriftItem, DriftReport
 from engine.plan.model import Change, Plan
 from engine.render.lines import HEADLINES, change_lines
 from engine.render.values import estimate_line, summary_line
+from engine.words import plural, verb
 
 #: GitHub refuses comments over 65,536 characters; stay well under.
 MAX_CHARS = 60_000
@@ -95,9 +96,10 @@ def _plan_details(plan: Plan, budget: int) -> str:
     kept = capped_blocks(blocks, budget - len(opening) - len(closing) - _RESERVE)
     out = opening + "\n\n".join(kept) + "\n" + closing
     if len(kept) < len(blocks):
-        out += (f"\n_Details truncated: {len(blocks) - len(kept)} of {len(blocks)} changes are "
-                "not shown to keep this comment under GitHub's size limit. Run `callboard plan` "
-                "or `--format json` for the full plan._\n")
+        left_out = len(blocks) - len(kept)
+        out += (f"\n_Details truncated: {left_out} of {plural(len(blocks), 'change')} "
+                f"{verb(left_out, 'is', 'are')} not shown to keep this comment under GitHub's "
+                "size limit. Run `callboard plan` or `--format json` for the full plan._\n")
     return out
 
 
@@ -137,7 +139,7 @@ def drift_markdown(report: DriftReport, max_chars: int = MAX_CHARS) -> str:
                                  lambda n: f"| _…and {n} more_ | | |")
     out = "\n".join(head + rows) + "\n"
     if left_out:
-        out += (f"\n_Truncated: {left_out} of {len(report.items)} items are "
-                "not shown to keep this under GitHub's size limit. Run `callboard drift` or "
-                "`--format json` for the full report._\n")
+        out += (f"\n_Truncated: {left_out} of {plural(len(report.items), 'item')} "
+                f"{verb(left_out, 'is', 'are')} not shown to keep this under GitHub's size "
+                "limit. Run `callboard drift` or `--format json` for the full report._\n")
     return out

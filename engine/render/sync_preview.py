@@ -9,6 +9,7 @@ from rich.text import Text
 
 from engine.artifacts import SYNC_PREVIEW
 from engine.sync.runner import SyncPreview
+from engine.words import plural, verb
 
 
 def preview_counts(preview: SyncPreview) -> dict[str, int]:
@@ -44,13 +45,15 @@ def _heading(preview: SyncPreview, counts: dict[str, int]) -> list[str]:
     lines = [
         f"Preview of {definition.address} (tag {definition.tag!r}, {definition.mode}); the "
         "list as last generated, not regenerated for a preview",
-        f"  list: {counts['list']} constituents, baseline: {counts['baseline']} "
+        f"  list: {plural(counts['list'], 'constituent')}, baseline: {counts['baseline']} "
         f"({counts['constituents_joined']} joined, {counts['constituents_left']} left)",
         f"  {counts['add']} to add, {counts['resync']} to re-sync, {counts['retry']} to "
         f"retry, {counts['remove']} to remove"]
     if counts["kept_shared"]:
-        lines.append(f"  {counts['kept_shared']} addresses of leavers keep the tag: a listed "
-                     "constituent still owns them")
+        kept = counts["kept_shared"]
+        lines.append(f"  {plural(kept, 'address', 'addresses')} of leavers "
+                     f"{verb(kept, 'keeps', 'keep')} the tag: a listed constituent still "
+                     f"{verb(kept, 'owns it', 'owns them')}")
     return lines
 
 

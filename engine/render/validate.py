@@ -11,8 +11,8 @@ from engine.artifacts import VALIDATE
 from engine.errors import ManifestError
 from engine.plan.model import PlanWarning
 from engine.render.annotations import error_annotation, warning_annotation
-from engine.render.words import plural, verb
 from engine.validation import ValidationResult
+from engine.words import plural, verb
 
 
 def _resolves(result: ValidationResult) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.render.words import plural, verb
+from engine.words import plural, verb
 from engine.writeback.run import (
     ALREADY_COMPLETE,
     RESUMED,
@@ -17,13 +17,13 @@ def outcome_lines(outcome: CampaignOutcome) -> list[str]:
     head = f"campaign {outcome.campaign_id} {outcome.campaign_name!r}"
     where = f"mapping {outcome.mapping_name}, source {outcome.source_id}"
     if outcome.result == ALREADY_COMPLETE:
-        lines = [f"{head}: already written back ({where}, {outcome.inserted} promotions "
-                 "inserted); skipped"]
+        lines = [f"{head}: already written back ({where}, "
+                 f"{plural(outcome.inserted, 'promotion')} inserted); skipped"]
     else:
         done = "resumed and written back" if outcome.result == RESUMED else "written back"
         unowned = (f"; no constituent owns {outcome.unowned_addresses} of its addresses"
                    if outcome.unowned_addresses else "")
-        lines = [f"{head}: {done} ({where}): {outcome.inserted} promotions inserted, "
+        lines = [f"{head}: {done} ({where}): {plural(outcome.inserted, 'promotion')} inserted, "
                  f"{outcome.skipped} already present{unowned}"]
     if outcome.also_matched:
         lines.append(f"  also matches mapping {', '.join(outcome.also_matched)}; used "
@@ -35,10 +35,11 @@ def _written_line(done: list[CampaignOutcome], resumed: int) -> str:
     inserted = sum(o.inserted for o in done)
     skipped = sum(o.skipped for o in done)
     unowned = sum(o.unowned_addresses for o in done)
+    addresses = plural(unowned, "recipient address", "recipient addresses")
     return (f"Wrote back {plural(len(done), 'campaign')}"
-            f"{f' ({resumed} resumed)' if resumed else ''}: {inserted} promotions inserted, "
-            f"{skipped} already present"
-            + (f"; no constituent owns {unowned} recipient addresses." if unowned else "."))
+            f"{f' ({resumed} resumed)' if resumed else ''}: {plural(inserted, 'promotion')} "
+            f"inserted, {skipped} already present"
+            + (f"; no constituent owns {addresses}." if unowned else "."))
 
 
 def summary_lines(report: WritebackReport, *, only: bool = False) -> list[str]:
