@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from click.core import ParameterSource
 
 from engine.artifacts import PUBLISHED
 from engine.cli.log_format import LOG_FORMATS, configure_logging
@@ -64,36 +63,41 @@ class GlobalFlags:
         return self._runtime
 
 
-def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Store a global option; one given on the command line wins over a default or the
-    environment read at another level (``callboard -m A plan`` keeps ``A``)."""
-    flags = ctx.ensure_object(GlobalFlags)
-    assert param.name is not None
-    if ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
-        flags.given.add(param.name)
-    elif param.name in flags.given:
-        return value
-    setattr(flags, param.name, value)
-    return value
+class GlobalOption(click.Option):
+    """An option of every command, stored in :class:`GlobalFlags`. One given on the command
+    line wins over a default or the environment read at another level (``callboard -m A
+    plan`` keeps ``A``); given twice, the later one wins."""
+
+    def handle_parse_result(self, ctx: click.Context, opts: Any,
+                            args: list[str]) -> tuple[Any, list[str]]:
+        value, args = super().handle_parse_result(ctx, opts, args)
+        flags = ctx.ensure_object(GlobalFlags)
+        assert self.name is not None
+        if self.name in opts:  # on the command line, at this level
+            flags.given.add(self.name)
+            setattr(flags, self.name, value)
+        elif self.name not in flags.given:
+            setattr(flags, self.name, value)
+        return value, args
 
 
 def global_options() -> list[click.Option]:
     """Fresh option objects for one command (the root group and every subcommand get them)."""
-    common: dict[str, Any] = {"callback": _remember, "expose_value": False}
+    common: dict[str, Any] = {"expose_value": False}
     return [
-        click.Option(["-m", "--manifests"], envvar=ENV_MANIFESTS, default="manifests",
+        GlobalOption(["-m", "--manifests"], envvar=ENV_MANIFESTS, default="manifests",
                      show_default=True, type=click.Path(file_okay=False, path_type=Path),
                      help=f"Manifest directory (env {ENV_MANIFESTS}).", **common),
-        click.Option(["--sandbox"], is_flag=True, help="Work against in-process emulators with "
+        GlobalOption(["--sandbox"], is_flag=True, help="Work against in-process emulators with "
                      "their data under .callboard/sandbox/ (no configuration needed).", **common),
-        click.Option(["--state", "state_url"], envvar=ENV_STATE, default=None, metavar="URL",
+        GlobalOption(["--state", "state_url"], envvar=ENV_STATE, default=None, metavar="URL",
                      help="State: a SQLite path (default .callboard/state.db) or a "
                      f"postgresql:// URL (env {ENV_STATE}).", **common),
-        click.Option(["--no-color"], is_flag=True,
+        GlobalOption(["--no-color"], is_flag=True,
                      help=f"Plain output (also when {ENV_NO_COLOR} is set).", **common),
-        click.Option(["-v", "--verbose"], count=True,
+        GlobalOption(["-v", "--verbose"], count=True,
                      help="Log what Callboard does on stderr (-vv for more).", **common),
-        click.Option(["--log-format"], type=click.Choice(LOG_FORMATS), envvar=ENV_LOG_FORMAT,
+        GlobalOption(["--log-format"], type=click.Choice(LOG_FORMATS), envvar=ENV_LOG_FORMAT,
                      default="text", show_default=True, help="Logs on stderr as text or JSON "
                      f"lines, for CI log search (env {ENV_LOG_FORMAT}).", **common),
     ]
