@@ -104,7 +104,7 @@ def stale_plan_refused() -> Figure:
                              "description": "Edited in the UI after the plan"}})
         before = box.fingerprint()
         code, out, err = box.run("apply", "saved.cbplan")
-        if code != 3:  # spec §3: a stale saved plan exits 3
+        if code != 3:  # spec §3: a refused saved plan exits 3
             problems.append(f"apply exited {code}: {out[-300:]}")
         if "tags.newsletter" not in err or "description" not in err:
             problems.append(f"the refusal does not name tags.newsletter and description: {err}")
