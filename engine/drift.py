@@ -1,4 +1,7 @@
-"""Drift: what changed in the services since Callboard last applied (pure comparison)."""
+"""Drift: what changed in the services since Callboard last applied.
+
+``detect_drift`` is the pure comparison; ``find_drift`` reads the live objects it compares.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,14 @@ from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
+from engine.artifacts import DRIFT
 from engine.kinds import LiveObject
+from engine.manifests.loader import ManifestSet
 from engine.plan.diff import field_diffs
-from engine.plan.model import FORMAT_VERSION, FieldDiff
-from engine.state.base import ResourceRecord
+from engine.plan.model import FieldDiff
+from engine.plan.planner import scope_kinds
+from engine.session import Session
+from engine.state.base import ResourceRecord, StateStore
 
 DriftType = Literal["changed", "deleted", "unmanaged"]
 
@@ -41,9 +48,9 @@ class DriftReport:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "drift": self.has_drift,
-                "summary": self.counts(), "items": [asdict(i) for i in self.items],
-                "secret_fields": self.secret_fields}
+        return DRIFT.stamp({"drift": self.has_drift, "summary": self.counts(),
+                            "items": [asdict(i) for i in self.items],
+                            "secret_fields": self.secret_fields})
 
 
 def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRecord],
@@ -75,4 +82,18 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
             ignored = any(fnmatchcase(name, pattern) for pattern in ignore)
             report.items.append(DriftItem("unmanaged", name, kind, obj.remote_id,
                                           ignored=ignored))
+    return report
+
+
+async def find_drift(session: Session, manifests: ManifestSet, state: StateStore) -> DriftReport:
+    """Read every kind the manifests or state touch, and compare (``callboard drift``)."""
+    records = state.resources()
+    kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
+    await session.check(kinds)
+    live = await session.read_live(kinds)
+    unmanaged_kinds = {k for k in kinds if session.registry[k].report_unmanaged}
+    report = detect_drift(live, records, unmanaged_kinds, manifests.settings.drift.ignore,
+                          {a: r.ignore_changes for a, r in manifests.resources.items()})
+    report.secret_fields = {k: sorted(session.registry[k].secret_fields) for k in kinds
+                            if session.registry[k].secret_fields}
     return report

@@ -37,6 +37,13 @@ class ManifestErrors(CallboardError):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+class ConfigurationError(CallboardError):
+    """A setting Callboard needs is missing or cannot be right (e.g. a URL with no scheme):
+    refused before any request, with the fix."""
+
+    kind = "configuration"
+
+
 class ProviderError(CallboardError):
     """An API answered with an error, refused our credentials, or could not be reached.
 

@@ -3,7 +3,6 @@ a value plans mask."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -11,12 +10,14 @@ from typing import Any
 import click
 from ruamel.yaml import YAML
 
-from engine.cli.runtime import Runtime, lock_holder
+from engine.cli import params as p
+from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
 from engine.kinds import LiveObject
 from engine.resources import NAME_PATTERN, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.words import plural
 
 
 def _record(address: str, obj: LiveObject) -> ResourceRecord:
@@ -28,40 +29,35 @@ def _record(address: str, obj: LiveObject) -> ResourceRecord:
 @click.command("import")
 @click.argument("address")
 @click.argument("remote_id")
-@click.pass_obj
+@p.pass_runtime
 def import_(rt: Runtime, address: str, remote_id: str) -> None:
     """Adopt the live object REMOTE_ID as ADDR (declared in a manifest) into state."""
     manifests = rt.load()
     if address not in manifests.resources:
         raise CallboardError(f"{address} is not declared in {rt.manifests_dir}: declare it first "
                              "(callboard generate writes manifests for live objects)")
-    store = rt.open_state()
-    try:
-        with store.locked(lock_holder(), "import"):
-            if store.get(address) is not None:
-                raise CallboardError(f"{address} is already in state (id "
-                                     f"{store.get(address).remote_id})")  # type: ignore[union-attr]
-            claimed = {(r.kind, r.remote_id): a for a, r in store.resources().items()}
-            kind, _ = split_address(address)
-            if (kind, remote_id) in claimed:
-                raise CallboardError(f"{kind} object {remote_id} is already managed as "
-                                     f"{claimed[(kind, remote_id)]}")
-            obj = asyncio.run(_read(rt, kind, remote_id))
-            store.put(_record(address, obj))
-    finally:
-        store.close()
+    kind, _ = split_address(address)
+
+    async def work(job: Job) -> None:
+        store = job.state
+        if store.get(address) is not None:
+            raise CallboardError(f"{address} is already in state (id "
+                                 f"{store.get(address).remote_id})")  # type: ignore[union-attr]
+        claimed = {(r.kind, r.remote_id): a for a, r in store.resources().items()}
+        if (kind, remote_id) in claimed:
+            raise CallboardError(f"{kind} object {remote_id} is already managed as "
+                                 f"{claimed[(kind, remote_id)]}")
+        store.put(_record(address, await _read(job.session, kind, remote_id)))
+
+    rt.run(work, lock="import")
     rt.output.line(f"Imported {kind} object {remote_id} as {address}. Run 'callboard plan' to "
                    "see how it differs from the manifest.")
 
 
-async def _read(rt: Runtime, kind: str, remote_id: str) -> LiveObject:
-    session = rt.session()
-    try:
-        if kind not in session.registry:
-            raise CallboardError(f"unknown kind {kind!r}")
-        obj = await session.handler(kind).read(remote_id)
-    finally:
-        await session.aclose()
+async def _read(session: Session, kind: str, remote_id: str) -> LiveObject:
+    if kind not in session.registry:
+        raise CallboardError(f"unknown kind {kind!r}")
+    obj = await session.handler(kind).read(remote_id)
     if obj is None:
         raise CallboardError(f"there is no live {kind} object with id {remote_id}")
     return obj
@@ -124,44 +120,34 @@ def write_manifests(directory: Path, session: Session,
 
 
 @click.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("generated"), show_default=True,
-              help="Directory for the generated manifest files (one per kind).")
-@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
-@click.pass_obj
+@p.generate_out
+@p.kinds
+@p.pass_runtime
 def generate(rt: Runtime, out: Path, kinds: tuple[str, ...]) -> None:
     """Write manifests for live objects no manifest manages yet, and adopt them into state."""
     declared = set(rt.load().resources) if rt.manifests_dir.is_dir() else set()
-    store = rt.open_state()
-    try:
-        with store.locked(lock_holder(), "generate"):
-            written, count = asyncio.run(_generate_and_import(rt, store, declared, list(kinds),
-                                                              out))
-    finally:
-        store.close()
+    written, count = rt.run(lambda job: _generate_and_import(job, declared, list(kinds), out),
+                            lock="generate")
     if not written:
         rt.output.line("Every live object of these kinds is managed already; nothing written.")
         return
     for path in written:
         rt.output.line(f"Wrote {path}")
-    rt.output.line(f"Adopted {count} objects into state. Move the files into your manifest "
-                   "directory; 'callboard plan' then shows no changes.")
+    rt.output.line(f"Adopted {plural(count, 'object')} into state. Move the files into your "
+                   "manifest directory; 'callboard plan' then shows no changes.")
 
 
-async def _generate_and_import(rt: Runtime, store: StateStore, declared: set[str],
-                               kinds: list[str], out: Path) -> tuple[list[Path], int]:
-    session = rt.session()
-    try:
-        unknown = [k for k in kinds if k not in session.registry]
-        if unknown:
-            raise CallboardError(f"unknown kind {unknown[0]!r}; kinds: "
-                                 f"{', '.join(session.registry.names())}")
-        wanted = kinds or [k for k in session.registry.order()
-                           if session.registry[k].report_unmanaged]
-        found = await _generate(session, store, declared, wanted)
-        written = write_manifests(out, session, found)
-    finally:
-        await session.aclose()
+async def _generate_and_import(job: Job, declared: set[str], kinds: list[str],
+                               out: Path) -> tuple[list[Path], int]:
+    session, store = job.session, job.state
+    unknown = [k for k in kinds if k not in session.registry]
+    if unknown:
+        raise CallboardError(f"unknown kind {unknown[0]!r}; kinds: "
+                             f"{', '.join(session.registry.names())}")
+    wanted = kinds or [k for k in session.registry.order()
+                       if session.registry[k].report_unmanaged]
+    found = await _generate(session, store, declared, wanted)
+    written = write_manifests(out, session, found)
     count = 0
     for kind, objects in found.items():
         for name, obj in objects.items():
@@ -172,19 +158,21 @@ async def _generate_and_import(rt: Runtime, store: StateStore, declared: set[str
 
 @click.command()
 @click.argument("address")
-@click.argument("field")
-@click.pass_obj
-def output(rt: Runtime, address: str, field: str) -> None:
+@click.argument("field", required=False)
+@p.pass_runtime
+def output(rt: Runtime, address: str, field: str | None) -> None:
     """Print one live value of a managed resource, including ones plans mask (e.g. a CSI
-    webhook's url, to paste into an automation's Webhook action)."""
-    store = rt.open_state()
-    try:
+    webhook's url, to paste into an automation's Webhook action). Without FIELD, list the
+    fields it has."""
+    with rt.state() as store:
         record = store.get(address)
-    finally:
-        store.close()
     if record is None:
         raise CallboardError(f"{address} is not in state: apply it first")
-    obj = asyncio.run(_read(rt, record.kind, record.remote_id))
+    obj = rt.run(lambda job: _read(job.session, record.kind, record.remote_id), state=False)
+    if field is None:
+        for line in field_lines(address, obj):
+            rt.output.line(line)
+        return
     if field in obj.secrets:
         value: Any = obj.secrets[field]
     elif field in obj.fields:
@@ -193,6 +181,14 @@ def output(rt: Runtime, address: str, field: str) -> None:
         names = sorted({*obj.fields, *obj.secrets})
         raise CallboardError(f"{address} has no field {field!r}; fields: {', '.join(names)}")
     click.echo(value if isinstance(value, str) else repr(value))
+
+
+def field_lines(address: str, obj: LiveObject) -> list[str]:
+    """The fields ``output ADDR FIELD`` can print, the masked ones marked."""
+    lines = [f"{address} has these fields (print one with: callboard output {address} FIELD):"]
+    lines += [f"  {name}" + ("  (masked in plans)" if name in obj.secrets else "")
+              for name in sorted({*obj.fields, *obj.secrets})]
+    return lines
 
 
 COMMANDS = [import_, generate, output]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 
 import click
 
+from engine.cli import params as p
+from engine.cli.runtime import Runtime
 from engine.errors import CallboardError
 from engine.providers import emulator_host
 
@@ -20,42 +23,63 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind before printing anything, so a busy port is one clear error and no half-started
+    emulator whose settings a script might already have exported."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CallboardError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop what "
+                             "uses that port, or pick another with --port") from exc
+    sock.listen(128)
+    return sock
+
+
+def settings_lines(base: str, token: str, password: str) -> str:
+    return (f"export PROSPECT2_URL={base}/api/3\n"
+            f"export PROSPECT2_API_TOKEN={token}\n"
+            f"export TESSITURA_URL={base}/TessituraService\n"
+            "export TESSITURA_USER=callboard\n"
+            "export TESSITURA_USERGROUP=admin\n"
+            "export TESSITURA_LOCATION=emulator\n"
+            f"export TESSITURA_PASSWORD={password}")
+
+
 @click.group()
 def emulator() -> None:
     """Emulators of the Prospect2 and Tessitura APIs."""
 
 
 @emulator.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--seed", type=click.Choice(["small", "demo", "large"]), default="demo",
-              show_default=True)
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-              help="Keep the emulated organization in this directory across restarts.")
-@click.option("--token", default="emulator-token", show_default=True,
-              help="The Prospect2 API token the emulator accepts.")
-@click.option("--tessitura-password", default="emulator", show_default=True)
-def serve(host: str, port: int, seed: str, data_dir: str | None, token: str,
+@p.host
+@p.port
+@p.seed
+@p.data
+@p.token
+@p.tessitura_password
+@p.pass_runtime
+def serve(rt: Runtime, host: str, port: int, seed: str, data_dir: str | None, token: str,
           tessitura_password: str) -> None:
-    """Serve Tessitura under /TessituraService/ and Prospect2 under /api/3/."""
+    """Serve Tessitura under /TessituraService/ and Prospect2 under /api/3/, printing the
+    settings that point Callboard at them."""
     if not _loopback(host):
         raise CallboardError(f"the emulator serves loopback addresses only, not {host}")
     import uvicorn
 
+    sock = listening_socket(host, port)
     app = emulator_host()(seed=seed, data_dir=data_dir, token=token,
                           tessitura_password=tessitura_password)
-    base = f"http://{host}:{port}"
-    click.echo(f"export PROSPECT2_URL={base}/api/3\n"
-               f"export PROSPECT2_API_TOKEN={token}\n"
-               f"export TESSITURA_URL={base}/TessituraService\n"
-               "export TESSITURA_USER=callboard\n"
-               "export TESSITURA_USERGROUP=admin\n"
-               "export TESSITURA_LOCATION=emulator\n"
-               f"export TESSITURA_PASSWORD={tessitura_password}\n"
-               f"# emulator ({seed}) listening on {base}; control API at {base}/_emulator/",
-               )
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{sock.getsockname()[1]}"
+    click.echo(settings_lines(base, token, tessitura_password))
+    click.echo(f"# emulator ({seed}) listening on {base}; control API at {base}/_emulator/")
     sys.stdout.flush()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])
 
 
 COMMANDS = [emulator]

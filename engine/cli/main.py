@@ -1,7 +1,9 @@
-"""The ``callboard`` command: global options, error handling, and the command groups.
+"""The ``callboard`` command: the command groups, and errors as users and scripts see them.
 
-Options are declared once with their environment variables; each command group lives in its own
-module and calls the engine's API, so tests can drive the same code without a subprocess.
+Options live in ``params.py`` (each declared once); each command group lives in its own module
+and calls the engine's API, so tests can drive the same code without a subprocess. A command
+returns its exit code; every error is one message on stderr and the error's exit code, plus a
+JSON error document on stdout when the command was asked for ``--format json``.
 """
 
 from __future__ import annotations
@@ -9,42 +11,21 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from pathlib import Path
 
 import click
 
-from engine.cli.log_format import LOG_FORMATS, configure_logging
-from engine.cli.output import Output
-from engine.cli.runtime import Runtime
+from engine.cli.params import ENV_DEBUG, GlobalFlags, add_global_options
 from engine.errors import CallboardError
+from engine.render.errors import callboard_error_json, error_json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("-m", "--manifests", "manifests", envvar="CALLBOARD_MANIFESTS", default="manifests",
-              show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Manifest directory (env CALLBOARD_MANIFESTS).")
-@click.option("--sandbox", is_flag=True,
-              help="Use in-process emulators with data under .callboard/sandbox/ (no config).")
-@click.option("--state", "state_url", envvar="CALLBOARD_STATE", default=None,
-              help="State: a SQLite path (default .callboard/state.db) or a postgresql:// URL "
-                   "(env CALLBOARD_STATE).")
-@click.option("--no-color", is_flag=True, envvar="NO_COLOR",
-              help="Plain output (also when NO_COLOR is set).")
-@click.option("-v", "--verbose", count=True, help="Log what Callboard does (-vv for more).")
-@click.option("--log-format", type=click.Choice(LOG_FORMATS), envvar="CALLBOARD_LOG_FORMAT",
-              default="text", show_default=True,
-              help="Logs on stderr as text or JSON lines, for CI log search "
-                   "(env CALLBOARD_LOG_FORMAT).")
-@click.version_option(package_name="callboard")
-@click.pass_context
-def cli(ctx: click.Context, manifests: Path, sandbox: bool, state_url: str | None,
-        no_color: bool, verbose: int, log_format: str) -> None:
+@click.version_option(package_name="callboard", help="Show Callboard's version and exit.")
+def cli() -> None:
     """Callboard manages a Prospect2 + Tessitura integration as code: validate, plan, apply,
-    drift."""
-    configure_logging(verbose, log_format)
-    color = not no_color and "NO_COLOR" not in os.environ
-    ctx.obj = Runtime(manifests_dir=manifests, state_url=state_url, sandbox=sandbox, color=color)
-    ctx.obj.output = Output(color=color)
+    drift, and run Data Syncs and writebacks.
+
+    The options below may also be given after the command: callboard plan --sandbox."""
 
 
 def _register() -> None:
@@ -64,35 +45,63 @@ def _register() -> None:
                    demo_cmd, writeback_cmd, sync_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
+    add_global_options(cli)
 
 
 _register()
 
 
+def _say_error(flags: GlobalFlags, message: str) -> None:
+    """``Error:`` in red on a terminal (unless --no-color / NO_COLOR), plain otherwise."""
+    label = click.style("Error:", fg="red", bold=True)
+    click.echo(f"{label} {message}", err=True, color=None if flags.color else False)
+
+
+def _failed(flags: GlobalFlags, exc: CallboardError) -> int:
+    if flags.output_format == "json":
+        click.echo(callboard_error_json(exc), nl=False)
+    _say_error(flags, str(exc))
+    return exc.exit_code
+
+
+def _misused(flags: GlobalFlags, exc: click.ClickException) -> int:
+    code = 1 if exc.exit_code == 2 else exc.exit_code
+    if flags.output_format == "json":
+        click.echo(error_json("usage", exc.format_message(), code), nl=False)
+    exc.show()
+    return code
+
+
+def _internal(flags: GlobalFlags, exc: Exception) -> int:
+    if os.environ.get(ENV_DEBUG):
+        traceback.print_exc()
+    message = (f"internal error: {type(exc).__name__}: {exc} (set {ENV_DEBUG}=1 for a "
+               "traceback, and please report it)")
+    if flags.output_format == "json":
+        click.echo(error_json("internal", message, 1), nl=False)
+    _say_error(flags, message)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; every Callboard error is one message on stderr and exit 1."""
+    """Run the CLI and return its exit code (tests and the demo call this in-process)."""
+    flags = GlobalFlags()
     try:
-        code = cli.main(args=argv, prog_name="callboard", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="callboard", standalone_mode=False, obj=flags)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
         click.echo("Aborted.", err=True)
         return 1
     except click.ClickException as exc:
-        exc.show()
-        return 1 if exc.exit_code == 2 else exc.exit_code
+        return _misused(flags, exc)
     except CallboardError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        return exc.exit_code
+        return _failed(flags, exc)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
-        if os.environ.get("CALLBOARD_DEBUG"):
-            traceback.print_exc()
-        click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (set CALLBOARD_DEBUG=1 "
-                   "for a traceback, and please report it)", err=True)
-        return 1
+        return _internal(flags, exc)
     return code if isinstance(code, int) else 0
 
 

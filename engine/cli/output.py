@@ -15,6 +15,13 @@ class Output:
         self.console = Console(no_color=not self.color, highlight=False, soft_wrap=True,
                                force_terminal=self.color or None)
 
+    def show(self, rendered: Text | str) -> None:
+        """Print what a renderer made: styled text, or exact text (markdown, JSON)."""
+        if isinstance(rendered, Text):
+            self.rich(rendered)
+        else:
+            self.raw(rendered)
+
     def rich(self, text: Text) -> None:
         if self.color:
             self.console.print(text, end="")

@@ -1,4 +1,6 @@
-"""What every command needs: where the manifests and state are, and how to reach the services.
+"""What every command needs: where the manifests and state are, how to reach the services, and
+the one place a command's work runs (state opened, locked and closed; one session; one event
+loop), so no command opens, locks or tears down anything by hand.
 
 ``--sandbox`` runs both emulators in-process (through ``httpx.ASGITransport``) with their data
 under ``.callboard/sandbox/``, so commands work across invocations with no configuration. The
@@ -7,15 +9,19 @@ sandbox keeps its own state file there too, so sandbox ids never mix with a real
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
+from engine.cli.output import Output
 from engine.errors import CallboardError
 from engine.manifests.loader import ManifestSet, load_manifests
 from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
@@ -33,6 +39,7 @@ SANDBOX_ENV = {
     "TESSITURA_LOCATION": "emulator",
     "TESSITURA_PASSWORD": "emulator",
 }
+_T = TypeVar("_T")
 
 
 def lock_holder() -> str:
@@ -52,6 +59,7 @@ class Runtime:
     color: bool = True
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     sandbox_seed: str = "demo"
+    output: Output = field(default_factory=lambda: Output(color=False))
 
     def registry(self) -> KindRegistry:
         return KindRegistry(provider_classes())
@@ -80,6 +88,56 @@ class Runtime:
 
     def session(self) -> Session:
         return Session(provider_classes(), self.provider_context())
+
+    @contextmanager
+    def state(self, lock: str | None = None) -> Iterator[StateStore]:
+        """This run's state, held under the apply lock for ``lock`` (an operation's name) when
+        given, and closed afterwards whatever happens."""
+        store = self.open_state()
+        try:
+            if lock is None:
+                yield store
+            else:
+                with store.locked(lock_holder(), lock):
+                    yield store
+        finally:
+            store.close()
+
+    def run(self, work: Callable[[Job], Awaitable[_T]], *, state: bool = True,
+            lock: str | None = None) -> _T:
+        """Run a command's async work: the only event loop the CLI starts. ``state=False`` for
+        work that needs no state (reading the services, the emulators' control API)."""
+        with self.state(lock) if state else nullcontext() as store:
+            return asyncio.run(Job(self, store).perform(work))
+
+
+class Job:
+    """What a command's async work is given: the run's state and one session, opened on first
+    use (so work that never talks to the services never starts a sandbox) and closed after."""
+
+    def __init__(self, runtime: Runtime, state: StateStore | None) -> None:
+        self.runtime = runtime
+        self._state = state
+        self._session: Session | None = None
+
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            raise RuntimeError("this work was started without state")
+        return self._state
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.runtime.session()
+        return self._session
+
+    async def perform(self, work: Callable[[Job], Awaitable[_T]]) -> _T:
+        try:
+            return await work(self)
+        finally:
+            if self._session is not None:
+                await self._session.aclose()
 
 
 def require(value: str | None, what: str) -> str:

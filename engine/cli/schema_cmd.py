@@ -1,4 +1,5 @@
-"""``schema``: JSON Schema of the manifest format, for yaml-language-server and editors."""
+"""``schema``: JSON Schema of the manifest format (for yaml-language-server and editors), or of
+one of the JSON outputs (``--output plan``), as shipped in engine/schemas/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 import click
 
+from engine.artifacts import shipped_schema
+from engine.cli import params as p
 from engine.cli.runtime import Runtime
 from engine.providers import KindRegistry
 from engine.resources import NAME_PATTERN
@@ -32,9 +35,13 @@ def manifest_schema(registry: KindRegistry) -> dict[str, Any]:
 
 
 @click.command()
-@click.pass_obj
-def schema(rt: Runtime) -> None:
-    """Print the JSON Schema of manifest files."""
+@p.schema_output
+@p.pass_runtime
+def schema(rt: Runtime, output: str | None) -> None:
+    """Print the JSON Schema of manifest files, or of a command's JSON output (--output)."""
+    if output:
+        rt.output.raw(shipped_schema(output))
+        return
     rt.output.raw(json.dumps(manifest_schema(rt.registry()), indent=2, sort_keys=True) + "\n")
 
 

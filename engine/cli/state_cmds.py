@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
+from engine.cli import params as p
 from engine.cli.runtime import Runtime, lock_holder
 from engine.errors import CallboardError
+from engine.render.state_record import record_json
 from engine.resources import NAME_PATTERN, split_address
 from engine.state import open_state
 from engine.state.copy import copy_state
+from engine.words import plural
 
 
 @click.group()
@@ -20,40 +22,30 @@ def state() -> None:
 
 
 @state.command("list")
-@click.pass_obj
+@p.pass_runtime
 def list_(rt: Runtime) -> None:
     """Every managed address and its remote id."""
-    store = rt.open_state()
-    try:
+    with rt.state() as store:
         for record in store.resources().values():
             rt.output.line(f"{record.address}\t{record.remote_id}")
-    finally:
-        store.close()
 
 
 @state.command()
 @click.argument("address")
-@click.pass_obj
+@p.pass_runtime
 def show(rt: Runtime, address: str) -> None:
     """One managed resource as state records it."""
-    store = rt.open_state()
-    try:
+    with rt.state() as store:
         record = store.get(address)
         if record is None:
             raise CallboardError(f"{address} is not in state")
-        rt.output.raw(json.dumps({"address": record.address, "remote_id": record.remote_id,
-                                  "fields": record.fields,
-                                  "prevent_destroy": record.prevent_destroy,
-                                  "updated_at": record.updated_at}, indent=2,
-                                 sort_keys=True) + "\n")
-    finally:
-        store.close()
+        rt.output.raw(record_json(record))
 
 
 @state.command()
 @click.argument("src")
 @click.argument("dst")
-@click.pass_obj
+@p.pass_runtime
 def mv(rt: Runtime, src: str, dst: str) -> None:
     """Rename a managed resource's address (after renaming it in a manifest)."""
     src_kind, _ = split_address(src)
@@ -62,45 +54,36 @@ def mv(rt: Runtime, src: str, dst: str) -> None:
         raise CallboardError(f"cannot move {src} to another kind ({dst_kind})")
     if not NAME_PATTERN.match(dst_name):
         raise CallboardError(f"bad name {dst_name!r} in {dst}")
-    store = rt.open_state()
-    try:
-        with store.locked(lock_holder(), "state mv"):
-            record = store.get(src)
-            if record is None:
-                raise CallboardError(f"{src} is not in state")
-            if store.get(dst) is not None:
-                raise CallboardError(f"{dst} is already in state")
-            store.remove(src)
-            record.address, record.name = dst, dst_name
-            store.put(record)
-        rt.output.line(f"Moved {src} to {dst}.")
-    finally:
-        store.close()
+    with rt.state(lock="state mv") as store:
+        record = store.get(src)
+        if record is None:
+            raise CallboardError(f"{src} is not in state")
+        if store.get(dst) is not None:
+            raise CallboardError(f"{dst} is already in state")
+        store.remove(src)
+        record.address, record.name = dst, dst_name
+        store.put(record)
+    rt.output.line(f"Moved {src} to {dst}.")
 
 
 @state.command()
 @click.argument("address")
-@click.pass_obj
+@p.pass_runtime
 def rm(rt: Runtime, address: str) -> None:
     """Forget a resource in state; the live object is left as it is."""
-    store = rt.open_state()
-    try:
-        with store.locked(lock_holder(), "state rm"):
-            if store.get(address) is None:
-                raise CallboardError(f"{address} is not in state")
-            store.remove(address)
-        rt.output.line(f"Removed {address} from state; the live object is untouched.")
-    finally:
-        store.close()
+    with rt.state(lock="state rm") as store:
+        if store.get(address) is None:
+            raise CallboardError(f"{address} is not in state")
+        store.remove(address)
+    rt.output.line(f"Removed {address} from state; the live object is untouched.")
 
 
 @state.command()
-@click.option("--force", is_flag=True, help="Unlock without asking (needed with no terminal).")
-@click.pass_obj
+@p.force_unlock
+@p.pass_runtime
 def unlock(rt: Runtime, force: bool) -> None:
     """Clear a stale lock left by a run that died."""
-    store = rt.open_state()
-    try:
+    with rt.state() as store:
         info = store.lock_info()
         if info is None:
             rt.output.line("State was not locked.")
@@ -113,8 +96,6 @@ def unlock(rt: Runtime, force: bool) -> None:
             _confirm_unlock(info.describe())
         store.force_unlock()
         rt.output.line(f"Released the lock {info.describe()}.")
-    finally:
-        store.close()
 
 
 def _confirm_unlock(detail: str) -> None:
@@ -131,8 +112,8 @@ def _confirm_unlock(detail: str) -> None:
 @state.command()
 @click.argument("src")
 @click.argument("dst")
-@click.option("--force", is_flag=True, help="Replace DST even if it already holds a state.")
-@click.pass_obj
+@p.force_copy
+@p.pass_runtime
 def copy(rt: Runtime, src: str, dst: str, force: bool) -> None:
     """Copy every record of state SRC into DST (a SQLite path or postgresql:// URL), exactly:
     lineage, serial, journals, sync baselines and ledgers."""
@@ -147,8 +128,9 @@ def copy(rt: Runtime, src: str, dst: str, force: bool) -> None:
     finally:
         source.close()
     resources = summary.rows.get("resources", 0)
-    rt.output.line(f"Copied state {shown_src} to {shown_dst}: {resources} resources, "
-                   f"{sum(summary.rows.values())} records in all (lineage {summary.lineage}, "
+    rt.output.line(f"Copied state {shown_src} to {shown_dst}: {plural(resources, 'resource')}, "
+                   f"{plural(sum(summary.rows.values()), 'record')} in all (lineage "
+                   f"{summary.lineage}, "
                    f"serial {summary.serial}).")
 
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
-from engine.cli.runtime import Runtime, lock_holder
+from engine.cli import params as p
+from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError
 from engine.manifests.loader import load_settings
 from engine.manifests.settings import ProjectSettings
-from engine.session import Session
+from engine.render.outputs import render
+from engine.render.sync_log import SyncLog, run_text
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.definition import (
     SyncDefinition,
@@ -35,73 +34,61 @@ from engine.sync.ports import (
     ListSource,
     TagTarget,
 )
-from engine.sync.run_report import FAILED, SUCCEEDED, SyncRunReport
+from engine.sync.run_report import SyncRunReport
 from engine.sync.runner import DataSyncRunner, SyncPreview
 from engine.sync.schedule import is_due
 
-SMTP_URL_ENV = "CALLBOARD_SMTP_URL"
-PREVIEW_FORMAT_VERSION = 1
-LOG_FORMAT_VERSION = 1
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_T = TypeVar("_T")
 
 
 @click.group()
 def sync() -> None:
-    """Run Data Syncs: a Tessitura list drives a Prospect2 tag (seed 003)."""
+    """Run Data Syncs: a Tessitura list decides which contacts carry a Prospect2 tag."""
 
 
 @sync.command("preview")
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.pass_obj
+@p.output_format("sync-preview")
+@p.pass_runtime
 def preview_command(rt: Runtime, name: str, fmt: str) -> None:
     """What a run would do now, changing nothing (the list as last generated)."""
     settings = _settings(rt)
 
-    async def work(session: Session, state: StateStore) -> SyncPreview:
-        definition = await load_definition(session, state_record(state, name))
-        return await _runner(session, state, settings).preview(definition)
+    async def work(job: Job) -> SyncPreview:
+        definition = await load_definition(job.session, state_record(job.state, name))
+        return await _runner(job, settings).preview(definition)
 
-    preview = _with_session(rt, work)
-    if fmt == "json":
-        rt.output.raw(json.dumps(preview_json(preview), indent=2) + "\n")
-        return
-    for line, style in preview_lines(preview):
-        rt.output.line(line, style)
+    rt.output.show(render("sync-preview", fmt, rt.run(work)))
 
 
 @sync.command("run")
 @click.argument("names", nargs=-1)
-@click.option("--due", is_flag=True, help="Every enabled sync whose schedule is due (cron).")
-@click.option("--all", "run_all", is_flag=True, help="Every enabled sync in state.")
-@click.option("--force", is_flag=True,
-              help="Run past the removal safety check; run a disabled sync named here.")
-@click.option("--batch-size", type=click.IntRange(1, MAX_IMPORT_BATCH),
-              default=MAX_IMPORT_BATCH, hidden=True,
-              help="Contacts per bulk import (tests use small ones).")
-@click.pass_obj
+@p.due
+@p.run_all
+@p.force_sync
+@p.batch_size(MAX_IMPORT_BATCH, "Contacts")
+@p.pass_runtime
 def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                 force: bool, batch_size: int) -> None:
-    """Run the named syncs (or --due, or --all): regenerate, delta, tag, untag."""
+    """Run the named syncs (or --due, or --all): refresh the list, tag who joined, untag who
+    left."""
     if sum((bool(names), due, run_all)) != 1:
         raise click.UsageError("give sync NAMEs, --due or --all (one of them)")
     settings = _settings(rt)
     reports: list[SyncRunReport] = []
 
-    async def work(session: Session, state: StateStore) -> None:
-        runner = _runner(session, state, settings, import_batch=batch_size)
-        records = ([state_record(state, n) for n in names] if names
-                   else managed_syncs(state))
+    async def work(job: Job) -> None:
+        runner = _runner(job, settings, import_batch=batch_size)
+        records = ([state_record(job.state, n) for n in names] if names
+                   else managed_syncs(job.state))
         for record in records:
-            report = await _run_one(rt, session, state, runner, record, settings,
+            report = await _run_one(rt, job, runner, record, settings,
                                     named=bool(names), due=due, force=force)
             if report is not None:
                 reports.append(report)
 
-    _with_session(rt, work)
+    rt.run(work)
     if not reports and not names:
         rt.output.line("No Data Sync was due." if due else "No enabled Data Sync in state.")
     failed = [r for r in reports if not r.ok]
@@ -110,10 +97,11 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                              + ", ".join(r.address for r in failed))
 
 
-async def _run_one(rt: Runtime, session: Session, state: StateStore, runner: DataSyncRunner,
-                   record: ResourceRecord, settings: ProjectSettings, *, named: bool,
-                   due: bool, force: bool) -> SyncRunReport | None:
-    definition = await load_definition(session, record)
+async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
+                   settings: ProjectSettings, *, named: bool, due: bool,
+                   force: bool) -> SyncRunReport | None:
+    state = job.state
+    definition = await load_definition(job.session, record)
     unfinished = state.sync_plan(definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
@@ -124,12 +112,9 @@ async def _run_one(rt: Runtime, session: Session, state: StateStore, runner: Dat
         return None
     with sync_locked(state, definition.address, lock_holder()):
         report = await runner.run(definition, force=force)
-    if definition.notify and rt.env.get(SMTP_URL_ENV):
+    if definition.notify and rt.env.get(p.ENV_SMTP_URL):
         await _notify(rt, state, definition, report)
-    style = "green" if report.ok else "red"
-    rt.output.line(report.headline(), style)
-    for line in report.detail_lines():
-        rt.output.line(line)
+    rt.output.rich(run_text(report))
     return report
 
 
@@ -147,7 +132,7 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
     """A notification failure is logged with the run; the sync itself still succeeded."""
     subject = f"Callboard Data Sync {definition.name}: {report.status}"
     try:
-        await asyncio.to_thread(send_summary, rt.env[SMTP_URL_ENV], list(definition.notify),
+        await asyncio.to_thread(send_summary, rt.env[p.ENV_SMTP_URL], list(definition.notify),
                                 subject, report.summary_text())
     except CallboardError as exc:
         report.notify_error = str(exc)
@@ -156,32 +141,17 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
 
 @sync.command("log")
 @click.argument("name", required=False)
-@click.option("--since", default="7d", show_default=True,
-              help="How far back: N followed by m, h, d or w (the log keeps 30 days).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.pass_obj
+@p.since
+@p.output_format("sync-log")
+@p.pass_runtime
 def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
     """Past runs: counts added, removed, re-synced, rejected with reasons, API calls."""
     start = datetime.now(UTC) - parse_duration(since)
-    state = rt.open_state()
-    try:
+    with rt.state() as state:
         entries = state.sync_runs(sync_address(name) if name else None,
                                   start.isoformat(timespec="seconds"))
-    finally:
-        state.close()
-    reports = [SyncRunReport.from_log_entry(e) for e in entries]
-    if fmt == "json":
-        body = {"format_version": LOG_FORMAT_VERSION, "runs": [r.as_json() for r in reports]}
-        rt.output.raw(json.dumps(body, indent=2) + "\n")
-        return
-    if not reports:
-        rt.output.line(f"No sync runs in the last {since}.")
-    for report in reports:
-        style = {SUCCEEDED: "green", FAILED: "red"}.get(report.status, "yellow")
-        rt.output.line(f"{report.started_at}  {report.headline()}", style)
-        for line in report.detail_lines():
-            rt.output.line(line)
+    runs = [SyncRunReport.from_log_entry(e) for e in entries]
+    rt.output.show(render("sync-log", fmt, SyncLog(runs, since)))
 
 
 def parse_duration(text: str) -> timedelta:
@@ -192,86 +162,19 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
-def preview_json(preview: SyncPreview) -> dict[str, Any]:
-    plan = preview.plan
-    return {
-        "format_version": PREVIEW_FORMAT_VERSION,
-        "sync": preview.definition.address,
-        "list_id": preview.definition.list_id,
-        "regenerated": False,
-        "unfinished_run": preview.unfinished_run,
-        "counts": _counts(preview),
-        "add": [i.address for i in plan.imports("add")],
-        "resync": [i.address for i in plan.imports("resync")],
-        "retry": [i.address for i in plan.imports("retry")],
-        "remove": [r.address for r in plan.removals()],
-    }
-
-
-def _counts(preview: SyncPreview) -> dict[str, int]:
-    plan = preview.plan
-    return {"list": len(plan.current), "baseline": preview.baseline_size,
-            "constituents_joined": len(plan.added), "constituents_left": len(plan.removed),
-            "add": len(plan.imports("add")), "resync": len(plan.imports("resync")),
-            "retry": len(plan.imports("retry")), "remove": len(plan.removals()),
-            "kept_shared": plan.kept_shared}
-
-
-def preview_lines(preview: SyncPreview) -> list[tuple[str, str | None]]:
-    """Counts first, then each address; removals red (seed 003 highlights them)."""
-    counts = _counts(preview)
-    definition = preview.definition
-    lines: list[tuple[str, str | None]] = [
-        (f"Preview of {definition.address} (tag {definition.tag!r}, {definition.mode}); the "
-         f"list as last generated, not regenerated for a preview", None),
-        (f"  list: {counts['list']} constituents, baseline: {counts['baseline']} "
-         f"({counts['constituents_joined']} joined, {counts['constituents_left']} left)", None),
-        (f"  {counts['add']} to add, {counts['resync']} to re-sync, {counts['retry']} to "
-         f"retry, {counts['remove']} to remove", None)]
-    if counts["kept_shared"]:
-        lines.append((f"  {counts['kept_shared']} addresses of leavers keep the tag: a listed "
-                      "constituent still owns them", None))
-    if preview.unfinished_run:
-        lines.append(("  an interrupted run is unfinished: the next run finishes it first",
-                      "yellow"))
-    plan = preview.plan
-    lines += [(f"+ {i.address}", "green") for i in plan.imports("add")]
-    lines += [(f"~ {i.address}", "yellow") for i in plan.imports("resync")]
-    lines += [(f"+ {i.address} (retry)", "green") for i in plan.imports("retry")]
-    lines += [(f"- {r.address}", "red") for r in plan.removals()]
-    return lines
-
-
 def _settings(rt: Runtime) -> ProjectSettings:
     if not rt.manifests_dir.is_dir():
         return ProjectSettings()
     return load_settings(rt.manifests_dir, Path.cwd())
 
 
-def _runner(session: Session, state: StateStore, settings: ProjectSettings, *,
+def _runner(job: Job, settings: ProjectSettings, *,
             import_batch: int = MAX_IMPORT_BATCH) -> DataSyncRunner:
-    source: ListSource = session.port(LIST_SOURCE_PORT)
-    target: TagTarget = session.port(TAG_TARGET_PORT)
-    return DataSyncRunner(source, target, state,
+    source: ListSource = job.session.port(LIST_SOURCE_PORT)
+    target: TagTarget = job.session.port(TAG_TARGET_PORT)
+    return DataSyncRunner(source, target, job.state,
                           max_remove_fraction=settings.safety.sync_max_remove_fraction,
                           import_batch=import_batch)
-
-
-def _with_session(rt: Runtime,
-                  work: Callable[[Session, StateStore], Awaitable[_T]]) -> _T:
-    state = rt.open_state()
-
-    async def main() -> _T:
-        session = rt.session()
-        try:
-            return await work(session, state)
-        finally:
-            await session.aclose()
-
-    try:
-        return asyncio.run(main())
-    finally:
-        state.close()
 
 
 COMMANDS = [sync]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.manifests.files import manifest_files, settings_file
+from engine.manifests.files import SETTINGS_FILE, manifest_files, settings_file
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
 from engine.providers import KindRegistry
@@ -114,7 +114,8 @@ def _display(path: Path, root: Path) -> str:
 
 def load_manifests(directory: Path, registry: KindRegistry,
                    display_root: Path | None = None) -> ManifestSet:
-    """Read every ``*.yaml`` in ``directory`` (settings aside) and validate it."""
+    """Read every ``*.yaml`` under ``directory``, subfolders included (settings aside), and
+    validate it."""
     display_root = display_root or Path.cwd()
     if not directory.is_dir():
         raise ManifestError(f"manifest directory {directory} does not exist "
@@ -130,6 +131,11 @@ def load_manifests(directory: Path, registry: KindRegistry,
 
     for path in manifest_files(directory):
         display = _display(path, display_root)
+        if path.name == SETTINGS_FILE:
+            errors.append(ManifestError(f"{SETTINGS_FILE} is read only beside the manifests or "
+                                        "in the current directory: move it there", file=display,
+                                        line=1))
+            continue
         try:
             data = load_yaml_file(path, display)
         except ManifestError as exc:

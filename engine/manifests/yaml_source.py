@@ -23,14 +23,32 @@ def load_yaml_file(path: Path, display: str) -> Any:
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "duplicate key" in problem:
-            problem = problem.split(" with value")[0] + " (a key appears twice in one mapping)"
-        raise ManifestError(f"invalid YAML: {problem}", file=display, line=line) from exc
+        message, line = yaml_problem(exc, text)
+        raise ManifestError(f"invalid YAML: {message}", file=display, line=line) from exc
     except YAMLError as exc:
         raise ManifestError(f"invalid YAML: {exc}", file=display) from exc
+
+
+#: What a context mark points at, in users' words.
+_OPENERS = {"[": "the '[' opened", "{": "the '{' opened", '"': "the quote opened",
+            "'": "the quote opened"}
+
+
+def yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[str, int | None]:
+    """The message and line for a YAML error. An unclosed bracket or quote is only noticed at
+    the end of the file, so it is placed where it opened (the parser's context mark), not on a
+    line past the end."""
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "duplicate key" in problem:
+        problem = problem.split(" with value")[0] + " (a key appears twice in one mapping)"
+    context, mark = exc.context_mark, exc.problem_mark or exc.context_mark
+    opener = _OPENERS.get(text[context.index:context.index + 1]) if context else None
+    if context is None or opener is None:
+        return problem, mark.line + 1 if mark is not None else None
+    at_end = mark is None or mark.index >= len(text.rstrip())
+    if at_end:
+        return f"{opener} on this line is never closed ({problem})", context.line + 1
+    return f"{problem} ({opener} on line {context.line + 1} is not closed)", mark.line + 1
 
 
 def key_line(node: Any, key: Any, default: int) -> int:

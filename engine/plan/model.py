@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from engine import __version__
+from engine.artifacts import PLAN
 from engine.errors import PlanRefused, StalePlan
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = PLAN.version
 
 Action = Literal["create", "update", "replace", "delete", "adopt"]
 #: Symbols as Terraform users read them.

@@ -1,12 +1,8 @@
-"""Stable JSON (``format_version`` 1; keys sorted) for plans and drift reports.
+"""Stable JSON (keys sorted) for plans and drift reports.
 
-Plan document: ``format_version``, ``id``, ``created_at``, ``lineage``, ``state_serial``,
-``refresh_only``, ``targets``, ``manifests``, ``managed_count``, ``max_delete_fraction``,
-``summary`` (counts per action), ``safety`` (reasons the plan needs --force), ``warnings``,
-``secret_fields`` and ``changes`` (each: ``action``, ``address``, ``kind``, ``name``,
-``remote_id``, ``before``, ``after``, ``diffs`` [``field``, ``before``, ``after``],
-``replace_reason``, ``fingerprint``, ``origin``, ``notes``, ``prevent_destroy``).
-Secret values are masked as ``"(sensitive)"``.
+The documents are described field by field in engine/artifacts.py (``PlanDoc``, ``DriftDoc``),
+which versions them and generates their JSON Schemas. Secret values are masked as
+``"(sensitive)"``.
 """
 
 from __future__ import annotations

@@ -15,12 +15,12 @@ from typing import Any, Literal, TypeVar
 
 from pyroaring import BitMap
 
+from engine.artifacts import SYNC_RUN_PLAN
 from engine.errors import PlanRefused
 from engine.sync.delta import compute_delta, dump_bitmap, load_bitmap
 from engine.sync.filters import TaggableAddress
 from engine.sync.ports import MAX_IMPORT_BATCH
 
-PLAN_FORMAT = 1
 #: Removals journaled together: a crash resends at most this many (idempotent) deletes.
 REMOVAL_BATCH = 50
 
@@ -73,21 +73,23 @@ class SyncRunPlan:
 
     def to_bytes(self) -> bytes:
         bitmaps = ("current", "added", "removed", "resynced", "retried")
-        body: dict[str, Any] = {
-            "format": PLAN_FORMAT, "run_id": self.run_id, "sync_id": self.sync_id,
+        body: dict[str, Any] = SYNC_RUN_PLAN.stamp({
+            "run_id": self.run_id, "sync_id": self.sync_id,
             "started_at": self.started_at, "audit_until": self.audit_until,
             "kept_shared": self.kept_shared, "new_owners": self.new_owners,
             "bitmaps": {n: base64.b64encode(dump_bitmap(getattr(self, n))).decode()
                         for n in bitmaps},
             "import_batches": [[asdict(i) for i in b] for b in self.import_batches],
             "removal_batches": [[asdict(r) for r in b] for b in self.removal_batches],
-        }
+        })
         return json.dumps(body, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> SyncRunPlan:
         body = json.loads(payload)
-        if body.get("format") != PLAN_FORMAT:
+        if "format" in body:  # frozen before run plans used ``format_version``
+            body["format_version"] = body.pop("format")
+        if not SYNC_RUN_PLAN.accepts(body):
             raise PlanRefused("the unfinished sync run was frozen by another version of "
                               "Callboard: finish it with that version")
         maps = {n: load_bitmap(base64.b64decode(v)) for n, v in body["bitmaps"].items()}

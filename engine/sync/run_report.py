@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from engine.state.base import SyncRunLogEntry
+from engine.words import plural, verb
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -83,8 +84,9 @@ class SyncRunReport:
                  f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
                  f"{self.prospect2_calls} ({self.rate_limited} answered 429)"]
         if self.kept_shared:
-            lines.append(f"  {self.kept_shared} addresses of leavers keep the tag: a listed "
-                         "constituent still owns them")
+            lines.append(f"  {plural(self.kept_shared, 'address', 'addresses')} of leavers "
+                         f"{verb(self.kept_shared, 'keeps', 'keep')} the tag: a listed "
+                         f"constituent still {verb(self.kept_shared, 'owns it', 'owns them')}")
         for reason, count in self.rejection_reasons().items():
             lines.append(f"  rejected {count}: {reason}")
         if self.notify_error:

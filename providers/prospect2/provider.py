@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from engine.errors import CallboardError
 from engine.kinds import Kind, KindHandler
 from engine.providers import Provider, ProviderContext
-from providers.http.settings import required_env
+from providers.http.settings import required_env, service_url
 from providers.prospect2.client import Prospect2Client
 from providers.prospect2.kinds import HANDLERS, KINDS, NAMES_TESSITURA_DATA
 from providers.prospect2.kinds.tessitura_references import ReferenceVocabulary
@@ -34,6 +34,7 @@ class Prospect2Provider(Provider):
         if self._client is None:
             url, token = required_env(
                 self.context.env, ("PROSPECT2_URL", "PROSPECT2_API_TOKEN"), "Prospect2")
+            url = service_url("PROSPECT2_URL", url, "/api/3", "ACCOUNT.api-us1.com")
             # The sandbox's in-process emulator does not enforce the 5/s limit, so pacing
             # there would only slow the walk-through; a real account is always paced.
             rate = SANDBOX_RATE if self.context.settings.get("sandbox") else 5.0

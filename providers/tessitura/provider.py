@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from engine.errors import CallboardError, ProviderError, StaleObjectError
 from engine.kinds import Kind, KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
-from providers.http.settings import required_env
+from providers.http.settings import required_env, service_url
 from providers.tessitura.client import TessituraClient
 from providers.tessitura.kinds import HANDLERS, KINDS
 from providers.tessitura.ports import PORTS
@@ -41,6 +41,7 @@ class TessituraProvider(Provider):
         if self._client is None:
             url, user, usergroup, location, password = required_env(
                 self.context.env, _ENV, "Tessitura")
+            url = service_url("TESSITURA_URL", url, "/TessituraService", "HOST")
             self._client = TessituraClient(url, user, usergroup, location, password,
                                            transport=self.context.transport)
         return self._client

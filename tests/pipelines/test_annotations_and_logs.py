@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli.log_format import annotation
 from engine.cli.main import main
+from engine.render.annotations import annotation
 from tests.e2e.conftest import CALLBOARD, EXAMPLE
 
 

@@ -18,9 +18,7 @@ from typing import Any
 import httpx
 
 from engine.apply.executor import ApplyResult, apply_plan
-from engine.cli.drift_cmd import compute_drift
-from engine.cli.runtime import Runtime
-from engine.drift import DriftReport
+from engine.drift import DriftReport, find_drift
 from engine.errors import ManifestErrors
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Plan
@@ -109,7 +107,11 @@ class Workspace:
         """What ``callboard drift`` reports for these manifests and this state."""
         registry = KindRegistry(provider_classes())
         manifests = load_manifests(self.manifests, registry, display_root=self.root)
-        return await compute_drift(_WorkspaceRuntime(self), manifests, self.state)
+        session = self.session()
+        try:
+            return await find_drift(session, manifests, self.state)
+        finally:
+            await session.aclose()
 
     async def api(self, method: str, path: str, json: Any = None) -> httpx.Response:
         """The emulated Prospect2 API, spoken to out of band (a person in the UI)."""
@@ -127,17 +129,6 @@ class Workspace:
         async with httpx.AsyncClient(transport=self.transport, base_url="http://emulator") as h:
             answer = await h.get("/_emulator/stats")
         return int(answer.json()["requests"].get(template, 0))
-
-
-class _WorkspaceRuntime(Runtime):
-    """The CLI runtime, with the workspace's sessions (its emulators, no rate pacing)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        super().__init__(manifests_dir=ws.manifests)
-        self.ws = ws
-
-    def session(self) -> Session:
-        return self.ws.session()
 
 
 def _emulator(tmp_path: Path, seed: str, account: dict[str, Any] | None) -> httpx.ASGITransport:

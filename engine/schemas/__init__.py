@@ -1,0 +1,1 @@
+"""JSON Schemas of Callboard's JSON outputs, generated from engine/artifacts.py."""
