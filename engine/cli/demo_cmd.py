@@ -7,6 +7,10 @@ Prospect2 by hand → drift reports it. It checks each step's exit code, so a br
 walk-through fails loudly instead of printing something misleading. The outside world (a
 patron, a campaign send, list churn) is played through the emulators' control API (spec §6),
 never through provider internals.
+
+The example organization ships inside the package (the ``callboard.example`` entry point says
+where), so the demo runs from any directory; ``--out DIR`` also leaves its manifests there for
+the user to start from.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import asyncio
 import os
 import shutil
 import tempfile
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
 import httpx
+from click.core import ParameterSource
 
 from engine.cli.runtime import SANDBOX_HOST, Runtime
 from engine.errors import CallboardError
@@ -29,6 +35,56 @@ CSI_KIND = "csi_webhooks"
 PATRON_EMAIL = "patron1002@example.org"
 #: "Members - Current" in the emulators' demo organization (the members sync's list).
 MEMBERS_LIST_ID = 101
+#: Manifest and settings files, the only files copied from the example organization.
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+def _example_manifests() -> Path:
+    """The example organization a provider package ships (the engine imports no provider)."""
+    found = list(entry_points(group="callboard.example"))
+    if not found:
+        raise CallboardError("no example organization is registered: reinstall Callboard "
+                             "with pip (pip install .), then run the demo again")
+    try:
+        return Path(found[0].load()())
+    except FileNotFoundError as exc:
+        raise CallboardError(str(exc)) from exc
+
+
+def _demo_manifests() -> Path:
+    """``-m DIR`` given on the command line, else the shipped example organization.
+
+    CALLBOARD_MANIFESTS is not used here: it names the user's own manifests, on which the
+    demo's steps (the members sync, a CSI webhook) would fail.
+    """
+    root = click.get_current_context().find_root()
+    if root.get_parameter_source("manifests") is ParameterSource.COMMANDLINE:
+        source = Path(root.params["manifests"]).resolve()
+        if not source.is_dir():
+            raise CallboardError(f"no manifest directory {source}")
+        return source
+    return _example_manifests()
+
+
+def _manifest_files(source: Path) -> list[Path]:
+    return sorted(p.relative_to(source) for p in source.rglob("*")
+                  if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+
+
+def _refuse_overwrite(source: Path, out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise CallboardError(f"--out {out} is a file, not a directory")
+    taken = [str(name) for name in _manifest_files(source) if (out / name).exists()]
+    if taken:
+        raise CallboardError(f"--out {out} already has {', '.join(taken)}: nothing was "
+                             "written and the demo did not run; choose a new or empty "
+                             "directory")
+
+
+def _copy_manifests(source: Path, target: Path) -> None:
+    for name in _manifest_files(source):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / name, target / name)
 
 
 async def _control(rt: Runtime, route: str, body: dict) -> dict:
@@ -99,19 +155,36 @@ async def _edit_out_of_band(rt: Runtime) -> str:
     return record.address
 
 
+def _next_step(out: Path | None, here: Path) -> str:
+    if out is None:
+        return ("To start from the example organization: callboard demo --out manifests, "
+                "then callboard --sandbox plan")
+    where = "" if out == here / "manifests" else f" -m {out}"
+    return f"The example manifests are in {out}: try callboard --sandbox{where} plan"
+
+
 @click.command()
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run in this directory and keep it, instead of a temporary one.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Also write the example manifests and callboard.yaml into this directory, "
+                   "to start your own from (never overwrites a file).")
 @click.pass_obj
-def demo(rt: Runtime, keep: Path | None) -> None:
-    """Sandbox walk-through: plan, apply, a CSI, a writeback, sync runs, an edit, drift."""
-    source = rt.manifests_dir.resolve()
-    if not source.is_dir():
-        raise CallboardError(f"no example manifests at {source}: run the demo from the "
-                             "Callboard repository root, or pass -m DIR")
+def demo(rt: Runtime, keep: Path | None, out: Path | None) -> None:
+    """Sandbox walk-through: plan, apply, a CSI, a writeback, sync runs, an edit, drift.
+
+    It runs the example organization shipped with Callboard, from any directory (-m DIR on
+    the command line runs it on other manifests).
+    """
+    source = _demo_manifests()
+    if out is not None:
+        out = out.resolve()
+        _refuse_overwrite(source, out)
     workdir = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="callboard-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, workdir / "manifests", dirs_exist_ok=True)
+    _copy_manifests(source, workdir / "manifests")
+    if out is not None:
+        _copy_manifests(source, out)
     here = Path.cwd()
     os.chdir(workdir)
     try:
@@ -148,7 +221,7 @@ def demo(rt: Runtime, keep: Path | None) -> None:
         click.echo(f"Changed the description of {address} through the Prospect2 API.")
         _step("9. Drift: Callboard notices (exit code 2 = drift found)")
         _run(["--sandbox", "--no-color", "drift"], 2)
-        click.echo("\nDemo complete. Try it yourself: callboard --sandbox plan")
+        click.echo(f"\nDemo complete. {_next_step(out, here)}")
     finally:
         os.chdir(here)
         if not keep:
