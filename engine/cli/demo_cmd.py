@@ -37,6 +37,8 @@ PATRON_EMAIL = "patron1002@example.org"
 MEMBERS_LIST_ID = 101
 #: Manifest and settings files, the only files copied from the example organization.
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+#: The user's own manifests and state: the demo's steps must not read or write them.
+USER_VARIABLES = ("CALLBOARD_MANIFESTS", "CALLBOARD_STATE")
 
 
 def _example_manifests() -> Path:
@@ -186,6 +188,7 @@ def demo(rt: Runtime, keep: Path | None, out: Path | None) -> None:
     if out is not None:
         _copy_manifests(source, out)
     here = Path.cwd()
+    saved = {name: os.environ.pop(name) for name in USER_VARIABLES if name in os.environ}
     os.chdir(workdir)
     try:
         click.echo(f"Callboard demo in {workdir} (sandbox: in-process emulators of Prospect2 and "
@@ -224,6 +227,7 @@ def demo(rt: Runtime, keep: Path | None, out: Path | None) -> None:
         click.echo(f"\nDemo complete. {_next_step(out, here)}")
     finally:
         os.chdir(here)
+        os.environ.update(saved)
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
