@@ -22,6 +22,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_serving(base: str, process: subprocess.Popen[str], timeout: float = 30) -> None:
+    """Return once the served emulators answer at ``base``; kill the process if they never do."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"emulator did not start: {process.communicate()[1]}")
+
+
 @contextmanager
 def emulator_process(*, seed: str = "demo", token: str = "emulator-token",
                      password: str = "emulator"
@@ -33,16 +46,7 @@ def emulator_process(*, seed: str = "demo", token: str = "emulator-token",
          "--tessitura-password", password],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/_emulator/stats", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        raise RuntimeError(f"emulator did not start: {process.communicate()[1]}")
+    wait_until_serving(base, process)
     try:
         yield base, process
     finally:

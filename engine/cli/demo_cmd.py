@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
@@ -31,6 +32,66 @@ PATRON_EMAIL = "patron1002@example.org"
 MEMBERS_LIST_ID = 101
 #: Every step runs the real CLI against the demo's own sandbox, in plain text.
 SANDBOX = ["--sandbox", "--no-color"]
+#: Manifest and settings files, the only files copied from the example organization.
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+#: The user's own manifests and state: the demo's steps must not read or write them.
+USER_VARIABLES = ("CALLBOARD_MANIFESTS", "CALLBOARD_STATE")
+
+
+def _example_manifests() -> Path:
+    """The example organization a provider package ships (the engine imports no provider)."""
+    found = list(entry_points(group="callboard.example"))
+    if not found:
+        raise CallboardError("no example organization is registered: reinstall Callboard "
+                             "with pip (pip install .), then run the demo again")
+    try:
+        return Path(found[0].load()())
+    except FileNotFoundError as exc:
+        raise CallboardError(str(exc)) from exc
+
+
+def _demo_manifests(rt: Runtime) -> Path:
+    """``-m DIR`` given on the command line, else the shipped example organization.
+
+    CALLBOARD_MANIFESTS is not used here: it names the user's own manifests, on which the
+    demo's steps (the members sync, a CSI webhook) would fail.
+    """
+    flags = click.get_current_context().ensure_object(p.GlobalFlags)
+    if "manifests" in flags.given:
+        source = rt.manifests_dir.resolve()
+        if not source.is_dir():
+            raise CallboardError(f"no manifest directory {source}")
+        return source
+    return _example_manifests()
+
+
+def _manifest_files(source: Path) -> list[Path]:
+    return sorted(f.relative_to(source) for f in source.rglob("*")
+                  if f.is_file() and f.suffix in MANIFEST_SUFFIXES)
+
+
+def _refuse_overwrite(source: Path, out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise CallboardError(f"--out {out} is a file, not a directory")
+    taken = [str(name) for name in _manifest_files(source) if (out / name).exists()]
+    if taken:
+        raise CallboardError(f"--out {out} already has {', '.join(taken)}: nothing was "
+                             "written and the demo did not run; choose a new or empty "
+                             "directory")
+
+
+def _copy_manifests(source: Path, target: Path) -> None:
+    for name in _manifest_files(source):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / name, target / name)
+
+
+def _next_step(out: Path | None, here: Path) -> str:
+    if out is None:
+        return ("To start from the example organization: callboard demo --out manifests, "
+                "then callboard --sandbox plan")
+    where = "" if out == here / "manifests" else f" -m {out}"
+    return f"The example manifests are in {out}: try callboard --sandbox{where} plan"
 
 
 def _control(rt: Runtime, route: str, body: dict) -> dict:
@@ -136,24 +197,32 @@ def _drift(sandbox: Runtime) -> None:
 STEPS: list[Callable[[Runtime], None]] = [_plan_and_apply, _integrations, _data_sync, _drift]
 
 
-def _workdir(rt: Runtime, keep: Path | None) -> Path:
-    source = rt.manifests_dir.resolve()
-    if not source.is_dir():
-        raise CallboardError(f"no example manifests at {source}: run the demo from the "
-                             "Callboard repository root, or pass -m DIR")
+def _workdir(source: Path, keep: Path | None) -> Path:
     workdir = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="callboard-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, workdir / "manifests", dirs_exist_ok=True)
+    _copy_manifests(source, workdir / "manifests")
     return workdir
 
 
 @click.command()
 @p.demo_keep
+@p.demo_out
 @p.pass_runtime
-def demo(rt: Runtime, keep: Path | None) -> None:
-    """Sandbox walk-through: plan, apply, a CSI, a writeback, sync runs, an edit, drift."""
-    workdir = _workdir(rt, keep)
+def demo(rt: Runtime, keep: Path | None, out: Path | None) -> None:
+    """Sandbox walk-through: plan, apply, a CSI, a writeback, sync runs, an edit, drift.
+
+    It runs the example organization shipped with Callboard, from any directory (-m DIR on
+    the command line runs it on other manifests).
+    """
+    source = _demo_manifests(rt)
+    if out is not None:
+        out = out.resolve()
+        _refuse_overwrite(source, out)
+    workdir = _workdir(source, keep)
+    if out is not None:
+        _copy_manifests(source, out)
     here = Path.cwd()
+    saved = {name: os.environ.pop(name) for name in USER_VARIABLES if name in os.environ}
     os.chdir(workdir)
     try:
         click.echo(f"Callboard demo in {workdir} (sandbox: in-process emulators of Prospect2 and "
@@ -161,9 +230,10 @@ def demo(rt: Runtime, keep: Path | None) -> None:
         sandbox = Runtime(manifests_dir=Path("manifests"), sandbox=True)
         for step in STEPS:
             step(sandbox)
-        click.echo("\nDemo complete. Try it yourself: callboard --sandbox plan")
+        click.echo(f"\nDemo complete. {_next_step(out, here)}")
     finally:
         os.chdir(here)
+        os.environ.update(saved)
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

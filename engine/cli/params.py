@@ -186,6 +186,9 @@ schema_output = click.option("--output", "output", type=click.Choice(PUBLISHED),
 demo_keep = click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
                          default=None, help="Run in this directory and keep it, instead of a "
                          "temporary one.")
+demo_out = click.option("--out", type=click.Path(path_type=Path), default=None,
+                        help="Also write the example manifests and callboard.yaml into this "
+                        "directory, to start your own from (never overwrites a file).")
 
 # --- state -----------------------------------------------------------------------------------
 force_unlock = click.option("--force", is_flag=True,
