@@ -85,6 +85,8 @@ class MemoryTarget:
     refuse: dict[str, str] = field(default_factory=dict)
     crash_after: int | None = None
     imported: list[list[str]] = field(default_factory=list)
+    #: Every contact sent, as sent (names included).
+    contacts: list[ImportContact] = field(default_factory=list)
     writes: int = 0
     _calls: int = 0
     _next: int = 1
@@ -101,6 +103,7 @@ class MemoryTarget:
         self._calls += 2
         outcome = ImportOutcome(batch_id=f"b{len(self.imported)}")
         self.imported.append([c.email for c in contacts])
+        self.contacts += contacts
         for contact in contacts:
             if contact.email in self.refuse:
                 outcome.rejected[contact.email] = self.refuse[contact.email]

@@ -152,3 +152,32 @@ def test_an_address_a_listed_constituent_took_on_later_keeps_its_tag(tmp_path: P
     source.members_now = {2, 3}
     left = _run(runner)
     assert left.removed == 0 and left.kept_shared == 1 and address_of(1) in target.tagged
+
+
+def test_an_address_whose_first_owner_leaves_as_a_listed_one_takes_it_on_keeps_its_tag(
+        tmp_path: Path) -> None:
+    """In one run constituent 1 leaves and 2, still listed, now holds 1's address (an email
+    change, audited): the address keeps the tag, and 2 is recorded as its owner."""
+    from engine.sync.ports import AuditChange, ExportRow
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}, tracking=False), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    _run(runner)
+    source.extra_rows[2] = [ExportRow(2, 99, address_of(1), 1, True, False, frozenset({7}),
+                                      "Y")]
+    source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock)]
+    source.members_now = {2, 3}
+    report = _run(runner)
+    assert (report.removed, report.kept_shared) == (0, 1)
+    assert address_of(1) in target.tagged
+    source.members_now = {3}  # now the new owner leaves too: the address goes
+    assert _run(runner).removed == 2
+    assert target.tagged.keys() == {address_of(3)}
+
+
+def test_imported_contacts_carry_their_first_and_last_names(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={4, 5}), MemoryTarget()
+    _run(DataSyncRunner(source, target, state))
+    assert sorted((c.email, c.first_name, c.last_name) for c in target.contacts) == [
+        (address_of(4), "F4", "L4"), (address_of(5), "F5", "L5")]
