@@ -21,6 +21,7 @@ from engine.plan.planner import make_plan, resolve_desired
 from engine.render.json_output import plan_document, plan_json
 from engine.render.markdown import plan_markdown
 from engine.render.text import plan_text
+from engine.resources import split_address
 from engine.state.base import StateStore
 
 FORMATS = click.Choice(["text", "markdown", "json"])
@@ -104,7 +105,7 @@ async def _plan(rt: Runtime, manifests: ManifestSet, state: StateStore, targets:
 
 def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]) -> None:
     known = set(manifests.resources) | set(state.resources())
-    kinds = {a.split(".")[0] for a in known}
+    kinds = {split_address(a)[0] for a in known}
     for target in targets:
         if target not in known and target not in kinds:
             raise CallboardError(f"--target {target}: no such resource in the manifests or state")

@@ -19,7 +19,7 @@ from engine.manifests.files import manifest_files, settings_file
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
 from engine.providers import KindRegistry
-from engine.resources import NAME_PATTERN, Resource
+from engine.resources import NAME_PATTERN, Resource, address
 
 
 @dataclass
@@ -173,7 +173,7 @@ def _load_file(data: Any, display: str, registry: KindRegistry,
 def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, display: str,
                    registry: KindRegistry, manifests: ManifestSet) -> list[ManifestError]:
     origin = locate(root, (kind_name, name), display, 1)
-    addr = f"{kind_name}.{name}"
+    addr = address(kind_name, name)
     kind = registry[kind_name]
     pattern = kind.name_pattern or NAME_PATTERN
     if not isinstance(name, str) or not pattern.match(name):
@@ -217,7 +217,7 @@ def check_references(manifests: ManifestSet, registry: KindRegistry) -> list[Man
             value = resource.fields.get(field_name)
             names = value if isinstance(value, list) else [value]
             for ref in names:
-                if ref is None or f"{target_kind}.{ref}" in manifests.resources:
+                if ref is None or address(target_kind, str(ref)) in manifests.resources:
                     continue
                 declared = [r.name for r in manifests.of_kind(target_kind)]
                 origin = resource.origin_of(field_name)

@@ -8,11 +8,12 @@ from typing import Any
 
 from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow
+from engine.live_index import LiveIndex
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
 from engine.plan.diff import DesiredObject, diff, field_diffs, order_changes
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
-from engine.resources import Resource
+from engine.resources import Resource, address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.delta import load_bitmap
@@ -28,7 +29,7 @@ class _References(ReferenceContext):
         self.warnings: list[PlanWarning] = []
 
     def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        found = self.desired.get(f"{kind}.{name}")
+        found = self.desired.get(address(kind, name))
         return found.fields if found else None
 
     def live_by_key(self, kind: str, key: str) -> LiveObject | None:
@@ -110,6 +111,7 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
     plan = Plan(id=str(uuid.uuid4()), created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 lineage=header.lineage, state_serial=header.serial, managed_count=len(records),
                 max_delete_fraction=manifests.settings.safety.max_delete_fraction,
+                min_managed=manifests.settings.safety.min_managed,
                 refresh_only=refresh_only, targets=list(targets or []),
                 manifests=str(manifests.directory),
                 manifest_digest=manifest_digest(manifests.directory),
@@ -130,11 +132,11 @@ async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObje
                      state: StateStore) -> None:
     """Say what deleting or replacing an object means for people, in the handler's words,
     and how many constituents a Data Sync's baseline holds (they stop being synced)."""
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    index = LiveIndex(live)
     for change in plan.changes:
         if not change.destructive or change.remote_id is None:
             continue
-        obj = by_id.get((change.kind, change.remote_id))
+        obj = index.by_id(change.kind, change.remote_id)
         parts = []
         if obj is not None:
             parts.append(await session.handler(change.kind).impact(obj))
@@ -162,10 +164,10 @@ def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
 def refresh_changes(live: dict[str, list[LiveObject]], records: dict[str, ResourceRecord],
                     order: list[str]) -> list[Change]:
     """State-only changes that record what is live now (``plan --refresh-only``)."""
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    index = LiveIndex(live)
     changes: list[Change] = []
     for addr, record in records.items():
-        obj = by_id.get((record.kind, record.remote_id))
+        obj = index.by_id(record.kind, record.remote_id)
         if obj is None:
             changes.append(Change(action="delete", address=addr, kind=record.kind,
                                   name=record.name, remote_id=record.remote_id,

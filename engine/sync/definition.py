@@ -14,6 +14,7 @@ from typing import Any
 from engine.errors import CallboardError
 from engine.kinds import FieldProblem
 from engine.references import match_reference
+from engine.resources import address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.filters import AddressFilter
@@ -41,7 +42,7 @@ class SyncDefinition:
 
 def sync_address(name: str) -> str:
     """``members`` and ``data_syncs.members`` both name the sync."""
-    return name if name.startswith(f"{KIND}.") else f"{KIND}.{name}"
+    return name if split_address(name)[0] == KIND else address(KIND, name)
 
 
 def managed_syncs(state: StateStore) -> list[ResourceRecord]:
