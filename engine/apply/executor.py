@@ -12,16 +12,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
 
 from engine import __version__
 from engine.errors import CallboardError, StalePlan
-from engine.kinds import LiveObject, ReferenceContext, ReferenceRow
+from engine.kinds import FieldProblem, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.diff import field_diffs
 from engine.plan.model import Change, Plan, fingerprint
 from engine.providers import KindRegistry
-from engine.resources import address, split_address
+from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 
@@ -29,32 +28,6 @@ log = logging.getLogger(__name__)
 
 #: (change, event, detail): event is "start", "done", "skip" or "error".
 ApplyListener = Callable[[Change, str, str], None]
-
-
-class _ApplyReferences(ReferenceContext):
-    """References as they stand while applying: fresh reads, the plan's desired fields."""
-
-    def __init__(self, session: Session, plan: Plan) -> None:
-        self.session = session
-        self.after = {c.address: c.after for c in plan.changes if c.after is not None}
-
-    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        return self.after.get(address(kind, name))
-
-    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
-        return None
-
-    async def live_objects(self, kind: str) -> list[LiveObject]:
-        return await self.session.live_objects(kind)
-
-    async def reference(self, table: str) -> list[ReferenceRow]:
-        return await self.session.reference(table)
-
-    def warn(self, field: str | None, message: str) -> None:
-        log.warning("apply: %s", message)
-
-    def managed_names(self, kind: str) -> list[str]:
-        return sorted(name for k, name in map(split_address, self.after) if k == kind)
 
 
 class ApplyFailed(CallboardError):
@@ -111,7 +84,8 @@ def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
     """Why ``change`` no longer fits the live object it was planned against."""
     problems: list[str] = []
     if change.action == "create" and not resuming:
-        key = registry[change.kind].key(change.after or {})
+        kind = registry[change.kind]
+        key = kind.key(kind.planned(change.after or {}))
         if index.with_key(change.kind, key):
             problems.append(f"{change.address}: a {change.kind} object {key!r} was created "
                             "since the plan was made")
@@ -168,15 +142,18 @@ class PlanApplier:
                  parallelism: int, listener: ApplyListener | None) -> None:
         self.session, self.plan, self.state, self.index = session, plan, state, index
         self.limit = asyncio.Semaphore(max(1, parallelism))
-        self.refs = _ApplyReferences(session, plan)
         self.notify: ApplyListener = listener or (lambda change, event, detail: None)
         self.result = ApplyResult()
         self.errors: list[str] = []
+        #: What each create, update or replace of the current group writes (or why it can't).
+        self.planned: dict[str, ResourceSpec | CallboardError] = {}
 
     async def run(self, done: set[str]) -> ApplyResult:
         self.state.begin_apply(self.plan.id)
         groups = groupby(self.plan.changes, key=lambda c: (c.action == "delete", c.kind))
-        for _, group in groups:
+        for _, grouped in groups:
+            group = [c for c in grouped]
+            await self._prepare([c for c in group if c.address not in done])
             await asyncio.gather(*(self._run_one(c, done) for c in group))
             self.session.forget_reads()  # later kinds may look up what this group just created
             if self.errors:
@@ -215,16 +192,16 @@ class PlanApplier:
 
     async def _apply_create(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
-        after = await self._write_ready(change)
+        planned = await self._planned(change)
         # An earlier, interrupted run may have created it without recording it: take it over.
-        existing = self.index.unclaimed_by_key(change.kind, self._key(change))
+        existing = self.index.unclaimed_by_key(change.kind, self._key(change, planned))
         if existing is not None:
             obj = existing
             if field_diffs(existing.fields, change.after or {}, []):
-                obj = await handler.update(existing, after)
+                obj = await handler.update(existing, planned)
             self._record(change, obj)
             return f"created (found id {obj.remote_id} from an earlier run)"
-        obj = await handler.create(after)
+        obj = await handler.create(planned)
         self._record(change, obj)
         return f"created (id {obj.remote_id})"
 
@@ -236,28 +213,28 @@ class PlanApplier:
         return f"adopted (id {current.remote_id})"
 
     async def _apply_update(self, change: Change) -> str:
-        after = await self._write_ready(change)
+        planned = await self._planned(change)
         current = self._current(change)
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone; plan again")
-        obj = await self.session.handler(change.kind).update(current, after)
+        obj = await self.session.handler(change.kind).update(current, planned)
         self._record(change, obj)
         return f"updated (id {obj.remote_id})"
 
     async def _apply_replace(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
-        after = await self._write_ready(change)
+        planned = await self._planned(change)
         current = self._current(change)
-        made = self._made_by_interrupted_run(change)
+        made = self._made_by_interrupted_run(change, planned)
         if change.create_before_destroy:
-            obj = made or await handler.create(after)
+            obj = made or await handler.create(planned)
             self._record(change, obj)
             if current is not None:
                 await handler.delete(current)
         else:
             if current is not None:
                 await handler.delete(current)
-            obj = made or await handler.create(after)
+            obj = made or await handler.create(planned)
             self._record(change, obj)
         return f"replaced (new id {obj.remote_id})"
 
@@ -276,7 +253,8 @@ class PlanApplier:
         self._record(change, current)
         return "state updated from live"
 
-    def _made_by_interrupted_run(self, change: Change) -> LiveObject | None:
+    def _made_by_interrupted_run(self, change: Change,
+                                 planned: ResourceSpec) -> LiveObject | None:
         """The new object of a replace an interrupted run got part-way through: recorded in
         state (its id differs from the planned old one), or made but unrecorded (by key)."""
         record = self.state.get(change.address)
@@ -284,19 +262,38 @@ class PlanApplier:
             made = self.index.by_id(change.kind, record.remote_id)
             if made is not None:
                 return made
-        return self.index.unclaimed_by_key(change.kind, self._key(change))
+        return self.index.unclaimed_by_key(change.kind, self._key(change, planned))
 
     def _current(self, change: Change) -> LiveObject | None:
         return self.index.by_id(change.kind, change.remote_id)
 
-    def _key(self, change: Change) -> str:
-        return self.session.registry[change.kind].key(change.after or {})
+    def _key(self, change: Change, planned: ResourceSpec) -> str:
+        return self.session.registry[change.kind].key(planned)
 
-    async def _write_ready(self, change: Change) -> dict[str, Any]:
-        planned = change.after or {}
-        if not planned:
-            return {}
-        return await self.session.handler(change.kind).write_ready(dict(planned), self.refs)
+    async def _prepare(self, group: list[Change]) -> None:
+        """What each change of a group writes, in the kind's model, before any of its writes
+        start (so they start in plan order): the plan's fields with the reference ids it
+        pinned; a reference to an object an earlier group created is looked up now
+        (``forget_reads`` after each group makes that read fresh)."""
+        self.planned.clear()
+        for change in group:
+            if self.plan.refresh_only or change.action not in ("create", "update", "replace"):
+                continue
+            kind = self.session.registry[change.kind]
+            planned = with_ids(kind.planned(change.after or {}), change.ref_ids)
+            try:
+                self.planned[change.address] = await resolve_pending(planned,
+                                                                     self.session.reference)
+            except FieldProblem as problem:
+                self.planned[change.address] = CallboardError(str(problem))
+            except CallboardError as error:
+                self.planned[change.address] = error
+
+    async def _planned(self, change: Change) -> ResourceSpec:
+        planned = self.planned[change.address]
+        if isinstance(planned, CallboardError):
+            raise planned
+        return planned
 
     def _record(self, change: Change, obj: LiveObject) -> None:
         self.state.put(ResourceRecord(

@@ -9,53 +9,47 @@ kinds, and kinds still in state, are ever looked at: unmanaged objects are never
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from engine.kinds import Kind, LiveObject
+from engine.kinds import Kind, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.model import Change, FieldDiff, fingerprint
-from engine.resources import address
+from engine.references import pinned_ids
+from engine.resources import Resource
 from engine.state.base import ResourceRecord
-
-
-@dataclass
-class DesiredObject:
-    """A declared resource with its references resolved to live vocabulary."""
-
-    kind: str
-    name: str
-    fields: dict[str, Any]
-    origin: str | None = None
-    ignore_changes: list[str] = field(default_factory=list)
-    prevent_destroy: bool = False
-
-    @property
-    def address(self) -> str:
-        return address(self.kind, self.name)
 
 
 def field_diffs(live: Mapping[str, Any], desired: Mapping[str, Any],
                 ignore: list[str]) -> list[FieldDiff]:
+    """Differences between two objects written as plain data (state, a plan's fields)."""
     return [FieldDiff(name, live.get(name), value) for name, value in desired.items()
             if name not in ignore and live.get(name) != value]
 
 
-def _compare(kind: Kind, want: DesiredObject,
+def value_diffs(live: ResourceSpec, desired: ResourceSpec, ignore: list[str]) -> list[FieldDiff]:
+    """Differences between a live and a declared object, compared in the kind's model (a
+    reference by its row's id, a schedule by its form) and shown as plain data."""
+    shown_live, shown_desired = live.plain(), desired.plain()
+    return [FieldDiff(name, shown_live.get(name), shown_desired.get(name))
+            for name in desired.field_names()
+            if name not in ignore and getattr(live, name, None) != getattr(desired, name)]
+
+
+def _compare(kind: Kind, want: Resource,
              obj: LiveObject) -> tuple[str | None, list[FieldDiff]]:
-    diffs = field_diffs(obj.fields, want.fields, want.ignore_changes)
+    diffs = value_diffs(obj.value, want.spec, want.ignore_changes)
     changed = {d.field for d in diffs}
     reason = None
     if changed & kind.replace_fields:
-        # Full dicts: whether a change forces a replace may depend on other fields (a Data
+        # Whole objects: whether a change forces a replace may depend on other fields (a Data
         # Sync's tag only while it is enabled); ignored fields never force one.
-        reason = kind.replace_reason(obj.fields, want.fields)
+        reason = kind.replace_reason(obj.value, want.spec)
         if reason not in changed:
             reason = None
     return reason, diffs
 
 
-def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, DesiredObject],
+def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Resource],
          live: Mapping[str, list[LiveObject]], state: Mapping[str, ResourceRecord],
          targets: list[str] | None = None) -> list[Change]:
     """Changes that make live match desired, in the order they must be applied: one pass over
@@ -73,14 +67,14 @@ def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Desi
     return order_changes(changes, order)
 
 
-def desired_change(kind: Kind, want: DesiredObject, record: ResourceRecord | None,
+def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
                    index: LiveIndex) -> Change | None:
     """Create, update, replace or adopt one declared resource (None: it matches)."""
     notes: list[str] = []
     if record is None:
         # Not managed yet: take over the live object with its natural key that no other
         # address manages, so declaring an existing tag adopts it instead of duplicating it.
-        obj = index.unclaimed_by_key(want.kind, kind.key(want.fields))
+        obj = index.unclaimed_by_key(want.kind, kind.key(want.spec))
         if obj is not None:
             index.claim(obj)
             notes.append(f"exists already (id {obj.remote_id}); Callboard will manage it")
@@ -89,16 +83,17 @@ def desired_change(kind: Kind, want: DesiredObject, record: ResourceRecord | Non
         if obj is None:
             notes.append("was deleted outside Callboard; it will be created again")
     base: dict[str, Any] = dict(address=want.address, kind=want.kind, name=want.name,
-                                origin=want.origin, prevent_destroy=want.prevent_destroy,
-                                notes=notes)
+                                origin=str(want.origin) if want.origin else None,
+                                prevent_destroy=want.prevent_destroy, notes=notes,
+                                after=want.fields, ref_ids=pinned_ids(want.spec))
     if obj is None:
-        return Change(action="create", after=want.fields, **base)
+        return Change(action="create", **base)
     reason, diffs = _compare(kind, want, obj)
     action = "replace" if reason else "update" if diffs else "adopt" if record is None else None
     if action is None:
         return None
-    return Change(action=action, remote_id=obj.remote_id, before=obj.fields, after=want.fields,
-                  diffs=diffs, replace_reason=reason,
+    return Change(action=action, remote_id=obj.remote_id, before=obj.fields, diffs=diffs,
+                  replace_reason=reason,
                   create_before_destroy=bool(reason) and kind.create_before_destroy,
                   fingerprint=fingerprint(obj.fields, obj.version), **base)
 

@@ -62,6 +62,9 @@ class Change:
     #: A replace makes the new object first, then deletes the old one (``+/-``); otherwise it
     #: deletes first (``-/+``), as natural keys are usually unique.
     create_before_destroy: bool = False
+    #: Ids of the reference data ``after`` names, by path (``{"list": 101}``): apply writes
+    #: exactly the rows the plan showed. A reference to an object this apply creates has none.
+    ref_ids: dict[str, Any] = field(default_factory=dict)
 
     @property
     def symbol(self) -> str:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow
+from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
-from engine.plan.diff import DesiredObject, diff, field_diffs, order_changes
+from engine.plan.diff import diff, field_diffs, order_changes
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
-from engine.resources import Resource, address
+from engine.resources import Origin, Resource, address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.delta import load_bitmap
@@ -22,18 +21,15 @@ from engine.sync.delta import load_bitmap
 class _References(ReferenceContext):
     """The planner's answers to handlers resolving one resource after another."""
 
-    def __init__(self, desired: dict[str, DesiredObject], live: dict[str, list[LiveObject]],
+    def __init__(self, desired: dict[str, Resource], live: dict[str, list[LiveObject]],
                  session: Session, manifests: ManifestSet) -> None:
-        self.desired, self.live, self.session, self.manifests = desired, live, session, manifests
+        self.resolved, self.live, self.session, self.manifests = desired, live, session, manifests
         self.resource: Resource | None = None
         self.warnings: list[PlanWarning] = []
 
-    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        found = self.desired.get(address(kind, name))
-        return found.fields if found else None
-
-    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
-        return next((o for o in self.live.get(kind, []) if o.key == key), None)
+    def desired(self, kind: str, name: str) -> ResourceSpec | None:
+        found = self.resolved.get(address(kind, name))
+        return found.spec if found else None
 
     async def live_objects(self, kind: str) -> list[LiveObject]:
         if kind not in self.live:
@@ -48,52 +44,55 @@ class _References(ReferenceContext):
 
     def warn(self, field: str | None, message: str) -> None:
         resource = self.resource
-        origin = str(resource.origin_of(field)) if resource and field else (
-            str(resource.origin) if resource else None)
+        origin = (resource.origin_of(field) if field else resource.origin) if resource else None
         self.warnings.append(PlanWarning(message, resource.address if resource else None,
-                                         origin))
+                                         str(origin) if origin else None))
 
 
 async def resolve_desired(session: Session, manifests: ManifestSet,
                           live: dict[str, list[LiveObject]]
-                          ) -> tuple[dict[str, DesiredObject], list[PlanWarning]]:
-    """Desired objects in live vocabulary, resolved kind by kind in dependency order.
+                          ) -> tuple[dict[str, Resource], list[PlanWarning]]:
+    """Declared resources as the live objects will hold them, resolved kind by kind in
+    dependency order (a kind's handler may look at the kinds it depends on).
 
     Rule violations found while resolving come back together, each with file:line.
     """
-    desired: dict[str, DesiredObject] = {}
+    desired: dict[str, Resource] = {}
     refs = _References(desired, live, session, manifests)
     errors: list[ManifestError] = []
     for kind in session.registry.order():
-        handler = None
-        seen: dict[str, str] = {}
+        seen: dict[str, Resource] = {}
         for resource in sorted(manifests.of_kind(kind), key=lambda r: r.name):
-            handler = handler or session.handler(kind)
             refs.resource = resource
             try:
-                fields = await handler.resolve(dict(resource.fields), refs)
+                resolved = resource.resolved(await session.handler(kind).resolve(
+                    resource.spec, refs))
             except FieldProblem as exc:
-                origin = resource.origin_of(exc.field.split(".")[0]) if exc.field else \
-                    resource.origin
-                field_name = f"{resource.address}.{exc.field}" if exc.field else \
-                    resource.address
-                errors.append(ManifestError(exc.message, file=origin.file, line=origin.line,
-                                            field=field_name))
+                errors.append(_field_error(resource, exc))
                 continue
-            key = session.registry[kind].key(fields)
+            key = session.registry[kind].key(resolved.spec)
             if key in seen:
-                errors.append(ManifestError(
-                    f"{resource.address} and {seen[key]} both declare the {kind} object "
-                    f"{key!r}; one object can have only one address",
-                    file=resource.origin.file, line=resource.origin.line))
+                errors.append(_located(
+                    f"{resource.address} and {seen[key].address} ({seen[key].origin}) both "
+                    f"declare the {kind} object {key!r}; one object can have only one address",
+                    resource.origin))
                 continue
-            seen[key] = f"{resource.address} ({resource.origin})"
-            desired[resource.address] = DesiredObject(
-                kind=kind, name=resource.name, fields=fields, origin=str(resource.origin),
-                ignore_changes=resource.ignore_changes, prevent_destroy=resource.prevent_destroy)
+            seen[key] = desired[resource.address] = resolved
     if errors:
         raise ManifestErrors(errors)
     return desired, refs.warnings
+
+
+def _field_error(resource: Resource, problem: FieldProblem) -> ManifestError:
+    if not problem.field:
+        return _located(problem.message, resource.origin, resource.address)
+    return _located(problem.message, resource.origin_of(problem.field.split(".")[0]),
+                    f"{resource.address}.{problem.field}")
+
+
+def _located(message: str, origin: Origin | None, field: str | None = None) -> ManifestError:
+    return ManifestError(message, file=origin.file if origin else None,
+                         line=origin.line if origin else None, field=field)
 
 
 def scope_kinds(manifests: ManifestSet, state: dict[str, ResourceRecord]) -> set[str]:

@@ -29,6 +29,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_serializer,
     model_validator,
@@ -115,13 +116,32 @@ class EveryAt(_Form):
 
 
 class Schedule(_Form):
-    """Exactly one of the five forms; dumps to that one form only."""
+    """Exactly one of the five forms; dumps to that one form only.
+
+    A live sync whose frequency Callboard does not know is still described (``from_live``):
+    such a schedule is not ``known``, is never due, and shows as Prospect2 spells it.
+    """
 
     daily: ClockTime | None = None
     weekly: WeeklyAt | None = None
     monthly: MonthlyAt | None = None
     every: EveryAt | None = None
     times: list[ClockTime] | None = None
+    _as_sent: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_live(cls, wire: dict[str, Any]) -> Schedule:
+        """The wire schedule in manifest form, or an unknown one kept as it was sent."""
+        try:
+            return cls.from_wire(wire)
+        except ValueError:
+            unknown = cls.model_construct()
+            unknown._as_sent = dict(wire)
+            return unknown
+
+    @property
+    def known(self) -> bool:
+        return self._as_sent is None
 
     @field_validator("times")
     @classmethod
@@ -150,6 +170,8 @@ class Schedule(_Form):
 
     @model_serializer(mode="plain")
     def _as_manifest(self) -> dict[str, Any]:
+        if self._as_sent is not None:
+            return self._as_sent
         if self.daily is not None:
             return {"daily": self.daily}
         if self.weekly is not None:

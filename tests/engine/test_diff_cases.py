@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from engine.kinds import LiveObject
-from engine.plan.diff import DesiredObject, diff
+from engine.plan.diff import diff
 from engine.plan.model import Change
 from engine.providers import KindRegistry
+from engine.resources import Resource
 from engine.state.base import ResourceRecord
-from tests.engine.fake_kinds import FakeProvider
+from tests.engine.fake_kinds import FakeProvider, live_object, resource
 
 REGISTRY = KindRegistry([FakeProvider])
 
 
-def label(name: str, key: str, colour: str = "blue") -> DesiredObject:
-    return DesiredObject("labels", name, {"name": key, "colour": colour})
+def label(name: str, key: str, colour: str = "blue") -> Resource:
+    return resource("labels", name, {"name": key, "colour": colour})
 
 
 def live_label(remote_id: str, key: str, colour: str = "blue") -> LiveObject:
-    return LiveObject("labels", remote_id, key, {"name": key, "colour": colour})
+    return live_object("labels", remote_id, key, {"name": key, "colour": colour})
 
 
 def record(address: str, remote_id: str, **fields: object) -> ResourceRecord:
@@ -25,7 +26,7 @@ def record(address: str, remote_id: str, **fields: object) -> ResourceRecord:
     return ResourceRecord(address, kind, name, remote_id, dict(fields))
 
 
-def plan(desired: list[DesiredObject], live: list[LiveObject],
+def plan(desired: list[Resource], live: list[LiveObject],
          state: list[ResourceRecord]) -> list[Change]:
     by_kind: dict[str, list[LiveObject]] = {"labels": [], "links": []}
     for obj in live:
@@ -37,7 +38,7 @@ def plan(desired: list[DesiredObject], live: list[LiveObject],
 def test_deletes_run_in_reverse_dependency_order() -> None:
     """Links refer to labels: a label goes only after the links naming it."""
     live = [live_label("1", "A"),
-            LiveObject("links", "2", "A:", {"label": "A", "note": "", "size": 1})]
+            live_object("links", "2", "A:", {"label": "A", "note": "", "size": 1})]
     state = [record("labels.a", "1", name="A"), record("links.to-a", "2", label="A")]
     changes = plan([], live, state)
     assert [(c.action, c.address) for c in changes] == [("delete", "links.to-a"),
