@@ -188,9 +188,12 @@ class KindHandler(ABC):
       into it, and write from the model (a ``Ref``'s id is what the service wants);
     - make ``create`` safe to retry (a lost answer must not leave a duplicate);
     - raise ``StaleObjectError`` when the service says the object changed underneath.
+
+    ``kind`` names the kind it serves: listing the handler in its provider's ``handlers`` is
+    the kind's one registration.
     """
 
-    kind: Kind
+    kind: ClassVar[Kind]
 
     @abstractmethod
     async def list(self) -> list[LiveObject]:

@@ -13,6 +13,7 @@ from engine.manifests.loader import ManifestSet
 from engine.plan.diff import diff, field_diffs, order_changes
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
 from engine.resources import Origin, Resource, address
+from engine.rules import RuleContext, check_rules
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.delta import load_bitmap
@@ -53,9 +54,10 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
                           live: dict[str, list[LiveObject]]
                           ) -> tuple[dict[str, Resource], list[PlanWarning]]:
     """Declared resources as the live objects will hold them, resolved kind by kind in
-    dependency order (a kind's handler may look at the kinds it depends on).
+    dependency order (a kind's handler may look at the kinds it depends on), each checked by
+    its kind's seed rules.
 
-    Rule violations found while resolving come back together, each with file:line.
+    Rule violations come back together, each with file:line.
     """
     desired: dict[str, Resource] = {}
     refs = _References(desired, live, session, manifests)
@@ -64,9 +66,11 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
         seen: dict[str, Resource] = {}
         for resource in sorted(manifests.of_kind(kind), key=lambda r: r.name):
             refs.resource = resource
+            handler = session.handler(kind)
             try:
-                resolved = resource.resolved(await session.handler(kind).resolve(
-                    resource.spec, refs))
+                resolved = resource.resolved(await handler.resolve(resource.spec, refs))
+                await check_rules(session.registry.rules(kind), resolved.spec,
+                                  RuleContext(refs, handler))
             except FieldProblem as exc:
                 errors.append(_field_error(resource, exc))
                 continue

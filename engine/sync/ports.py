@@ -119,3 +119,7 @@ class TagTarget(Protocol):
     @property
     def rate_limited(self) -> int:
         """429 answers seen so far."""
+
+    @property
+    def rate_per_second(self) -> float | None:
+        """The service's request budget, for a long run's ETA (None: no budget)."""

@@ -45,8 +45,6 @@ from engine.sync.run_report import FAILED, STOPPED, SUCCEEDED, SyncRunReport
 
 log = logging.getLogger(__name__)
 
-#: Prospect2's documented budget: the progress bar's ETA assumes it.
-PROSPECT2_RATE = 5.0
 #: contactTag associations are listed this many a page (one pass costs size / page calls).
 ASSOCIATION_PAGE = 100
 
@@ -199,7 +197,7 @@ class DataSyncRunner:
         if not total:
             return
         with RunProgress(f"{definition.address} (API calls)", total,
-                         PROSPECT2_RATE) as progress:
+                         self.target.rate_per_second) as progress:
             for number, batch in pending_imports:
                 await self._import(definition, plan, number, batch, report)
                 progress.advance(2)

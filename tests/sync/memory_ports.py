@@ -140,3 +140,7 @@ class MemoryTarget:
     @property
     def rate_limited(self) -> int:
         return 0
+
+    @property
+    def rate_per_second(self) -> float | None:
+        return None

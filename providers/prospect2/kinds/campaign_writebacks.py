@@ -13,13 +13,12 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from engine.kinds import Kind, KindHandler, LiveObject, ReferenceContext, ResourceSpec
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from engine.references import resolve_ref
-from providers.prospect2.client import Prospect2Client
+from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tessitura_references import (
     AppealRef,
     MediaTypeRef,
-    ReferenceVocabulary,
     SourceGroupRef,
 )
 from providers.prospect2.rules.writeback_codes import CODES, DEFAULT_MEDIA_TYPE
@@ -81,14 +80,10 @@ class CampaignWritebacksKind(Kind):
         return {k: v for k, v in live.fields.items() if k != "name"}
 
 
-class CampaignWritebacksHandler(KindHandler):
+class CampaignWritebacksHandler(Prospect2Handler):
     """Lists mappings in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client,
-                 vocabulary: ReferenceVocabulary | None = None) -> None:
-        self.kind = CampaignWritebacksKind()
-        self.client = client
-        self.vocabulary = vocabulary or ReferenceVocabulary()
+    kind: ClassVar[Kind] = CampaignWritebacksKind()
 
     async def list(self) -> list[LiveObject]:
         return [await self._live(m) for m in await self.client.paged(PATH, "writebackMappings")]

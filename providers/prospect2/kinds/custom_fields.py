@@ -11,8 +11,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
-from engine.kinds import Kind, KindHandler, LiveObject, ResourceSpec
-from providers.prospect2.client import Prospect2Client
+from engine.kinds import Kind, LiveObject, ResourceSpec
+from providers.prospect2.kinds.handler import Prospect2Handler
 
 FieldType = Literal["text", "textarea", "date", "datetime", "dropdown", "listbox", "radio",
                     "checkbox", "hidden"]
@@ -112,12 +112,10 @@ def _wire_bool(value: Any) -> bool:
     return bool(value)
 
 
-class CustomFieldsHandler(KindHandler):
+class CustomFieldsHandler(Prospect2Handler):
     """Lists fields in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client) -> None:
-        self.kind = CustomFieldsKind()
-        self.client = client
+    kind: ClassVar[Kind] = CustomFieldsKind()
 
     async def list(self) -> list[LiveObject]:
         return [field_from_wire(f) for f in await self.client.paged("/fields", "fields")]

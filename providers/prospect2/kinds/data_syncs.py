@@ -14,12 +14,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from engine.errors import ProviderError
-from engine.kinds import Kind, KindHandler, LiveObject, ReferenceContext, ResourceSpec
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from engine.references import Ref, resolve_ref
 from engine.sync.schedule import Schedule
 from providers.prospect2.client import Prospect2Client
+from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tessitura_references import (
-    CONTACT_POINT_CATEGORIES,
     CONTACT_POINT_PURPOSES,
     EADDRESS_TYPES,
     LISTS,
@@ -28,13 +28,7 @@ from providers.prospect2.kinds.tessitura_references import (
     PurposeRef,
     ReferenceVocabulary,
 )
-from providers.prospect2.rules import (
-    sync_contact_permissions,
-    sync_cpp_filters,
-    sync_eaddress_types,
-    sync_list,
-    sync_tag,
-)
+from providers.prospect2.rules.sync_tag import tag_name
 
 PATH = "/tessitura/dataSyncs"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -97,14 +91,14 @@ class DataSyncsKind(Kind):
         return None if desired.enabled is False else "tag"
 
 
-class DataSyncsHandler(KindHandler):
+class DataSyncsHandler(Prospect2Handler):
     """Lists syncs in one paged pass; never sends the tag change Prospect2 refuses."""
+
+    kind: ClassVar[Kind] = DataSyncsKind()
 
     def __init__(self, client: Prospect2Client,
                  vocabulary: ReferenceVocabulary | None = None) -> None:
-        self.kind = DataSyncsKind()
-        self.client = client
-        self.vocabulary = vocabulary or ReferenceVocabulary()
+        super().__init__(client, vocabulary)
         self._account: dict[str, Any] | None = None
 
     async def list(self) -> list[LiveObject]:
@@ -147,34 +141,22 @@ class DataSyncsHandler(KindHandler):
         return self._account
 
     async def resolve(self, spec: DataSyncSpec, refs: ReferenceContext) -> DataSyncSpec:
-        """References resolved to Tessitura rows, the tag to its Prospect2 name, and every
-        seed 003 rule."""
-        row, list_ref = await resolve_ref(refs.reference, spec.list, field="list",
-                                          what="List Manager list")
-        sync_list.check(row)
-        tag = sync_tag.resolve(spec.tag, _declared_tags(refs),
-                               [o.key for o in await refs.live_objects("tags")])
+        """References resolved to Tessitura rows and the tag to its Prospect2 name; the seed
+        003 rules (``providers/prospect2/rules/sync_*``) then check the result."""
+        _, list_ref = await resolve_ref(refs.reference, spec.list, field="list",
+                                        what="List Manager list")
         filters = spec.filters
-        categories = await refs.reference(CONTACT_POINT_CATEGORIES)
-        purposes: list[Ref] = []
-        for index, value in enumerate(filters.contact_point_purposes):
-            purpose, resolved = await resolve_ref(
-                refs.reference, value, field=f"filters.contact_point_purposes.{index}",
-                what="contact point purpose")
-            sync_cpp_filters.check(index, purpose, categories)
-            purposes.append(resolved)
-        eaddress_types: list[Ref] = []
-        for index, value in enumerate(filters.eaddress_types):
-            eaddress_type, resolved = await resolve_ref(
-                refs.reference, value, field=f"filters.eaddress_types.{index}",
-                what="electronic address type")
-            sync_eaddress_types.check(index, eaddress_type)
-            eaddress_types.append(resolved)
-        if filters.ignore_contact_permissions:
-            account = await self.account()
-            sync_contact_permissions.check(True, bool(account.get("contactPermissionsIntegrated")))
-        return spec.model_copy(update={"list": list_ref, "tag": tag, "filters": filters.model_copy(
-            update={"contact_point_purposes": purposes, "eaddress_types": eaddress_types})})
+        purposes = [(await resolve_ref(refs.reference, value, what="contact point purpose",
+                                       field=f"filters.contact_point_purposes.{index}"))[1]
+                    for index, value in enumerate(filters.contact_point_purposes)]
+        eaddress_types = [(await resolve_ref(refs.reference, value,
+                                             field=f"filters.eaddress_types.{index}",
+                                             what="electronic address type"))[1]
+                          for index, value in enumerate(filters.eaddress_types)]
+        return spec.model_copy(update={
+            "list": list_ref, "tag": tag_name(spec.tag, refs),
+            "filters": filters.model_copy(update={"contact_point_purposes": purposes,
+                                                  "eaddress_types": eaddress_types})})
 
     async def find_same(self, spec: DataSyncSpec) -> dict[str, Any] | None:
         """The sync a lost create made: same name, tag and list (a replace's old sync has
@@ -223,15 +205,6 @@ class DataSyncsHandler(KindHandler):
     def estimated_calls(self, action: str) -> int:
         """Delete is PUT (OFF) + DELETE; replace adds the new sync's POST."""
         return {"create": 1, "update": 2, "delete": 2, "replace": 3, "adopt": 0}.get(action, 1)
-
-
-def _declared_tags(refs: ReferenceContext) -> dict[str, str]:
-    """Each declared tags resource NAME mapped to its Prospect2 tag name."""
-    declared: dict[str, str] = {}
-    for name in refs.managed_names("tags"):
-        tag = refs.desired("tags", name)
-        declared[name] = str(getattr(tag, "name", None) or name)
-    return declared
 
 
 def sync_to_wire(spec: DataSyncSpec) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.kinds import Kind, KindHandler, LiveObject, ResourceSpec
-from providers.prospect2.client import Prospect2Client
+from engine.kinds import Kind, LiveObject, ResourceSpec
+from providers.prospect2.kinds.handler import Prospect2Handler
 
 
 class TagSpec(ResourceSpec):
@@ -58,12 +58,10 @@ def is_contact_tag(tag: dict[str, Any]) -> bool:
     return (tag.get("tagType") or "contact") == "contact"
 
 
-class TagsHandler(KindHandler):
+class TagsHandler(Prospect2Handler):
     """Lists tags in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client) -> None:
-        self.kind = TagsKind()
-        self.client = client
+    kind: ClassVar[Kind] = TagsKind()
 
     async def list(self) -> list[LiveObject]:
         tags = await self.client.paged("/tags", "tags")

@@ -18,14 +18,14 @@ from engine.errors import ProviderError, StaleObjectError
 from engine.kinds import (
     FieldProblem,
     Kind,
-    KindHandler,
     LiveObject,
     ReferenceContext,
     ReferenceRow,
     ResourceSpec,
 )
 from engine.references import Ref, ReferenceTo, match_reference, resolve_ref
-from providers.tessitura.client import TessituraClient, parse_tessitura_datetime
+from providers.tessitura.client import parse_tessitura_datetime
+from providers.tessitura.kinds.handler import TessituraHandler
 from providers.tessitura.reference import (
     activity_categories,
     perf_indicator_code,
@@ -119,12 +119,10 @@ def same_moment(first: str | None, second: str | None) -> bool:
         return first == second
 
 
-class ActivityTypesHandler(KindHandler):
+class ActivityTypesHandler(TessituraHandler):
     """Lists types with their categories; updates read the row just before writing it."""
 
-    def __init__(self, client: TessituraClient) -> None:
-        self.kind = ActivityTypesKind()
-        self.client = client
+    kind: ClassVar[Kind] = ActivityTypesKind()
 
     async def list(self) -> list[LiveObject]:
         types, categories = await asyncio.gather(

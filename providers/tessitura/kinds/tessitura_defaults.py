@@ -14,9 +14,9 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from engine.errors import ProviderError, StaleObjectError
-from engine.kinds import Kind, KindHandler, LiveObject, ReferenceContext, ResourceSpec
-from providers.tessitura.client import TessituraClient
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from providers.tessitura.kinds.activity_types import same_moment
+from providers.tessitura.kinds.handler import TessituraHandler
 from providers.tessitura.reference import system_default_rows
 
 DEFAULT_PARENT_TABLE = "Prospect2"
@@ -73,12 +73,10 @@ def default_from_wire(row: dict[str, Any]) -> LiveObject:
     )
 
 
-class TessituraDefaultsHandler(KindHandler):
+class TessituraDefaultsHandler(TessituraHandler):
     """Reads every T_DEFAULTS row in one GET; writes through the procedure pack."""
 
-    def __init__(self, client: TessituraClient) -> None:
-        self.kind = TessituraDefaultsKind()
-        self.client = client
+    kind: ClassVar[Kind] = TessituraDefaultsKind()
 
     async def list(self) -> list[LiveObject]:
         return [default_from_wire(row) for row in await system_default_rows(self.client)]
