@@ -58,7 +58,25 @@ def clock_time(value: Any) -> str:
     return f"{int(found.group(1)):02d}:{found.group(2)}"
 
 
+def weekday(value: Any) -> str:
+    """A day of the week, any case: ``Friday`` is ``friday``."""
+    day = value.strip().lower() if isinstance(value, str) else ""
+    if day not in WEEKDAYS:
+        raise ValueError(f"{value!r} is not a day of the week: use one of {', '.join(WEEKDAYS)}")
+    return day
+
+
+def month_day(value: Any) -> int:
+    """A day of the month, 1 to 31 (31 means the last day of shorter months)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
+        raise ValueError(f"a monthly schedule runs on a day from 1 to 31 (31 means the last "
+                         f"day of the month), not {value!r}")
+    return value
+
+
 ClockTime = Annotated[str, BeforeValidator(clock_time)]
+Weekday = Annotated[str, BeforeValidator(weekday)]
+MonthDay = Annotated[int, BeforeValidator(month_day)]
 
 
 class _Form(BaseModel):
@@ -68,32 +86,15 @@ class _Form(BaseModel):
 class WeeklyAt(_Form):
     """``{day: monday, at: "02:00"}``."""
 
-    day: str
+    day: Weekday
     at: ClockTime
-
-    @field_validator("day", mode="before")
-    @classmethod
-    def _weekday(cls, value: Any) -> str:
-        day = value.strip().lower() if isinstance(value, str) else ""
-        if day not in WEEKDAYS:
-            raise ValueError(f"{value!r} is not a day of the week: use one of "
-                             f"{', '.join(WEEKDAYS)}")
-        return day
 
 
 class MonthlyAt(_Form):
     """``{day: 1..31, at: "01:00"}``; day 31 runs on the last day of shorter months."""
 
-    day: int
+    day: MonthDay
     at: ClockTime
-
-    @field_validator("day", mode="before")
-    @classmethod
-    def _monthday(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
-            raise ValueError(f"a monthly schedule runs on a day from 1 to 31 (31 means the last "
-                             f"day of the month), not {value!r}")
-        return value
 
 
 class EveryAt(_Form):
