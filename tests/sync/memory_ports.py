@@ -41,6 +41,8 @@ class MemorySource:
     tracking: bool = True
     clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     regenerated: int = 0
+    #: Constituent ids asked for by each export, as asked.
+    exported: list[list[int]] = field(default_factory=list)
     _calls: int = 0
 
     async def regenerate(self, list_id: int) -> None:
@@ -53,6 +55,7 @@ class MemorySource:
 
     async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
         self._calls += (len(constituent_ids) + 999) // 1000
+        self.exported.append(list(constituent_ids))
         rows: list[ExportRow] = []
         for c in constituent_ids:
             rows.append(ExportRow(c, c, address_of(c), TYPE, True, False, frozenset({PURPOSE}),

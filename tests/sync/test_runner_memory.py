@@ -181,3 +181,19 @@ def test_imported_contacts_carry_their_first_and_last_names(tmp_path: Path) -> N
     _run(DataSyncRunner(source, target, state))
     assert sorted((c.email, c.first_name, c.last_name) for c in target.contacts) == [
         (address_of(4), "F4", "L4"), (address_of(5), "F5", "L5")]
+
+
+def test_a_run_exports_only_joiners_and_listed_constituents_whose_address_changed(
+        tmp_path: Path) -> None:
+    """Exports cost Tessitura calls at list scale: constituents who stayed and changed
+    nothing are never exported again."""
+    from engine.sync.ports import AuditChange
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}, tracking=False), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    _run(runner)
+    source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock),
+                      AuditChange(9, "T_EADDRESS", "address", source.clock)]
+    source.members_now = {1, 2, 3, 4}
+    _run(runner)
+    assert sorted(source.exported[-1]) == [2, 4]
