@@ -11,8 +11,11 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from engine.apply.executor import apply_plan
+from engine.errors import ManifestErrors
 from engine.kinds import ReferenceRow
+from engine.manifests.loader import load_manifests
 from engine.plan.model import Plan
+from engine.providers import KindRegistry, provider_classes
 from engine.references import (
     Ref,
     ReferenceTo,
@@ -139,3 +142,14 @@ def test_a_saved_plan_applies_the_same_as_one_in_memory(tmp_path: Path) -> None:
             assert (await ws.plan()).changes == []
 
     asyncio.run(scenario())
+
+
+def test_a_field_the_name_fills_cannot_be_written(tmp_path: Path) -> None:
+    """A T_DEFAULTS row's FieldName is its NAME: the model holds it, the manifest may not."""
+    (tmp_path / "m.yaml").write_text(
+        "tessitura_defaults:\n  P2DSTrackChanges:\n    field_name: Other\n    value: 'YES'\n")
+    with pytest.raises(ManifestErrors) as refused:
+        load_manifests(tmp_path, KindRegistry(provider_classes()), display_root=tmp_path)
+    assert str(refused.value) == (
+        "m.yaml:3: tessitura_defaults.P2DSTrackChanges.field_name: unknown field 'field_name'; "
+        "allowed: lifecycle, value, parent_table")
