@@ -73,11 +73,16 @@ async def test_an_object_created_since_planning_refuses_the_saved_plan(tmp_path:
         assert tag["description"] == "made by hand"
 
 
+async def manage_zed(ws: Workspace) -> None:
+    """Apply ``tags.zed`` (the tag Zed), the object the next plan is made against."""
+    ws.write("tags:\n  zed: {name: Zed, description: one}\n")
+    await ws.plan_and_apply()
+
+
 async def test_every_planned_object_is_checked_after_a_create(tmp_path: Path) -> None:
     """The create comes first in the plan; the edited object after it is still checked."""
     async with workspace(tmp_path) as ws:
-        ws.write("tags:\n  zed: {name: Zed, description: one}\n")
-        await ws.plan_and_apply()
+        await manage_zed(ws)
         ws.write("tags:\n  a-new: {name: A New}\n  zed: {name: Zed, description: two}\n")
         plan = await ws.plan()
         assert [(c.action, c.address) for c in plan.changes] == [
@@ -93,8 +98,7 @@ async def test_every_planned_object_is_checked_after_a_create(tmp_path: Path) ->
 
 async def test_a_delete_of_an_object_edited_since_planning_is_refused(tmp_path: Path) -> None:
     async with workspace(tmp_path) as ws:
-        ws.write("tags:\n  zed: {name: Zed, description: one}\n")
-        await ws.plan_and_apply()
+        await manage_zed(ws)
         ws.write("tags: {}\n")
         plan = await ws.plan()
         assert [(c.action, c.address) for c in plan.changes] == [("delete", "tags.zed")]

@@ -137,16 +137,23 @@ def test_a_second_runner_gets_a_clear_error(tmp_path: Path) -> None:
         pass
 
 
-def test_an_address_a_listed_constituent_took_on_later_keeps_its_tag(tmp_path: Path) -> None:
+def _synced_then_2_takes_on_1s_address(
+        tmp_path: Path) -> tuple[MemorySource, MemoryTarget, DataSyncRunner]:
+    """{1, 2, 3} synced; then constituent 2 holds 1's address too (an audited email change,
+    which is never re-imported)."""
     from engine.sync.ports import AuditChange, ExportRow
     state = SqliteState(tmp_path / "state.db")
     source, target = MemorySource(members_now={1, 2, 3}, tracking=False), MemoryTarget()
     runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
     _run(runner)
-    # constituent 2 now shares 1's address too (an email change: never re-imported)
     source.extra_rows[2] = [ExportRow(2, 99, address_of(1), 1, True, False, frozenset({7}),
                                       "Y")]
     source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock)]
+    return source, target, runner
+
+
+def test_an_address_a_listed_constituent_took_on_later_keeps_its_tag(tmp_path: Path) -> None:
+    source, target, runner = _synced_then_2_takes_on_1s_address(tmp_path)
     quiet = _run(runner)
     assert quiet.added == quiet.resynced == 0 and len(target.imported) == 1
     source.members_now = {2, 3}
@@ -158,14 +165,7 @@ def test_an_address_whose_first_owner_leaves_as_a_listed_one_takes_it_on_keeps_i
         tmp_path: Path) -> None:
     """In one run constituent 1 leaves and 2, still listed, now holds 1's address (an email
     change, audited): the address keeps the tag, and 2 is recorded as its owner."""
-    from engine.sync.ports import AuditChange, ExportRow
-    state = SqliteState(tmp_path / "state.db")
-    source, target = MemorySource(members_now={1, 2, 3}, tracking=False), MemoryTarget()
-    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
-    _run(runner)
-    source.extra_rows[2] = [ExportRow(2, 99, address_of(1), 1, True, False, frozenset({7}),
-                                      "Y")]
-    source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock)]
+    source, target, runner = _synced_then_2_takes_on_1s_address(tmp_path)
     source.members_now = {2, 3}
     report = _run(runner)
     assert (report.removed, report.kept_shared) == (0, 1)
