@@ -51,6 +51,10 @@ class ChangeDoc(_Strict):
     notes: list[str]
     prevent_destroy: bool
     impact: str | None
+    #: A replace that creates the new object before deleting the old one (shown ``+/-``).
+    create_before_destroy: bool
+    #: Reference ids the plan resolved (field -> id), so apply writes exactly those.
+    ref_ids: dict[str, Any]
 
 
 class PlanSummaryDoc(_Strict):
@@ -78,6 +82,7 @@ class PlanDoc(_Strict):
     warnings: list[WarningDoc]
     managed_count: int
     max_delete_fraction: float
+    min_managed: int
     refresh_only: bool
     targets: list[str]
     manifests: str

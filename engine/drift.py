@@ -12,10 +12,12 @@ from typing import Any, Literal
 
 from engine.artifacts import DRIFT
 from engine.kinds import LiveObject
+from engine.live_index import LiveIndex
 from engine.manifests.loader import ManifestSet
 from engine.plan.diff import field_diffs
 from engine.plan.model import FieldDiff
 from engine.plan.planner import scope_kinds
+from engine.resources import address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 
@@ -62,12 +64,10 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
     ``drift.ignore`` glob are listed but do not count.
     """
     ignore_changes = ignore_changes or {}
+    index = LiveIndex(live, state.values())
     report = DriftReport()
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
-    claimed = set()
     for addr, record in sorted(state.items()):
-        obj = by_id.get((record.kind, record.remote_id))
-        claimed.add((record.kind, record.remote_id))
+        obj = index.by_id(record.kind, record.remote_id)
         if obj is None:
             report.items.append(DriftItem("deleted", addr, record.kind, record.remote_id))
             continue
@@ -75,10 +75,8 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
         if diffs:
             report.items.append(DriftItem("changed", addr, record.kind, record.remote_id, diffs))
     for kind in sorted(set(managed_kinds)):
-        for obj in sorted(live.get(kind, []), key=lambda o: o.key):
-            if (kind, obj.remote_id) in claimed:
-                continue
-            name = f"{kind}.{obj.key}"
+        for obj in sorted(index.unclaimed(kind), key=lambda o: o.key):
+            name = address(kind, obj.key)
             ignored = any(fnmatchcase(name, pattern) for pattern in ignore)
             report.items.append(DriftItem("unmanaged", name, kind, obj.remote_id,
                                           ignored=ignored))

@@ -1,14 +1,16 @@
 """The contract between the engine and providers.
 
 A *kind* (``tags``, ``custom_fields``, ``data_syncs``…) is declared by a provider as a ``Kind``
-subclass: its manifest model, which fields force a replace, which live values are secret, which
-fields reference other managed resources, and the natural key used to adopt an existing object.
+subclass: its model, which fields force a replace, which live values are secret, which fields
+reference other managed resources, and the natural key used to adopt an existing object.
 A provider supplies a ``KindHandler`` per kind that lists live objects once (paged) and creates,
 updates and deletes one object at a time. The engine diffs, orders and renders; it never
 learns how an API spells anything.
 
-Field vocabulary: handlers translate wire payloads into the *manifest's* field names and
-normalized values, so desired and live dicts compare directly.
+One model describes a kind's objects both as declared and as they live: the manifest is
+validated into it, handlers build live objects in it (references as ``Ref``s, a schedule as a
+``Schedule``), and the diff compares the two field by field. Only at the edges, in plans,
+state and output, is a value written as plain data (``ResourceSpec.plain``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -31,15 +34,31 @@ class Lifecycle(BaseModel):
 
 
 class ResourceSpec(BaseModel):
-    """Base of every kind's manifest model: strict, so a misspelt key is an error."""
+    """Base of every kind's model: strict, so a misspelt manifest key is an error.
+
+    Live objects are built with ``model_construct`` (a service's values are facts, not input
+    to validate), so a live value the manifest could not hold is still shown as it is.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    #: Fields the engine fills from the resource's NAME (``Kind.desired``); a manifest that
+    #: sets one is refused as with any unknown field.
+    derived: ClassVar[frozenset[str]] = frozenset()
     lifecycle: Lifecycle = Lifecycle()
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """The fields an object has (``lifecycle`` is about managing it, not part of it)."""
+        return [name for name in cls.model_fields if name != "lifecycle"]
+
+    def plain(self) -> dict[str, Any]:
+        """The object as plans, state and renderers write it (JSON values, ``Ref``s as labels)."""
+        return self.model_dump(mode="json", exclude={"lifecycle"}, warnings=False)
 
 
 @dataclass(frozen=True)
 class LiveObject:
-    """One object as it exists in a service, in manifest vocabulary.
+    """One object as it exists in a service, in the kind's model.
 
     ``secrets`` holds live values of the kind's secret fields; they are never stored, planned
     or rendered, only revealed by ``callboard output``.
@@ -48,9 +67,14 @@ class LiveObject:
     kind: str
     remote_id: str
     key: str
-    fields: dict[str, Any]
+    value: ResourceSpec
     secrets: dict[str, str] = field(default_factory=dict)
     version: str | None = None
+
+    @cached_property
+    def fields(self) -> dict[str, Any]:
+        """``value`` as plain data (what state records and plans show)."""
+        return self.value.plain()
 
 
 class FieldProblem(Exception):
@@ -79,12 +103,8 @@ class ReferenceContext(ABC):
     """
 
     @abstractmethod
-    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        """Resolved desired fields of the managed resource ``kind.name`` (None if undeclared)."""
-
-    @abstractmethod
-    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
-        """A live object of ``kind`` with this natural key, if one exists (read so far)."""
+    def desired(self, kind: str, name: str) -> ResourceSpec | None:
+        """The declared resource ``kind.name`` as resolved so far (None if undeclared)."""
 
     @abstractmethod
     async def live_objects(self, kind: str) -> list[LiveObject]:
@@ -131,19 +151,22 @@ class Kind:
     #: One line for ``callboard schema`` and docs.
     description: ClassVar[str] = ""
 
-    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
-        """Normalized desired fields (defaults applied) in manifest vocabulary."""
-        data = spec.model_dump(mode="json", exclude={"lifecycle"})
-        return data
+    def desired(self, name: str, spec: ResourceSpec) -> ResourceSpec:
+        """The declared object with what its NAME implies filled in (e.g. a tag's name)."""
+        return spec
 
-    def key(self, fields: Mapping[str, Any]) -> str:
+    def key(self, value: ResourceSpec) -> str:
         """Natural identity in the live service (e.g. a tag's name), used to adopt objects."""
         raise NotImplementedError
 
-    def replace_reason(self, live: Mapping[str, Any], desired: Mapping[str, Any]) -> str | None:
+    def planned(self, fields: Mapping[str, Any]) -> ResourceSpec:
+        """What a plan's ``after`` describes, back in the model (a saved plan is plain data)."""
+        return self.model.model_validate(fields)
+
+    def replace_reason(self, live: ResourceSpec, desired: ResourceSpec) -> str | None:
         """The field forcing a replace, or None when an in-place update will do."""
         for name in sorted(self.replace_fields):
-            if live.get(name) != desired.get(name):
+            if getattr(live, name, None) != getattr(desired, name, None):
                 return name
         return None
 
@@ -161,36 +184,33 @@ class KindHandler(ABC):
     """Talks to one service about one kind. Implementers must:
 
     - list every live object of the kind in one paged pass (``list``), no per-object reads;
-    - translate to and from manifest vocabulary, never leaking secrets into ``fields``;
+    - build live objects in the kind's model (wire ids as ``Ref``s), never leaking secrets
+      into it, and write from the model (a ``Ref``'s id is what the service wants);
     - make ``create`` safe to retry (a lost answer must not leave a duplicate);
     - raise ``StaleObjectError`` when the service says the object changed underneath.
+
+    ``kind`` names the kind it serves: listing the handler in its provider's ``handlers`` is
+    the kind's one registration.
     """
 
-    kind: Kind
+    kind: ClassVar[Kind]
 
     @abstractmethod
     async def list(self) -> list[LiveObject]:
         ...
 
-    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
-        """Turn references in desired fields into what the live object will hold."""
-        return fields
-
-    async def write_ready(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
-        """Desired fields as ``create``/``update`` need them, looked up just before writing.
-
-        Called by apply, after the kinds this one depends on were applied, so ids of objects
-        created moments ago (a new activity type a CSI webhook names) can be found. The
-        default passes the fields through.
-        """
-        return fields
+    async def resolve(self, spec: ResourceSpec, refs: ReferenceContext) -> ResourceSpec:
+        """The declared object as the live one will hold it: references resolved (``Ref``s with
+        ids), names normalized, and the kind's rules checked (FieldProblem, or ``refs.warn``).
+        Returns a copy; ``spec`` is the manifest's and stays as declared."""
+        return spec
 
     @abstractmethod
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
+    async def create(self, spec: ResourceSpec) -> LiveObject:
         ...
 
     @abstractmethod
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+    async def update(self, live: LiveObject, spec: ResourceSpec) -> LiveObject:
         ...
 
     @abstractmethod

@@ -19,6 +19,7 @@ import httpx
 
 from engine.errors import CallboardError
 from engine.kinds import Kind, KindHandler, ReferenceRow
+from engine.rules import Rule, get_rules
 
 
 @dataclass
@@ -40,21 +41,42 @@ class ProviderContext:
 
 
 class Provider(ABC):
-    """One service. Subclasses set ``name`` and ``kinds`` and build handlers lazily."""
+    """One service. Subclasses set ``name`` and list their handlers; each handler names its
+    kind, so adding a kind is one line in ``handlers`` (``kinds`` follows from it)."""
 
     name: ClassVar[str]
-    kinds: ClassVar[tuple[type[Kind], ...]]
+    #: The one registration of this provider's kinds: one handler class per kind.
+    handlers: ClassVar[tuple[type[KindHandler], ...]] = ()
+    #: The kinds ``handlers`` serve, in the same order (derived; never listed by hand).
+    kinds: ClassVar[tuple[type[Kind], ...]] = ()
+    #: The package whose modules hold this provider's seed rules (``engine.rules``).
+    rules_package: ClassVar[str | None] = None
     #: Reference tables this provider serves to any kind (``"tessitura.activity_types"``).
     reference_tables: ClassVar[frozenset[str]] = frozenset()
     #: The service's published request rate, for the plan's time estimate (None: unlimited).
     rate_per_second: ClassVar[float | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "handlers" in cls.__dict__:
+            cls.kinds = tuple(type(handler.kind) for handler in cls.handlers)
+
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
+        self._handlers: dict[str, KindHandler] = {}
 
-    @abstractmethod
     def handler(self, kind: str) -> KindHandler:
-        """The handler for one of this provider's kinds."""
+        """The handler for one of this provider's kinds, made on first use."""
+        if kind not in self._handlers:
+            handler_type = next((h for h in self.handlers if h.kind.name == kind), None)
+            if handler_type is None:
+                raise CallboardError(f"{self.name} has no kind {kind!r}")
+            self._handlers[kind] = self.build_handler(handler_type)
+        return self._handlers[kind]
+
+    def build_handler(self, handler_type: type[KindHandler]) -> KindHandler:
+        """One of ``handlers``, given what it needs (a provider passes its shared client)."""
+        return handler_type()
 
     @abstractmethod
     async def check(self) -> None:
@@ -100,11 +122,12 @@ def emulator_host() -> EmulatorHost:
 
 
 class KindRegistry:
-    """Every kind of every provider, by name, in a stable order."""
+    """Every kind of every provider, by name, in a stable order, with its seed rules."""
 
     def __init__(self, classes: list[type[Provider]]) -> None:
         self.kinds: dict[str, Kind] = {}
         self.provider_of: dict[str, str] = {}
+        self._rules: dict[str, list[Rule]] = {}
         for provider in classes:
             for kind_cls in provider.kinds:
                 kind = kind_cls()
@@ -112,6 +135,14 @@ class KindRegistry:
                     raise CallboardError(f"kind {kind.name} is declared by two providers")
                 self.kinds[kind.name] = kind
                 self.provider_of[kind.name] = provider.name
+            package = getattr(provider, "rules_package", None)
+            for rule in get_rules(package) if package else []:
+                for kind_name in rule.kinds:
+                    self._rules.setdefault(kind_name, []).append(rule)
+
+    def rules(self, kind: str) -> list[Rule]:
+        """The seed rules that check ``kind``'s resources, by name."""
+        return self._rules.get(kind, [])
 
     def __contains__(self, name: str) -> bool:
         return name in self.kinds

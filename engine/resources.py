@@ -1,9 +1,9 @@
-"""Desired resources as the manifests declare them, with where each came from."""
+"""Declared resources: the kind's model of what the manifests say, and where each came from."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.kinds import ResourceSpec
@@ -33,21 +33,30 @@ def split_address(addr: str) -> tuple[str, str]:
 
 @dataclass
 class Resource:
-    """One declared resource: its validated spec, normalized fields and source positions."""
+    """One declared resource. ``spec`` is the kind's model with defaults applied; the planner
+    hands on a copy whose references are resolved to what the live object holds (``resolved``).
+    """
 
     kind: str
     name: str
     spec: ResourceSpec
-    fields: dict[str, Any]
-    origin: Origin
+    origin: Origin | None = None
     field_origins: dict[str, Origin] = field(default_factory=dict)
 
     @property
     def address(self) -> str:
         return address(self.kind, self.name)
 
-    def origin_of(self, field_name: str) -> Origin:
+    @property
+    def fields(self) -> dict[str, Any]:
+        """``spec`` as plain data, as plans and state write it."""
+        return self.spec.plain()
+
+    def origin_of(self, field_name: str) -> Origin | None:
         return self.field_origins.get(field_name, self.origin)
+
+    def resolved(self, spec: ResourceSpec) -> Resource:
+        return replace(self, spec=spec)
 
     @property
     def prevent_destroy(self) -> bool:

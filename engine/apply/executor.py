@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
 
 from engine import __version__
 from engine.errors import CallboardError, StalePlan
-from engine.kinds import LiveObject, ReferenceContext, ReferenceRow
+from engine.kinds import FieldProblem, LiveObject, ResourceSpec
+from engine.live_index import LiveIndex
 from engine.plan.diff import field_diffs
 from engine.plan.model import Change, Plan, fingerprint
+from engine.providers import KindRegistry
+from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 
@@ -26,32 +28,6 @@ log = logging.getLogger(__name__)
 
 #: (change, event, detail): event is "start", "done", "skip" or "error".
 ApplyListener = Callable[[Change, str, str], None]
-
-
-class _ApplyReferences(ReferenceContext):
-    """References as they stand while applying: fresh reads, the plan's desired fields."""
-
-    def __init__(self, session: Session, plan: Plan) -> None:
-        self.session = session
-        self.after = {c.address: c.after for c in plan.changes if c.after is not None}
-
-    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        return self.after.get(f"{kind}.{name}")
-
-    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
-        return None
-
-    async def live_objects(self, kind: str) -> list[LiveObject]:
-        return await self.session.live_objects(kind)
-
-    async def reference(self, table: str) -> list[ReferenceRow]:
-        return await self.session.reference(table)
-
-    def warn(self, field: str | None, message: str) -> None:
-        log.warning("apply: %s", message)
-
-    def managed_names(self, kind: str) -> list[str]:
-        return sorted(a.split(".", 1)[1] for a in self.after if a.split(".", 1)[0] == kind)
 
 
 class ApplyFailed(CallboardError):
@@ -92,45 +68,55 @@ def check_state_matches(plan: Plan, state: StateStore) -> None:
                           f"the state is now at serial {header.serial}: make a new plan")
 
 
-def check_live_matches(plan: Plan, live: dict[str, list[LiveObject]], done: set[str],
-                       session: Session, resuming: bool) -> None:
+def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: KindRegistry,
+                       resuming: bool) -> None:
     """Refuse when a planned object changed (or appeared) live since planning."""
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
-    keys = {(k, o.key) for k, objs in live.items() for o in objs}
-    problems: list[str] = []
-    for change in plan.changes:
-        if change.address in done or plan.refresh_only:
-            continue
-        if change.action == "create" and not resuming:
-            key = session.registry[change.kind].key(change.after or {})
-            if (change.kind, key) in keys:
-                problems.append(f"{change.address}: a {change.kind} object {key!r} was created "
-                                "since the plan was made")
-        if change.remote_id is None:
-            continue
-        current = by_id.get((change.kind, change.remote_id))
-        if change.fingerprint is None:
-            continue
-        if resuming and (change.action in ("delete", "replace") or (
-                current is not None and not field_diffs(current.fields, change.after or {}, []))):
-            continue  # the interrupted run of this very plan got that far
-        if current is None:
-            problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
-                            "plan was made")
-        elif fingerprint(current.fields, current.version) != change.fingerprint:
-            changed = [d.field for d in field_diffs(change.before or {}, current.fields, [])]
-            detail = f"field {', '.join(changed)}" if changed else "its version"
-            problems.append(f"{change.address} (id {change.remote_id}) changed since the plan "
-                            f"was made: {detail}")
+    if plan.refresh_only:
+        return
+    problems = [problem for change in plan.changes if change.address not in done
+                for problem in _stale(change, index, registry, resuming)]
     if problems:
         raise StalePlan("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
+
+
+def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
+           resuming: bool) -> list[str]:
+    """Why ``change`` no longer fits the live object it was planned against."""
+    problems: list[str] = []
+    if change.action == "create" and not resuming:
+        kind = registry[change.kind]
+        key = kind.key(kind.planned(change.after or {}))
+        if index.with_key(change.kind, key):
+            problems.append(f"{change.address}: a {change.kind} object {key!r} was created "
+                            "since the plan was made")
+    if change.remote_id is None or change.fingerprint is None:
+        return problems
+    current = index.by_id(change.kind, change.remote_id)
+    if resuming and _done_by_interrupted_run(change, current):
+        return problems
+    if current is None:
+        problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
+                        "plan was made")
+    elif fingerprint(current.fields, current.version) != change.fingerprint:
+        changed = [d.field for d in field_diffs(change.before or {}, current.fields, [])]
+        detail = f"field {', '.join(changed)}" if changed else "its version"
+        problems.append(f"{change.address} (id {change.remote_id}) changed since the plan "
+                        f"was made: {detail}")
+    return problems
+
+
+def _done_by_interrupted_run(change: Change, current: LiveObject | None) -> bool:
+    """The interrupted run of this very plan got that far: its delete or replace began, or
+    the object already holds what the plan writes."""
+    if change.action in ("delete", "replace"):
+        return True
+    return current is not None and not field_diffs(current.fields, change.after or {}, [])
 
 
 async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: bool,
                      parallelism: int = 4, force: bool = False,
                      listener: ApplyListener | None = None) -> ApplyResult:
     plan.raise_if_unsafe(force)
-    notify = listener or (lambda change, event, detail: None)
     if saved and plan.changes and state.header().last_applied_plan == plan.id:
         return ApplyResult(already_applied=True)
     if saved:
@@ -138,115 +124,178 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
     done = state.journal(plan.id)
     kinds = {c.kind for c in plan.changes}
     live = await session.read_live(kinds) if kinds else {}
+    index = LiveIndex(live, state.resources().values())
     if saved:
         resuming = state.header().applying_plan == plan.id
-        check_live_matches(plan, live, done, session, resuming)
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
-    claimed = {(r.kind, r.remote_id) for r in state.resources().values()}
-    by_key = {(k, o.key): o for k, objs in live.items() for o in objs
-              if (k, o.remote_id) not in claimed}
-    result = ApplyResult()
+        check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
-        return result
-    state.begin_apply(plan.id)
-    limit = asyncio.Semaphore(max(1, parallelism))
-    refs = _ApplyReferences(session, plan)
-    errors: list[str] = []
+        return ApplyResult()
+    applier = PlanApplier(session, plan, state, index, parallelism, listener)
+    return await applier.run(done)
 
-    async def run(change: Change) -> None:
+
+class PlanApplier:
+    """Carries out one plan: its groups in order, each change by its action (octoDNS's
+    ``_apply_Create`` / ``_apply_Update`` / ``_apply_Delete``), recording each as it ends."""
+
+    def __init__(self, session: Session, plan: Plan, state: StateStore, index: LiveIndex,
+                 parallelism: int, listener: ApplyListener | None) -> None:
+        self.session, self.plan, self.state, self.index = session, plan, state, index
+        self.limit = asyncio.Semaphore(max(1, parallelism))
+        self.notify: ApplyListener = listener or (lambda change, event, detail: None)
+        self.result = ApplyResult()
+        self.errors: list[str] = []
+        #: What each create, update or replace of the current group writes (or why it can't).
+        self.planned: dict[str, ResourceSpec | CallboardError] = {}
+
+    async def run(self, done: set[str]) -> ApplyResult:
+        self.state.begin_apply(self.plan.id)
+        groups = groupby(self.plan.changes, key=lambda c: (c.action == "delete", c.kind))
+        for _, grouped in groups:
+            group = [c for c in grouped]
+            await self._prepare([c for c in group if c.address not in done])
+            await asyncio.gather(*(self._run_one(c, done) for c in group))
+            self.session.forget_reads()  # later kinds may look up what this group just created
+            if self.errors:
+                break
+        if self.errors:
+            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
+                              "finished and are recorded in state. Fix the cause and run the "
+                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
+        self.state.finish_apply(self.plan.id)
+        return self.result
+
+    async def _run_one(self, change: Change, done: set[str]) -> None:
         if change.address in done:
-            result.skipped.append(change.address)
-            notify(change, "skip", "already applied by an earlier run of this plan")
+            self.result.skipped.append(change.address)
+            self.notify(change, "skip", "already applied by an earlier run of this plan")
             return
-        async with limit:
-            notify(change, "start", "")
+        async with self.limit:
+            self.notify(change, "start", "")
             try:
-                detail = await _apply_one(session, plan, state, change, by_id, by_key, refs)
+                detail = await self.apply(change)
             except CallboardError as exc:
-                errors.append(f"{change.address}: {exc}")
-                notify(change, "error", str(exc))
+                self.errors.append(f"{change.address}: {exc}")
+                self.notify(change, "error", str(exc))
                 return
-        state.mark_done(plan.id, change.address)
-        result.done.append(change.address)
+        self.state.mark_done(self.plan.id, change.address)
+        self.result.done.append(change.address)
         log.info("apply: %s %s", change.action, change.address)
-        notify(change, "done", detail)
+        self.notify(change, "done", detail)
 
-    groups = groupby(plan.changes, key=lambda c: (c.action == "delete", c.kind))
-    for _, group in groups:
-        await asyncio.gather(*(run(c) for c in group))
-        session.forget_reads()  # later kinds may look up what this group just created
-        if errors:
-            break
-    if errors:
-        raise ApplyFailed(f"{len(errors)} change(s) failed; {len(result.done)} finished and are "
-                          "recorded in state. Fix the cause and run the same apply again to "
-                          "finish:\n  " + "\n  ".join(errors))
-    state.finish_apply(plan.id)
-    return result
+    async def apply(self, change: Change) -> str:
+        """One change; what happened, in a few words."""
+        if self.plan.refresh_only:
+            return self._apply_refresh(change)
+        action: Callable[[Change], Awaitable[str]] = getattr(self, f"_apply_{change.action}")
+        return await action(change)
 
-
-def _record(change: Change, obj: LiveObject) -> ResourceRecord:
-    return ResourceRecord(address=change.address, kind=change.kind, name=change.name,
-                          remote_id=obj.remote_id, fields=obj.fields,
-                          prevent_destroy=change.prevent_destroy)
-
-
-async def _apply_one(session: Session, plan: Plan, state: StateStore, change: Change,
-                     by_id: dict[tuple[str, str], LiveObject],
-                     by_key: dict[tuple[str, str], LiveObject], refs: ReferenceContext) -> str:
-    current = by_id.get((change.kind, change.remote_id)) if change.remote_id else None
-    if plan.refresh_only:
-        if change.action == "delete" or current is None:
-            state.remove(change.address)
-            return "forgotten in state"
-        state.put(_record(change, current))
-        return "state updated from live"
-    handler = session.handler(change.kind)
-    planned = change.after or {}
-    after = await handler.write_ready(dict(planned), refs) if planned else {}
-    if change.action == "create":
+    async def _apply_create(self, change: Change) -> str:
+        handler = self.session.handler(change.kind)
+        planned = await self._planned(change)
         # An earlier, interrupted run may have created it without recording it: take it over.
-        existing = by_key.get((change.kind, session.registry[change.kind].key(planned)))
+        existing = self.index.unclaimed_by_key(change.kind, self._key(change, planned))
         if existing is not None:
             obj = existing
-            if field_diffs(existing.fields, planned, []):
-                obj = await handler.update(existing, after)
-            state.put(_record(change, obj))
+            if field_diffs(existing.fields, change.after or {}, []):
+                obj = await handler.update(existing, planned)
+            self._record(change, obj)
             return f"created (found id {obj.remote_id} from an earlier run)"
-        obj = await handler.create(after)
-        state.put(_record(change, obj))
+        obj = await handler.create(planned)
+        self._record(change, obj)
         return f"created (id {obj.remote_id})"
-    if change.action == "adopt":
+
+    async def _apply_adopt(self, change: Change) -> str:
+        current = self._current(change)
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone")
-        state.put(_record(change, current))
+        self._record(change, current)
         return f"adopted (id {current.remote_id})"
-    if change.action == "update":
+
+    async def _apply_update(self, change: Change) -> str:
+        planned = await self._planned(change)
+        current = self._current(change)
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone; plan again")
-        obj = await handler.update(current, after)
-        state.put(_record(change, obj))
+        obj = await self.session.handler(change.kind).update(current, planned)
+        self._record(change, obj)
         return f"updated (id {obj.remote_id})"
-    if change.action == "replace":
-        kind = session.registry[change.kind]
-        # A run interrupted part-way may have made the new object already: recorded in state
-        # (its id differs from the planned old one), or made but unrecorded (found by key).
-        record = state.get(change.address)
-        made = by_id.get((change.kind, record.remote_id)) if (
-            record and record.remote_id != change.remote_id) else None
-        made = made or by_key.get((change.kind, kind.key(planned)))
-        if kind.create_before_destroy:
-            obj = made or await handler.create(after)
-            state.put(_record(change, obj))
+
+    async def _apply_replace(self, change: Change) -> str:
+        handler = self.session.handler(change.kind)
+        planned = await self._planned(change)
+        current = self._current(change)
+        made = self._made_by_interrupted_run(change, planned)
+        if change.create_before_destroy:
+            obj = made or await handler.create(planned)
+            self._record(change, obj)
             if current is not None:
                 await handler.delete(current)
         else:
             if current is not None:
                 await handler.delete(current)
-            obj = made or await handler.create(after)
-            state.put(_record(change, obj))
+            obj = made or await handler.create(planned)
+            self._record(change, obj)
         return f"replaced (new id {obj.remote_id})"
-    if current is not None:
-        await handler.delete(current)
-    state.remove(change.address)
-    return "deleted"
+
+    async def _apply_delete(self, change: Change) -> str:
+        current = self._current(change)
+        if current is not None:
+            await self.session.handler(change.kind).delete(current)
+        self.state.remove(change.address)
+        return "deleted"
+
+    def _apply_refresh(self, change: Change) -> str:
+        current = self._current(change)
+        if change.action == "delete" or current is None:
+            self.state.remove(change.address)
+            return "forgotten in state"
+        self._record(change, current)
+        return "state updated from live"
+
+    def _made_by_interrupted_run(self, change: Change,
+                                 planned: ResourceSpec) -> LiveObject | None:
+        """The new object of a replace an interrupted run got part-way through: recorded in
+        state (its id differs from the planned old one), or made but unrecorded (by key)."""
+        record = self.state.get(change.address)
+        if record is not None and record.remote_id != change.remote_id:
+            made = self.index.by_id(change.kind, record.remote_id)
+            if made is not None:
+                return made
+        return self.index.unclaimed_by_key(change.kind, self._key(change, planned))
+
+    def _current(self, change: Change) -> LiveObject | None:
+        return self.index.by_id(change.kind, change.remote_id)
+
+    def _key(self, change: Change, planned: ResourceSpec) -> str:
+        return self.session.registry[change.kind].key(planned)
+
+    async def _prepare(self, group: list[Change]) -> None:
+        """What each change of a group writes, in the kind's model, before any of its writes
+        start (so they start in plan order): the plan's fields with the reference ids it
+        pinned; a reference to an object an earlier group created is looked up now
+        (``forget_reads`` after each group makes that read fresh)."""
+        self.planned.clear()
+        for change in group:
+            if self.plan.refresh_only or change.action not in ("create", "update", "replace"):
+                continue
+            kind = self.session.registry[change.kind]
+            planned = with_ids(kind.planned(change.after or {}), change.ref_ids)
+            try:
+                self.planned[change.address] = await resolve_pending(planned,
+                                                                     self.session.reference)
+            except FieldProblem as problem:
+                self.planned[change.address] = CallboardError(str(problem))
+            except CallboardError as error:
+                self.planned[change.address] = error
+
+    async def _planned(self, change: Change) -> ResourceSpec:
+        planned = self.planned[change.address]
+        if isinstance(planned, CallboardError):
+            raise planned
+        return planned
+
+    def _record(self, change: Change, obj: LiveObject) -> None:
+        self.state.put(ResourceRecord(
+            address=change.address, kind=change.kind, name=change.name,
+            remote_id=obj.remote_id, fields=obj.fields, prevent_destroy=change.prevent_destroy))

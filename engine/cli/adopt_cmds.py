@@ -14,7 +14,8 @@ from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
 from engine.kinds import LiveObject
-from engine.resources import NAME_PATTERN, split_address
+from engine.live_index import LiveIndex
+from engine.resources import NAME_PATTERN, address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.words import plural
@@ -86,14 +87,13 @@ def manifest_names(kind: str, objects: list[LiveObject], taken: set[str],
 async def _generate(session: Session, store: StateStore, declared: set[str],
                     kinds: list[str]) -> dict[str, dict[str, LiveObject]]:
     records = store.resources()
-    claimed = {(r.kind, r.remote_id) for r in records.values()}
-    live = await session.read_live(kinds)
+    index = LiveIndex(await session.read_live(kinds), records.values())
     out: dict[str, dict[str, LiveObject]] = {}
     for kind in kinds:
-        free = [o for o in live.get(kind, []) if (kind, o.remote_id) not in claimed]
+        free = index.unclaimed(kind)
         if not free:
             continue
-        taken = {a.split(".", 1)[1] for a in declared | set(records) if a.startswith(kind + ".")}
+        taken = {name for k, name in map(split_address, declared | set(records)) if k == kind}
         out[kind] = manifest_names(kind, free, taken, session.registry[kind].name_pattern)
     return out
 
@@ -151,7 +151,7 @@ async def _generate_and_import(job: Job, declared: set[str], kinds: list[str],
     count = 0
     for kind, objects in found.items():
         for name, obj in objects.items():
-            store.put(_record(f"{kind}.{name}", obj))
+            store.put(_record(address(kind, name), obj))
             count += 1
     return written, count
 

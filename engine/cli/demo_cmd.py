@@ -148,9 +148,8 @@ async def _edit_out_of_band(job: Job) -> str:
     live = await handler.read(record.remote_id)
     if live is None:
         raise CallboardError(f"{record.address} vanished from the sandbox")
-    fields = dict(live.fields)
-    fields["description"] = "Edited by hand in the Prospect2 UI"
-    await handler.update(live, fields)
+    await handler.update(live, live.value.model_copy(
+        update={"description": "Edited by hand in the Prospect2 UI"}))
     return record.address
 
 

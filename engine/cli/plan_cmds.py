@@ -20,6 +20,7 @@ from engine.plan.planner import make_plan
 from engine.render.json_output import plan_document
 from engine.render.outputs import render
 from engine.render.text import plan_text
+from engine.resources import split_address
 from engine.state.base import StateStore
 from engine.validation import ValidationResult, manifest_problems, validate_online
 
@@ -52,7 +53,7 @@ def _validation(rt: Runtime, online: bool, fmt: str) -> ValidationResult:
 
 def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]) -> None:
     known = set(manifests.resources) | set(state.resources())
-    kinds = {a.split(".")[0] for a in known}
+    kinds = {split_address(a)[0] for a in known}
     for target in targets:
         if target not in known and target not in kinds:
             raise CallboardError(f"--target {target}: no such resource in the manifests or state")

@@ -19,7 +19,7 @@ from engine.manifests.files import SETTINGS_FILE, manifest_files, settings_file
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
 from engine.providers import KindRegistry
-from engine.resources import NAME_PATTERN, Resource
+from engine.resources import NAME_PATTERN, Resource, address
 
 
 @dataclass
@@ -70,11 +70,7 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], root: Any, b
         dotted = ".".join(str(p) for p in loc)
         field_name = f"{prefix}.{dotted}" if prefix and dotted else (prefix or dotted)
         if err["type"] == "extra_forbidden":
-            parent = _model_at(model, loc[:-1])
-            choices = list(parent.model_fields) if parent else []
-            message = f"unknown field {loc[-1]!r}{suggest(str(loc[-1]), choices)}"
-            if choices:
-                message += f"; allowed: {', '.join(choices)}"
+            message = unknown_field(str(loc[-1]), _model_at(model, loc[:-1]))
         elif err["type"] == "missing":
             message = "required field is missing"
         else:
@@ -86,6 +82,14 @@ def validation_errors(exc: ValidationError, model: type[BaseModel], root: Any, b
                 message += f" (got {err['input']!r})"
         out.append(ManifestError(message, file=origin.file, line=origin.line, field=field_name))
     return out
+
+
+def unknown_field(name: str, model: type[BaseModel] | None) -> str:
+    """``unknown field 'descripton' (did you mean 'description'?); allowed: …``."""
+    derived = getattr(model, "derived", frozenset())
+    choices = [f for f in model.model_fields if f not in derived] if model else []
+    message = f"unknown field {name!r}{suggest(name, choices)}"
+    return message + (f"; allowed: {', '.join(choices)}" if choices else "")
 
 
 def load_settings(directory: Path, display_root: Path) -> ProjectSettings:
@@ -179,7 +183,7 @@ def _load_file(data: Any, display: str, registry: KindRegistry,
 def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, display: str,
                    registry: KindRegistry, manifests: ManifestSet) -> list[ManifestError]:
     origin = locate(root, (kind_name, name), display, 1)
-    addr = f"{kind_name}.{name}"
+    addr = address(kind_name, name)
     kind = registry[kind_name]
     pattern = kind.name_pattern or NAME_PATTERN
     if not isinstance(name, str) or not pattern.match(name):
@@ -198,19 +202,22 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
     if not isinstance(body, CommentedMap):
         return [ManifestError("must be a mapping of fields", file=display, line=origin.line,
                               field=addr)]
+    derived = [k for k in body if k in kind.model.derived]
+    if derived:  # filled from the NAME, never written
+        where = locate(root, (kind_name, name, derived[0]), display, origin.line)
+        return [ManifestError(unknown_field(str(derived[0]), kind.model), file=display,
+                              line=where.line, field=f"{addr}.{derived[0]}")]
     try:
-        spec = kind.model.model_validate(plain(body))
+        spec = kind.desired(name, kind.model.model_validate(plain(body)))
     except ValidationError as exc:
         return validation_errors(exc, kind.model, root, (kind_name, name), display,
                                  origin.line, addr)
-    try:
-        fields = kind.desired(name, spec)
     except ValueError as exc:
         return [ManifestError(str(exc), file=display, line=origin.line, field=addr)]
     field_origins = {str(k): locate(root, (kind_name, name, k), display, origin.line)
                      for k in body}
-    manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, fields=fields,
-                                         origin=origin, field_origins=field_origins)
+    manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, origin=origin,
+                                         field_origins=field_origins)
     return []
 
 
@@ -223,7 +230,7 @@ def check_references(manifests: ManifestSet, registry: KindRegistry) -> list[Man
             value = resource.fields.get(field_name)
             names = value if isinstance(value, list) else [value]
             for ref in names:
-                if ref is None or f"{target_kind}.{ref}" in manifests.resources:
+                if ref is None or address(target_kind, str(ref)) in manifests.resources:
                     continue
                 declared = [r.name for r in manifests.of_kind(target_kind)]
                 origin = resource.origin_of(field_name)

@@ -11,6 +11,9 @@ class SafetySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     #: A plan deleting or replacing more than this share of managed resources needs --force.
     max_delete_fraction: float = Field(0.3, ge=0.0, le=1.0)
+    #: Below this many managed resources the delete fraction is not checked (octoDNS's
+    #: floor): deleting 1 of 3 resources is a decision, not an accident.
+    min_managed: int = Field(10, ge=0)
     #: A sync run removing the tag from more than this share of its baseline needs --force.
     sync_max_remove_fraction: float = Field(0.1, ge=0.0, le=1.0)
 

@@ -9,113 +9,112 @@ kinds, and kinds still in state, are ever looked at: unmanaged objects are never
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from engine.kinds import Kind, LiveObject
+from engine.kinds import Kind, LiveObject, ResourceSpec
+from engine.live_index import LiveIndex
 from engine.plan.model import Change, FieldDiff, fingerprint
+from engine.references import pinned_ids
+from engine.resources import Resource
 from engine.state.base import ResourceRecord
-
-
-@dataclass
-class DesiredObject:
-    """A declared resource with its references resolved to live vocabulary."""
-
-    kind: str
-    name: str
-    fields: dict[str, Any]
-    origin: str | None = None
-    ignore_changes: list[str] = field(default_factory=list)
-    prevent_destroy: bool = False
-
-    @property
-    def address(self) -> str:
-        return f"{self.kind}.{self.name}"
 
 
 def field_diffs(live: Mapping[str, Any], desired: Mapping[str, Any],
                 ignore: list[str]) -> list[FieldDiff]:
+    """Differences between two objects written as plain data (state, a plan's fields)."""
     return [FieldDiff(name, live.get(name), value) for name, value in desired.items()
             if name not in ignore and live.get(name) != value]
 
 
-def _compare(kind: Kind, want: DesiredObject,
+def value_diffs(live: ResourceSpec, desired: ResourceSpec, ignore: list[str]) -> list[FieldDiff]:
+    """Differences between a live and a declared object, compared in the kind's model (a
+    reference by its row's id, a schedule by its form) and shown as plain data."""
+    shown_live, shown_desired = live.plain(), desired.plain()
+    return [FieldDiff(name, shown_live.get(name), shown_desired.get(name))
+            for name in desired.field_names()
+            if name not in ignore and getattr(live, name, None) != getattr(desired, name)]
+
+
+def _compare(kind: Kind, want: Resource,
              obj: LiveObject) -> tuple[str | None, list[FieldDiff]]:
-    diffs = field_diffs(obj.fields, want.fields, want.ignore_changes)
+    diffs = value_diffs(obj.value, want.spec, want.ignore_changes)
     changed = {d.field for d in diffs}
     reason = None
     if changed & kind.replace_fields:
-        # Full dicts: whether a change forces a replace may depend on other fields (a Data
+        # Whole objects: whether a change forces a replace may depend on other fields (a Data
         # Sync's tag only while it is enabled); ignored fields never force one.
-        reason = kind.replace_reason(obj.fields, want.fields)
+        reason = kind.replace_reason(obj.value, want.spec)
         if reason not in changed:
             reason = None
     return reason, diffs
 
 
-def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, DesiredObject],
+def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Resource],
          live: Mapping[str, list[LiveObject]], state: Mapping[str, ResourceRecord],
          targets: list[str] | None = None) -> list[Change]:
-    """Changes that make live match desired, in the order they must be applied."""
-    changes: list[Change] = []
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
-    claimed = {(r.kind, r.remote_id) for r in state.values()}
-    for addr, want in desired.items():
-        kind = kinds[want.kind]
-        record = state.get(addr)
-        obj = by_id.get((want.kind, record.remote_id)) if record else None
-        note: list[str] = []
-        if record and obj is None:
-            note.append("was deleted outside Callboard; it will be created again")
-        adopting = False
-        if record is None:
-            key = kind.key(want.fields)
-            matches = [o for o in live.get(want.kind, []) if o.key == key
-                       and (want.kind, o.remote_id) not in claimed]
-            if matches:
-                obj, adopting = matches[0], True
-                claimed.add((want.kind, obj.remote_id))
-        base = dict(address=addr, kind=want.kind, name=want.name, origin=want.origin,
-                    prevent_destroy=want.prevent_destroy)
-        if obj is None:
-            changes.append(Change(action="create", after=want.fields, notes=note, **base))
-            continue
-        reason, diffs = _compare(kind, want, obj)
-        common = dict(remote_id=obj.remote_id, before=obj.fields, after=want.fields, diffs=diffs,
-                      fingerprint=fingerprint(obj.fields, obj.version), **base)
-        if adopting:
-            note.append(f"exists already (id {obj.remote_id}); Callboard will manage it")
-        if reason:
-            changes.append(Change(action="replace", replace_reason=reason, notes=note, **common))
-        elif diffs:
-            changes.append(Change(action="update", notes=note, **common))
-        elif adopting:
-            changes.append(Change(action="adopt", notes=note, **common))
-
+    """Changes that make live match desired, in the order they must be applied: one pass over
+    the declared resources, one over the addresses in state that nothing declares any more."""
+    index = LiveIndex(live, state.values())
+    changes = [change for want in desired.values()
+               if (change := desired_change(kinds[want.kind], want, state.get(want.address),
+                                            index)) is not None]
     kept = {(r.kind, r.remote_id): a for a, r in state.items() if a in desired}
-    for addr, record in state.items():
-        if addr in desired or record.kind not in kinds:
-            continue
-        obj = by_id.get((record.kind, record.remote_id))
-        if (record.kind, record.remote_id) in kept:
-            changes.append(Change(
-                action="delete", address=addr, kind=record.kind, name=record.name,
-                before=record.fields, notes=[f"its object also belongs to "
-                                             f"{kept[(record.kind, record.remote_id)]}; only "
-                                             "state is updated"]))
-            continue
-        changes.append(Change(
-            action="delete", address=addr, kind=record.kind, name=record.name,
-            remote_id=record.remote_id, before=obj.fields if obj else record.fields,
-            fingerprint=fingerprint(obj.fields, obj.version) if obj else None,
-            prevent_destroy=record.prevent_destroy,
-            notes=([kinds[record.kind].delete_note] if obj and kinds[record.kind].delete_note
-                   else [] if obj else ["already deleted outside Callboard; only state is "
-                                        "updated"])))
-
+    changes += [orphan_change(kinds[record.kind], record, index, kept.get(
+                    (record.kind, record.remote_id)))
+                for addr, record in state.items() if addr not in desired and record.kind in kinds]
     if targets:
         changes = [c for c in changes if any(c.address == t or c.kind == t for t in targets)]
     return order_changes(changes, order)
+
+
+def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
+                   index: LiveIndex) -> Change | None:
+    """Create, update, replace or adopt one declared resource (None: it matches)."""
+    notes: list[str] = []
+    if record is None:
+        # Not managed yet: take over the live object with its natural key that no other
+        # address manages, so declaring an existing tag adopts it instead of duplicating it.
+        obj = index.unclaimed_by_key(want.kind, kind.key(want.spec))
+        if obj is not None:
+            index.claim(obj)
+            notes.append(f"exists already (id {obj.remote_id}); Callboard will manage it")
+    else:
+        obj = index.by_id(want.kind, record.remote_id)
+        if obj is None:
+            notes.append("was deleted outside Callboard; it will be created again")
+    base: dict[str, Any] = dict(address=want.address, kind=want.kind, name=want.name,
+                                origin=str(want.origin) if want.origin else None,
+                                prevent_destroy=want.prevent_destroy, notes=notes,
+                                after=want.fields, ref_ids=pinned_ids(want.spec))
+    if obj is None:
+        return Change(action="create", **base)
+    reason, diffs = _compare(kind, want, obj)
+    action = "replace" if reason else "update" if diffs else "adopt" if record is None else None
+    if action is None:
+        return None
+    return Change(action=action, remote_id=obj.remote_id, before=obj.fields, diffs=diffs,
+                  replace_reason=reason,
+                  create_before_destroy=bool(reason) and kind.create_before_destroy,
+                  fingerprint=fingerprint(obj.fields, obj.version), **base)
+
+
+def orphan_change(kind: Kind, record: ResourceRecord, index: LiveIndex,
+                  also_managed_as: str | None) -> Change:
+    """The delete of an address no manifest declares any more."""
+    base = dict(action="delete", address=record.address, kind=record.kind, name=record.name)
+    if also_managed_as is not None:
+        # Two addresses for one object (an import or ``state mv`` gone wrong): the object
+        # stays with the declared one; only this address leaves state.
+        return Change(before=record.fields, notes=[
+            f"its object also belongs to {also_managed_as}; only state is updated"], **base)
+    obj = index.by_id(record.kind, record.remote_id)
+    if obj is None:
+        notes = ["already deleted outside Callboard; only state is updated"]
+    else:
+        notes = [kind.delete_note] if kind.delete_note else []
+    return Change(remote_id=record.remote_id, before=obj.fields if obj else record.fields,
+                  fingerprint=fingerprint(obj.fields, obj.version) if obj else None,
+                  prevent_destroy=record.prevent_destroy, notes=notes, **base)
 
 
 def order_changes(changes: list[Change], order: list[str]) -> list[Change]:

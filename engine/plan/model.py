@@ -21,6 +21,9 @@ Action = Literal["create", "update", "replace", "delete", "adopt"]
 #: Symbols as Terraform users read them.
 SYMBOLS: dict[str, str] = {"create": "+", "update": "~", "replace": "-/+", "delete": "-",
                            "adopt": "<="}
+#: A replace that creates the new object before it deletes the old one (Terraform's
+#: ``create_before_destroy``), e.g. a Data Sync whose tag changes.
+CREATE_FIRST_SYMBOL = "+/-"
 ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete", "adopt")
 
 
@@ -57,9 +60,17 @@ class Change:
     prevent_destroy: bool = False
     #: What a delete or replace means for people ("carried by 1,204 contacts").
     impact: str | None = None
+    #: A replace makes the new object first, then deletes the old one (``+/-``); otherwise it
+    #: deletes first (``-/+``), as natural keys are usually unique.
+    create_before_destroy: bool = False
+    #: Ids of the reference data ``after`` names, by path (``{"list": 101}``): apply writes
+    #: exactly the rows the plan showed. A reference to an object this apply creates has none.
+    ref_ids: dict[str, Any] = field(default_factory=dict)
 
     @property
     def symbol(self) -> str:
+        if self.action == "replace" and self.create_before_destroy:
+            return CREATE_FIRST_SYMBOL
         return SYMBOLS[self.action]
 
     @property
@@ -84,6 +95,8 @@ class Plan:
     warnings: list[PlanWarning] = field(default_factory=list)
     managed_count: int = 0
     max_delete_fraction: float = 0.3
+    #: Below this many managed resources the delete fraction is not checked (spec §5).
+    min_managed: int = 10
     refresh_only: bool = False
     targets: list[str] = field(default_factory=list)
     manifests: str = ""
@@ -110,7 +123,7 @@ class Plan:
         """Why this plan needs --force (octoDNS-style thresholds); empty when safe."""
         problems: list[str] = []
         destructive = [c for c in self.changes if c.destructive]
-        if self.managed_count and destructive:
+        if self.managed_count >= max(self.min_managed, 1) and destructive:
             share = len(destructive) / self.managed_count
             if share > self.max_delete_fraction:
                 problems.append(
@@ -146,7 +159,8 @@ class Plan:
                    for c in data["changes"]]
         warnings = [PlanWarning(**w) for w in data.get("warnings", [])]
         known = {k: data[k] for k in ("id", "created_at", "lineage", "state_serial",
-                                      "managed_count", "max_delete_fraction", "refresh_only",
+                                      "managed_count", "max_delete_fraction", "min_managed",
+                                      "refresh_only",
                                       "targets", "manifests", "manifest_digest",
                                       "callboard_version", "secret_fields", "estimates")
                  if k in data}

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow
+from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow, ResourceSpec
+from engine.live_index import LiveIndex
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
-from engine.plan.diff import DesiredObject, diff, field_diffs, order_changes
+from engine.plan.diff import diff, field_diffs, order_changes
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
-from engine.resources import Resource
+from engine.resources import Origin, Resource, address
+from engine.rules import RuleContext, check_rules
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.delta import load_bitmap
@@ -21,18 +22,15 @@ from engine.sync.delta import load_bitmap
 class _References(ReferenceContext):
     """The planner's answers to handlers resolving one resource after another."""
 
-    def __init__(self, desired: dict[str, DesiredObject], live: dict[str, list[LiveObject]],
+    def __init__(self, desired: dict[str, Resource], live: dict[str, list[LiveObject]],
                  session: Session, manifests: ManifestSet) -> None:
-        self.desired, self.live, self.session, self.manifests = desired, live, session, manifests
+        self.resolved, self.live, self.session, self.manifests = desired, live, session, manifests
         self.resource: Resource | None = None
         self.warnings: list[PlanWarning] = []
 
-    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        found = self.desired.get(f"{kind}.{name}")
-        return found.fields if found else None
-
-    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
-        return next((o for o in self.live.get(kind, []) if o.key == key), None)
+    def desired(self, kind: str, name: str) -> ResourceSpec | None:
+        found = self.resolved.get(address(kind, name))
+        return found.spec if found else None
 
     async def live_objects(self, kind: str) -> list[LiveObject]:
         if kind not in self.live:
@@ -47,52 +45,58 @@ class _References(ReferenceContext):
 
     def warn(self, field: str | None, message: str) -> None:
         resource = self.resource
-        origin = str(resource.origin_of(field)) if resource and field else (
-            str(resource.origin) if resource else None)
+        origin = (resource.origin_of(field) if field else resource.origin) if resource else None
         self.warnings.append(PlanWarning(message, resource.address if resource else None,
-                                         origin))
+                                         str(origin) if origin else None))
 
 
 async def resolve_desired(session: Session, manifests: ManifestSet,
                           live: dict[str, list[LiveObject]]
-                          ) -> tuple[dict[str, DesiredObject], list[PlanWarning]]:
-    """Desired objects in live vocabulary, resolved kind by kind in dependency order.
+                          ) -> tuple[dict[str, Resource], list[PlanWarning]]:
+    """Declared resources as the live objects will hold them, resolved kind by kind in
+    dependency order (a kind's handler may look at the kinds it depends on), each checked by
+    its kind's seed rules.
 
-    Rule violations found while resolving come back together, each with file:line.
+    Rule violations come back together, each with file:line.
     """
-    desired: dict[str, DesiredObject] = {}
+    desired: dict[str, Resource] = {}
     refs = _References(desired, live, session, manifests)
     errors: list[ManifestError] = []
     for kind in session.registry.order():
-        handler = None
-        seen: dict[str, str] = {}
+        seen: dict[str, Resource] = {}
         for resource in sorted(manifests.of_kind(kind), key=lambda r: r.name):
-            handler = handler or session.handler(kind)
             refs.resource = resource
+            handler = session.handler(kind)
             try:
-                fields = await handler.resolve(dict(resource.fields), refs)
+                resolved = resource.resolved(await handler.resolve(resource.spec, refs))
+                await check_rules(session.registry.rules(kind), resolved.spec,
+                                  RuleContext(refs, handler))
             except FieldProblem as exc:
-                origin = resource.origin_of(exc.field.split(".")[0]) if exc.field else \
-                    resource.origin
-                field_name = f"{resource.address}.{exc.field}" if exc.field else \
-                    resource.address
-                errors.append(ManifestError(exc.message, file=origin.file, line=origin.line,
-                                            field=field_name))
+                errors.append(_field_error(resource, exc))
                 continue
-            key = session.registry[kind].key(fields)
+            key = session.registry[kind].key(resolved.spec)
             if key in seen:
-                errors.append(ManifestError(
-                    f"{resource.address} and {seen[key]} both declare the {kind} object "
-                    f"{key!r}; one object can have only one address",
-                    file=resource.origin.file, line=resource.origin.line))
+                errors.append(_located(
+                    f"{resource.address} and {seen[key].address} ({seen[key].origin}) both "
+                    f"declare the {kind} object {key!r}; one object can have only one address",
+                    resource.origin))
                 continue
-            seen[key] = f"{resource.address} ({resource.origin})"
-            desired[resource.address] = DesiredObject(
-                kind=kind, name=resource.name, fields=fields, origin=str(resource.origin),
-                ignore_changes=resource.ignore_changes, prevent_destroy=resource.prevent_destroy)
+            seen[key] = desired[resource.address] = resolved
     if errors:
         raise ManifestErrors(errors)
     return desired, refs.warnings
+
+
+def _field_error(resource: Resource, problem: FieldProblem) -> ManifestError:
+    if not problem.field:
+        return _located(problem.message, resource.origin, resource.address)
+    return _located(problem.message, resource.origin_of(problem.field.split(".")[0]),
+                    f"{resource.address}.{problem.field}")
+
+
+def _located(message: str, origin: Origin | None, field: str | None = None) -> ManifestError:
+    return ManifestError(message, file=origin.file if origin else None,
+                         line=origin.line if origin else None, field=field)
 
 
 def scope_kinds(manifests: ManifestSet, state: dict[str, ResourceRecord]) -> set[str]:
@@ -110,6 +114,7 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
     plan = Plan(id=str(uuid.uuid4()), created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 lineage=header.lineage, state_serial=header.serial, managed_count=len(records),
                 max_delete_fraction=manifests.settings.safety.max_delete_fraction,
+                min_managed=manifests.settings.safety.min_managed,
                 refresh_only=refresh_only, targets=list(targets or []),
                 manifests=str(manifests.directory),
                 manifest_digest=manifest_digest(manifests.directory),
@@ -130,11 +135,11 @@ async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObje
                      state: StateStore) -> None:
     """Say what deleting or replacing an object means for people, in the handler's words,
     and how many constituents a Data Sync's baseline holds (they stop being synced)."""
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    index = LiveIndex(live)
     for change in plan.changes:
         if not change.destructive or change.remote_id is None:
             continue
-        obj = by_id.get((change.kind, change.remote_id))
+        obj = index.by_id(change.kind, change.remote_id)
         parts = []
         if obj is not None:
             parts.append(await session.handler(change.kind).impact(obj))
@@ -162,10 +167,10 @@ def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
 def refresh_changes(live: dict[str, list[LiveObject]], records: dict[str, ResourceRecord],
                     order: list[str]) -> list[Change]:
     """State-only changes that record what is live now (``plan --refresh-only``)."""
-    by_id = {(k, o.remote_id): o for k, objs in live.items() for o in objs}
+    index = LiveIndex(live)
     changes: list[Change] = []
     for addr, record in records.items():
-        obj = by_id.get((record.kind, record.remote_id))
+        obj = index.by_id(record.kind, record.remote_id)
         if obj is None:
             changes.append(Change(action="delete", address=addr, kind=record.kind,
                                   name=record.name, remote_id=record.remote_id,

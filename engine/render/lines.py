@@ -18,7 +18,7 @@ HEADLINES = {
 
 @dataclass(frozen=True)
 class Line:
-    symbol: str  # "+", "-", "~", "-/+", "<=", "" (context)
+    symbol: str  # "+", "-", "~", "-/+", "+/-", "<=", "" (context)
     text: str
 
 

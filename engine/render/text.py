@@ -9,7 +9,8 @@ from engine.plan.model import Plan
 from engine.render.lines import change_lines, headline
 from engine.render.values import estimate_line, mask, show, summary_line
 
-STYLES = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta", "<=": "cyan", "": "dim"}
+STYLES = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta", "+/-": "magenta",
+          "<=": "cyan", "": "dim"}
 
 
 def plan_text(plan: Plan) -> Text:

@@ -1,19 +1,18 @@
 """Which Data Sync a run means: its state record, its live definition, its wire ids.
 
 A run works from the sync as it is live in Prospect2 (what the integration would run), found
-through the remote id that state recorded at apply; reference descriptions resolve to the
-Tessitura ids the list source speaks.
+through the remote id that state recorded at apply. The live object is the kind's model, so
+its references already carry the Tessitura ids the list source speaks: nothing is looked up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import CallboardError
-from engine.kinds import FieldProblem
-from engine.references import match_reference
+from engine.references import Ref
+from engine.resources import address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.filters import AddressFilter
@@ -41,7 +40,7 @@ class SyncDefinition:
 
 def sync_address(name: str) -> str:
     """``members`` and ``data_syncs.members`` both name the sync."""
-    return name if name.startswith(f"{KIND}.") else f"{KIND}.{name}"
+    return name if split_address(name)[0] == KIND else address(KIND, name)
 
 
 def managed_syncs(state: StateStore) -> list[ResourceRecord]:
@@ -64,44 +63,31 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "
                              "in Prospect2 (run 'callboard plan' to see the drift)")
-    return await definition_from_fields(session, record, live.fields)
+    return definition_of(record, live.value)
 
 
-async def definition_from_fields(session: Session, record: ResourceRecord,
-                                 fields: Mapping[str, Any]) -> SyncDefinition:
-    filters = fields.get("filters") or {}
-    try:
-        list_id = await _wire_id(session, "tessitura.lists", fields.get("list"), "list",
-                                 "List Manager list")
-        purposes = [await _wire_id(session, "tessitura.contact_point_purposes", v,
-                                   "filters.contact_point_purposes", "contact point purpose")
-                    for v in filters.get("contact_point_purposes") or []]
-        types = [await _wire_id(session, "tessitura.eaddress_types", v,
-                                "filters.eaddress_types", "electronic address type")
-                 for v in filters.get("eaddress_types") or []]
-    except FieldProblem as problem:
-        raise CallboardError(f"{record.address}: {problem}") from None
-    schedule = fields.get("schedule")
-    try:
-        parsed = Schedule.model_validate(schedule) if schedule else None
-    except ValueError:
-        parsed = None  # a schedule form Callboard does not know: never due
+def definition_of(record: ResourceRecord, sync: Any) -> SyncDefinition:
+    """A run's view of a live Data Sync (the ``data_syncs`` kind's model): its references
+    already hold the Tessitura ids the list source speaks, its schedule is parsed."""
+    filters = sync.filters
     return SyncDefinition(
-        address=record.address, name=record.name, sync_id=record.remote_id, list_id=list_id,
-        tag=str(fields.get("tag") or ""), mode=str(fields.get("mode") or "add_only"),
-        trigger_webhooks=bool(fields.get("trigger_webhooks")),
-        trigger_automations=bool(fields.get("trigger_automations")),
+        address=record.address, name=record.name, sync_id=record.remote_id,
+        list_id=_wire_id(record, "list", sync.list),
+        tag=sync.tag, mode=sync.mode, trigger_webhooks=sync.trigger_webhooks,
+        trigger_automations=sync.trigger_automations,
         address_filter=AddressFilter(
-            purpose_ids=frozenset(purposes), eaddress_type_ids=frozenset(types),
-            primary_only=bool(filters.get("primary_only")),
-            ignore_contact_permissions=bool(filters.get("ignore_contact_permissions"))),
-        schedule=parsed, notify=tuple(fields.get("notify") or ()),
-        enabled=bool(fields.get("enabled", True)),
-        description=str(fields.get("description") or ""))
+            purpose_ids=frozenset(_wire_id(record, "filters.contact_point_purposes", r)
+                                  for r in filters.contact_point_purposes),
+            eaddress_type_ids=frozenset(_wire_id(record, "filters.eaddress_types", r)
+                                        for r in filters.eaddress_types),
+            primary_only=filters.primary_only,
+            ignore_contact_permissions=filters.ignore_contact_permissions),
+        # a schedule form Callboard does not know is never due
+        schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
+        notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description)
 
 
-async def _wire_id(session: Session, table: str, value: Any, field: str, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    row = match_reference(value, await session.reference(table), field=field, what=what)
-    return int(row.id)
+def _wire_id(record: ResourceRecord, field: str, ref: Ref | None) -> int:
+    if ref is None or ref.id is None:
+        raise CallboardError(f"{record.address}: the live Data Sync names no {field}")
+    return int(ref.id)

@@ -113,38 +113,34 @@ def send_summary(smtp_url: str, recipients: list[str], subject: str, body: str, 
     message.set_content(body)
     try:
         refused = _deliver(settings, message, from_address, recipients)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise CallboardError(_scrub(
-            f"SMTP server {settings.where} refused the login of {settings.username!r}: "
-            f"{_reply(exc.smtp_code, exc.smtp_error)}", settings)) from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise CallboardError(_scrub(
-            f"SMTP server {settings.where} refused every recipient of the sync summary: "
-            f"{_refusals(exc.recipients)}", settings)) from None
-    except smtplib.SMTPSenderRefused as exc:
-        raise CallboardError(_scrub(
-            f"SMTP server {settings.where} refused the sender {from_address!r}: "
-            f"{_reply(exc.smtp_code, exc.smtp_error)}; set ?from=ADDRESS in "
-            f"{SMTP_URL_ENV}", settings)) from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise CallboardError(_scrub(
-            f"SMTP server {settings.where} does not support what {SMTP_URL_ENV} asks for "
-            f"({exc})", settings)) from None
-    except ssl.SSLError as exc:
-        raise CallboardError(_scrub(
-            f"TLS with SMTP server {settings.where} failed: {exc.reason or exc}",
-            settings)) from None
     except (smtplib.SMTPException, OSError) as exc:
-        reason = str(exc) or type(exc).__name__
-        raise CallboardError(_scrub(
-            f"could not send the sync summary through SMTP server {settings.where}: "
-            f"{reason}", settings)) from None
+        raise CallboardError(_scrub(_failure(exc, settings, from_address), settings)) from None
     if refused:
         raise CallboardError(_scrub(
             f"SMTP server {settings.where} refused some recipients of the sync summary: "
             f"{_refusals(refused)}", settings))
     log.info("notify: sent %r to %d recipient(s) via %s", subject, len(recipients),
              settings.where)
+
+
+def _failure(exc: Exception, settings: SmtpSettings, from_address: str) -> str:
+    """What went wrong, in one line naming the server (never the password)."""
+    server = f"SMTP server {settings.where}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (f"{server} refused the login of {settings.username!r}: "
+                f"{_reply(exc.smtp_code, exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return (f"{server} refused every recipient of the sync summary: "
+                f"{_refusals(exc.recipients)}")
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return (f"{server} refused the sender {from_address!r}: "
+                f"{_reply(exc.smtp_code, exc.smtp_error)}; set ?from=ADDRESS in {SMTP_URL_ENV}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"{server} does not support what {SMTP_URL_ENV} asks for ({exc})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS with {server} failed: {exc.reason or exc}"
+    return (f"could not send the sync summary through {server}: "
+            f"{str(exc) or type(exc).__name__}")
 
 
 def _deliver(settings: SmtpSettings, message: EmailMessage, sender: str,

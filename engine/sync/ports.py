@@ -25,23 +25,9 @@ MAX_IMPORT_BATCH = 250
 
 
 @dataclass(frozen=True)
-class ExportRow:
-    """One email address of one constituent, with what the sync's filters look at."""
-
-    constituent_id: int
-    eaddress_id: int
-    address: str
-    type_id: int
-    primary: bool
-    inactive: bool
-    purpose_ids: frozenset[int]
-    permission: str | None  # "Y", "N" or None (no answer)
-    first_name: str = ""
-    last_name: str = ""
-
-
-@dataclass(frozen=True)
 class AuditChange:
+    """One audited change of a constituent's data: which table and column, and when."""
+
     constituent_id: int
     table: str
     column: str
@@ -71,6 +57,23 @@ class TagAssociation:
     email: str
     contact_id: str
     association_id: str
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One email address of one constituent, with what the sync's filters look at."""
+
+    constituent_id: int
+    eaddress_id: int
+    address: str
+    type_id: int
+    primary: bool
+    inactive: bool
+    purpose_ids: frozenset[int]
+    permission: str | None
+    """The contact permission's answer: "Y", "N" or None (none given)."""
+    first_name: str = ""
+    last_name: str = ""
 
 
 class ListSource(Protocol):
@@ -119,3 +122,7 @@ class TagTarget(Protocol):
     @property
     def rate_limited(self) -> int:
         """429 answers seen so far."""
+
+    @property
+    def rate_per_second(self) -> float | None:
+        """The service's request budget, for a long run's ETA (None: no budget)."""

@@ -20,11 +20,17 @@ from pyroaring import BitMap
 from engine.errors import CallboardError
 from engine.state.base import StateStore, SyncBaseline, SyncBatchRecord
 from engine.sync.definition import SyncDefinition
-from engine.sync.delta import compute_delta, dump_bitmap, load_bitmap
-from engine.sync.filters import address_key, taggable_addresses
+from engine.sync.delta import DataSyncDelta, compute_delta, dump_bitmap, load_bitmap
+from engine.sync.filters import (
+    AddressFilter,
+    TaggableAddress,
+    address_key,
+    taggable_addresses,
+)
 from engine.sync.ports import (
     MAX_IMPORT_BATCH,
     AuditChange,
+    ExportRow,
     ImportContact,
     ListSource,
     TagAssociation,
@@ -45,8 +51,6 @@ from engine.sync.run_report import FAILED, STOPPED, SUCCEEDED, SyncRunReport
 
 log = logging.getLogger(__name__)
 
-#: Prospect2's documented budget: the progress bar's ETA assumes it.
-PROSPECT2_RATE = 5.0
 #: contactTag associations are listed this many a page (one pass costs size / page calls).
 ASSOCIATION_PAGE = 100
 
@@ -98,33 +102,34 @@ class DataSyncRunner:
         baseline = load_bitmap(stored.members if stored else None)
         delta = compute_delta(baseline, current)
         removing = definition.mode == "add_and_remove"
-        tracking = bool(stored and delta.kept and await self.source.track_changes())
-        changes: list[AuditChange] = []
-        if stored and stored.audit_until and delta.kept and (tracking or removing):
-            since = datetime.fromisoformat(stored.audit_until)
-            if since < audit_until:
-                changes = await self.source.audit_changes(since, audit_until)
+        changes, tracking = await self._audited(stored, delta, audit_until, removing)
         resync = resync_candidates(changes, delta.kept) if tracking else BitMap()
-        # Seed 003 never re-imports for an email change, but a listed constituent who now
-        # holds an address this sync tagged must keep that tag when its first owner leaves.
-        movers = (BitMap(c.constituent_id for c in changes if c.table.upper() == "T_EADDRESS")
-                  & delta.kept) - resync if removing else BitMap()
+        movers = _movers(changes, delta, resync) if removing else BitMap()
         rejected = BitMap(c for _, c, _ in self.state.sync_rejected(sync_id))
         importing = delta.added | resync | (rejected & current)
         wanted = importing | movers
         rows = await self.source.export(list(wanted)) if wanted else []
         ledger = self.state.sync_ledger(sync_id) if removing and (delta.removed or movers) else {}
-        moved = taggable_addresses([r for r in rows if r.constituent_id in movers],
-                                   definition.address_filter)
+        moved = _taggable(rows, movers, definition.address_filter)
         return build_run_plan(PlanInputs(
             sync_id=sync_id, run_id=run_id, started_at=self.clock(),
             audit_until=audit_until.isoformat(), mode=definition.mode, current=current,
             baseline=baseline, resync=resync,
-            taggable=taggable_addresses([r for r in rows if r.constituent_id in importing],
-                                        definition.address_filter),
+            taggable=_taggable(rows, importing, definition.address_filter),
             ledger=ledger, rejected_constituents=rejected, import_batch=self.import_batch,
             removal_batch=self.removal_batch,
             new_owners={a: e.constituents for a, e in moved.items() if a in ledger}))
+
+    async def _audited(self, stored: SyncBaseline | None, delta: DataSyncDelta,
+                       until: datetime, removing: bool) -> tuple[list[AuditChange], bool]:
+        """Audited changes since the last run's window, and whether seed 003's re-sync is on
+        (P2DSTrackChanges). A removing sync reads them anyway, for the addresses that moved."""
+        tracking = bool(stored and delta.kept and await self.source.track_changes())
+        if not (stored and stored.audit_until and delta.kept and (tracking or removing)):
+            return [], tracking
+        since = datetime.fromisoformat(stored.audit_until)
+        changes = await self.source.audit_changes(since, until) if since < until else []
+        return changes, tracking
 
     async def preview(self, definition: SyncDefinition) -> SyncPreview:
         stored = self.state.sync_baseline(definition.sync_id)
@@ -199,7 +204,7 @@ class DataSyncRunner:
         if not total:
             return
         with RunProgress(f"{definition.address} (API calls)", total,
-                         PROSPECT2_RATE) as progress:
+                         self.target.rate_per_second) as progress:
             for number, batch in pending_imports:
                 await self._import(definition, plan, number, batch, report)
                 progress.advance(2)
@@ -270,3 +275,17 @@ class DataSyncRunner:
 
 
 _COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
+
+
+def _taggable(rows: list[ExportRow], owners: BitMap,
+              address_filter: AddressFilter) -> dict[str, TaggableAddress]:
+    return taggable_addresses([r for r in rows if r.constituent_id in owners], address_filter)
+
+
+def _movers(changes: list[AuditChange], delta: DataSyncDelta, resync: BitMap) -> BitMap:
+    """Listed constituents whose email addresses changed (audited), and not re-synced.
+
+    Seed 003 never re-imports for an email change, but a listed constituent who now holds an
+    address this sync tagged must keep that tag when its first owner leaves."""
+    changed = BitMap(c.constituent_id for c in changes if c.table.upper() == "T_EADDRESS")
+    return (changed & delta.kept) - resync

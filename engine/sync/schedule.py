@@ -29,6 +29,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_serializer,
     model_validator,
@@ -57,7 +58,25 @@ def clock_time(value: Any) -> str:
     return f"{int(found.group(1)):02d}:{found.group(2)}"
 
 
+def weekday(value: Any) -> str:
+    """A day of the week, any case: ``Friday`` is ``friday``."""
+    day = value.strip().lower() if isinstance(value, str) else ""
+    if day not in WEEKDAYS:
+        raise ValueError(f"{value!r} is not a day of the week: use one of {', '.join(WEEKDAYS)}")
+    return day
+
+
+def month_day(value: Any) -> int:
+    """A day of the month, 1 to 31 (31 means the last day of shorter months)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
+        raise ValueError(f"a monthly schedule runs on a day from 1 to 31 (31 means the last "
+                         f"day of the month), not {value!r}")
+    return value
+
+
 ClockTime = Annotated[str, BeforeValidator(clock_time)]
+Weekday = Annotated[str, BeforeValidator(weekday)]
+MonthDay = Annotated[int, BeforeValidator(month_day)]
 
 
 class _Form(BaseModel):
@@ -67,32 +86,15 @@ class _Form(BaseModel):
 class WeeklyAt(_Form):
     """``{day: monday, at: "02:00"}``."""
 
-    day: str
+    day: Weekday
     at: ClockTime
-
-    @field_validator("day", mode="before")
-    @classmethod
-    def _weekday(cls, value: Any) -> str:
-        day = value.strip().lower() if isinstance(value, str) else ""
-        if day not in WEEKDAYS:
-            raise ValueError(f"{value!r} is not a day of the week: use one of "
-                             f"{', '.join(WEEKDAYS)}")
-        return day
 
 
 class MonthlyAt(_Form):
     """``{day: 1..31, at: "01:00"}``; day 31 runs on the last day of shorter months."""
 
-    day: int
+    day: MonthDay
     at: ClockTime
-
-    @field_validator("day", mode="before")
-    @classmethod
-    def _monthday(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
-            raise ValueError(f"a monthly schedule runs on a day from 1 to 31 (31 means the last "
-                             f"day of the month), not {value!r}")
-        return value
 
 
 class EveryAt(_Form):
@@ -115,13 +117,32 @@ class EveryAt(_Form):
 
 
 class Schedule(_Form):
-    """Exactly one of the five forms; dumps to that one form only."""
+    """Exactly one of the five forms; dumps to that one form only.
+
+    A live sync whose frequency Callboard does not know is still described (``from_live``):
+    such a schedule is not ``known``, is never due, and shows as Prospect2 spells it.
+    """
 
     daily: ClockTime | None = None
     weekly: WeeklyAt | None = None
     monthly: MonthlyAt | None = None
     every: EveryAt | None = None
     times: list[ClockTime] | None = None
+    _as_sent: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_live(cls, wire: dict[str, Any]) -> Schedule:
+        """The wire schedule in manifest form, or an unknown one kept as it was sent."""
+        try:
+            return cls.from_wire(wire)
+        except ValueError:
+            unknown = cls.model_construct()
+            unknown._as_sent = dict(wire)
+            return unknown
+
+    @property
+    def known(self) -> bool:
+        return self._as_sent is None
 
     @field_validator("times")
     @classmethod
@@ -150,6 +171,8 @@ class Schedule(_Form):
 
     @model_serializer(mode="plain")
     def _as_manifest(self) -> dict[str, Any]:
+        if self._as_sent is not None:
+            return self._as_sent
         if self.daily is not None:
             return {"daily": self.daily}
         if self.weekly is not None:

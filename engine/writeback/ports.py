@@ -14,25 +14,21 @@ from typing import Protocol, runtime_checkable
 CAMPAIGNS_PORT = "writeback.campaigns"
 TESSITURA_PORT = "writeback.tessitura"
 
-#: ActiveCampaign's campaign status for "completed" (sent).
-SENT_STATUS = "5"
-
 #: ``LP_CALLBOARD_ADD_PROMOTIONS`` takes at most this many constituent ids a call.
 MAX_PROMOTION_BATCH = 1000
 
 
 @dataclass(frozen=True)
 class Campaign:
-    """One Prospect2 campaign; ``tags`` stays empty where the service reports none."""
+    """One Prospect2 campaign. ``sent`` is decided by the provider (which status code means
+    sent is its business); ``status`` is the service's own word, for messages; ``tags``
+    stays empty where the service reports none."""
 
     id: str
     name: str
-    status: str
+    sent: bool
+    status: str = ""
     tags: tuple[str, ...] = ()
-
-    @property
-    def sent(self) -> bool:
-        return self.status == SENT_STATUS
 
 
 def campaign_ref(campaign_id: str) -> str:

@@ -92,7 +92,7 @@ def plan_tasks(campaigns: Sequence[Campaign], mappings: Sequence[WritebackMappin
         return WritebackPlan([_only_task(only, by_id.get(only), mappings, statuses)])
     plan = WritebackPlan()
     for campaign_id in sorted(set(by_id) | set(statuses), key=_id_order):
-        campaign = by_id.get(campaign_id) or Campaign(campaign_id, "", "")
+        campaign = by_id.get(campaign_id) or Campaign(campaign_id, "", False)
         status = statuses.get(campaign_id)
         if status == ledgers.COMPLETE:
             plan.already_complete.append(campaign_id)
@@ -112,7 +112,7 @@ def _only_task(campaign_id: str, campaign: Campaign | None,
                statuses: Mapping[str, str]) -> WritebackTask:
     status = statuses.get(campaign_id)
     if status is not None:
-        return WritebackTask(campaign or Campaign(campaign_id, "", ""), None, status)
+        return WritebackTask(campaign or Campaign(campaign_id, "", False), None, status)
     if campaign is None:
         raise CallboardError(f"Prospect2 has no campaign {campaign_id}")
     if not campaign.sent:

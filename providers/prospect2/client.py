@@ -29,6 +29,9 @@ PAGE_SIZE = 100
 #: ActiveCampaign's words for a refused-for-rate request, sometimes under a status other than
 #: 429 (the bulk import answers its 100-a-minute limit so): the request did nothing.
 RATE_LIMIT_MESSAGE = "rate limit exceeded"
+#: An account's documented request budget (5 a second): clients pace themselves under it,
+#: plans estimate time by it and sync runs' progress bars budget their ETA with it.
+PUBLISHED_RATE = 5.0
 
 #: Called before re-sending a create whose answer was lost; returns the object if it exists.
 FindExisting = Callable[[], Awaitable[dict[str, Any] | None]]
@@ -53,7 +56,7 @@ class Prospect2Client:
 
     def __init__(self, base_url: str, token: str,
                  transport: httpx.AsyncBaseTransport | None = None, *,
-                 rate_per_second: float = 5.0, retry: RetryPolicy | None = None,
+                 rate_per_second: float = PUBLISHED_RATE, retry: RetryPolicy | None = None,
                  timeout_seconds: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
@@ -216,7 +219,7 @@ class Prospect2Client:
                 if throttled >= self.retry.rate_limited_attempts:
                     raise ProviderError(
                         f"Prospect2 {method} {path} was still rate limited ({status}) after "
-                        f"{throttled} attempts")
+                        f"{throttled} attempts", status=status)
                 wait = self.retry.wait_for(response, throttled)
                 (limit or self.limiter).hold(wait)
                 continue
@@ -242,9 +245,10 @@ class Prospect2Client:
         if status in (401, 403):
             return ProviderError(
                 f"Prospect2 refused the API token (PROSPECT2_API_TOKEN): {method} {path} "
-                f"answered {status}")
+                f"answered {status}", status=status)
         return ProviderError(
-            f"Prospect2 {method} {path} failed with {status}: {_describe(response)}")
+            f"Prospect2 {method} {path} failed with {status}: {_describe(response)}",
+            status=status)
 
 
 def _names_missing_object(response: httpx.Response) -> bool:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.errors import CallboardError
-from engine.kinds import Kind, KindHandler
+from engine.kinds import KindHandler
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env, service_url
-from providers.prospect2.client import Prospect2Client
-from providers.prospect2.kinds import HANDLERS, KINDS, NAMES_TESSITURA_DATA
+from providers.prospect2.client import PUBLISHED_RATE, Prospect2Client
+from providers.prospect2.kinds.campaign_writebacks import CampaignWritebacksHandler
+from providers.prospect2.kinds.csi_webhooks import CsiWebhooksHandler
+from providers.prospect2.kinds.custom_fields import CustomFieldsHandler
+from providers.prospect2.kinds.data_syncs import DataSyncsHandler
+from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.kinds.tags import TagsHandler
 from providers.prospect2.kinds.tessitura_references import ReferenceVocabulary
 from providers.prospect2.ports import PORTS
 
@@ -20,13 +24,15 @@ class Prospect2Provider(Provider):
     """Builds its client on first use, so a run that never touches Prospect2 needs no token."""
 
     name: ClassVar[str] = "prospect2"
-    kinds: ClassVar[tuple[type[Kind], ...]] = KINDS
-    rate_per_second: ClassVar[float | None] = 5.0
+    handlers: ClassVar[tuple[type[KindHandler], ...]] = (
+        TagsHandler, CustomFieldsHandler, CsiWebhooksHandler, DataSyncsHandler,
+        CampaignWritebacksHandler)
+    rules_package: ClassVar[str | None] = "providers.prospect2.rules"
+    rate_per_second: ClassVar[float | None] = PUBLISHED_RATE
 
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)
         self._client: Prospect2Client | None = None
-        self._handlers: dict[str, KindHandler] = {}
 
     @property
     def client(self) -> Prospect2Client:
@@ -37,21 +43,16 @@ class Prospect2Provider(Provider):
             url = service_url("PROSPECT2_URL", url, "/api/3", "ACCOUNT.api-us1.com")
             # The sandbox's in-process emulator does not enforce the 5/s limit, so pacing
             # there would only slow the walk-through; a real account is always paced.
-            rate = SANDBOX_RATE if self.context.settings.get("sandbox") else 5.0
+            rate = SANDBOX_RATE if self.context.settings.get("sandbox") else PUBLISHED_RATE
             self._client = Prospect2Client(url, token, transport=self.context.transport,
                                            rate_per_second=rate)
         return self._client
 
-    def handler(self, kind: str) -> KindHandler:
-        if kind not in HANDLERS:
-            raise CallboardError(f"Prospect2 has no kind {kind!r}")
-        if kind not in self._handlers:
-            if kind in NAMES_TESSITURA_DATA:
-                vocabulary = ReferenceVocabulary(self.context.references)
-                self._handlers[kind] = HANDLERS[kind](self.client, vocabulary=vocabulary)
-            else:
-                self._handlers[kind] = HANDLERS[kind](self.client)
-        return self._handlers[kind]
+    def build_handler(self, handler_type: type[KindHandler]) -> KindHandler:
+        """Every Prospect2 handler shares the client and labels Tessitura ids with the
+        session's reference tables."""
+        assert issubclass(handler_type, Prospect2Handler)
+        return handler_type(self.client, ReferenceVocabulary(self.context.references))
 
     async def check(self) -> None:
         """One cheap authenticated read: the account the token belongs to."""

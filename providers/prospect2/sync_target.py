@@ -21,7 +21,7 @@ from typing import Any
 from engine.errors import ProviderError
 from engine.sync.ports import MAX_IMPORT_BATCH, ImportContact, ImportOutcome, TagAssociation
 from providers.http.rate_limit import SlidingWindowLimiter
-from providers.prospect2.client import PAGE_SIZE, Prospect2Client
+from providers.prospect2.client import PAGE_SIZE, PUBLISHED_RATE, Prospect2Client
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,11 @@ class Prospect2TagTarget:
     def rate_limited(self) -> int:
         return self.client.rate_limited - self._limited_before
 
+    @property
+    def rate_per_second(self) -> float:
+        """The account's published budget: what a long run's ETA assumes."""
+        return PUBLISHED_RATE
+
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
@@ -104,7 +109,7 @@ class Prospect2TagTarget:
                 refused = _failure_indexes(data, len(pending))
                 if not refused:
                     raise ProviderError(f"Prospect2 POST {IMPORT_PATH} failed with 400: "
-                                        f"{_message(data)}")
+                                        f"{_message(data)}", status=status)
                 for index, reason in refused.items():
                     rejected[pending[index].email] = reason
                 log.info("prospect2: import refused %s contacts; resending %s", len(refused),

@@ -13,6 +13,9 @@ from providers.prospect2.client import Prospect2Client
 
 log = logging.getLogger(__name__)
 
+#: ActiveCampaign's campaign status for "completed" (sent).
+SENT_STATUS = "5"
+
 
 class Prospect2CampaignSource:
     """Reads only; every list is read in pages of 100 through the shared, rate-limited client."""
@@ -41,9 +44,9 @@ def campaign_from_wire(row: Mapping[str, Any]) -> Campaign:
     raw_tags = row.get("tags") or []
     tags = tuple(str(t.get("tag") if isinstance(t, Mapping) else t)
                  for t in raw_tags if t) if isinstance(raw_tags, list) else ()
+    status = str(row.get("status") if row.get("status") is not None else "")
     return Campaign(id=str(row["id"]), name=str(row.get("name") or ""),
-                    status=str(row.get("status") if row.get("status") is not None else ""),
-                    tags=tags)
+                    sent=status == SENT_STATUS, status=status, tags=tags)
 
 
 def mapping_from_wire(row: Mapping[str, Any]) -> WritebackMapping:

@@ -124,17 +124,19 @@ class TessituraClient:
         status = response.status_code
         if status == 401:
             return ProviderError(
-                f"Tessitura refused the credentials for {self.login} ({_CREDENTIAL_VARIABLES})")
+                f"Tessitura refused the credentials for {self.login} ({_CREDENTIAL_VARIABLES})",
+                status=status)
         if status == 403:
             return ProviderError(
                 f"Tessitura denied {self.login} access to {method} {path} (403); check the "
-                "user group's rights")
+                "user group's rights", status=status)
         described = describe_errors(response)
         if status == 409:
             return StaleObjectError(
                 f"{path} changed in Tessitura since it was read ({method} answered 409: "
-                f"{described}); plan again to see the current object")
-        return ProviderError(f"Tessitura {method} {path} failed with {status}: {described}")
+                f"{described}); plan again to see the current object", status=status)
+        return ProviderError(f"Tessitura {method} {path} failed with {status}: {described}",
+                             status=status)
 
 
 def basic_authorization(user: str, usergroup: str, location: str, password: str) -> str:

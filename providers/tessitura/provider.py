@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.errors import CallboardError, ProviderError, StaleObjectError
-from engine.kinds import Kind, KindHandler, ReferenceRow
+from engine.errors import ProviderError, StaleObjectError
+from engine.kinds import KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env, service_url
 from providers.tessitura.client import TessituraClient
-from providers.tessitura.kinds import HANDLERS, KINDS
+from providers.tessitura.kinds.activity_types import ActivityTypesHandler
+from providers.tessitura.kinds.handler import TessituraHandler
+from providers.tessitura.kinds.tessitura_defaults import TessituraDefaultsHandler
 from providers.tessitura.ports import PORTS
 from providers.tessitura.reference import REFERENCE_TABLES, read_reference_table
 
@@ -27,13 +29,13 @@ class TessituraProvider(Provider):
     """Builds its client on first use, so a run that never touches Tessitura needs no login."""
 
     name: ClassVar[str] = "tessitura"
-    kinds: ClassVar[tuple[type[Kind], ...]] = KINDS
+    handlers: ClassVar[tuple[type[KindHandler], ...]] = (ActivityTypesHandler,
+                                                          TessituraDefaultsHandler)
     reference_tables: ClassVar[frozenset[str]] = REFERENCE_TABLES
 
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)
         self._client: TessituraClient | None = None
-        self._handlers: dict[str, KindHandler] = {}
 
     @property
     def client(self) -> TessituraClient:
@@ -46,12 +48,9 @@ class TessituraProvider(Provider):
                                            transport=self.context.transport)
         return self._client
 
-    def handler(self, kind: str) -> KindHandler:
-        if kind not in HANDLERS:
-            raise CallboardError(f"Tessitura has no kind {kind!r}")
-        if kind not in self._handlers:
-            self._handlers[kind] = HANDLERS[kind](self.client)
-        return self._handlers[kind]
+    def build_handler(self, handler_type: type[KindHandler]) -> KindHandler:
+        assert issubclass(handler_type, TessituraHandler)
+        return handler_type(self.client)
 
     async def check(self) -> None:
         """One cheap authenticated read: the service's own health report."""
@@ -104,7 +103,7 @@ def _procedure_not_registered(error: ProviderError) -> bool:
 
     The version procedure takes no parameters, so a 400 from it can only mean that.
     """
-    return "/Custom/Execute failed with 400" in str(error)
+    return error.status == 400
 
 
 def _version_tuple(version: str) -> tuple[int, ...] | None:

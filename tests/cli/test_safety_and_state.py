@@ -85,3 +85,22 @@ def test_schema_describes_every_kind(sandbox: Sandbox) -> None:
     assert set(schema["properties"]) >= {"tags", "custom_fields"}
     tag = schema["properties"]["tags"]["additionalProperties"]
     assert tag["additionalProperties"] is False and "description" in tag["properties"]
+
+
+def test_a_small_project_deletes_without_force(sandbox: Sandbox) -> None:
+    """Below safety.min_managed (10) the delete fraction is not checked: 1 of 3 is fine."""
+    for path in sandbox.manifests.glob("*.yaml"):
+        if path.name != "callboard.yaml":
+            path.unlink()
+    three = "tags:\n  a: {name: Tag A}\n  b: {name: Tag B}\n  c: {name: Tag C}\n"
+    _keep_only(sandbox, three)
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _keep_only(sandbox, three.replace("  c: {name: Tag C}\n", ""))
+    assert "Needs --force" not in sandbox.run("plan").out
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    assert [line.split("\t")[0] for line in sandbox.run("state", "list").out.splitlines()] == [
+        "tags.a", "tags.b"]
+    (sandbox.manifests / "callboard.yaml").write_text("safety: {min_managed: 2}\n")
+    _keep_only(sandbox, "tags:\n  a: {name: Tag A}\n")
+    plan = sandbox.run("plan")
+    assert "Needs --force: too many deletes and replaces: 50.00% is over 30.00% (1/2)" in plan.out

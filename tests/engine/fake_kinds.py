@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.kinds import Kind, ResourceSpec
+from engine.kinds import Kind, LiveObject, ResourceSpec
+from engine.resources import Resource
 
 
 class LabelSpec(ResourceSpec):
@@ -23,8 +24,8 @@ class LabelKind(Kind):
     provider: ClassVar[str] = "fake"
     model: ClassVar[type[ResourceSpec]] = LabelSpec
 
-    def key(self, fields: Any) -> str:
-        return str(fields["name"])
+    def key(self, value: Any) -> str:
+        return str(value.name)
 
 
 class LinkKind(Kind):
@@ -35,10 +36,23 @@ class LinkKind(Kind):
     replace_fields: ClassVar[frozenset[str]] = frozenset({"size"})
     secret_fields: ClassVar[frozenset[str]] = frozenset({"url"})
 
-    def key(self, fields: Any) -> str:
-        return f"{fields['label']}:{fields['note']}"
+    def key(self, value: Any) -> str:
+        return f"{value.label}:{value.note}"
 
 
 class FakeProvider:
     name = "fake"
     kinds = (LinkKind, LabelKind)
+
+
+MODELS: dict[str, type[ResourceSpec]] = {"labels": LabelSpec, "links": LinkSpec}
+
+
+def resource(kind: str, name: str, fields: dict[str, Any], **spec: Any) -> Resource:
+    """A declared resource of a fake kind (``spec``: e.g. ``lifecycle``)."""
+    return Resource(kind, name, MODELS[kind].model_validate({**fields, **spec}))
+
+
+def live_object(kind: str, remote_id: str, key: str, fields: dict[str, Any]) -> LiveObject:
+    """A live object of a fake kind, as a handler would list it."""
+    return LiveObject(kind, remote_id, key, MODELS[kind].model_construct(**fields))

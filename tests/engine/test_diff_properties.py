@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.kinds import LiveObject
-from engine.plan.diff import DesiredObject, diff
+from engine.plan.diff import diff
 from engine.plan.model import Change
 from engine.providers import KindRegistry
 from engine.state.base import ResourceRecord
-from tests.engine.fake_kinds import FakeProvider
+from tests.engine.fake_kinds import FakeProvider, live_object, resource
 
 REGISTRY = KindRegistry([FakeProvider])
 NAMES = st.sampled_from(["a", "b", "c", "d", "e"])
@@ -28,17 +26,17 @@ def worlds(draw):
     keys = draw(st.permutations(["A", "B", "C", "D", "E"]))
     for name, key in zip(names, keys, strict=False):
         fields = {"name": key, "colour": draw(COLOURS)}
-        desired[f"labels.{name}"] = DesiredObject("labels", name, fields)
+        desired[f"labels.{name}"] = resource("labels", name, fields)
     ids = itertools.count(1)
     live = {"labels": [], "links": []}
     for _ in range(draw(st.integers(0, 6))):
         rid = str(next(ids))
         fields = {"name": draw(NAMES).upper(), "colour": draw(COLOURS)}
-        live["labels"].append(LiveObject("labels", rid, fields["name"], fields))
+        live["labels"].append(live_object("labels", rid, fields["name"], fields))
     for _ in range(draw(st.integers(0, 3))):  # a kind no manifest declares
         rid = str(next(ids))
         fields = {"label": "A", "note": "", "size": 1}
-        live["links"].append(LiveObject("links", rid, "A:", fields))
+        live["links"].append(live_object("links", rid, "A:", fields))
     state = {}
     free = [o.remote_id for o in live["labels"]]
     for name in draw(st.lists(NAMES, unique=True, max_size=4)):
@@ -65,14 +63,15 @@ def simulate(changes: list[Change], live, state):
         if c.action == "delete":
             state.pop(c.address, None)
             continue
+        after = kinds[c.kind].planned(c.after or {})
         if c.action in ("create", "replace"):
-            obj = LiveObject(c.kind, str(next(counter)), kinds[c.kind].key(c.after), c.after)
+            obj = live_object(c.kind, str(next(counter)), kinds[c.kind].key(after), c.after)
             objs.append(obj)
         else:
             obj = next(o for o in objs if o.remote_id == c.remote_id)
             if c.action == "update":
                 objs.remove(obj)
-                obj = replace(obj, fields=c.after, key=kinds[c.kind].key(c.after))
+                obj = live_object(c.kind, obj.remote_id, kinds[c.kind].key(after), c.after)
                 objs.append(obj)
         state[c.address] = ResourceRecord(c.address, c.kind, c.name, obj.remote_id, obj.fields)
     return live, state
@@ -105,20 +104,20 @@ def test_plan_never_touches_kinds_outside_the_manifests(world) -> None:
 
 
 def test_update_and_replace_are_told_apart() -> None:
-    desired = {"links.x": DesiredObject("links", "x", {"label": "A", "note": "", "size": 2})}
-    live = {"links": [LiveObject("links", "7", "A:", {"label": "A", "note": "", "size": 1})]}
+    desired = {"links.x": resource("links", "x", {"label": "A", "note": "", "size": 2})}
+    live = {"links": [live_object("links", "7", "A:", {"label": "A", "note": "", "size": 1})]}
     state = {"links.x": ResourceRecord("links.x", "links", "x", "7", {})}
     [change] = diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state)
     assert (change.action, change.replace_reason) == ("replace", "size")
-    desired["links.x"].fields["size"] = 1
-    desired["links.x"].fields["note"] = ""
-    desired["links.x"].ignore_changes = []
+    desired["links.x"].spec.size = 1
+    desired["links.x"].spec.note = ""
+    desired["links.x"].spec.lifecycle.ignore_changes = []
     assert diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state) == []
 
 
 def test_ignore_changes_hides_a_field() -> None:
-    desired = {"labels.a": DesiredObject("labels", "a", {"name": "A", "colour": "red"},
-                                         ignore_changes=["colour"])}
-    live = {"labels": [LiveObject("labels", "1", "A", {"name": "A", "colour": "blue"})]}
+    desired = {"labels.a": resource("labels", "a", {"name": "A", "colour": "red"},
+                                    lifecycle={"ignore_changes": ["colour"]})}
+    live = {"labels": [live_object("labels", "1", "A", {"name": "A", "colour": "blue"})]}
     state = {"labels.a": ResourceRecord("labels.a", "labels", "a", "1", {})}
     assert diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state) == []

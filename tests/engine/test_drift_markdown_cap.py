@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from engine.drift import detect_drift
-from engine.kinds import LiveObject
+from engine.kinds import LiveObject, ResourceSpec
 from engine.plan.model import FieldDiff
 from engine.render.markdown import MAX_CHARS, drift_markdown
 from engine.state.base import ResourceRecord
 
 
+class TagFields(ResourceSpec):
+    """The two tag fields this report shows (drift renders plain fields only)."""
+
+    name: str = ""
+    description: str = ""
+
+
+def live_object(kind: str, remote_id: str, key: str, fields: dict[str, str]) -> LiveObject:
+    return LiveObject(kind, remote_id, key, TagFields(**fields))
+
+
 def _report(unmanaged: int):  # noqa: ANN202
-    live = [LiveObject("tags", str(100 + n), f"Spring Promo {n:04d}", {"name": f"{n}"})
+    live = [live_object("tags", str(100 + n), f"Spring Promo {n:04d}", {"name": f"{n}"})
             for n in range(unmanaged)]
-    live.append(LiveObject("tags", "5", "Member - Active", {"description": "Edited by hand"}))
+    live.append(live_object("tags", "5", "Member - Active",
+                            {"name": "Member - Active", "description": "Edited by hand"}))
     state = {"tags.members-active": ResourceRecord("tags.members-active", "tags",
                                                    "members-active", "5",
-                                                   {"description": "Current members"}),
+                                                   {"name": "Member - Active",
+                                                    "description": "Current members"}),
              "tags.gone": ResourceRecord("tags.gone", "tags", "gone", "6", {})}
     return detect_drift({"tags": live}, state, {"tags"}, ["tags.Spring Promo 000*"])
 

@@ -101,3 +101,19 @@ def test_drift_renderings(snapshot) -> None:
     ])
     assert report.has_drift
     assert (drift_text(report).plain, drift_json(report)) == snapshot
+
+
+def test_a_replace_that_creates_the_new_object_first_shows_plus_minus(snapshot) -> None:
+    """A Data Sync whose tag changes is made anew before the old one goes (seed 003): ``+/-``;
+    a custom field whose type changes is deleted first: ``-/+``."""
+    plan = Plan(id="p", created_at="t", lineage="l", state_serial=2, managed_count=12, changes=[
+        Change(action="replace", address="custom_fields.level", kind="custom_fields",
+               name="level", remote_id="4", before={"type": "text"}, after={"type": "date"},
+               diffs=[FieldDiff("type", "text", "date")], replace_reason="type"),
+        Change(action="replace", address="data_syncs.members", kind="data_syncs",
+               name="members", remote_id="2", before={"tag": "Member - Active"},
+               after={"tag": "Feedback - Requested"},
+               diffs=[FieldDiff("tag", "Member - Active", "Feedback - Requested")],
+               replace_reason="tag", create_before_destroy=True)])
+    assert [c.symbol for c in plan.changes] == ["-/+", "+/-"]
+    assert (plan_text(plan).plain, plan_markdown(plan)) == snapshot

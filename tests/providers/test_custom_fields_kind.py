@@ -32,16 +32,16 @@ async def handler(transport: httpx.ASGITransport) -> AsyncIterator[CustomFieldsH
     await fields.client.aclose()
 
 
-def desired(**manifest: object) -> dict:
+def desired(**manifest: object) -> CustomFieldSpec:
     return CustomFieldsKind().desired("f", CustomFieldSpec.model_validate(manifest))
 
 
 def test_defaults_fill_perstag_and_wire_defaults() -> None:
     fields = desired(title="Seat location (main)", type="text")
-    assert fields == {"title": "Seat location (main)", "type": "text", "description": "",
+    assert fields.plain() == {"title": "Seat location (main)", "type": "text", "description": "",
                       "perstag": "SEAT_LOCATION__MAIN_", "default": "", "visible": True}
     assert CustomFieldsKind().key(fields) == "SEAT_LOCATION__MAIN_"
-    assert desired(title="x", type="date", perstag="perf_date")["perstag"] == "PERF_DATE"
+    assert desired(title="x", type="date", perstag="perf_date").perstag == "PERF_DATE"
 
 
 def test_bad_types_and_perstags_are_refused() -> None:
@@ -63,14 +63,14 @@ async def test_create_update_delete_round_trip(handler: CustomFieldsHandler) -> 
     fields = desired(title="Usher notes", type="textarea", description="Where they sat",
                      default="Stalls", visible=False)
     created = await handler.create(fields)
-    assert created.fields == fields
+    assert created.fields == fields.plain()
     assert created.key == "USHER_NOTES"
 
-    changed = {**fields, "title": "Usher remarks", "visible": True, "default": ""}
+    changed = fields.model_copy(update={"title": "Usher remarks", "visible": True, "default": ""})
     updated = await handler.update(created, changed)
-    assert updated.fields == changed
+    assert updated.fields == changed.plain()
     listed = {o.remote_id: o for o in await handler.list()}
-    assert listed[created.remote_id].fields == changed
+    assert listed[created.remote_id].fields == changed.plain()
 
     await handler.delete(updated)
     assert created.remote_id not in {o.remote_id for o in await handler.list()}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from provider_support import AnswerLosingTransport
 
-from providers.prospect2.kinds.data_syncs import DataSyncsKind
+from providers.prospect2.kinds.data_syncs import DataSyncsKind, DataSyncSpec
 from tests.rules.rule_support import Workspace, workspace
 
 pytestmark = pytest.mark.anyio
@@ -123,11 +123,11 @@ async def test_turning_a_sync_off_while_changing_its_tag_updates_in_place(
 def test_a_disabled_sync_changes_its_tag_in_place() -> None:
     """Seed 003: only a sync that is ON must not have its tag changed."""
     kind = DataSyncsKind()
-    live = {"name": "members", "tag": "Member - Active", "enabled": False}
-    assert kind.replace_reason(live, {**live, "tag": "Member - Current"}) is None
-    on = {**live, "enabled": True}
-    assert kind.replace_reason(on, {**on, "tag": "Member - Current"}) == "tag"
-    assert kind.replace_reason(on, {**on, "description": "d"}) is None
+    off = DataSyncSpec.model_construct(name="members", tag="Member - Active", enabled=False)
+    assert kind.replace_reason(off, off.model_copy(update={"tag": "Member - Current"})) is None
+    on = off.model_copy(update={"enabled": True})
+    assert kind.replace_reason(on, on.model_copy(update={"tag": "Member - Current"})) == "tag"
+    assert kind.replace_reason(on, on.model_copy(update={"description": "d"})) is None
 
 
 async def test_a_disabled_sync_changes_its_tag_in_place_when_planned(tmp_path: Path) -> None:

@@ -14,10 +14,11 @@ from pydantic import ValidationError
 
 from engine.apply.executor import apply_plan
 from engine.errors import ManifestErrors, ProviderError, StaleObjectError
-from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow
+from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow, ResourceSpec
 from engine.manifests.loader import load_manifests
 from engine.plan.planner import make_plan
 from engine.providers import ProviderContext
+from engine.references import Ref
 from engine.session import Session
 from engine.state.sqlite import SqliteState
 from providers.tessitura.kinds.activity_types import ActivityTypesHandler, ActivityTypeSpec
@@ -35,10 +36,7 @@ class SessionReferences(ReferenceContext):
         self.session = session
         self.warnings: list[str] = []
 
-    def desired_fields(self, kind: str, name: str) -> dict[str, Any] | None:
-        return None
-
-    def live_by_key(self, kind: str, key: str) -> LiveObject | None:
+    def desired(self, kind: str, name: str) -> ResourceSpec | None:
         return None
 
     async def live_objects(self, kind: str) -> list[LiveObject]:
@@ -71,13 +69,11 @@ def handler_of(session: Session) -> ActivityTypesHandler:
     return handler
 
 
-async def resolved(session: Session, **manifest: Any) -> dict[str, Any]:
-    """Manifest fields as plan resolves them and apply hands them to the handler."""
+async def resolved(session: Session, **manifest: Any) -> ActivityTypeSpec:
+    """A manifest's activity type as plan resolves it and apply hands it to the handler."""
     kind = session.registry["activity_types"]
-    fields = kind.desired("x", ActivityTypeSpec.model_validate(manifest))
-    refs = SessionReferences(session)
-    handler = handler_of(session)
-    return await handler.write_ready(await handler.resolve(fields, refs), refs)
+    spec = kind.desired("x", ActivityTypeSpec.model_validate(manifest))
+    return await handler_of(session).resolve(spec, SessionReferences(session))
 
 
 async def test_list_speaks_manifest_vocabulary(session: Session) -> None:
@@ -99,16 +95,18 @@ async def test_category_by_id_or_any_case_resolves_to_its_description(
         session: Session) -> None:
     refs = SessionReferences(session)
     handler = handler_of(session)
-    by_id = await handler.resolve({"description": "X", "category": {"id": 3}}, refs)
-    by_case = await handler.resolve({"description": "X", "category": "ticketing"}, refs)
-    assert by_id["category"] == by_case["category"] == "Ticketing"
+    by_id = await handler.resolve(
+        ActivityTypeSpec.model_validate({"description": "X", "category": {"id": 3}}), refs)
+    by_case = await handler.resolve(
+        ActivityTypeSpec.model_validate({"description": "X", "category": "ticketing"}), refs)
+    assert by_id.plain()["category"] == by_case.plain()["category"] == "Ticketing"
 
 
 async def test_an_unknown_category_is_a_field_problem_listing_candidates(
         session: Session) -> None:
     with pytest.raises(FieldProblem) as raised:
-        await handler_of(session).resolve(
-            {"description": "X", "category": "Custmer Service"}, SessionReferences(session))
+        await handler_of(session).resolve(ActivityTypeSpec.model_validate(
+            {"description": "X", "category": "Custmer Service"}), SessionReferences(session))
     assert raised.value.field == "category"
     assert "did you mean 'Customer Service'?" in raised.value.message
     assert "'Ticketing' (id 3)" in raised.value.message
@@ -221,8 +219,8 @@ async def test_a_create_refused_by_a_5xx_is_sent_again(transport: httpx.ASGITran
 
 async def test_an_invalid_create_still_fails(session: Session) -> None:
     with pytest.raises(ProviderError, match="Description"):
-        await handler_of(session).create(
-            {"description": " ", "category": "Ticketing", "category_id": 3})
+        await handler_of(session).create(ActivityTypeSpec.model_construct(
+            description=" ", category=Ref("tessitura.activity_categories", 3, "Ticketing")))
 
 
 async def test_deleting_a_type_tied_to_an_origin_says_why(session: Session) -> None:

@@ -50,7 +50,7 @@ async def live_by_name(session: Session) -> dict[str, dict]:
 def test_the_name_is_the_field_name() -> None:
     kind = TessituraDefaultsKind()
     fields = kind.desired("P2DSTrackChanges", TessituraDefaultSpec(value="YES"))
-    assert fields == {"field_name": "P2DSTrackChanges", "value": "YES",
+    assert fields.plain() == {"field_name": "P2DSTrackChanges", "value": "YES",
                       "parent_table": "Prospect2"}
     assert kind.key(fields) == "P2DSTrackChanges"
     assert kind.name_pattern is not None
@@ -73,13 +73,13 @@ async def test_update_and_create_go_through_the_procedure(
         session: Session, control: EmulatorControl) -> None:
     handler = handler_of(session)
     live = {o.key: o for o in await handler.list()}
-    updated = await handler.update(live["P2DSTrackChanges"], {
-        "field_name": "P2DSTrackChanges", "value": "YES", "parent_table": "Prospect2"})
+    updated = await handler.update(live["P2DSTrackChanges"], TessituraDefaultSpec(
+        field_name="P2DSTrackChanges", value="YES", parent_table="Prospect2"))
     assert updated.remote_id == live["P2DSTrackChanges"].remote_id
-    created = await handler.create({"field_name": "P2NewSetting", "value": "7",
-                                    "parent_table": "Prospect2"})
-    again = await handler.create({"field_name": "P2NewSetting", "value": "7",
-                                  "parent_table": "Prospect2"})
+    created = await handler.create(TessituraDefaultSpec(field_name="P2NewSetting", value="7",
+                                                        parent_table="Prospect2"))
+    again = await handler.create(TessituraDefaultSpec(field_name="P2NewSetting", value="7",
+                                                      parent_table="Prospect2"))
     assert again.remote_id == created.remote_id  # an upsert: a retried create adds nothing
 
     after = await live_by_name(session)
@@ -97,8 +97,8 @@ async def test_a_value_changed_since_listing_is_not_overwritten(session: Session
     await handler.client.execute("LP_CALLBOARD_SET_DEFAULT", field_name="P2DSTrackChanges",
                                  value="MAYBE", parent_table="Prospect2")
     with pytest.raises(StaleObjectError, match="'NO' is now 'MAYBE'"):
-        await handler.update(live, {"field_name": "P2DSTrackChanges", "value": "YES",
-                                    "parent_table": "Prospect2"})
+        await handler.update(live, TessituraDefaultSpec(
+            field_name="P2DSTrackChanges", value="YES", parent_table="Prospect2"))
     assert (await live_by_name(session))["P2DSTrackChanges"]["value"] == "MAYBE"
 
 

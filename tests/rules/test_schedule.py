@@ -97,3 +97,13 @@ schedules = st.one_of(
 def test_every_valid_schedule_survives_the_wire(manifest: dict) -> None:
     schedule = Schedule.model_validate(manifest)
     assert Schedule.from_wire(schedule.to_wire()).model_dump() == manifest
+
+
+@pytest.mark.parametrize("value", ["02:60", "24:00", "7:5", "noon", "02:00:00"])
+def test_a_time_of_day_is_hours_0_to_23_and_minutes_0_to_59(value: str) -> None:
+    with pytest.raises(ValidationError, match="is not a time of day"):
+        Schedule.model_validate({"daily": value})
+
+
+def test_the_last_minute_of_the_day_is_a_time_of_day() -> None:
+    assert Schedule.model_validate({"daily": "23:59"}).daily == "23:59"

@@ -41,6 +41,8 @@ class MemorySource:
     tracking: bool = True
     clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     regenerated: int = 0
+    #: Constituent ids asked for by each export, as asked.
+    exported: list[list[int]] = field(default_factory=list)
     _calls: int = 0
 
     async def regenerate(self, list_id: int) -> None:
@@ -53,6 +55,7 @@ class MemorySource:
 
     async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
         self._calls += (len(constituent_ids) + 999) // 1000
+        self.exported.append(list(constituent_ids))
         rows: list[ExportRow] = []
         for c in constituent_ids:
             rows.append(ExportRow(c, c, address_of(c), TYPE, True, False, frozenset({PURPOSE}),
@@ -85,6 +88,8 @@ class MemoryTarget:
     refuse: dict[str, str] = field(default_factory=dict)
     crash_after: int | None = None
     imported: list[list[str]] = field(default_factory=list)
+    #: Every contact sent, as sent (names included).
+    contacts: list[ImportContact] = field(default_factory=list)
     writes: int = 0
     _calls: int = 0
     _next: int = 1
@@ -101,6 +106,7 @@ class MemoryTarget:
         self._calls += 2
         outcome = ImportOutcome(batch_id=f"b{len(self.imported)}")
         self.imported.append([c.email for c in contacts])
+        self.contacts += contacts
         for contact in contacts:
             if contact.email in self.refuse:
                 outcome.rejected[contact.email] = self.refuse[contact.email]
@@ -137,3 +143,7 @@ class MemoryTarget:
     @property
     def rate_limited(self) -> int:
         return 0
+
+    @property
+    def rate_per_second(self) -> float | None:
+        return None

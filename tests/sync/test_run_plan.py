@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyroaring import BitMap
 
+from engine.sync.delta import compute_delta
 from engine.sync.filters import AddressFilter, taggable_addresses
 from engine.sync.ports import MAX_IMPORT_BATCH, AuditChange, ExportRow
 from engine.sync.resync import resync_candidates
@@ -108,3 +109,36 @@ def test_safety_stops_an_emptied_list_and_mass_removals() -> None:
     assert safety_problem("add_and_remove", baseline, BitMap(range(10, 100)), 0.1) is None
     assert safety_problem("add_only", baseline, BitMap(range(50, 100)), 0.1) is None
     assert safety_problem("add_and_remove", BitMap(), BitMap(), 0.1) is None
+
+
+def test_the_delta_keeps_only_constituents_in_both_the_baseline_and_the_list() -> None:
+    delta = compute_delta(BitMap({1, 2, 3}), BitMap({2, 3, 4}))
+    assert (list(delta.added), list(delta.removed), list(delta.kept)) == ([4], [1], [2, 3])
+
+
+def test_a_new_owner_keeps_an_address_its_old_owner_leaves_in_the_same_run() -> None:
+    inputs = PlanInputs(
+        sync_id="1", run_id="r", started_at="t", audit_until="2026-03-01T00:00:00+00:00",
+        mode="add_and_remove", current=BitMap({2}), baseline=BitMap({1, 2}),
+        resync=BitMap(), taggable={}, ledger={"home@x.org": {1}, "one@x.org": {1}},
+        rejected_constituents=BitMap(), new_owners={"home@x.org": {2}})
+    plan = build_run_plan(inputs)
+    assert [r.address for r in plan.removals()] == ["one@x.org"]
+    assert plan.kept_shared == 1 and plan.new_owners == {"home@x.org": [2]}
+
+
+def test_a_frozen_plan_keeps_its_new_owners_and_audit_window() -> None:
+    """A resumed run must record the same new owners and move the audit window as far."""
+    rows = [_row(3, "c3@x.org", first_name="Ada", last_name="Lovelace")]
+    plan = build_run_plan(PlanInputs(
+        sync_id="1", run_id="r", started_at="t", audit_until="2026-03-01T00:00:00+00:00",
+        mode="add_and_remove", current=BitMap({2, 3}), baseline=BitMap({1, 2}),
+        resync=BitMap(), taggable=taggable_addresses(rows, AddressFilter()),
+        ledger={"home@x.org": {1}}, rejected_constituents=BitMap(),
+        new_owners={"home@x.org": {2}}))
+    thawed = SyncRunPlan.from_bytes(plan.to_bytes())
+    assert thawed.new_owners == {"home@x.org": [2]}
+    assert thawed.audit_until == "2026-03-01T00:00:00+00:00"
+    [item] = thawed.imports()
+    assert (item.first_name, item.last_name) == ("Ada", "Lovelace")
+    assert thawed == plan

@@ -137,18 +137,63 @@ def test_a_second_runner_gets_a_clear_error(tmp_path: Path) -> None:
         pass
 
 
-def test_an_address_a_listed_constituent_took_on_later_keeps_its_tag(tmp_path: Path) -> None:
+def _synced_then_2_takes_on_1s_address(
+        tmp_path: Path) -> tuple[MemorySource, MemoryTarget, DataSyncRunner]:
+    """{1, 2, 3} synced; then constituent 2 holds 1's address too (an audited email change,
+    which is never re-imported)."""
     from engine.sync.ports import AuditChange, ExportRow
     state = SqliteState(tmp_path / "state.db")
     source, target = MemorySource(members_now={1, 2, 3}, tracking=False), MemoryTarget()
     runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
     _run(runner)
-    # constituent 2 now shares 1's address too (an email change: never re-imported)
     source.extra_rows[2] = [ExportRow(2, 99, address_of(1), 1, True, False, frozenset({7}),
                                       "Y")]
     source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock)]
+    return source, target, runner
+
+
+def test_an_address_a_listed_constituent_took_on_later_keeps_its_tag(tmp_path: Path) -> None:
+    source, target, runner = _synced_then_2_takes_on_1s_address(tmp_path)
     quiet = _run(runner)
     assert quiet.added == quiet.resynced == 0 and len(target.imported) == 1
     source.members_now = {2, 3}
     left = _run(runner)
     assert left.removed == 0 and left.kept_shared == 1 and address_of(1) in target.tagged
+
+
+def test_an_address_whose_first_owner_leaves_as_a_listed_one_takes_it_on_keeps_its_tag(
+        tmp_path: Path) -> None:
+    """In one run constituent 1 leaves and 2, still listed, now holds 1's address (an email
+    change, audited): the address keeps the tag, and 2 is recorded as its owner."""
+    source, target, runner = _synced_then_2_takes_on_1s_address(tmp_path)
+    source.members_now = {2, 3}
+    report = _run(runner)
+    assert (report.removed, report.kept_shared) == (0, 1)
+    assert address_of(1) in target.tagged
+    source.members_now = {3}  # now the new owner leaves too: the address goes
+    assert _run(runner).removed == 2
+    assert target.tagged.keys() == {address_of(3)}
+
+
+def test_imported_contacts_carry_their_first_and_last_names(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={4, 5}), MemoryTarget()
+    _run(DataSyncRunner(source, target, state))
+    assert sorted((c.email, c.first_name, c.last_name) for c in target.contacts) == [
+        (address_of(4), "F4", "L4"), (address_of(5), "F5", "L5")]
+
+
+def test_a_run_exports_only_joiners_and_listed_constituents_whose_address_changed(
+        tmp_path: Path) -> None:
+    """Exports cost Tessitura calls at list scale: constituents who stayed and changed
+    nothing are never exported again."""
+    from engine.sync.ports import AuditChange
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}, tracking=False), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    _run(runner)
+    source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock),
+                      AuditChange(9, "T_EADDRESS", "address", source.clock)]
+    source.members_now = {1, 2, 3, 4}
+    _run(runner)
+    assert sorted(source.exported[-1]) == [2, 4]

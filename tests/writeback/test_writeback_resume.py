@@ -31,7 +31,7 @@ class Mailbox:
 
     def __init__(self, recipients: dict[str, list[str]]) -> None:
         self.recipients = recipients
-        self.list = [Campaign(cid, f"SUBS {cid}", "5") for cid in recipients]
+        self.list = [Campaign(cid, f"SUBS {cid}", True, "5") for cid in recipients]
 
     async def campaigns(self) -> list[Campaign]:
         return self.list
@@ -128,7 +128,7 @@ async def test_a_complete_campaign_is_skipped_and_a_new_one_written(state: Sqlit
     mailbox = Mailbox({"7": emails(1, 2)})
     await WritebackRun(mailbox, Crm(), state).run()
     mailbox.recipients["8"] = emails(4)
-    mailbox.list.append(Campaign("8", "SUBS later", "5"))
+    mailbox.list.append(Campaign("8", "SUBS later", True, "5"))
     crm = Crm()
     report = await WritebackRun(mailbox, crm, state).run()
     assert [(o.campaign_id, o.result) for o in report.outcomes] == [("8", WRITTEN)]

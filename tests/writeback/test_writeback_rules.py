@@ -31,7 +31,7 @@ def mapping(name: str, glob: str | None = None, tag: str | None = None,
                             campaign_name_glob=glob, campaign_tag=tag)
 
 
-SENT = "5"
+SENT = True
 
 
 @pytest.mark.parametrize(("glob", "name", "expected"), [
@@ -79,7 +79,7 @@ def test_recipients_become_distinct_sorted_constituents_and_strangers_are_counte
 
 
 def test_plan_skips_unsent_and_unmatched_and_keeps_started_ledgers() -> None:
-    campaigns = [Campaign("1", "SUBS A", SENT), Campaign("2", "SUBS B", "0"),
+    campaigns = [Campaign("1", "SUBS A", SENT), Campaign("2", "SUBS B", False, "0"),
                  Campaign("3", "Gala", SENT), Campaign("10", "SUBS C", SENT)]
     plan = plan_tasks(campaigns, [mapping("subs", glob="SUBS*")],
                       {"10": "complete", "4": "started"})
@@ -95,7 +95,7 @@ def test_plan_skips_unsent_and_unmatched_and_keeps_started_ledgers() -> None:
           "'SUBS*'))"),
 ])
 def test_one_campaign_that_cannot_be_written_back_is_an_error(only: str, message: str) -> None:
-    campaigns = [Campaign("2", "SUBS B", "0"), Campaign("3", "Gala", SENT)]
+    campaigns = [Campaign("2", "SUBS B", False, "0"), Campaign("3", "Gala", SENT)]
     with pytest.raises(CallboardError, match="^" + re.escape(message)):
         plan_tasks(campaigns, [mapping("subs", glob="SUBS*")], {}, only=only)
 

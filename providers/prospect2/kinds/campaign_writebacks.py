@@ -8,20 +8,26 @@ once for every campaign whose name matches a glob (or that carries a campaign ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from engine.kinds import Kind, KindHandler, LiveObject, ReferenceContext, ResourceSpec
-from engine.references import Reference
-from providers.prospect2.client import Prospect2Client
-from providers.prospect2.kinds.tessitura_references import ReferenceVocabulary, wire_id
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
+from engine.references import resolve_ref
+from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.kinds.tessitura_references import (
+    AppealRef,
+    MediaTypeRef,
+    SourceGroupRef,
+)
 from providers.prospect2.rules.writeback_codes import CODES, DEFAULT_MEDIA_TYPE
 
 PATH = "/tessitura/writebackMappings"
 #: Manifest match key -> wire match key.
 MATCH_KEYS = {"campaign_name": "campaignName", "campaign_tag": "campaignTag"}
+#: Reference field -> its wire key.
+WIRE_CODES = {"appeal": "appealId", "source_group": "sourceGroupId", "media_type": "mediaTypeId"}
 
 
 class WritebackMatch(BaseModel):
@@ -33,20 +39,28 @@ class WritebackMatch(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> WritebackMatch:
-        given = [k for k in MATCH_KEYS if getattr(self, k) not in (None, "")]
-        if len(given) != 1:
+        if len(self.given()) != 1:
             raise ValueError("match is exactly one of {campaign_name: GLOB} or "
                              "{campaign_tag: NAME}")
         return self
 
+    def given(self) -> dict[str, str]:
+        return {k: v for k in MATCH_KEYS if (v := getattr(self, k)) not in (None, "")}
+
+    @model_serializer(mode="plain")
+    def _as_manifest(self) -> dict[str, str]:
+        return self.given()
+
 
 class CampaignWritebackSpec(ResourceSpec):
-    """A writeback mapping as the manifest declares it."""
+    """A writeback mapping (the manifest's NAME is its name)."""
 
+    derived: ClassVar[frozenset[str]] = frozenset({"name"})
+    name: SkipJsonSchema[str] = ""
     match: WritebackMatch
-    appeal: Reference
-    source_group: Reference
-    media_type: Reference = DEFAULT_MEDIA_TYPE
+    appeal: AppealRef
+    source_group: SourceGroupRef
+    media_type: MediaTypeRef = Field(DEFAULT_MEDIA_TYPE, validate_default=True)
 
 
 class CampaignWritebacksKind(Kind):
@@ -56,26 +70,20 @@ class CampaignWritebacksKind(Kind):
     description: ClassVar[str] = ("Prospect2 campaign writebacks: sent campaigns recorded in "
                                   "Tessitura under an appeal, source group and media type")
 
-    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
-        fields = super().desired(name, spec)
-        fields["match"] = {k: v for k, v in fields["match"].items() if v not in (None, "")}
-        return {"name": name, **fields}
+    def desired(self, name: str, spec: CampaignWritebackSpec) -> CampaignWritebackSpec:
+        return spec.model_copy(update={"name": name})
 
-    def key(self, fields: Mapping[str, Any]) -> str:
-        return str(fields["name"])
+    def key(self, value: CampaignWritebackSpec) -> str:
+        return str(value.name)
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         return {k: v for k, v in live.fields.items() if k != "name"}
 
 
-class CampaignWritebacksHandler(KindHandler):
+class CampaignWritebacksHandler(Prospect2Handler):
     """Lists mappings in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client,
-                 vocabulary: ReferenceVocabulary | None = None) -> None:
-        self.kind = CampaignWritebacksKind()
-        self.client = client
-        self.vocabulary = vocabulary or ReferenceVocabulary()
+    kind: ClassVar[Kind] = CampaignWritebacksKind()
 
     async def list(self) -> list[LiveObject]:
         return [await self._live(m) for m in await self.client.paged(PATH, "writebackMappings")]
@@ -83,29 +91,22 @@ class CampaignWritebacksHandler(KindHandler):
     async def _live(self, wire: dict[str, Any]) -> LiveObject:
         name = str(wire.get("name") or "")
         match = wire.get("match") or {}
-        fields: dict[str, Any] = {
-            "name": name,
-            "match": {k: match[w] for k, w in MATCH_KEYS.items() if match.get(w)},
-        }
-        for field, wire_key in (("appeal", "appealId"), ("source_group", "sourceGroupId"),
-                                ("media_type", "mediaTypeId")):
-            fields[field] = await self.vocabulary.from_wire(CODES[field][0], wire.get(wire_key))
+        codes = {field: await self.vocabulary.ref(CODES[field][0], wire.get(wire_key))
+                 for field, wire_key in WIRE_CODES.items()}
+        value = CampaignWritebackSpec.model_construct(
+            name=name, match=WritebackMatch.model_construct(
+                **{k: match[w] for k, w in MATCH_KEYS.items() if match.get(w)}), **codes)
         return LiveObject(kind=self.kind.name, remote_id=str(wire["id"]), key=name,
-                          fields=fields, version=wire.get("udate"))
+                          value=value, version=wire.get("udate"))
 
-    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
+    async def resolve(self, spec: CampaignWritebackSpec,
+                      refs: ReferenceContext) -> CampaignWritebackSpec:
         """Seed 002: appeal, source group and media type must exist in Tessitura."""
-        for field, (table, what, ui_form) in CODES.items():
-            _, fields[field] = await self.vocabulary.resolve(
-                fields[field], refs, table, field=field, what=what, ui_form=ui_form)
-        return fields
-
-    async def write_ready(self, fields: dict[str, Any],
-                          refs: ReferenceContext) -> dict[str, Any]:
-        ready = dict(fields)
-        for field, (table, what, _) in CODES.items():
-            ready[field] = await wire_id(fields[field], refs, table, field=field, what=what)
-        return ready
+        resolved = {}
+        for field, (_, what, ui_form) in CODES.items():
+            _, resolved[field] = await resolve_ref(refs.reference, getattr(spec, field),
+                                                   field=field, what=what, ui_form=ui_form)
+        return spec.model_copy(update=resolved)
 
     async def find_by_name(self, name: str) -> dict[str, Any] | None:
         for mapping in await self.client.paged(PATH, "writebackMappings"):
@@ -113,15 +114,14 @@ class CampaignWritebacksHandler(KindHandler):
                 return mapping
         return None
 
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
-        created = await self.client.create(PATH, "writebackMapping", writeback_to_wire(fields),
-                                           find_existing=lambda: self.find_by_name(
-                                               fields["name"]))
+    async def create(self, spec: CampaignWritebackSpec) -> LiveObject:
+        created = await self.client.create(PATH, "writebackMapping", writeback_to_wire(spec),
+                                           find_existing=lambda: self.find_by_name(spec.name))
         return await self._live(created)
 
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+    async def update(self, live: LiveObject, spec: CampaignWritebackSpec) -> LiveObject:
         updated = await self.client.put(f"{PATH}/{live.remote_id}", "writebackMapping",
-                                        writeback_to_wire(fields))
+                                        writeback_to_wire(spec))
         return await self._live(updated)
 
     async def delete(self, live: LiveObject) -> None:
@@ -131,12 +131,10 @@ class CampaignWritebacksHandler(KindHandler):
         return "campaigns it matches are no longer written back to Tessitura"
 
 
-def writeback_to_wire(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """``write_ready`` fields (codes as ids) in Prospect2's spelling."""
+def writeback_to_wire(spec: CampaignWritebackSpec) -> dict[str, Any]:
+    """A mapping in Prospect2's spelling (references as the ids the plan resolved)."""
     return {
-        "name": fields["name"],
-        "match": {MATCH_KEYS[k]: v for k, v in fields["match"].items()},
-        "appealId": fields["appeal"],
-        "sourceGroupId": fields["source_group"],
-        "mediaTypeId": fields["media_type"],
+        "name": spec.name,
+        "match": {MATCH_KEYS[k]: v for k, v in spec.match.given().items()},
+        **{wire_key: getattr(spec, field).id for field, wire_key in WIRE_CODES.items()},
     }

@@ -3,34 +3,25 @@
 
 A webhook is identified by its title (unique on the integration dashboard). Its ``url``
 carries a secret token: it goes to ``LiveObject.secrets`` only. The activity type may be one
-the same manifests declare under ``activity_types`` and the same apply creates, so its id is
-looked up in ``write_ready``, just before writing.
+the same manifests declare under ``activity_types`` and the same apply creates: its ``Ref``
+then has no id at plan time, and apply looks the id up just before writing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from engine.kinds import Kind, KindHandler, LiveObject, ReferenceContext, ReferenceRow, ResourceSpec
-from engine.references import Reference, match_reference
-from providers.prospect2.client import Prospect2Client
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
+from engine.references import Ref, match_reference, resolve_ref, row_of
+from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tessitura_references import (
-    ReferenceVocabulary,
-    lenient_match,
-    wire_id,
+    ACTIVITY_TYPES,
+    CONTACT_TYPES,
+    ActivityTypeRef,
+    ContactTypeRef,
 )
-from providers.prospect2.rules import (
-    csi_activity_type_origin,
-    csi_activity_type_perf_ind,
-    csi_auto_close,
-    csi_note_fields,
-    csi_notes_length,
-    csi_performance_field,
-    csi_unique_title,
-)
-from providers.prospect2.rules.custom_field_perstags import known_perstags
+from providers.prospect2.rules.csi_activity_type import declared_activity_type
+from providers.prospect2.rules.custom_field_perstags import normalize_perstag
 
 PATH = "/tessitura/csiWebhooks"
 
@@ -40,8 +31,8 @@ class CsiWebhookSpec(ResourceSpec):
 
     title: str
     description: str = ""
-    contact_method: Reference
-    activity_type: Reference
+    contact_method: ContactTypeRef
+    activity_type: ActivityTypeRef
     performance_field: str | None = None
     notes: str = ""
     note_fields: list[str] = []
@@ -58,132 +49,58 @@ class CsiWebhooksKind(Kind):
     description: ClassVar[str] = ("Prospect2 CSI webhooks: automations create Tessitura "
                                   "Customer Service Issues (identified by title)")
 
-    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
-        fields = super().desired(name, spec)
-        fields["title"] = fields["title"].strip()
-        if not fields["title"]:
+    def desired(self, name: str, spec: CsiWebhookSpec) -> CsiWebhookSpec:
+        title = spec.title.strip()
+        if not title:
             raise ValueError("title must not be empty")
-        return fields
+        return spec.model_copy(update={"title": title})
 
-    def key(self, fields: Mapping[str, Any]) -> str:
-        return str(fields["title"])
-
-
-@dataclass(frozen=True)
-class ActivityTypeChoice:
-    """What the rules need to know about the activity type a webhook names."""
-
-    description: str
-    perf_ind: str
-    category: Any
-    row: ReferenceRow | None
-    #: The live (and resolved desired) value: the row's, or the declared description.
-    value: Any
+    def key(self, value: CsiWebhookSpec) -> str:
+        return str(value.title)
 
 
-class CsiWebhooksHandler(KindHandler):
+class CsiWebhooksHandler(Prospect2Handler):
     """Lists webhooks in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client,
-                 vocabulary: ReferenceVocabulary | None = None) -> None:
-        self.kind = CsiWebhooksKind()
-        self.client = client
-        self.vocabulary = vocabulary or ReferenceVocabulary()
+    kind: ClassVar[Kind] = CsiWebhooksKind()
 
     async def list(self) -> list[LiveObject]:
         return [await self._live(w) for w in await self.client.paged(PATH, "csiWebhooks")]
 
     async def _live(self, wire: dict[str, Any]) -> LiveObject:
         title = str(wire.get("title") or "")
-        vocabulary = self.vocabulary
         return LiveObject(
             kind=self.kind.name,
             remote_id=str(wire["id"]),
             key=title,
-            fields={
-                "title": title,
-                "description": wire.get("description") or "",
-                "contact_method": await vocabulary.from_wire("tessitura.contact_types",
-                                                             wire.get("contactMethodId")),
-                "activity_type": await vocabulary.from_wire("tessitura.activity_types",
-                                                            wire.get("activityTypeId")),
-                "performance_field": wire.get("performanceField") or None,
-                "notes": wire.get("notes") or "",
-                "note_fields": list(wire.get("noteFields") or []),
-                "urgent": bool(wire.get("urgent")),
-                "enabled": bool(wire.get("active")),
-            },
+            value=CsiWebhookSpec.model_construct(
+                title=title,
+                description=wire.get("description") or "",
+                contact_method=await self.vocabulary.ref(CONTACT_TYPES,
+                                                         wire.get("contactMethodId")),
+                activity_type=await self.vocabulary.ref(ACTIVITY_TYPES,
+                                                        wire.get("activityTypeId")),
+                performance_field=wire.get("performanceField") or None,
+                notes=wire.get("notes") or "",
+                note_fields=list(wire.get("noteFields") or []),
+                urgent=bool(wire.get("urgent")),
+                enabled=bool(wire.get("active")),
+            ),
             secrets={"url": str(wire["url"])} if wire.get("url") else {},
             version=wire.get("udate"),
         )
 
-    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
-        """References to live vocabulary, and every seed 000/001 rule."""
-        title = fields["title"]
-        declared = [d["title"] for d in (refs.desired_fields(self.kind.name, n)
-                                         for n in refs.managed_names(self.kind.name)) if d]
-        csi_unique_title.check_declared(title, declared)
-        clash = csi_unique_title.live_case_clash(title, await refs.live_objects(self.kind.name))
-        if clash:
-            refs.warn("title", clash)
-
-        _, fields["contact_method"] = await self.vocabulary.resolve(
-            fields["contact_method"], refs, "tessitura.contact_types", field="contact_method",
-            what="contact method")
-        choice = await self._activity_type(fields["activity_type"], refs)
-        fields["activity_type"] = choice.value
-        csi_activity_type_perf_ind.check(choice.description, choice.perf_ind)
-        if choice.row is not None:
-            csi_activity_type_origin.check(choice.description, choice.row.id,
-                                           await refs.reference("tessitura.origins"))
-        await self._warn_auto_close(choice, refs)
-
-        known = await known_perstags(refs)
-        fields["performance_field"] = csi_performance_field.check(
-            fields.get("performance_field"), choice.description,
-            csi_activity_type_perf_ind.is_performance(choice.perf_ind), known)
-        fields["note_fields"] = csi_note_fields.check(fields.get("note_fields") or [], known)
-        notes_warning = csi_notes_length.check(fields.get("notes") or "",
-                                               fields["note_fields"], known.type_of)
-        if notes_warning:
-            refs.warn("notes", notes_warning)
-        return fields
-
-    async def _activity_type(self, value: Any, refs: ReferenceContext) -> ActivityTypeChoice:
-        """The live row the value names, else an ``activity_types`` resource declaring it."""
-        rows = await refs.reference("tessitura.activity_types")
-        declared = _declared_activity_type(value, refs)
-        if declared is None:
-            row = match_reference(value, rows, field="activity_type", what="activity type")
-            return ActivityTypeChoice(row.description, str(row.data.get("perf_ind") or "none"),
-                                      {"id": row.data.get("category_id")}, row,
-                                      self.vocabulary.value(row, rows))
-        row = next((r for r in rows if r.description.casefold() == value.casefold()), None)
-        description = str(declared["description"])
-        return ActivityTypeChoice(description, str(declared.get("perf_ind") or "none"),
-                                  declared.get("category"), row,
-                                  self.vocabulary.value(row, rows) if row else description)
-
-    async def _warn_auto_close(self, choice: ActivityTypeChoice, refs: ReferenceContext) -> None:
-        categories = await refs.reference("tessitura.activity_categories")
-        category = lenient_match(choice.category, categories)
-        if category is not None:
-            warning = csi_auto_close.warning(choice.description, category.description,
-                                             bool(category.data.get("auto_close")))
-            if warning:
-                refs.warn("activity_type", warning)
-
-    async def write_ready(self, fields: dict[str, Any],
-                          refs: ReferenceContext) -> dict[str, Any]:
-        """Wire ids for the references, from fresh reads (an activity type made moments ago)."""
-        ready = dict(fields)
-        ready["contact_method"] = await wire_id(fields["contact_method"], refs,
-                                                "tessitura.contact_types",
-                                                field="contact_method", what="contact method")
-        ready["activity_type"] = await wire_id(fields["activity_type"], refs,
-                                               "tessitura.activity_types",
-                                               field="activity_type", what="activity type")
-        return ready
+    async def resolve(self, spec: CsiWebhookSpec, refs: ReferenceContext) -> CsiWebhookSpec:
+        """References resolved and perstags normalized; the seed 000/001 rules
+        (``providers/prospect2/rules/csi_*``) then check the result."""
+        _, contact_method = await resolve_ref(refs.reference, spec.contact_method,
+                                              field="contact_method", what="contact method")
+        return spec.model_copy(update={
+            "contact_method": contact_method,
+            "activity_type": await _activity_type(spec.activity_type, refs),
+            "performance_field": (normalize_perstag(spec.performance_field)
+                                  if spec.performance_field is not None else None),
+            "note_fields": [normalize_perstag(v) for v in spec.note_fields]})
 
     async def find_by_title(self, title: str) -> dict[str, Any] | None:
         for webhook in await self.client.paged(PATH, "csiWebhooks"):
@@ -191,15 +108,14 @@ class CsiWebhooksHandler(KindHandler):
                 return webhook
         return None
 
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
-        created = await self.client.create(PATH, "csiWebhook", webhook_to_wire(fields),
-                                           find_existing=lambda: self.find_by_title(
-                                               fields["title"]))
+    async def create(self, spec: CsiWebhookSpec) -> LiveObject:
+        created = await self.client.create(PATH, "csiWebhook", webhook_to_wire(spec),
+                                           find_existing=lambda: self.find_by_title(spec.title))
         return await self._live(created)
 
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+    async def update(self, live: LiveObject, spec: CsiWebhookSpec) -> LiveObject:
         updated = await self.client.put(f"{PATH}/{live.remote_id}", "csiWebhook",
-                                        webhook_to_wire(fields))
+                                        webhook_to_wire(spec))
         return await self._live(updated)
 
     async def delete(self, live: LiveObject) -> None:
@@ -209,29 +125,30 @@ class CsiWebhooksHandler(KindHandler):
         return "automations using its URL stop creating CSIs"
 
 
-def _declared_activity_type(value: Any, refs: ReferenceContext) -> dict[str, Any] | None:
-    """The desired fields of the ``activity_types`` resource described ``value``, if any."""
-    if not isinstance(value, str):
-        return None
-    for name in refs.managed_names("activity_types"):
-        declared = refs.desired_fields("activity_types", name)
-        if declared and str(declared.get("description", "")).casefold() == value.casefold():
-            return declared
-    return None
+async def _activity_type(ref: Ref, refs: ReferenceContext) -> Ref:
+    """The live row the reference names, else an ``activity_types`` resource declaring it
+    (made by the same apply: the ``Ref`` has no id until apply looks it up)."""
+    rows = await refs.reference(ACTIVITY_TYPES)
+    declared = declared_activity_type(ref, refs)
+    if declared is None:
+        row = match_reference(ref, rows, field="activity_type", what="activity type")
+        return Ref.of_row(ACTIVITY_TYPES, row, rows)
+    row = row_of(Ref(ACTIVITY_TYPES, None, ref.label), rows)
+    if row is None:
+        return Ref(ACTIVITY_TYPES, None, str(declared.description))
+    return Ref.of_row(ACTIVITY_TYPES, row, rows)
 
 
-def webhook_to_wire(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """``write_ready`` fields (references as ids) in Prospect2's spelling."""
+def webhook_to_wire(spec: CsiWebhookSpec) -> dict[str, Any]:
+    """A webhook in Prospect2's spelling (references as the ids the plan resolved)."""
     return {
-        "title": fields["title"],
-        "description": fields.get("description") or "",
-        "contactMethodId": fields["contact_method"],
-        "activityTypeId": fields["activity_type"],
-        "performanceField": fields.get("performance_field"),
-        "notes": fields.get("notes") or "",
-        "noteFields": list(fields.get("note_fields") or []),
-        "urgent": bool(fields.get("urgent")),
-        "active": bool(fields.get("enabled", True)),
+        "title": spec.title,
+        "description": spec.description or "",
+        "contactMethodId": spec.contact_method.id,
+        "activityTypeId": spec.activity_type.id,
+        "performanceField": spec.performance_field,
+        "notes": spec.notes or "",
+        "noteFields": list(spec.note_fields or []),
+        "urgent": bool(spec.urgent),
+        "active": bool(spec.enabled),
     }
-
-

@@ -7,13 +7,12 @@ perstag (``%PERSTAG%``), so the perstag is its identity; the title is only a lab
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
-from engine.kinds import Kind, KindHandler, LiveObject, ResourceSpec
-from providers.prospect2.client import Prospect2Client
+from engine.kinds import Kind, LiveObject, ResourceSpec
+from providers.prospect2.kinds.handler import Prospect2Handler
 
 FieldType = Literal["text", "textarea", "date", "datetime", "dropdown", "listbox", "radio",
                     "checkbox", "hidden"]
@@ -56,14 +55,13 @@ class CustomFieldsKind(Kind):
     replace_fields: ClassVar[frozenset[str]] = frozenset({"type", "perstag"})
     description: ClassVar[str] = "Prospect2 contact custom fields, identified by perstag"
 
-    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
-        fields = super().desired(name, spec)
-        if not fields.get("perstag"):
-            fields["perstag"] = default_perstag(fields["title"])
-        return fields
+    def desired(self, name: str, spec: CustomFieldSpec) -> CustomFieldSpec:
+        if spec.perstag:
+            return spec
+        return spec.model_copy(update={"perstag": default_perstag(spec.title)})
 
-    def key(self, fields: Mapping[str, Any]) -> str:
-        return str(fields["perstag"])
+    def key(self, value: CustomFieldSpec) -> str:
+        return str(value.perstag)
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         """Only what differs from the defaults, so generated manifests stay short."""
@@ -78,32 +76,32 @@ class CustomFieldsKind(Kind):
 
 
 def field_from_wire(field: dict[str, Any]) -> LiveObject:
-    """A wire field (``title, type, descript, perstag, defval, visible``) in manifest terms."""
+    """A wire field (``title, type, descript, perstag, defval, visible``) in the kind's model."""
     perstag = str(field.get("perstag") or "")
     return LiveObject(
         kind=CustomFieldsKind.name,
         remote_id=str(field["id"]),
         key=perstag,
-        fields={
-            "title": field.get("title") or "",
-            "type": field.get("type") or "",
-            "description": field.get("descript") or "",
-            "perstag": perstag,
-            "default": field.get("defval") or "",
-            "visible": _wire_bool(field.get("visible", True)),
-        },
+        value=CustomFieldSpec.model_construct(
+            title=field.get("title") or "",
+            type=field.get("type") or "",
+            description=field.get("descript") or "",
+            perstag=perstag,
+            default=field.get("defval") or "",
+            visible=_wire_bool(field.get("visible", True)),
+        ),
         version=field.get("udate"),
     )
 
 
-def field_to_wire(fields: dict[str, Any]) -> dict[str, Any]:
+def field_to_wire(spec: CustomFieldSpec) -> dict[str, Any]:
     return {
-        "title": fields["title"],
-        "type": fields["type"],
-        "descript": fields.get("description") or "",
-        "perstag": fields["perstag"],
-        "defval": fields.get("default") or "",
-        "visible": bool(fields.get("visible", True)),
+        "title": spec.title,
+        "type": spec.type,
+        "descript": spec.description or "",
+        "perstag": spec.perstag,
+        "defval": spec.default or "",
+        "visible": bool(spec.visible),
     }
 
 
@@ -114,12 +112,10 @@ def _wire_bool(value: Any) -> bool:
     return bool(value)
 
 
-class CustomFieldsHandler(KindHandler):
+class CustomFieldsHandler(Prospect2Handler):
     """Lists fields in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client) -> None:
-        self.kind = CustomFieldsKind()
-        self.client = client
+    kind: ClassVar[Kind] = CustomFieldsKind()
 
     async def list(self) -> list[LiveObject]:
         return [field_from_wire(f) for f in await self.client.paged("/fields", "fields")]
@@ -132,15 +128,15 @@ class CustomFieldsHandler(KindHandler):
                 return field
         return None
 
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
+    async def create(self, spec: CustomFieldSpec) -> LiveObject:
         created = await self.client.create(
-            "/fields", "field", field_to_wire(fields),
-            find_existing=lambda: self.find_by_perstag(fields["perstag"]))
+            "/fields", "field", field_to_wire(spec),
+            find_existing=lambda: self.find_by_perstag(str(spec.perstag)))
         return field_from_wire(created)
 
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+    async def update(self, live: LiveObject, spec: CustomFieldSpec) -> LiveObject:
         updated = await self.client.put(f"/fields/{live.remote_id}", "field",
-                                        field_to_wire(fields))
+                                        field_to_wire(spec))
         return field_from_wire(updated)
 
     async def delete(self, live: LiveObject) -> None:

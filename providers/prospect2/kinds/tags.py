@@ -6,11 +6,10 @@ manifest key is only the user's handle and doubles as the default name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from engine.kinds import Kind, KindHandler, LiveObject, ResourceSpec
-from providers.prospect2.client import Prospect2Client
+from engine.kinds import Kind, LiveObject, ResourceSpec
+from providers.prospect2.kinds.handler import Prospect2Handler
 
 
 class TagSpec(ResourceSpec):
@@ -26,14 +25,11 @@ class TagsKind(Kind):
     model: ClassVar[type[ResourceSpec]] = TagSpec
     description: ClassVar[str] = "Prospect2 contact tags (the name defaults to the manifest key)"
 
-    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
-        fields = super().desired(name, spec)
-        if not fields.get("name"):
-            fields["name"] = name
-        return fields
+    def desired(self, name: str, spec: TagSpec) -> TagSpec:
+        return spec if spec.name else spec.model_copy(update={"name": name})
 
-    def key(self, fields: Mapping[str, Any]) -> str:
-        return str(fields["name"])
+    def key(self, value: TagSpec) -> str:
+        return str(value.name)
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": live.fields["name"]}
@@ -49,13 +45,12 @@ def tag_from_wire(tag: dict[str, Any]) -> LiveObject:
         kind=TagsKind.name,
         remote_id=str(tag["id"]),
         key=name,
-        fields={"name": name, "description": tag.get("description") or ""},
+        value=TagSpec.model_construct(name=name, description=tag.get("description") or ""),
     )
 
 
-def tag_to_wire(fields: dict[str, Any]) -> dict[str, Any]:
-    return {"tag": fields["name"], "tagType": "contact",
-            "description": fields.get("description") or ""}
+def tag_to_wire(spec: TagSpec) -> dict[str, Any]:
+    return {"tag": spec.name, "tagType": "contact", "description": spec.description or ""}
 
 
 def is_contact_tag(tag: dict[str, Any]) -> bool:
@@ -63,12 +58,10 @@ def is_contact_tag(tag: dict[str, Any]) -> bool:
     return (tag.get("tagType") or "contact") == "contact"
 
 
-class TagsHandler(KindHandler):
+class TagsHandler(Prospect2Handler):
     """Lists tags in one paged pass; creates without duplicates when an answer is lost."""
 
-    def __init__(self, client: Prospect2Client) -> None:
-        self.kind = TagsKind()
-        self.client = client
+    kind: ClassVar[Kind] = TagsKind()
 
     async def list(self) -> list[LiveObject]:
         tags = await self.client.paged("/tags", "tags")
@@ -81,14 +74,14 @@ class TagsHandler(KindHandler):
                 return tag
         return None
 
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
+    async def create(self, spec: TagSpec) -> LiveObject:
         tag = await self.client.create(
-            "/tags", "tag", tag_to_wire(fields),
-            find_existing=lambda: self.find_by_name(fields["name"]))
+            "/tags", "tag", tag_to_wire(spec),
+            find_existing=lambda: self.find_by_name(str(spec.name)))
         return tag_from_wire(tag)
 
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
-        tag = await self.client.put(f"/tags/{live.remote_id}", "tag", tag_to_wire(fields))
+    async def update(self, live: LiveObject, spec: TagSpec) -> LiveObject:
+        tag = await self.client.put(f"/tags/{live.remote_id}", "tag", tag_to_wire(spec))
         return tag_from_wire(tag)
 
     async def impact(self, live: LiveObject) -> str | None:

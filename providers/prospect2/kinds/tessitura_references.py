@@ -1,81 +1,54 @@
-"""How Prospect2's integration kinds hold Tessitura reference data in live fields.
+"""Tessitura reference data in Prospect2's integration kinds.
 
 Prospect2 stores Tessitura ids (``activityTypeId: 10``); manifests name the row by its
-description or ``{id: N}``. Desired and live must compare, and ``list()`` cannot see the
-Tessitura tables (handlers list before the planner resolves anything), so a reference is held
-as ``{"id": N}`` on both sides unless the handler was given a reader of the tables: then it is
-the row's canonical description (``{"id": N}`` only when two rows share it).
+description or ``{id: N}``. Both become ``Ref``s of the table (``engine.references``), compared
+by id and shown by label, so a handler labels a wire id once when it lists (with the tables the
+session reads, when it was given that reader) and writes ``ref.id`` back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from engine.kinds import FieldProblem, ReferenceContext, ReferenceRow
-from engine.references import match_reference
+from engine.references import Ref, ReferenceReader, ReferenceTo
 
-#: Reads one reference table by name (``"tessitura.lists"``), e.g. ``Session.reference``.
-ReferenceReader = Callable[[str], Awaitable[list[ReferenceRow]]]
+ACTIVITY_TYPES = "tessitura.activity_types"
+ACTIVITY_CATEGORIES = "tessitura.activity_categories"
+CONTACT_TYPES = "tessitura.contact_types"
+LISTS = "tessitura.lists"
+CONTACT_POINT_PURPOSES = "tessitura.contact_point_purposes"
+CONTACT_POINT_CATEGORIES = "tessitura.contact_point_categories"
+EADDRESS_TYPES = "tessitura.eaddress_types"
+ORIGINS = "tessitura.origins"
+APPEALS = "tessitura.appeals"
+SOURCE_GROUPS = "tessitura.source_groups"
+MEDIA_TYPES = "tessitura.media_types"
 
-
-def canonical(row: ReferenceRow, rows: Sequence[ReferenceRow]) -> str | dict[str, Any]:
-    """The row's description, or ``{"id": N}`` when another row is described the same."""
-    same = [r for r in rows if r.description.casefold() == row.description.casefold()]
-    return row.description if len(same) == 1 else {"id": row.id}
-
-
-def describe(value: Any) -> str:
-    """A reference value for a sentence: ``'Members - Current'`` or ``id 101``."""
-    if isinstance(value, dict) and "id" in value:
-        return f"id {value['id']}"
-    return repr(value)
+ActivityTypeRef = Annotated[Ref, ReferenceTo(ACTIVITY_TYPES)]
+ContactTypeRef = Annotated[Ref, ReferenceTo(CONTACT_TYPES)]
+ListRef = Annotated[Ref, ReferenceTo(LISTS)]
+PurposeRef = Annotated[Ref, ReferenceTo(CONTACT_POINT_PURPOSES)]
+EaddressTypeRef = Annotated[Ref, ReferenceTo(EADDRESS_TYPES)]
+AppealRef = Annotated[Ref, ReferenceTo(APPEALS)]
+SourceGroupRef = Annotated[Ref, ReferenceTo(SOURCE_GROUPS)]
+MediaTypeRef = Annotated[Ref, ReferenceTo(MEDIA_TYPES)]
 
 
 class ReferenceVocabulary:
-    """Translates between wire ids, live field values and manifest references."""
+    """Labels the Tessitura ids Prospect2 sends (``ref``), with the tables ``reader`` reads."""
 
     def __init__(self, reader: ReferenceReader | None = None) -> None:
         self.reader = reader
 
-    def value(self, row: ReferenceRow, rows: Sequence[ReferenceRow]) -> Any:
-        """What a live (and resolved desired) field holds for ``row``."""
-        return canonical(row, rows) if self.reader is not None else {"id": row.id}
-
-    async def from_wire(self, table: str, wire_id: Any) -> Any:
-        """The live field value for a wire id (None stays None)."""
+    async def ref(self, table: str, wire_id: Any) -> Ref | None:
+        """The ``Ref`` of a wire id (None stays None); unlabelled without a reader or a row."""
         if wire_id is None:
             return None
         if self.reader is None:
-            return {"id": wire_id}
+            return Ref(table, wire_id)
         rows = await self.reader(table)
         row = next((r for r in rows if str(r.id) == str(wire_id)), None)
-        return self.value(row, rows) if row is not None else {"id": wire_id}
+        return Ref.of_row(table, row, rows) if row is not None else Ref(table, wire_id)
 
-    async def resolve(self, value: Any, refs: ReferenceContext, table: str, *, field: str,
-                      what: str, ui_form: bool = False) -> tuple[ReferenceRow, Any]:
-        """The row a manifest reference names (FieldProblem if none) and its live value."""
-        rows = await refs.reference(table)
-        row = match_reference(value, rows, field=field, what=what, ui_form=ui_form)
-        return row, self.value(row, rows)
-
-
-async def wire_id(value: Any, refs: ReferenceContext, table: str, *, field: str,
-                  what: str) -> Any:
-    """The id to send for a live/desired reference value, looked up in fresh rows."""
-    rows = await refs.reference(table)
-    return match_reference(value, rows, field=field, what=what).id
-
-
-async def wire_ids(values: Sequence[Any], refs: ReferenceContext, table: str, *, field: str,
-                   what: str) -> list[Any]:
-    return [await wire_id(v, refs, table, field=f"{field}.{i}", what=what)
-            for i, v in enumerate(values)]
-
-
-def lenient_match(value: Any, rows: Sequence[ReferenceRow]) -> ReferenceRow | None:
-    """The row ``value`` names, or None (for look-ups another kind already validated)."""
-    try:
-        return match_reference(value, rows, field="", what="row")
-    except FieldProblem:
-        return None
+    async def refs(self, table: str, wire_ids: list[Any] | None) -> list[Ref]:
+        return [ref for i in wire_ids or [] if (ref := await self.ref(table, i)) is not None]

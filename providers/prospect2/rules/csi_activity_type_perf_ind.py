@@ -8,18 +8,23 @@ Prospect2 does not list Package or Package/Performance activity types on the CSI
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from engine.kinds import FieldProblem
+from engine.rules import Rule, RuleContext
+from providers.prospect2.rules.csi_activity_type import activity_type_facts
 
 ALLOWED = ("none", "Performance")
 
 
-def check(description: str, perf_ind: str) -> None:
-    if perf_ind.casefold() not in {a.casefold() for a in ALLOWED}:
-        raise FieldProblem("activity_type", (
-            f"Prospect2 does not offer Package activity types for CSI webhooks: "
-            f"{description!r} has perf_ind {perf_ind}; choose one whose perf_ind is none or "
-            "Performance"))
+class CsiActivityTypePerfInd(Rule):
+    seed: ClassVar[str] = "000"
+    kinds: ClassVar[tuple[str, ...]] = ("csi_webhooks",)
 
-
-def is_performance(perf_ind: str) -> bool:
-    return perf_ind.casefold() == "performance"
+    async def check(self, webhook: Any, context: RuleContext) -> None:
+        facts = await activity_type_facts(webhook, context.refs)
+        if facts.perf_ind.casefold() not in {a.casefold() for a in ALLOWED}:
+            raise FieldProblem("activity_type", (
+                f"Prospect2 does not offer Package activity types for CSI webhooks: "
+                f"{facts.description!r} has perf_ind {facts.perf_ind}; choose one whose "
+                "perf_ind is none or Performance"))

@@ -13,24 +13,30 @@ and must name a custom field that exists or is declared (or an integration field
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from engine.kinds import FieldProblem
-from providers.prospect2.rules.custom_field_perstags import KnownPerstags, normalize_perstag
+from engine.rules import Rule, RuleContext
+from providers.prospect2.rules.csi_activity_type import activity_type_facts
+from providers.prospect2.rules.custom_field_perstags import known_perstags
 
 
-def check(value: str | None, activity_type: str, performance: bool,
-          known: KnownPerstags) -> str | None:
-    """The normalized perstag (or None), after the rule."""
-    if performance and not value:
-        raise FieldProblem("performance_field", (
-            f"activity type {activity_type!r} is a Performance activity type: name the custom "
-            "field that holds the performance number (e.g. PERFDATA__PERF_NO)"))
-    if not performance and value:
-        raise FieldProblem("performance_field", (
-            f"activity type {activity_type!r} is not a Performance activity type, so a "
-            "performance field cannot be set; remove it or choose a Performance activity type"))
-    if value is None:
-        return None
-    perstag = normalize_perstag(value)
-    if not known.knows(perstag):
-        raise FieldProblem("performance_field", known.unknown(perstag))
-    return perstag
+class CsiPerformanceField(Rule):
+    seed: ClassVar[str] = "000, 001"
+    kinds: ClassVar[tuple[str, ...]] = ("csi_webhooks",)
+
+    async def check(self, webhook: Any, context: RuleContext) -> None:
+        facts = await activity_type_facts(webhook, context.refs)
+        value = webhook.performance_field
+        if facts.performance and not value:
+            raise FieldProblem("performance_field", (
+                f"activity type {facts.description!r} is a Performance activity type: name "
+                "the custom field that holds the performance number (e.g. PERFDATA__PERF_NO)"))
+        if not facts.performance and value:
+            raise FieldProblem("performance_field", (
+                f"activity type {facts.description!r} is not a Performance activity type, so "
+                "a performance field cannot be set; remove it or choose a Performance activity "
+                "type"))
+        known = await known_perstags(context.refs)
+        if value is not None and not known.knows(value):
+            raise FieldProblem("performance_field", known.unknown(value))

@@ -16,16 +16,30 @@ webhook being renamed, which Prospect2 allows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from engine.kinds import FieldProblem, LiveObject
+from engine.rules import Rule, RuleContext
+
+KIND = "csi_webhooks"
 
 
-def check_declared(title: str, declared: Iterable[str]) -> None:
-    """Refuse a title that another declared CSI webhook spells with other capitals."""
-    for other in declared:
-        if other != title and other.casefold() == title.casefold():
-            raise FieldProblem("title", f"another CSI webhook is titled {other!r}; titles are "
-                               "unique regardless of case in Prospect2")
+class CsiUniqueTitle(Rule):
+    seed: ClassVar[str] = "000"
+    kinds: ClassVar[tuple[str, ...]] = (KIND,)
+
+    async def check(self, webhook: Any, context: RuleContext) -> None:
+        refs = context.refs
+        title: str = webhook.title
+        declared = [d.title for d in (refs.desired(KIND, n) for n in refs.managed_names(KIND))
+                    if d is not None]
+        for other in declared:
+            if other != title and other.casefold() == title.casefold():
+                raise FieldProblem("title", f"another CSI webhook is titled {other!r}; titles "
+                                   "are unique regardless of case in Prospect2")
+        clash = live_case_clash(title, await refs.live_objects(KIND))
+        if clash:
+            context.warn("title", clash)
 
 
 def live_case_clash(title: str, live: Iterable[LiveObject]) -> str | None:

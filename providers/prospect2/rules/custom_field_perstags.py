@@ -50,9 +50,10 @@ class KnownPerstags:
 async def known_perstags(refs: ReferenceContext) -> KnownPerstags:
     known = KnownPerstags()
     for obj in await refs.live_objects("custom_fields"):
-        known.types[obj.key.upper()] = str(obj.fields.get("type") or "")
+        known.types[obj.key.upper()] = str(getattr(obj.value, "type", "") or "")
     for name in refs.managed_names("custom_fields"):
-        declared = refs.desired_fields("custom_fields", name)
-        if declared and declared.get("perstag"):
-            known.types[str(declared["perstag"]).upper()] = str(declared.get("type") or "")
+        declared = refs.desired("custom_fields", name)
+        perstag = getattr(declared, "perstag", None)
+        if perstag:
+            known.types[str(perstag).upper()] = str(getattr(declared, "type", "") or "")
     return known

@@ -9,11 +9,21 @@ The option is offered only in accounts integrated with Tessitura's Contact Permi
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from engine.kinds import FieldProblem
+from engine.rules import Rule, RuleContext
 
 
-def check(ignore_contact_permissions: bool, integrated: bool) -> None:
-    if ignore_contact_permissions and not integrated:
-        raise FieldProblem("filters.ignore_contact_permissions", (
-            "ignore_contact_permissions needs a Prospect2 account integrated with Tessitura "
-            "Contact Permissions, and this account is not"))
+class SyncContactPermissions(Rule):
+    seed: ClassVar[str] = "003"
+    kinds: ClassVar[tuple[str, ...]] = ("data_syncs",)
+
+    async def check(self, sync: Any, context: RuleContext) -> None:
+        if not sync.filters.ignore_contact_permissions:
+            return
+        account = await context.handler.account()  # type: ignore[attr-defined]
+        if not account.get("contactPermissionsIntegrated"):
+            raise FieldProblem("filters.ignore_contact_permissions", (
+                "ignore_contact_permissions needs a Prospect2 account integrated with "
+                "Tessitura Contact Permissions, and this account is not"))

@@ -10,23 +10,39 @@ The field names the tag resource (its NAME) or the Prospect2 tag itself::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
-from engine.kinds import FieldProblem
+from engine.kinds import FieldProblem, ReferenceContext
+from engine.rules import Rule, RuleContext
 
 
-def resolve(value: str, declared: Mapping[str, str], existing: Sequence[str]) -> str:
-    """The Prospect2 name of the tag ``value`` means.
+class SyncTag(Rule):
+    seed: ClassVar[str] = "003"
+    kinds: ClassVar[tuple[str, ...]] = ("data_syncs",)
 
-    ``declared`` maps each tags resource NAME to its Prospect2 name; ``existing`` holds live
-    tag names. A resource NAME wins, then a declared tag's Prospect2 name, then a live tag.
-    """
-    if value in declared:
-        return declared[value]
-    if value in declared.values() or value in existing:
-        return value
-    choices = sorted(set(declared) | set(existing))
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise FieldProblem("tag", f"no tag {value!r} is declared under tags or exists in "
-                       f"Prospect2{hint}; a Data Sync applies one existing tag")
+    async def check(self, sync: Any, context: RuleContext) -> None:
+        declared = declared_tags(context.refs)
+        existing = [o.key for o in await context.refs.live_objects("tags")]
+        value: str = sync.tag
+        if value in declared.values() or value in existing:
+            return
+        choices = sorted(set(declared) | set(existing))
+        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FieldProblem("tag", f"no tag {value!r} is declared under tags or exists in "
+                           f"Prospect2{hint}; a Data Sync applies one existing tag")
+
+
+def declared_tags(refs: ReferenceContext) -> dict[str, str]:
+    """Each declared tags resource NAME mapped to its Prospect2 tag name."""
+    declared: dict[str, str] = {}
+    for name in refs.managed_names("tags"):
+        tag = refs.desired("tags", name)
+        declared[name] = str(getattr(tag, "name", None) or name)
+    return declared
+
+
+def tag_name(value: str, refs: ReferenceContext) -> str:
+    """The Prospect2 name of the tag ``value`` means: a tags resource NAME wins, else the
+    value is the tag's own name (``SyncTag`` checks that it exists)."""
+    return declared_tags(refs).get(value, value)

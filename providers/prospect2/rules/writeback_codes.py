@@ -1,7 +1,10 @@
 """Seed 002: a campaign writeback's appeal, source group and media type exist in Tessitura.
 
-Appeal and source group are required (the model refuses a missing one); the media type
-defaults to "7: E-mail" and accepts the form the campaign's Tessitura tab shows::
+Not a rule class: the three fields are references to Tessitura reference data, and a
+reference that names no row (or several) is refused when the plan resolves it, with the
+candidates, like every reference. Appeal and source group are required (the model refuses a
+missing one); the media type defaults to "7: E-mail" and accepts the form the campaign's
+Tessitura tab shows::
 
     appeal: FY28 Subscriptions     # no such appeal: refused, with the candidates
     appeal: FY27 Subscriptions     # accepted

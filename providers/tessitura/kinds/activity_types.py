@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from dataclasses import replace
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,14 +18,14 @@ from engine.errors import ProviderError, StaleObjectError
 from engine.kinds import (
     FieldProblem,
     Kind,
-    KindHandler,
     LiveObject,
     ReferenceContext,
     ReferenceRow,
     ResourceSpec,
 )
-from engine.references import Reference, match_reference
-from providers.tessitura.client import TessituraClient, parse_tessitura_datetime
+from engine.references import Ref, ReferenceTo, match_reference, resolve_ref
+from providers.tessitura.client import parse_tessitura_datetime
+from providers.tessitura.kinds.handler import TessituraHandler
 from providers.tessitura.reference import (
     activity_categories,
     perf_indicator_code,
@@ -38,6 +38,7 @@ PerfWord = Literal["none", "Performance", "Package", "Package/Performance"]
 
 BASE = "/ReferenceData/ActivityTypes"
 CATEGORIES = "tessitura.activity_categories"
+CategoryRef = Annotated[Ref, ReferenceTo(CATEGORIES)]
 
 
 #: A create that failed without creating anything is sent again, this many times at most.
@@ -48,7 +49,7 @@ class ActivityTypeSpec(ResourceSpec):
     """An activity type as the manifest declares it."""
 
     description: str = Field(min_length=1)
-    category: Reference
+    category: CategoryRef
     perf_ind: PerfWord = "none"
     inactive: bool = False
 
@@ -60,8 +61,8 @@ class ActivityTypesKind(Kind):
     description: ClassVar[str] = (
         "Tessitura activity types (TR_CUST_ACTIVITY_TYPE), identified by description")
 
-    def key(self, fields: Mapping[str, Any]) -> str:
-        return str(fields["description"])
+    def key(self, value: ActivityTypeSpec) -> str:
+        return str(value.description)
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         entry = {"description": live.fields["description"], "category": live.fields["category"]}
@@ -72,44 +73,39 @@ class ActivityTypesKind(Kind):
         return entry
 
 
-def category_reference(category_id: int | None, categories: list[ReferenceRow]) -> Any:
-    """A category in live vocabulary: its description, or ``{"id": N}`` when that is ambiguous.
-
-    Manifests and live objects go through this one function, so they compare equal whichever
-    way the user wrote the reference.
-    """
+def category_reference(category_id: int | None, categories: list[ReferenceRow]) -> Ref:
+    """A category labelled by its description (unless another category shares it exactly)."""
     row = next((r for r in categories if r.id == category_id), None)
     if row is None:
-        return {"id": category_id}
-    namesakes = [r for r in categories if r.description == row.description]
-    return row.description if len(namesakes) == 1 else {"id": row.id}
+        return Ref(CATEGORIES, category_id)
+    return Ref.of_row(CATEGORIES, row, categories, fold_case=False)
 
 
 def activity_type_from_wire(row: dict[str, Any], categories: list[ReferenceRow]) -> LiveObject:
-    """A wire ``ActivityType`` in manifest vocabulary."""
+    """A wire ``ActivityType`` in the kind's model."""
     description = str(row.get("Description") or "")
     category = row.get("Category") if isinstance(row.get("Category"), dict) else {}
     return LiveObject(
         kind=ActivityTypesKind.name,
         remote_id=str(row["Id"]),
         key=description,
-        fields={
-            "description": description,
-            "category": category_reference(category.get("Id"), categories),
-            "perf_ind": perf_indicator_word(row.get("PerfIndicator"),
-                                            f"{row['Id']} ({description!r})"),
-            "inactive": bool(row.get("Inactive")),
-        },
+        value=ActivityTypeSpec.model_construct(
+            description=description,
+            category=category_reference(category.get("Id"), categories),
+            perf_ind=perf_indicator_word(row.get("PerfIndicator"),
+                                         f"{row['Id']} ({description!r})"),
+            inactive=bool(row.get("Inactive")),
+        ),
         version=row.get("UpdatedDateTime"),
     )
 
 
-def activity_type_to_wire(fields: Mapping[str, Any], category_id: int) -> dict[str, Any]:
+def activity_type_to_wire(spec: ActivityTypeSpec, category_id: int) -> dict[str, Any]:
     return {
-        "Description": fields["description"],
+        "Description": spec.description,
         "Category": {"Id": category_id},
-        "PerfIndicator": perf_indicator_code(fields.get("perf_ind") or "none"),
-        "Inactive": bool(fields.get("inactive")),
+        "PerfIndicator": perf_indicator_code(spec.perf_ind or "none"),
+        "Inactive": bool(spec.inactive),
     }
 
 
@@ -123,12 +119,10 @@ def same_moment(first: str | None, second: str | None) -> bool:
         return first == second
 
 
-class ActivityTypesHandler(KindHandler):
+class ActivityTypesHandler(TessituraHandler):
     """Lists types with their categories; updates read the row just before writing it."""
 
-    def __init__(self, client: TessituraClient) -> None:
-        self.kind = ActivityTypesKind()
-        self.client = client
+    kind: ClassVar[Kind] = ActivityTypesKind()
 
     async def list(self) -> list[LiveObject]:
         types, categories = await asyncio.gather(
@@ -136,42 +130,35 @@ class ActivityTypesHandler(KindHandler):
         return [activity_type_from_wire(row, categories) for row in types or []
                 if isinstance(row, dict)]
 
-    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
+    async def resolve(self, spec: ActivityTypeSpec, refs: ReferenceContext) -> ActivityTypeSpec:
         categories = await refs.reference(CATEGORIES)
-        row = match_reference(fields["category"], categories, field="category",
-                              what="activity category")
-        return {**fields, "category": category_reference(row.id, categories)}
+        row, _ = await resolve_ref(refs.reference, spec.category, field="category",
+                                   what="activity category")
+        return spec.model_copy(update={"category": category_reference(row.id, categories)})
 
-    async def write_ready(self, fields: dict[str, Any], refs: ReferenceContext
-                          ) -> dict[str, Any]:
-        categories = await refs.reference(CATEGORIES)
-        row = match_reference(fields["category"], categories, field="category",
-                              what="activity category")
-        return {**fields, "category_id": row.id}
-
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
+    async def create(self, spec: ActivityTypeSpec) -> LiveObject:
         """POST is not idempotent: after a failure, look for the row before sending again, so
         a lost answer never makes a duplicate and a refused request is simply tried again."""
-        category_id = await self._category_id(fields)
+        category_id = await self._category_id(spec)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                row = await self.client.post(BASE, activity_type_to_wire(fields, category_id))
+                row = await self.client.post(BASE, activity_type_to_wire(spec, category_id))
                 break
             except StaleObjectError:
                 raise
             except ProviderError:
-                row = await self._find(fields["description"], category_id)
+                row = await self._find(spec.description, category_id)
                 if row is not None:
                     log.info("tessitura: activity type %r was created; its answer was lost",
-                             fields["description"])
+                             spec.description)
                     break
                 if attempt == CREATE_ATTEMPTS:
                     raise
                 await asyncio.sleep(0.2 * 2 ** attempt)
-        return await self._live(row, fields, category_id)
+        return await self._live(row, spec, category_id)
 
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
-        category_id = await self._category_id(fields)
+    async def update(self, live: LiveObject, spec: ActivityTypeSpec) -> LiveObject:
+        category_id = await self._category_id(spec)
         current = await self.client.get(f"{BASE}/{live.remote_id}")
         if live.version is not None and not same_moment(live.version,
                                                          current.get("UpdatedDateTime")):
@@ -179,10 +166,10 @@ class ActivityTypesHandler(KindHandler):
                 f"activity type {live.remote_id} ({live.key!r}) changed in Tessitura since it "
                 f"was read (UpdatedDateTime {live.version} is now "
                 f"{current.get('UpdatedDateTime')}); plan again to see the current object")
-        body = {**current, **activity_type_to_wire(fields, category_id),
+        body = {**current, **activity_type_to_wire(spec, category_id),
                 "Id": int(live.remote_id), "UpdatedDateTime": current.get("UpdatedDateTime")}
         row = await self.client.put(f"{BASE}/{live.remote_id}", body)
-        return await self._live(row, fields, category_id)
+        return await self._live(row, spec, category_id)
 
     async def delete(self, live: LiveObject) -> None:
         try:
@@ -207,16 +194,16 @@ class ActivityTypesHandler(KindHandler):
     def estimated_calls(self, action: str) -> int:
         return {"update": 2, "replace": 2, "adopt": 0}.get(action, 1)
 
-    async def _category_id(self, fields: Mapping[str, Any]) -> int:
-        """The category's id: from ``write_ready``, else looked up now (direct callers)."""
-        if isinstance(fields.get("category_id"), int):
-            return int(fields["category_id"])
+    async def _category_id(self, spec: ActivityTypeSpec) -> int:
+        """The category's id: resolved by the plan, else looked up now (direct callers)."""
+        if spec.category.id is not None:
+            return int(spec.category.id)
         categories = await activity_categories(self.client)
         try:
-            return int(match_reference(fields["category"], categories, field="category",
+            return int(match_reference(spec.category, categories, field="category",
                                        what="activity category").id)
         except FieldProblem as exc:
-            raise ProviderError(f"activity type {fields.get('description')!r}: category: "
+            raise ProviderError(f"activity type {spec.description!r}: category: "
                                 f"{exc.message}") from None
 
     async def _find(self, description: str, category_id: int) -> dict[str, Any] | None:
@@ -226,12 +213,11 @@ class ActivityTypesHandler(KindHandler):
                 return row
         return None
 
-    async def _live(self, row: dict[str, Any], fields: Mapping[str, Any],
+    async def _live(self, row: dict[str, Any], spec: ActivityTypeSpec,
                     category_id: int) -> LiveObject:
-        """The written row in manifest vocabulary, reusing the resolved category name."""
-        if (row.get("Category") or {}).get("Id") == category_id and "category" in fields:
+        """The written row in the kind's model, reusing the resolved category's label."""
+        if (row.get("Category") or {}).get("Id") == category_id:
             obj = activity_type_from_wire(row, [])
-            return LiveObject(kind=obj.kind, remote_id=obj.remote_id, key=obj.key,
-                              fields={**obj.fields, "category": fields["category"]},
-                              version=obj.version)
+            category = Ref(CATEGORIES, category_id, spec.category.label)
+            return replace(obj, value=obj.value.model_copy(update={"category": category}))
         return activity_type_from_wire(row, await activity_categories(self.client))

@@ -8,15 +8,15 @@ deleted: Tessitura and other integrations read them, so "delete" only stops mana
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from engine.errors import ProviderError, StaleObjectError
-from engine.kinds import Kind, KindHandler, LiveObject, ReferenceContext, ResourceSpec
-from providers.tessitura.client import TessituraClient
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from providers.tessitura.kinds.activity_types import same_moment
+from providers.tessitura.kinds.handler import TessituraHandler
 from providers.tessitura.reference import system_default_rows
 
 DEFAULT_PARENT_TABLE = "Prospect2"
@@ -24,8 +24,10 @@ SET_DEFAULT = "LP_CALLBOARD_SET_DEFAULT"
 
 
 class TessituraDefaultSpec(ResourceSpec):
-    """A T_DEFAULTS row as the manifest declares it (the NAME is its FieldName)."""
+    """A T_DEFAULTS row (the manifest's NAME is its FieldName)."""
 
+    derived: ClassVar[frozenset[str]] = frozenset({"field_name"})
+    field_name: SkipJsonSchema[str] = ""
     value: str
     parent_table: str = Field(DEFAULT_PARENT_TABLE, min_length=1)
 
@@ -44,11 +46,11 @@ class TessituraDefaultsKind(Kind):
     description: ClassVar[str] = "Tessitura T_DEFAULTS rows, named by FieldName (e.g. " \
         "P2DSTrackChanges)"
 
-    def desired(self, name: str, spec: ResourceSpec) -> dict[str, Any]:
-        return {"field_name": name, **super().desired(name, spec)}
+    def desired(self, name: str, spec: TessituraDefaultSpec) -> TessituraDefaultSpec:
+        return spec.model_copy(update={"field_name": name})
 
-    def key(self, fields: Mapping[str, Any]) -> str:
-        return str(fields["field_name"])
+    def key(self, value: TessituraDefaultSpec) -> str:
+        return str(value.field_name)
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         entry: dict[str, Any] = {"value": live.fields["value"]}
@@ -58,50 +60,50 @@ class TessituraDefaultsKind(Kind):
 
 
 def default_from_wire(row: dict[str, Any]) -> LiveObject:
-    """A wire ``SystemDefault`` in manifest vocabulary (a null Value reads as ``""``)."""
+    """A wire ``SystemDefault`` in the kind's model (a null Value reads as ``""``)."""
     field_name = str(row.get("FieldName") or "")
     return LiveObject(
         kind=TessituraDefaultsKind.name,
         remote_id=str(row["Id"]),
         key=field_name,
-        fields={"field_name": field_name,
-                "value": "" if row.get("Value") is None else str(row["Value"]),
-                "parent_table": str(row.get("ParentTable") or "")},
+        value=TessituraDefaultSpec.model_construct(
+            field_name=field_name, value="" if row.get("Value") is None else str(row["Value"]),
+            parent_table=str(row.get("ParentTable") or "")),
         version=row.get("UpdatedDateTime"),
     )
 
 
-class TessituraDefaultsHandler(KindHandler):
+class TessituraDefaultsHandler(TessituraHandler):
     """Reads every T_DEFAULTS row in one GET; writes through the procedure pack."""
 
-    def __init__(self, client: TessituraClient) -> None:
-        self.kind = TessituraDefaultsKind()
-        self.client = client
+    kind: ClassVar[Kind] = TessituraDefaultsKind()
 
     async def list(self) -> list[LiveObject]:
         return [default_from_wire(row) for row in await system_default_rows(self.client)]
 
-    async def resolve(self, fields: dict[str, Any], refs: ReferenceContext) -> dict[str, Any]:
+    async def resolve(self, spec: TessituraDefaultSpec,
+                      refs: ReferenceContext) -> TessituraDefaultSpec:
         """Take Tessitura's spelling of FieldName and ParentTable, which it matches in any case.
 
         Otherwise ``p2dstrackchanges`` would never match the live row and plan a create forever.
         """
-        name = fields["field_name"]
+        name = spec.field_name
         live = await refs.live_objects(self.kind.name)
         same = [o for o in live if o.key == name] or [
             o for o in live if o.key.casefold() == name.casefold()]
         if same and same[0].key != name:
             refs.warn(None, f"Tessitura spells this T_DEFAULTS field {same[0].key}; use that "
                       "spelling as the name")
-        parents = sorted({o.fields["parent_table"] for o in same})
-        parent = next((p for p in parents if p.casefold() == fields["parent_table"].casefold()),
-                      fields["parent_table"])
-        return {**fields, "field_name": same[0].key if same else name, "parent_table": parent}
+        parents = sorted({o.value.parent_table for o in same})
+        parent = next((p for p in parents if p.casefold() == spec.parent_table.casefold()),
+                      spec.parent_table)
+        return spec.model_copy(update={"field_name": same[0].key if same else name,
+                                       "parent_table": parent})
 
-    async def create(self, fields: dict[str, Any]) -> LiveObject:
-        return await self._set(fields, fields["parent_table"])
+    async def create(self, spec: TessituraDefaultSpec) -> LiveObject:
+        return await self._set(spec, spec.parent_table)
 
-    async def update(self, live: LiveObject, fields: dict[str, Any]) -> LiveObject:
+    async def update(self, live: LiveObject, spec: TessituraDefaultSpec) -> LiveObject:
         """Refuse to overwrite a value someone changed since it was read; then upsert."""
         current = next((row for row in await system_default_rows(self.client)
                         if str(row.get("Id")) == live.remote_id), None)
@@ -114,7 +116,7 @@ class TessituraDefaultsHandler(KindHandler):
             raise StaleObjectError(
                 f"T_DEFAULTS {live.key} changed in Tessitura since it was read (value "
                 f"{live.fields['value']!r} is now {now.fields['value']!r}); plan again")
-        return await self._set(fields, live.fields["parent_table"])
+        return await self._set(spec, live.fields["parent_table"])
 
     async def delete(self, live: LiveObject) -> None:
         """Nothing to do: the row stays (``delete_note`` says so in the plan)."""
@@ -122,18 +124,12 @@ class TessituraDefaultsHandler(KindHandler):
     def estimated_calls(self, action: str) -> int:
         return {"update": 2, "replace": 1, "delete": 0, "adopt": 0}.get(action, 1)
 
-    async def _set(self, fields: Mapping[str, Any], parent_table: str) -> LiveObject:
+    async def _set(self, spec: TessituraDefaultSpec, parent_table: str) -> LiveObject:
         rows = await self.client.execute(
-            SET_DEFAULT, idempotent=True, field_name=fields["field_name"],
-            value=fields["value"], parent_table=parent_table)
+            SET_DEFAULT, idempotent=True, field_name=spec.field_name, value=spec.value,
+            parent_table=parent_table)
         if not rows or "Id" not in rows[0]:
-            raise ProviderError(f"{SET_DEFAULT} returned no row for {fields['field_name']}")
+            raise ProviderError(f"{SET_DEFAULT} returned no row for {spec.field_name}")
         row = rows[0]
-        return LiveObject(
-            kind=TessituraDefaultsKind.name,
-            remote_id=str(row["Id"]),
-            key=str(row.get("FieldName") or fields["field_name"]),
-            fields={"field_name": str(row.get("FieldName") or fields["field_name"]),
-                    "value": "" if row.get("Value") is None else str(row["Value"]),
-                    "parent_table": parent_table},
-        )
+        return default_from_wire({**row, "FieldName": row.get("FieldName") or spec.field_name,
+                                  "ParentTable": parent_table, "UpdatedDateTime": None})

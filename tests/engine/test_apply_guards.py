@@ -1,0 +1,208 @@
+"""What apply refuses or recovers when the world moved since the plan was made.
+
+Each test stands for a mistake a user would feel: a saved plan applied over an object someone
+created, edited or deleted by hand since planning; a re-run after a crash that must not create
+twice; ``--parallelism 1`` for services that must see one change at a time; and a reference to
+an object the same apply creates. They run the real planner and executor against the
+in-process emulators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.apply.executor import ApplyResult, apply_plan
+from engine.errors import StalePlan
+from engine.manifests.loader import load_manifests
+from engine.plan.model import Change, Plan
+from engine.plan.planner import make_plan
+from tests.rules.rule_support import Workspace, workspace
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def apply_saved(ws: Workspace, plan: Plan, *, parallelism: int = 4,
+                      details: dict[str, str] | None = None) -> ApplyResult:
+    """``callboard apply PLANFILE --force``: the saved plan, its stale checks included."""
+    def listen(change: Change, event: str, detail: str) -> None:
+        if details is not None and event == "done":
+            details[change.address] = detail
+
+    session = ws.session()
+    try:
+        return await apply_plan(session, Plan.from_dict(plan.to_dict()), ws.state, saved=True,
+                                force=True, parallelism=parallelism, listener=listen)
+    finally:
+        await session.aclose()
+
+
+async def tags_named(ws: Workspace, name: str) -> list[dict]:
+    tags = (await ws.api("GET", f"/tags?search={name}&limit=100")).json()["tags"]
+    return [t for t in tags if t["tag"] == name]
+
+
+async def edit_tag(ws: Workspace, name: str, description: str) -> None:
+    """A person changes the tag in Prospect2's UI."""
+    [tag] = await tags_named(ws, name)
+    answer = await ws.api("PUT", f"/tags/{tag['id']}", {"tag": {
+        "tag": name, "tagType": "contact", "description": description}})
+    answer.raise_for_status()
+
+
+async def test_an_object_created_since_planning_refuses_the_saved_plan(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        plan = await ws.plan()
+        made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
+                                                      "description": "made by hand"}})
+        made.raise_for_status()
+        with pytest.raises(StalePlan, match="tags.fresh: a tags object 'Fresh Tag' was "
+                                            "created since the plan was made"):
+            await apply_saved(ws, plan)
+        assert ws.state.get("tags.fresh") is None
+        [tag] = await tags_named(ws, "Fresh Tag")
+        assert tag["description"] == "made by hand"
+
+
+async def manage_zed(ws: Workspace) -> None:
+    """Apply ``tags.zed`` (the tag Zed), the object the next plan is made against."""
+    ws.write("tags:\n  zed: {name: Zed, description: one}\n")
+    await ws.plan_and_apply()
+
+
+async def test_every_planned_object_is_checked_after_a_create(tmp_path: Path) -> None:
+    """The create comes first in the plan; the edited object after it is still checked."""
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags:\n  a-new: {name: A New}\n  zed: {name: Zed, description: two}\n")
+        plan = await ws.plan()
+        assert [(c.action, c.address) for c in plan.changes] == [
+            ("create", "tags.a-new"), ("update", "tags.zed")]
+        await edit_tag(ws, "Zed", "edited by hand")
+        with pytest.raises(StalePlan, match=r"tags.zed \(id \d+\) changed since the plan was "
+                                            "made: field description"):
+            await apply_saved(ws, plan)
+        assert await tags_named(ws, "A New") == []
+        [zed] = await tags_named(ws, "Zed")
+        assert zed["description"] == "edited by hand"
+
+
+async def test_a_delete_of_an_object_edited_since_planning_is_refused(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags: {}\n")
+        plan = await ws.plan()
+        assert [(c.action, c.address) for c in plan.changes] == [("delete", "tags.zed")]
+        await edit_tag(ws, "Zed", "now in use")
+        with pytest.raises(StalePlan, match="tags.zed .* changed since the plan was made"):
+            await apply_saved(ws, plan)
+        assert [t["description"] for t in await tags_named(ws, "Zed")] == ["now in use"]
+        assert ws.state.get("tags.zed") is not None
+
+
+async def test_a_replace_of_an_object_edited_since_planning_is_refused(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        ws.write("custom_fields:\n  level: {title: Level, type: text}\n")
+        await ws.plan_and_apply()
+        ws.write("custom_fields:\n  level: {title: Level, type: date}\n")
+        plan = await ws.plan()
+        assert [(c.action, c.address) for c in plan.changes] == [
+            ("replace", "custom_fields.level")]
+        [field] = [f for f in (await ws.api("GET", "/fields?limit=100")).json()["fields"]
+                   if f["perstag"] == "LEVEL"]
+        edited = await ws.api("PUT", f"/fields/{field['id']}", {"field": {
+            "title": "Level", "type": "text", "perstag": "LEVEL", "descript": "in use"}})
+        edited.raise_for_status()
+        with pytest.raises(StalePlan, match="custom_fields.level .* changed since the plan"):
+            await apply_saved(ws, plan)
+        recorded = ws.state.get("custom_fields.level")
+        assert recorded is not None and recorded.remote_id == str(field["id"])
+
+
+async def test_a_rerun_takes_over_what_an_interrupted_run_created(tmp_path: Path) -> None:
+    """A run created the tag and died before recording it: the next run of the same plan
+    records that tag instead of creating a second one."""
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)  # the interrupted run had started this plan
+        made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
+                                                      "description": ""}})
+        made.raise_for_status()
+        details: dict[str, str] = {}
+        await apply_saved(ws, plan, details=details)
+        [tag] = await tags_named(ws, "Fresh Tag")
+        assert details == {"tags.fresh": f"created (found id {tag['id']} from an earlier run)"}
+        recorded = ws.state.get("tags.fresh")
+        assert recorded is not None and recorded.remote_id == str(tag["id"])
+
+
+class InFlight(httpx.AsyncBaseTransport):
+    """Counts the tag creations Prospect2 is working on at the same moment."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.now, self.most = inner, 0, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        creating = request.method == "POST" and request.url.path == "/api/3/tags"
+        if creating:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            await asyncio.sleep(0.02)
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            if creating:
+                self.now -= 1
+
+
+@pytest.mark.parametrize(("parallelism", "most"), [(1, 1), (3, 3)])
+async def test_parallelism_bounds_changes_in_flight(tmp_path: Path, parallelism: int,
+                                                    most: int) -> None:
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  one: {name: One}\n  two: {name: Two}\n  three: {name: Three}\n")
+        plan = await ws.plan()
+        counting = InFlight(ws.transport)
+        ws.transport = counting
+        result = await apply_saved(ws, plan, parallelism=parallelism)
+        assert sorted(result.done) == ["tags.one", "tags.three", "tags.two"]
+        assert counting.most == most
+
+
+async def test_a_reference_to_an_object_made_in_the_same_apply_is_resolved(
+        tmp_path: Path) -> None:
+    """The webhook names an activity type this very apply creates: apply writes its new id,
+    although planning (in the same session, as ``apply --auto-approve``) read the activity
+    types before that one existed."""
+    async with workspace(tmp_path) as ws:
+        ws.write("activity_types:\n"
+                 "  pro2-feedback: {description: Pro2 Feedback, category: Customer Service}\n"
+                 "csi_webhooks:\n"
+                 "  feedback:\n"
+                 "    title: Feedback\n"
+                 "    contact_method: E-mail\n"
+                 "    activity_type: Pro2 Feedback\n")
+        session = ws.session()
+        try:
+            manifests = load_manifests(ws.manifests, session.registry, display_root=ws.root)
+            plan = await make_plan(session, manifests, ws.state)
+            assert [c.address for c in plan.changes] == ["activity_types.pro2-feedback",
+                                                         "csi_webhooks.feedback"]
+            await apply_plan(session, plan, ws.state, saved=False)
+        finally:
+            await session.aclose()
+        types = (await ws.tessitura("GET", "/ReferenceData/ActivityTypes")).json()
+        [made] = [t["Id"] for t in types if t["Description"] == "Pro2 Feedback"]
+        [wire] = (await ws.api("GET", "/tessitura/csiWebhooks")).json()["csiWebhooks"]
+        assert wire["activityTypeId"] == made
+        recorded = ws.state.get("activity_types.pro2-feedback")
+        assert recorded is not None and recorded.remote_id == str(made)
