@@ -16,6 +16,7 @@ from engine.resources import address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.filters import AddressFilter
+from engine.sync.ports import TAG_TARGET_PORT, TagTarget
 from engine.sync.schedule import Schedule
 
 KIND = "data_syncs"
@@ -63,12 +64,17 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "
                              "in Prospect2 (run 'callboard plan' to see the drift)")
-    return definition_of(record, live.value)
+    target: TagTarget = session.port(TAG_TARGET_PORT)
+    account = await target.account()
+    return definition_of(record, live.value,
+                         permissions_integrated=account.contact_permissions_integrated)
 
 
-def definition_of(record: ResourceRecord, sync: Any) -> SyncDefinition:
+def definition_of(record: ResourceRecord, sync: Any, *,
+                  permissions_integrated: bool = True) -> SyncDefinition:
     """A run's view of a live Data Sync (the ``data_syncs`` kind's model): its references
-    already hold the Tessitura ids the list source speaks, its schedule is parsed."""
+    already hold the Tessitura ids the list source speaks, its schedule is parsed.
+    ``permissions_integrated`` is the account's: answers filter only where it is."""
     filters = sync.filters
     return SyncDefinition(
         address=record.address, name=record.name, sync_id=record.remote_id,
@@ -81,7 +87,8 @@ def definition_of(record: ResourceRecord, sync: Any) -> SyncDefinition:
             eaddress_type_ids=frozenset(_wire_id(record, "filters.eaddress_types", r)
                                         for r in filters.eaddress_types),
             primary_only=filters.primary_only,
-            ignore_contact_permissions=filters.ignore_contact_permissions),
+            ignore_contact_permissions=filters.ignore_contact_permissions,
+            permissions_integrated=permissions_integrated),
         # a schedule form Callboard does not know is never due
         schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
         notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description)

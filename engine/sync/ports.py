@@ -25,6 +25,14 @@ MAX_IMPORT_BATCH = 250
 
 
 @dataclass(frozen=True)
+class AccountFacts:
+    """The Prospect2 account's Tessitura integration, as a run needs it."""
+
+    tessitura_connected: bool
+    contact_permissions_integrated: bool
+
+
+@dataclass(frozen=True)
 class AuditChange:
     """One audited change of a constituent's data: which table and column, and when."""
 
@@ -101,6 +109,9 @@ class ListSource(Protocol):
 
 
 class TagTarget(Protocol):
+    async def account(self) -> AccountFacts:
+        """The account's integration settings (read once)."""
+
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
                             ) -> ImportOutcome:

@@ -19,8 +19,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.errors import ProviderError
-from engine.sync.ports import MAX_IMPORT_BATCH, ImportContact, ImportOutcome, TagAssociation
+from engine.sync.ports import (
+    MAX_IMPORT_BATCH,
+    AccountFacts,
+    ImportContact,
+    ImportOutcome,
+    TagAssociation,
+)
 from providers.http.rate_limit import SlidingWindowLimiter
+from providers.prospect2.account import account_facts
 from providers.prospect2.client import PAGE_SIZE, PUBLISHED_RATE, Prospect2Client
 
 log = logging.getLogger(__name__)
@@ -82,6 +89,9 @@ class Prospect2TagTarget:
     def rate_per_second(self) -> float:
         """The account's published budget: what a long run's ETA assumes."""
         return PUBLISHED_RATE
+
+    async def account(self) -> AccountFacts:
+        return await account_facts(self.client)
 
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,

@@ -17,7 +17,6 @@ from engine.errors import ProviderError
 from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from engine.references import Ref, resolve_ref
 from engine.sync.schedule import Schedule
-from providers.prospect2.client import Prospect2Client
 from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tessitura_references import (
     CONTACT_POINT_PURPOSES,
@@ -26,7 +25,6 @@ from providers.prospect2.kinds.tessitura_references import (
     EaddressTypeRef,
     ListRef,
     PurposeRef,
-    ReferenceVocabulary,
 )
 from providers.prospect2.rules.sync_tag import tag_name
 
@@ -96,11 +94,6 @@ class DataSyncsHandler(Prospect2Handler):
 
     kind: ClassVar[Kind] = DataSyncsKind()
 
-    def __init__(self, client: Prospect2Client,
-                 vocabulary: ReferenceVocabulary | None = None) -> None:
-        super().__init__(client, vocabulary)
-        self._account: dict[str, Any] | None = None
-
     async def list(self) -> list[LiveObject]:
         return [await self._live(s) for s in await self.client.paged(PATH, "dataSyncs")]
 
@@ -133,12 +126,6 @@ class DataSyncsHandler(Prospect2Handler):
             ),
             version=wire.get("udate"),
         )
-
-    async def account(self) -> dict[str, Any]:
-        """The Prospect2 account's integration settings, read once per handler."""
-        if self._account is None:
-            self._account = (await self.client.get("/tessitura/account")).get("account") or {}
-        return self._account
 
     async def resolve(self, spec: DataSyncSpec, refs: ReferenceContext) -> DataSyncSpec:
         """References resolved to Tessitura rows and the tag to its Prospect2 name; the seed
