@@ -1,8 +1,10 @@
 """The ``data_syncs`` kind: Prospect2 Data Sync: Tag configurations (seed 003).
 
 A sync tags the email addresses of a dynamic List Manager list's constituents. Seed 003 says
-never to change the tag of a sync that is ON: make a new sync and deactivate the old one. So a
-tag change of an enabled sync is a replace, new sync first; a disabled sync changes in place.
+never to change the tag of a sync that is ON: make a new sync and deactivate the old one. A
+tag change is therefore always a replace, new sync first, enabled or not: the baseline belongs
+to the old tag, so the new sync starts from an empty one and every listed member gets the new
+tag (the old tag stays on its contacts; Prospect2 does not untag when a sync is deleted).
 Deleting deactivates first, so a run starting in between finds the sync OFF.
 """
 
@@ -50,7 +52,7 @@ class DataSyncSpec(ResourceSpec):
     tag: str
     mode: Literal["add_only", "add_and_remove"] = "add_only"
     trigger_webhooks: bool = False
-    trigger_automations: bool = False
+    trigger_automations: bool = True
     filters: SyncFilters = SyncFilters()
     schedule: Schedule
     notify: list[str] = []
@@ -82,11 +84,6 @@ class DataSyncsKind(Kind):
     def key(self, value: DataSyncSpec) -> str:
         return str(value.name)
 
-    def replace_reason(self, live: DataSyncSpec, desired: DataSyncSpec) -> str | None:
-        """``tag`` when the tag changes and the desired sync is ON (seed 003)."""
-        if live.tag == desired.tag:
-            return None
-        return None if desired.enabled is False else "tag"
 
 
 class DataSyncsHandler(Prospect2Handler):
@@ -160,14 +157,13 @@ class DataSyncsHandler(Prospect2Handler):
         return await self._live(created)
 
     async def update(self, live: LiveObject, spec: DataSyncSpec) -> LiveObject:
-        """In place; a tag change of a sync that is ON first turns it OFF (seed 003)."""
+        """In place; never the tag (``replace_fields``): a plan made before this rule
+        would carry it, and is refused rather than sent."""
         path = f"{PATH}/{live.remote_id}"
-        if live.value.enabled and live.value.tag != spec.tag:
-            if spec.enabled:
-                raise ProviderError(
-                    f"Data Sync {live.key!r} is ON and its tag cannot change in place (seed "
-                    "003): plan again, and Callboard replaces it with a new sync")
-            await self.client.put(path, "dataSync", {"active": False})
+        if live.value.tag != spec.tag:
+            raise ProviderError(
+                f"Data Sync {live.key!r}: its tag cannot change in place (seed 003): plan "
+                "again, and Callboard replaces it with a new sync")
         updated = await self.client.put(path, "dataSync", sync_to_wire(spec))
         return await self._live(updated)
 
@@ -184,10 +180,13 @@ class DataSyncsHandler(Prospect2Handler):
         await self.client.delete(path, missing_ok=True)
 
     async def impact(self, live: LiveObject) -> str | None:
+        """What the old sync's end means: its list stops driving the tag, and the tag stays
+        on the contacts carrying it (Prospect2 does not untag when a sync is deleted)."""
         sync = live.value
         removing = " or removes" if sync.mode == "add_and_remove" else ""
         listed = sync.list.describe() if isinstance(sync.list, Ref) else "None"
-        return f"list {listed} no longer adds{removing} the tag {sync.tag!r}"
+        return (f"list {listed} no longer adds{removing} the tag {sync.tag!r}; the tag stays "
+                "on the contacts that carry it")
 
     def estimated_calls(self, action: str) -> int:
         """Delete is PUT (OFF) + DELETE; replace adds the new sync's POST."""
