@@ -169,6 +169,9 @@ class SyncRunDoc(_Strict):
     rate_limited: int
     message: str
     notify_error: str
+    #: ``prospect2``: a run Prospect2 made itself (``runner: prospect2``), from its activity
+    #: log, which holds the counts of addresses and the errors alone.
+    run_by: Literal["callboard", "prospect2"]
     rejection_reasons: dict[str, int]
 
 

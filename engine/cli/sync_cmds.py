@@ -17,11 +17,12 @@ from engine.manifests.loader import load_settings
 from engine.manifests.settings import ProjectSettings
 from engine.render.outputs import render
 from engine.render.sync_log import SyncLog, run_text
-from engine.state.base import ResourceRecord, StateStore
+from engine.state.base import StateStore
 from engine.sync.definition import (
     SyncDefinition,
     load_definition,
     managed_syncs,
+    refuse_prospect2_runs,
     state_record,
     sync_address,
 )
@@ -82,8 +83,11 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         runner = _runner(job, settings, import_batch=batch_size)
         records = ([state_record(job.state, n) for n in names] if names
                    else managed_syncs(job.state))
-        for record in records:
-            report = await _run_one(rt, job, runner, record, settings,
+        definitions = [await load_definition(job.session, r) for r in records]
+        if names:
+            refuse_prospect2_runs(definitions)
+        for definition in definitions:
+            report = await _run_one(rt, job, runner, definition, settings,
                                     named=bool(names), due=due, force=force)
             if report is not None:
                 reports.append(report)
@@ -97,11 +101,15 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                              + ", ".join(r.address for r in failed))
 
 
-async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
+async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, definition: SyncDefinition,
                    settings: ProjectSettings, *, named: bool, due: bool,
                    force: bool) -> SyncRunReport | None:
     state = job.state
-    definition = await load_definition(job.session, record)
+    if definition.run_by_prospect2:
+        if not due:
+            rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); "
+                           "skipped")
+        return None
     unfinished = state.sync_plan(definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
@@ -145,13 +153,28 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
 @p.output_format("sync-log")
 @p.pass_runtime
 def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
-    """Past runs: counts added, removed, re-synced, rejected with reasons, API calls."""
-    start = datetime.now(UTC) - parse_duration(since)
-    with rt.state() as state:
-        entries = state.sync_runs(sync_address(name) if name else None,
-                                  start.isoformat(timespec="seconds"))
-    runs = [SyncRunReport.from_log_entry(e) for e in entries]
-    rt.output.show(render("sync-log", fmt, SyncLog(runs, since)))
+    """Past runs: counts added, removed, re-synced, rejected with reasons, API calls; for a
+    sync Prospect2 runs (runner: prospect2), its own runs from Prospect2's activity log."""
+    start = (datetime.now(UTC) - parse_duration(since)).isoformat(timespec="seconds")
+    wanted = sync_address(name) if name else None
+
+    async def work(job: Job) -> list[SyncRunReport]:
+        runs = [SyncRunReport.from_log_entry(e) for e in job.state.sync_runs(wanted, start)]
+        theirs = [r for r in managed_syncs(job.state)
+                  if r.fields.get("runner") == "prospect2" and wanted in (None, r.address)]
+        if theirs:  # only then is Prospect2 asked (the session opens on first use)
+            target: TagTarget = job.session.port(TAG_TARGET_PORT)
+            for record in theirs:
+                runs += [SyncRunReport.from_activity(record.address, record.remote_id, a)
+                         for a in await target.activity(record.remote_id, start)]
+        return sorted(runs, key=lambda r: (_instant(r.started_at), r.run_id))
+
+    rt.output.show(render("sync-log", fmt, SyncLog(rt.run(work), since)))
+
+
+def _instant(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_duration(text: str) -> timedelta:

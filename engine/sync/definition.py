@@ -37,6 +37,12 @@ class SyncDefinition:
     notify: tuple[str, ...]
     enabled: bool
     description: str = ""
+    runner: str = "callboard"
+
+    @property
+    def run_by_prospect2(self) -> bool:
+        """``runner: prospect2``: Prospect2's scheduler runs it, never ``sync run``."""
+        return self.runner == "prospect2"
 
 
 def sync_address(name: str) -> str:
@@ -91,7 +97,22 @@ def definition_of(record: ResourceRecord, sync: Any, *,
             permissions_integrated=permissions_integrated),
         # a schedule form Callboard does not know is never due
         schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
-        notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description)
+        notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description,
+        runner=sync.runner)
+
+
+def refuse_prospect2_runs(definitions: list[SyncDefinition]) -> None:
+    """Named syncs that Prospect2 runs itself are refused before any runs (exactly one engine
+    runs a sync: a second one would tag from a baseline of its own)."""
+    theirs = [d for d in definitions if d.run_by_prospect2]
+    if not theirs:
+        return
+    names = ", ".join(d.address for d in theirs)
+    raise CallboardError(
+        f"{names}: runner: prospect2, so Prospect2 runs "
+        f"{'it' if len(theirs) == 1 else 'them'} on its own schedule and 'callboard sync run' "
+        "does not (two engines would tag from two baselines); set runner: callboard in the "
+        "manifest and apply to run it here, or see Prospect2's runs with 'callboard sync log'")
 
 
 def _wire_id(record: ResourceRecord, field: str, ref: Ref | None) -> int:

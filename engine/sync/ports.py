@@ -84,6 +84,19 @@ class ExportRow:
     last_name: str = ""
 
 
+@dataclass(frozen=True)
+class SyncActivity:
+    """One run Prospect2 made itself of a sync it runs (``runner: prospect2``), as its
+    activity log holds it: counts are addresses; an error without an email failed the run."""
+
+    activity_id: str
+    run_at: str
+    added: int = 0
+    removed: int = 0
+    resynced: int = 0
+    errors: tuple[tuple[str | None, str], ...] = ()
+
+
 class ListSource(Protocol):
     async def regenerate(self, list_id: int) -> None:
         """Ask Tessitura to re-run the list's criteria now."""
@@ -125,6 +138,10 @@ class TagTarget(Protocol):
 
     async def remove(self, association_id: str) -> bool:
         """Delete a contactTag association; False when it was already gone."""
+
+    async def activity(self, sync_id: str, since: str) -> list[SyncActivity]:
+        """Prospect2's own runs of a sync it runs, started at or after ``since`` (ISO),
+        oldest first (its activity log keeps 30 days)."""
 
     @property
     def calls(self) -> int:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from engine.state.base import SyncRunLogEntry
+from engine.sync.ports import SyncActivity
 from engine.words import plural, verb
 
 SUCCEEDED = "succeeded"
@@ -42,6 +43,8 @@ class SyncRunReport:
     rate_limited: int = 0
     message: str = ""
     notify_error: str = ""
+    #: Which engine ran it: ``callboard`` or ``prospect2`` (its own activity log, read back).
+    run_by: str = "callboard"
 
     @property
     def ok(self) -> bool:
@@ -65,9 +68,24 @@ class SyncRunReport:
                    started_at=entry.started_at, finished_at=entry.finished_at,
                    status=entry.status, **extra)
 
+    @classmethod
+    def from_activity(cls, address: str, sync_id: str, activity: SyncActivity
+                      ) -> SyncRunReport:
+        """A run Prospect2 made itself (``runner: prospect2``), from its activity log: an
+        error naming no email failed the run; the others are refused contacts."""
+        failures = [reason for email, reason in activity.errors if email is None]
+        return cls(address=address, sync_id=sync_id, run_id=f"prospect2-{activity.activity_id}",
+                   started_at=activity.run_at, finished_at=activity.run_at,
+                   status=FAILED if failures else SUCCEEDED, added=activity.added,
+                   removed=activity.removed, resynced=activity.resynced,
+                   rejected={email: reason for email, reason in activity.errors if email},
+                   message="; ".join(failures), run_by="prospect2")
+
     def headline(self) -> str:
         """One line: ``data_syncs.members: succeeded: 12 added, 3 removed, …``."""
         resumed = " (finished an interrupted run)" if self.resumed else ""
+        if self.run_by == "prospect2":
+            resumed = " (run by Prospect2)"
         if self.status == STOPPED:
             return f"{self.address}: stopped before any write: {self.message}"
         if self.status == FAILED:
@@ -79,6 +97,9 @@ class SyncRunReport:
                 f"{len(self.rejected)} rejected")
 
     def detail_lines(self) -> list[str]:
+        if self.run_by == "prospect2":  # its activity log holds the counts alone
+            return [f"  rejected {count}: {reason}"
+                    for reason, count in self.rejection_reasons().items()]
         lines = [f"  constituents: {self.constituents_added} joined, "
                  f"{self.constituents_removed} left, {self.list_size} in the list",
                  f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "

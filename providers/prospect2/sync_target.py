@@ -16,6 +16,7 @@ import logging
 import time
 import weakref
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.errors import ProviderError
@@ -24,6 +25,7 @@ from engine.sync.ports import (
     AccountFacts,
     ImportContact,
     ImportOutcome,
+    SyncActivity,
     TagAssociation,
 )
 from providers.http.rate_limit import SlidingWindowLimiter
@@ -201,6 +203,41 @@ class Prospect2TagTarget:
             log.info("prospect2: contactTag %s was already gone", association_id)
             return False
         return True
+
+    # -- Prospect2's own runs --------------------------------------------------------------
+    async def activity(self, sync_id: str, since: str) -> list[SyncActivity]:
+        """Newest first, page by page, until a run older than ``since``; a sync deleted
+        meanwhile has no activity."""
+        found: list[SyncActivity] = []
+        offset = 0
+        while True:
+            status, page = await self.client.exchange(
+                "GET", f"/tessitura/dataSyncs/{sync_id}/activity",
+                params={"limit": PAGE_SIZE, "offset": offset}, replay_safe=True, accept=(404,))
+            rows = page.get("activities") or [] if status != 404 and isinstance(page, dict) else []
+            for row in rows:
+                entry = _activity(row)
+                if _instant(entry.run_at) < _instant(since):
+                    return sorted(found, key=lambda a: _instant(a.run_at))
+                found.append(entry)
+            offset += len(rows)
+            if not rows or offset >= (_total(page) or 0):
+                return sorted(found, key=lambda a: _instant(a.run_at))
+
+
+def _activity(row: Mapping[str, Any]) -> SyncActivity:
+    errors = tuple((None if e.get("email") is None else str(e["email"]),
+                    str(e.get("reason") or "no reason given"))
+                   for e in row.get("errors") or [] if isinstance(e, Mapping))
+    return SyncActivity(activity_id=str(row.get("id") or ""), run_at=str(row.get("runAt") or ""),
+                        added=int(row.get("added") or 0), removed=int(row.get("removed") or 0),
+                        resynced=int(row.get("resynced") or 0), errors=errors)
+
+
+def _instant(stamp: str) -> datetime:
+    """An ISO time, naive ones as UTC, so Prospect2's and Callboard's times compare."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _unique_by_email(contacts: Sequence[ImportContact]) -> list[ImportContact]:

@@ -58,6 +58,9 @@ class DataSyncSpec(ResourceSpec):
     notify: list[str] = []
     description: str = ""
     enabled: bool = True
+    #: Exactly one engine runs a sync: ``callboard`` (``callboard sync run``; Prospect2's own
+    #: scheduling is off, ``runBy: "external"``) or ``prospect2`` (its own scheduler).
+    runner: Literal["callboard", "prospect2"] = "callboard"
 
     @field_validator("notify")
     @classmethod
@@ -120,6 +123,7 @@ class DataSyncsHandler(Prospect2Handler):
                 notify=list(wire.get("notify") or []),
                 description=wire.get("description") or "",
                 enabled=bool(wire.get("active")),
+                runner=runner_of(wire.get("runBy")),
             ),
             version=wire.get("udate"),
         )
@@ -211,4 +215,15 @@ def sync_to_wire(spec: DataSyncSpec) -> dict[str, Any]:
         "notify": list(spec.notify or []),
         "description": spec.description or "",
         "active": bool(spec.enabled),
+        "runBy": RUN_BY[spec.runner or "callboard"],
     }
+
+
+#: Who runs a sync, in Prospect2's words: ``external`` keeps Prospect2's scheduler off it.
+RUN_BY = {"callboard": "external", "prospect2": "prospect2"}
+
+
+def runner_of(run_by: Any) -> str:
+    """The manifest's ``runner`` for a wire ``runBy``; absent means Prospect2 runs it (as a
+    sync made in Prospect2's own screens does)."""
+    return "callboard" if run_by == "external" else "prospect2"
