@@ -204,6 +204,10 @@ force_sync = click.option("--force", is_flag=True, help="Run past the removal sa
                           "run a disabled sync named here.")
 since = click.option("--since", default="7d", show_default=True, metavar="DURATION",
                      help="How far back: N followed by m, h, d or w (the log keeps 30 days).")
+no_regenerate = click.option(
+    "--no-regenerate", is_flag=True,
+    help="Use the list as last generated instead of regenerating it as a run would (faster; "
+    "the counts may then differ from the next run's).")
 back_fill_since = click.option(
     "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
     help="Also write back campaigns sent on or after DATE (YYYY-MM-DD) that a mapping's "

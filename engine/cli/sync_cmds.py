@@ -50,15 +50,17 @@ def sync() -> None:
 
 @sync.command("preview")
 @click.argument("name")
+@p.no_regenerate
 @p.output_format("sync-preview")
 @p.pass_runtime
-def preview_command(rt: Runtime, name: str, fmt: str) -> None:
-    """What a run would do now, changing nothing (the list as last generated)."""
+def preview_command(rt: Runtime, name: str, no_regenerate: bool, fmt: str) -> None:
+    """What a run would do now, changing nothing in Prospect2 (the list regenerated first, as
+    a run does, unless --no-regenerate)."""
     settings = _settings(rt)
 
     async def work(job: Job) -> SyncPreview:
         definition = await load_definition(job.session, state_record(job.state, name))
-        return await _runner(job, settings).preview(definition)
+        return await _runner(job, settings).preview(definition, regenerate=not no_regenerate)
 
     rt.output.show(render("sync-preview", fmt, rt.run(work)))
 

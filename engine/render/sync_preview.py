@@ -26,7 +26,7 @@ def preview_document(preview: SyncPreview) -> dict[str, Any]:
     return SYNC_PREVIEW.stamp({
         "sync": preview.definition.address,
         "list_id": preview.definition.list_id,
-        "regenerated": False,
+        "regenerated": preview.regenerated,
         "unfinished_run": preview.unfinished_run,
         "counts": preview_counts(preview),
         "add": [i.address for i in plan.imports("add")],
@@ -42,9 +42,11 @@ def preview_json(preview: SyncPreview) -> str:
 
 def _heading(preview: SyncPreview, counts: dict[str, int]) -> list[str]:
     definition = preview.definition
+    source = ("the list regenerated now, as a run does" if preview.regenerated else
+              "the list as last generated (--no-regenerate), which a run would regenerate first")
     lines = [
-        f"Preview of {definition.address} (tag {definition.tag!r}, {definition.mode}); the "
-        "list as last generated, not regenerated for a preview",
+        f"Preview of {definition.address} (tag {definition.tag!r}, {definition.mode}); "
+        f"{source}",
         f"  list: {plural(counts['list'], 'constituent')}, baseline: {counts['baseline']} "
         f"({counts['constituents_joined']} joined, {counts['constituents_left']} left)",
         f"  {counts['add']} to add, {counts['resync']} to re-sync, {counts['retry']} to "

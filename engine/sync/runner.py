@@ -66,12 +66,14 @@ def new_run_id() -> str:
 
 @dataclass
 class SyncPreview:
-    """What a run would do now, from the list as last generated (no regenerate)."""
+    """What a run would do now: from the list regenerated first, as a run does (so the counts
+    agree with the run that follows), or, when ``regenerated`` is False, as last generated."""
 
     definition: SyncDefinition
     plan: SyncRunPlan
     baseline_size: int
     unfinished_run: bool
+    regenerated: bool = True
 
 
 class DataSyncRunner:
@@ -131,11 +133,16 @@ class DataSyncRunner:
         changes = await self.source.audit_changes(since, until) if since < until else []
         return changes, tracking
 
-    async def preview(self, definition: SyncDefinition) -> SyncPreview:
+    async def preview(self, definition: SyncDefinition, *,
+                      regenerate: bool = True) -> SyncPreview:
+        """Reads only (regenerating a list changes no data, only which rows it holds)."""
+        if regenerate:
+            await self.source.regenerate(definition.list_id)
         stored = self.state.sync_baseline(definition.sync_id)
         plan = await self.decide(definition, run_id="preview")
         return SyncPreview(definition, plan, len(load_bitmap(stored.members if stored else None)),
-                           self.state.sync_plan(definition.sync_id) is not None)
+                           self.state.sync_plan(definition.sync_id) is not None,
+                           regenerated=regenerate)
 
     # -- running -----------------------------------------------------------------------------
     async def run(self, definition: SyncDefinition, *, force: bool = False) -> SyncRunReport:
