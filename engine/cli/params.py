@@ -208,6 +208,10 @@ no_regenerate = click.option(
     "--no-regenerate", is_flag=True,
     help="Use the list as last generated instead of regenerating it as a run would (faster; "
     "the counts may then differ from the next run's).")
+show_values = click.option(
+    "--show-values", is_flag=True,
+    help="Show the contact data re-syncs carry in JSON output too (masked there by default: "
+    "it is personal data).")
 back_fill_since = click.option(
     "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
     help="Also write back campaigns sent on or after DATE (YYYY-MM-DD) that a mapping's "

@@ -51,9 +51,11 @@ def sync() -> None:
 @sync.command("preview")
 @click.argument("name")
 @p.no_regenerate
+@p.show_values
 @p.output_format("sync-preview")
 @p.pass_runtime
-def preview_command(rt: Runtime, name: str, no_regenerate: bool, fmt: str) -> None:
+def preview_command(rt: Runtime, name: str, no_regenerate: bool, show_values: bool,
+                    fmt: str) -> None:
     """What a run would do now, changing nothing in Prospect2 (the list regenerated first, as
     a run does, unless --no-regenerate)."""
     settings = _settings(rt)
@@ -62,7 +64,7 @@ def preview_command(rt: Runtime, name: str, no_regenerate: bool, fmt: str) -> No
         definition = await load_definition(job.session, state_record(job.state, name))
         return await _runner(job, settings).preview(definition, regenerate=not no_regenerate)
 
-    rt.output.show(render("sync-preview", fmt, rt.run(work)))
+    rt.output.show(render("sync-preview", fmt, rt.run(work), show_values=show_values))
 
 
 @sync.command("run")

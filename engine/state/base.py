@@ -9,7 +9,7 @@ against this exact state. Backends: SQLite (default) now; PostgreSQL behind the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,6 +158,16 @@ class SyncStateStore(ABC):
     @abstractmethod
     def sync_rejected(self, sync_id: str) -> list[tuple[str, int, str]]:
         """(address, constituent, reason) of contacts Prospect2 refused, to retry."""
+
+    @abstractmethod
+    def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
+        """The carried-value digests kept for these constituents (absent: none kept)."""
+
+    @abstractmethod
+    def record_sync_digests(self, sync_id: str, digests: Iterable[tuple[int, int]],
+                            forget: Iterable[int]) -> None:
+        """Keep (constituent, digest) pairs of values a run sent, and drop those of
+        constituents who left, in one transaction (``resync: values``)."""
 
     @abstractmethod
     def acquire_sync_lock(self, address: str, holder: str,

@@ -22,6 +22,7 @@ from engine.state.base import StateStore
 COPIED_TABLES: tuple[str, ...] = (
     "meta", "resources", "apply_journal", "writeback_ledger", "sync_baseline", "sync_plan",
     "sync_batch_journal", "sync_ledger", "sync_association", "sync_rejected", "sync_run_log",
+    "sync_value_digest",
 )
 #: Tables that say which run holds a lock right now, or how the schema is versioned.
 NOT_COPIED: frozenset[str] = frozenset({"lock", "state_lock", "sync_lock", "schema_version"})

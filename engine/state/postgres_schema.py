@@ -89,4 +89,11 @@ MIGRATIONS: list[str] = [
         backend_pid INTEGER NOT NULL
     );
     """,
+    # Data Sync contact data (resync: values): each member's carried-value digest, as sent
+    """
+    CREATE TABLE sync_value_digest (
+        sync_id TEXT NOT NULL, constituent_id BIGINT NOT NULL, digest BIGINT NOT NULL,
+        PRIMARY KEY (sync_id, constituent_id)
+    );
+    """,
 ]

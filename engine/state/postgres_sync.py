@@ -9,7 +9,7 @@ connection dies, so a crashed run never blocks the next one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,6 +129,21 @@ class PostgresSyncState(SyncStateStore):
                        (sync_id, run_id))
             db.execute("DELETE FROM sync_batch_journal WHERE sync_id = %s AND run_id = %s",
                        (sync_id, run_id))
+
+    def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
+        rows = self.db.execute("SELECT constituent_id, digest FROM sync_value_digest WHERE "
+                               "sync_id = %s AND constituent_id = ANY(%s)",
+                               (sync_id, [int(i) for i in constituent_ids]))
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def record_sync_digests(self, sync_id: str, digests: Iterable[tuple[int, int]],
+                            forget: Iterable[int]) -> None:
+        with self._transaction() as db, db.cursor() as cur:
+            cur.execute("DELETE FROM sync_value_digest WHERE sync_id = %s AND "
+                        "constituent_id = ANY(%s)", (sync_id, [int(i) for i in forget]))
+            cur.executemany("INSERT INTO sync_value_digest VALUES (%s, %s, %s) ON CONFLICT "
+                            "(sync_id, constituent_id) DO UPDATE SET digest = excluded.digest",
+                            [(sync_id, int(c), int(d)) for c, d in digests])
 
     def sync_ledger(self, sync_id: str) -> dict[str, set[int]]:
         ledger: dict[str, set[int]] = {}

@@ -102,6 +102,13 @@ MIGRATIONS: list[str] = [
         address TEXT PRIMARY KEY, holder TEXT NOT NULL, since TEXT NOT NULL
     );
     """,
+    # Data Sync contact data (resync: values): each member's carried-value digest, as sent
+    """
+    CREATE TABLE sync_value_digest (
+        sync_id TEXT NOT NULL, constituent_id INTEGER NOT NULL, digest INTEGER NOT NULL,
+        PRIMARY KEY (sync_id, constituent_id)
+    );
+    """,
 ]
 
 

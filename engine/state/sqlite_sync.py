@@ -23,6 +23,8 @@ from engine.state.base import (
 
 #: ``sync log`` keeps this many days (seed 003: the Activity Log keeps 30 days).
 RUN_LOG_DAYS = 30
+#: Constituent ids per digest look-up (SQLite binds at most 32,766 parameters).
+DIGEST_QUERY = 900
 
 
 def _now() -> str:
@@ -123,6 +125,24 @@ class SqliteSyncState(SyncStateStore):
         rows = self.db.execute("SELECT address, constituent_id, reason FROM sync_rejected "
                                "WHERE sync_id = ? ORDER BY address", (sync_id,))
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for start in range(0, len(constituent_ids), DIGEST_QUERY):
+            chunk = [int(i) for i in constituent_ids[start:start + DIGEST_QUERY]]
+            rows = self.db.execute(
+                "SELECT constituent_id, digest FROM sync_value_digest WHERE sync_id = ? AND "
+                f"constituent_id IN ({', '.join('?' for _ in chunk)})", (sync_id, *chunk))
+            found.update((r[0], r[1]) for r in rows)
+        return found
+
+    def record_sync_digests(self, sync_id: str, digests: Iterable[tuple[int, int]],
+                            forget: Iterable[int]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM sync_value_digest WHERE sync_id = ? AND "
+                           "constituent_id = ?", _pairs(sync_id, forget))
+            db.executemany("INSERT OR REPLACE INTO sync_value_digest VALUES (?, ?, ?)",
+                           ((sync_id, int(c), int(d)) for c, d in digests))
 
     def acquire_sync_lock(self, address: str, holder: str,
                           steal_from: str | None = None) -> None:

@@ -7,6 +7,7 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,9 @@ from engine.references import Ref
 from engine.resources import address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.sync.contact_data import CarriedField
 from engine.sync.filters import AddressFilter
-from engine.sync.ports import TAG_TARGET_PORT, TagTarget
+from engine.sync.ports import TAG_TARGET_PORT, CustomFieldFacts, TagTarget
 from engine.sync.schedule import Schedule
 
 KIND = "data_syncs"
@@ -38,6 +40,11 @@ class SyncDefinition:
     enabled: bool
     description: str = ""
     runner: str = "callboard"
+    #: ``audit`` (seed 003, with P2DSTrackChanges = YES) | ``values`` | ``off``
+    resync: str = "audit"
+    #: Contact data: the output set (None: the list's own) and the fields it fills.
+    output_set_id: int | None = None
+    contact_fields: tuple[CarriedField, ...] = ()
 
     @property
     def run_by_prospect2(self) -> bool:
@@ -72,16 +79,21 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
                              "in Prospect2 (run 'callboard plan' to see the drift)")
     target: TagTarget = session.port(TAG_TARGET_PORT)
     account = await target.account()
+    contact = getattr(live.value, "contact_data", None)
+    fields = await target.custom_fields(list(contact.fields)) if contact else {}
     return definition_of(record, live.value,
-                         permissions_integrated=account.contact_permissions_integrated)
+                         permissions_integrated=account.contact_permissions_integrated,
+                         fields=fields)
 
 
-def definition_of(record: ResourceRecord, sync: Any, *,
-                  permissions_integrated: bool = True) -> SyncDefinition:
+def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: bool = True,
+                  fields: Mapping[str, CustomFieldFacts] | None = None) -> SyncDefinition:
     """A run's view of a live Data Sync (the ``data_syncs`` kind's model): its references
     already hold the Tessitura ids the list source speaks, its schedule is parsed.
-    ``permissions_integrated`` is the account's: answers filter only where it is."""
+    ``permissions_integrated`` is the account's: answers filter only where it is; ``fields``
+    the custom fields its contact data names, by perstag."""
     filters = sync.filters
+    contact = getattr(sync, "contact_data", None)
     return SyncDefinition(
         address=record.address, name=record.name, sync_id=record.remote_id,
         list_id=_wire_id(record, "list", sync.list),
@@ -98,7 +110,26 @@ def definition_of(record: ResourceRecord, sync: Any, *,
         # a schedule form Callboard does not know is never due
         schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
         notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description,
-        runner=sync.runner)
+        runner=sync.runner, resync=getattr(sync, "resync", "audit"),
+        output_set_id=(int(contact.output_set.id) if contact and contact.output_set else None),
+        contact_fields=_carried(record, contact, fields or {}))
+
+
+def _carried(record: ResourceRecord, contact: Any, fields: Mapping[str, CustomFieldFacts]
+             ) -> tuple[CarriedField, ...]:
+    """The live contact data's fields with their ids and types; one gone from Prospect2 since
+    the sync was applied is an error, not a value silently dropped."""
+    if contact is None:
+        return ()
+    carried = []
+    for perstag, column in contact.fields.items():
+        facts = fields.get(perstag)
+        if facts is None:
+            raise CallboardError(f"{record.address}: its contact_data fills the custom field "
+                                 f"{perstag}, which no longer exists in Prospect2 (run "
+                                 "'callboard plan' to see the drift)")
+        carried.append(CarriedField(facts.field_id, perstag, column, facts.type, facts.options))
+    return tuple(carried)
 
 
 def refuse_prospect2_runs(definitions: list[SyncDefinition]) -> None:

@@ -46,12 +46,14 @@ def address_key(address: str) -> str:
 
 @dataclass
 class TaggableAddress:
-    """One address to import: the constituents it is tagged for and the name to send."""
+    """One address to import: the constituents it is tagged for, and the name and contact
+    data to send (those of its lowest constituent)."""
 
     address: str
     constituents: set[int]
     first_name: str = ""
     last_name: str = ""
+    values: tuple[str | None, ...] = ()
 
 
 def taggable_addresses(rows: Iterable[ExportRow], address_filter: AddressFilter
@@ -69,7 +71,7 @@ def taggable_addresses(rows: Iterable[ExportRow], address_filter: AddressFilter
         entry = found.get(key)
         if entry is None:
             found[key] = TaggableAddress(key, {row.constituent_id}, row.first_name,
-                                         row.last_name)
+                                         row.last_name, row.values)
         else:
             entry.constituents.add(row.constituent_id)
     return found

@@ -8,7 +8,7 @@ by bulk import and untags them by contactTag association. Providers offer them a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -42,11 +42,29 @@ class AuditChange:
     changed_at: datetime
 
 
+#: ``Lists/{id}/Results`` pages at most this many rows (one call per page).
+RESULTS_PAGE = 1000
+
+
 @dataclass(frozen=True)
 class ImportContact:
+    """``fields``: (custom field id, value) pairs the import fills (``""`` clears one)."""
+
     email: str
     first_name: str = ""
     last_name: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomFieldFacts:
+    """A Prospect2 custom field as a sync's contact data needs it: where values go and
+    which values fit (``options`` of a choice field; empty when none are defined)."""
+
+    field_id: str
+    perstag: str
+    type: str
+    options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,6 +100,12 @@ class ExportRow:
     """The contact permission's answer: "Y", "N" or None (none given)."""
     first_name: str = ""
     last_name: str = ""
+    #: The output set's columns asked for (``export(columns=…)``), as text (None: NULL).
+    values: tuple[str | None, ...] = ()
+
+
+#: One page of a list's output-set results: (constituent id, its columns' values as text).
+ResultsPage = list[tuple[int, tuple[str | None, ...]]]
 
 
 @dataclass(frozen=True)
@@ -104,8 +128,18 @@ class ListSource(Protocol):
     async def members(self, list_id: int) -> BitMap:
         """Constituent ids in the list as last generated."""
 
-    async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
-        """Email rows of these constituents (the port batches by MAX_EXPORT_BATCH)."""
+    async def export(self, constituent_ids: Sequence[int], output_set_id: int | None = None,
+                     columns: Sequence[str] = ()) -> list[ExportRow]:
+        """Email rows of these constituents (the port batches by MAX_EXPORT_BATCH), with
+        ``columns`` of the output set beside each (``ExportRow.values``)."""
+
+    async def output_set_of(self, list_id: int) -> int | None:
+        """The list's own (default) output set, or None."""
+
+    def results(self, list_id: int, output_set_id: int, columns: Sequence[str]
+                ) -> AsyncIterator[ResultsPage]:
+        """Every member's ``columns`` as last generated, page by page (RESULTS_PAGE a call),
+        without regenerating the list."""
 
     async def track_changes(self) -> bool:
         """Whether T_DEFAULTS P2DSTrackChanges is YES (seed 003 re-sync)."""
@@ -124,6 +158,9 @@ class ListSource(Protocol):
 class TagTarget(Protocol):
     async def account(self) -> AccountFacts:
         """The account's integration settings (read once)."""
+
+    async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
+        """The custom fields with these perstags (absent ones left out), with options."""
 
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool

@@ -17,6 +17,7 @@ from pyroaring import BitMap
 
 from engine.artifacts import SYNC_RUN_PLAN
 from engine.errors import PlanRefused
+from engine.sync.contact_data import CarriedField, DigestColumn, carried_values
 from engine.sync.delta import compute_delta, dump_bitmap, load_bitmap
 from engine.sync.filters import TaggableAddress
 from engine.sync.ports import MAX_IMPORT_BATCH
@@ -30,11 +31,15 @@ _Item = TypeVar("_Item")
 
 @dataclass
 class ImportItem:
+    """``values``: the contact data sent, one per the plan's ``field_ids`` (None: left out,
+    it does not fit its field; ``""`` clears it)."""
+
     address: str
     constituents: list[int]
     reason: Reason
     first_name: str = ""
     last_name: str = ""
+    values: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +65,13 @@ class SyncRunPlan:
     removal_batches: list[list[RemovalItem]] = field(default_factory=list)
     kept_shared: int = 0  # addresses of leavers kept because a listed constituent owns them
     new_owners: dict[str, list[int]] = field(default_factory=dict)  # ledger additions
+    #: Contact data: the custom fields filled (ids for the wire, perstags for people).
+    field_ids: list[str] = field(default_factory=list)
+    field_names: list[str] = field(default_factory=list)
+    #: address -> [perstag, value, why] of values left out of its import.
+    value_problems: dict[str, list[list[str]]] = field(default_factory=dict)
+    #: Members' carried-value digests state keeps once the run is done (``resync: values``).
+    digests: DigestColumn = field(default_factory=DigestColumn)
 
     @property
     def batch_count(self) -> int:
@@ -77,6 +89,8 @@ class SyncRunPlan:
             "run_id": self.run_id, "sync_id": self.sync_id,
             "started_at": self.started_at, "audit_until": self.audit_until,
             "kept_shared": self.kept_shared, "new_owners": self.new_owners,
+            "field_ids": self.field_ids, "field_names": self.field_names,
+            "value_problems": self.value_problems, "digests": self.digests.to_wire(),
             "bitmaps": {n: base64.b64encode(dump_bitmap(getattr(self, n))).decode()
                         for n in bitmaps},
             "import_batches": [[asdict(i) for i in b] for b in self.import_batches],
@@ -97,6 +111,9 @@ class SyncRunPlan:
                    started_at=body["started_at"], audit_until=body["audit_until"],
                    kept_shared=body.get("kept_shared", 0),
                    new_owners=body.get("new_owners", {}), **maps,
+                   field_ids=body.get("field_ids", []), field_names=body.get("field_names", []),
+                   value_problems=body.get("value_problems", {}),
+                   digests=DigestColumn.from_wire(body.get("digests")),
                    import_batches=[[ImportItem(**i) for i in b]
                                    for b in body["import_batches"]],
                    removal_batches=[[RemovalItem(**r) for r in b]
@@ -122,6 +139,9 @@ class PlanInputs:
     removal_batch: int = REMOVAL_BATCH
     #: tagged addresses that listed constituents now hold too (audited email changes)
     new_owners: Mapping[str, set[int]] = field(default_factory=dict)
+    #: contact data the imports carry (``TaggableAddress.values`` follow this order)
+    fields: tuple[CarriedField, ...] = ()
+    digests: DigestColumn = field(default_factory=DigestColumn)
 
 
 def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
@@ -130,11 +150,30 @@ def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
     delta = compute_delta(inputs.baseline, inputs.current)
     resynced = inputs.resync & delta.kept
     retried = (inputs.rejected_constituents & inputs.current) - delta.added - resynced
+    items, problems = _import_items(inputs, delta.added, resynced, retried)
+    removal_items, kept_shared = _removal_items(inputs, delta.removed,
+                                                {i.address for i in items})
+    return SyncRunPlan(
+        run_id=inputs.run_id, sync_id=inputs.sync_id, started_at=inputs.started_at,
+        audit_until=inputs.audit_until, current=inputs.current, added=delta.added,
+        removed=delta.removed, resynced=resynced, retried=retried,
+        import_batches=_chunks(items, inputs.import_batch),
+        removal_batches=_chunks(removal_items, inputs.removal_batch), kept_shared=kept_shared,
+        new_owners={a: sorted(c) for a, c in sorted(inputs.new_owners.items())},
+        field_ids=[f.field_id for f in inputs.fields],
+        field_names=[f.perstag for f in inputs.fields], value_problems=problems,
+        digests=inputs.digests)
+
+
+def _import_items(inputs: PlanInputs, added: BitMap, resynced: BitMap, retried: BitMap
+                  ) -> tuple[list[ImportItem], dict[str, list[list[str]]]]:
+    """One import per address, with why (joined, re-synced, retried) and its contact data."""
     items: list[ImportItem] = []
+    problems: dict[str, list[list[str]]] = {}
     for key in sorted(inputs.taggable):
         entry = inputs.taggable[key]
         owners = BitMap(entry.constituents) & inputs.current
-        if owners & delta.added:
+        if owners & added:
             reason: Reason = "add"
         elif owners & resynced:
             reason = "resync"
@@ -142,28 +181,31 @@ def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
             reason = "retry"
         else:
             continue
+        values, left_out = carried_values(inputs.fields, entry.values)
+        if left_out:
+            problems[key] = [[p.perstag, p.value, p.why] for p in left_out]
         items.append(ImportItem(key, sorted(owners), reason, entry.first_name,
-                                entry.last_name))
-    removal_items: list[RemovalItem] = []
+                                entry.last_name, values))
+    return items, problems
+
+
+def _removal_items(inputs: PlanInputs, removed: BitMap, importing: set[str]
+                   ) -> tuple[list[RemovalItem], int]:
+    """Leavers' addresses to untag, and how many stay tagged (a listed owner holds them)."""
+    items: list[RemovalItem] = []
     kept_shared = 0
-    if inputs.mode == "add_and_remove" and delta.removed:
-        importing = {i.address for i in items}
-        for address in sorted(inputs.ledger):
-            owners = BitMap(inputs.ledger[address]) | BitMap(inputs.new_owners.get(address, ()))
-            leavers = owners & delta.removed
-            if not leavers:
-                continue
-            if (owners & inputs.current) or address in importing:
-                kept_shared += 1
-                continue
-            removal_items.append(RemovalItem(address, sorted(leavers)))
-    return SyncRunPlan(
-        run_id=inputs.run_id, sync_id=inputs.sync_id, started_at=inputs.started_at,
-        audit_until=inputs.audit_until, current=inputs.current, added=delta.added,
-        removed=delta.removed, resynced=resynced, retried=retried,
-        import_batches=_chunks(items, inputs.import_batch),
-        removal_batches=_chunks(removal_items, inputs.removal_batch), kept_shared=kept_shared,
-        new_owners={a: sorted(c) for a, c in sorted(inputs.new_owners.items())})
+    if inputs.mode != "add_and_remove" or not removed:
+        return items, kept_shared
+    for address in sorted(inputs.ledger):
+        owners = BitMap(inputs.ledger[address]) | BitMap(inputs.new_owners.get(address, ()))
+        leavers = owners & removed
+        if not leavers:
+            continue
+        if (owners & inputs.current) or address in importing:
+            kept_shared += 1
+            continue
+        items.append(RemovalItem(address, sorted(leavers)))
+    return items, kept_shared
 
 
 def _chunks(items: list[_Item], size: int) -> list[list[_Item]]:

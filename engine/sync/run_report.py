@@ -45,6 +45,9 @@ class SyncRunReport:
     notify_error: str = ""
     #: Which engine ran it: ``callboard`` or ``prospect2`` (its own activity log, read back).
     run_by: str = "callboard"
+    #: Contact data left out of imports because it does not fit its field: reason -> count
+    #: of addresses (the reason names the field, never the value).
+    values_left_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +113,8 @@ class SyncRunReport:
                          f"constituent still {verb(self.kept_shared, 'owns it', 'owns them')}")
         for reason, count in self.rejection_reasons().items():
             lines.append(f"  rejected {count}: {reason}")
+        for reason, count in sorted(self.values_left_out.items()):
+            lines.append(f"  value left out of {plural(count, 'import')}: {reason}")
         if self.notify_error:
             lines.append(f"  notification not sent: {self.notify_error}")
         return lines

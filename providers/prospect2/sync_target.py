@@ -23,6 +23,7 @@ from engine.errors import ProviderError
 from engine.sync.ports import (
     MAX_IMPORT_BATCH,
     AccountFacts,
+    CustomFieldFacts,
     ImportContact,
     ImportOutcome,
     SyncActivity,
@@ -31,6 +32,7 @@ from engine.sync.ports import (
 from providers.http.rate_limit import SlidingWindowLimiter
 from providers.prospect2.account import account_facts
 from providers.prospect2.client import PAGE_SIZE, PUBLISHED_RATE, Prospect2Client
+from providers.prospect2.custom_field_facts import custom_field_facts
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,9 @@ class Prospect2TagTarget:
 
     async def account(self) -> AccountFacts:
         return await account_facts(self.client)
+
+    async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
+        return await custom_field_facts(self.client, perstags)
 
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
@@ -259,6 +264,8 @@ def _import_wire(contact: ImportContact, tag: str) -> dict[str, Any]:
         wire["first_name"] = contact.first_name
     if contact.last_name:
         wire["last_name"] = contact.last_name
+    if contact.fields:  # the sync's contact data ("" clears a value the member lost)
+        wire["fields"] = [{"id": field_id, "value": value} for field_id, value in contact.fields]
     return wire
 
 

@@ -11,6 +11,7 @@ Deleting deactivates first, so a run starting in between finds the sync OFF.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -18,8 +19,16 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from engine.errors import ProviderError
 from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from engine.references import Ref, resolve_ref
+from engine.sync.ports import CustomFieldFacts
 from engine.sync.schedule import Schedule
+from providers.prospect2.custom_field_facts import custom_field_facts, perstags_by_id
 from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.kinds.sync_contact_data import (
+    ContactData,
+    contact_data_from_wire,
+    contact_data_to_wire,
+    resolve_contact_data,
+)
 from providers.prospect2.kinds.tessitura_references import (
     CONTACT_POINT_PURPOSES,
     EADDRESS_TYPES,
@@ -61,6 +70,11 @@ class DataSyncSpec(ResourceSpec):
     #: Exactly one engine runs a sync: ``callboard`` (``callboard sync run``; Prospect2's own
     #: scheduling is off, ``runBy: "external"``) or ``prospect2`` (its own scheduler).
     runner: Literal["callboard", "prospect2"] = "callboard"
+    #: Output-set columns carried into custom fields on every import.
+    contact_data: ContactData | None = None
+    #: ``audit``: re-import members whose audited data changed (seed 003, P2DSTrackChanges);
+    #: ``values``: those whose carried values changed since last sent; ``off``: never.
+    resync: Literal["audit", "values", "off"] = "audit"
 
     @field_validator("notify")
     @classmethod
@@ -77,7 +91,7 @@ class DataSyncsKind(Kind):
     model: ClassVar[type[ResourceSpec]] = DataSyncSpec
     replace_fields: ClassVar[frozenset[str]] = frozenset({"tag"})
     create_before_destroy: ClassVar[bool] = True
-    depends_on: ClassVar[tuple[str, ...]] = ("tags",)
+    depends_on: ClassVar[tuple[str, ...]] = ("tags", "custom_fields")
     description: ClassVar[str] = ("Prospect2 Data Sync: Tag (a dynamic Tessitura list drives a "
                                   "Prospect2 tag)")
 
@@ -95,9 +109,25 @@ class DataSyncsHandler(Prospect2Handler):
     kind: ClassVar[Kind] = DataSyncsKind()
 
     async def list(self) -> list[LiveObject]:
-        return [await self._live(s) for s in await self.client.paged(PATH, "dataSyncs")]
+        syncs = await self.client.paged(PATH, "dataSyncs")
+        perstags = await self._perstags(syncs)
+        return [await self._live(s, perstags) for s in syncs]
 
-    async def _live(self, wire: dict[str, Any]) -> LiveObject:
+    async def read(self, remote_id: str) -> LiveObject | None:
+        status, found = await self.client.exchange("GET", f"{PATH}/{remote_id}",
+                                                   replay_safe=True, accept=(404,))
+        if status == 404 or not isinstance(found, dict) or "dataSync" not in found:
+            return None
+        wire = found["dataSync"]
+        return await self._live(wire, await self._perstags([wire]))
+
+    async def _perstags(self, syncs: list[dict[str, Any]]) -> dict[str, str]:
+        """Field id -> perstag, read only when some sync carries contact data."""
+        if not any(s.get("fields") for s in syncs):
+            return {}
+        return await perstags_by_id(self.client)
+
+    async def _live(self, wire: dict[str, Any], perstags: dict[str, str]) -> LiveObject:
         name = str(wire.get("name") or "")
         vocabulary = self.vocabulary
         return LiveObject(
@@ -124,6 +154,8 @@ class DataSyncsHandler(Prospect2Handler):
                 description=wire.get("description") or "",
                 enabled=bool(wire.get("active")),
                 runner=runner_of(wire.get("runBy")),
+                contact_data=await contact_data_from_wire(wire, vocabulary, perstags),
+                resync=wire.get("resync") or "audit",
             ),
             version=wire.get("udate"),
         )
@@ -144,7 +176,8 @@ class DataSyncsHandler(Prospect2Handler):
         return spec.model_copy(update={
             "list": list_ref, "tag": tag_name(spec.tag, refs),
             "filters": filters.model_copy(update={"contact_point_purposes": purposes,
-                                                  "eaddress_types": eaddress_types})})
+                                                  "eaddress_types": eaddress_types}),
+            "contact_data": await resolve_contact_data(spec.contact_data, refs)})
 
     async def find_same(self, spec: DataSyncSpec) -> dict[str, Any] | None:
         """The sync a lost create made: same name, tag and list (a replace's old sync has
@@ -155,10 +188,24 @@ class DataSyncsHandler(Prospect2Handler):
                 return sync
         return None
 
+    async def field_facts(self, perstags: list[str]) -> dict[str, CustomFieldFacts]:
+        """Live custom fields with these perstags, with a choice field's options (for the
+        ``sync_contact_data`` rule)."""
+        return await custom_field_facts(self.client, perstags)
+
+    async def _field_ids(self, spec: DataSyncSpec) -> dict[str, str]:
+        """Perstag -> id of the fields the sync fills, read now (apply may have just made
+        them)."""
+        if spec.contact_data is None:
+            return {}
+        return {perstag: field_id
+                for field_id, perstag in (await perstags_by_id(self.client)).items()}
+
     async def create(self, spec: DataSyncSpec) -> LiveObject:
-        created = await self.client.create(PATH, "dataSync", sync_to_wire(spec),
+        field_ids = await self._field_ids(spec)
+        created = await self.client.create(PATH, "dataSync", sync_to_wire(spec, field_ids),
                                            find_existing=lambda: self.find_same(spec))
-        return await self._live(created)
+        return await self._live(created, {v: k for k, v in field_ids.items()})
 
     async def update(self, live: LiveObject, spec: DataSyncSpec) -> LiveObject:
         """In place; never the tag (``replace_fields``): a plan made before this rule
@@ -168,8 +215,9 @@ class DataSyncsHandler(Prospect2Handler):
             raise ProviderError(
                 f"Data Sync {live.key!r}: its tag cannot change in place (seed 003): plan "
                 "again, and Callboard replaces it with a new sync")
-        updated = await self.client.put(path, "dataSync", sync_to_wire(spec))
-        return await self._live(updated)
+        field_ids = await self._field_ids(spec)
+        updated = await self.client.put(path, "dataSync", sync_to_wire(spec, field_ids))
+        return await self._live(updated, {v: k for k, v in field_ids.items()})
 
     async def delete(self, live: LiveObject) -> None:
         """Turn the sync OFF, then delete it; an already deleted sync is done."""
@@ -197,8 +245,10 @@ class DataSyncsHandler(Prospect2Handler):
         return {"create": 1, "update": 2, "delete": 2, "replace": 3, "adopt": 0}.get(action, 1)
 
 
-def sync_to_wire(spec: DataSyncSpec) -> dict[str, Any]:
-    """A sync in Prospect2's spelling (references as the ids the plan resolved)."""
+def sync_to_wire(spec: DataSyncSpec, field_ids: Mapping[str, str] | None = None
+                 ) -> dict[str, Any]:
+    """A sync in Prospect2's spelling (references as the ids the plan resolved, custom
+    fields as ``field_ids`` says)."""
     filters = spec.filters
     return {
         "name": spec.name,
@@ -216,6 +266,8 @@ def sync_to_wire(spec: DataSyncSpec) -> dict[str, Any]:
         "description": spec.description or "",
         "active": bool(spec.enabled),
         "runBy": RUN_BY[spec.runner or "callboard"],
+        "resync": spec.resync or "audit",
+        **contact_data_to_wire(spec.contact_data, field_ids or {}),
     }
 
 
