@@ -182,6 +182,9 @@ class SyncRunDoc(_Strict):
     run_by: Literal["callboard", "prospect2"]
     #: Contact data left out of imports (it does not fit its field): reason -> addresses.
     values_left_out: dict[str, int]
+    #: Trigger webhooks: addresses whose tag's Contact Point Purpose was added / removed.
+    purposes_added: int
+    purposes_removed: int
     rejection_reasons: dict[str, int]
 
 

@@ -8,7 +8,7 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import CallboardError
@@ -45,6 +45,8 @@ class SyncDefinition:
     #: Contact data: the output set (None: the list's own) and the fields it fills.
     output_set_id: int | None = None
     contact_fields: tuple[CarriedField, ...] = ()
+    #: Trigger webhooks: the tag's Contact Point Purpose in Tessitura (None: none to update).
+    purpose_id: int | None = None
 
     @property
     def run_by_prospect2(self) -> bool:
@@ -81,9 +83,12 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
     account = await target.account()
     contact = getattr(live.value, "contact_data", None)
     fields = await target.custom_fields(list(contact.fields)) if contact else {}
-    return definition_of(record, live.value,
-                         permissions_integrated=account.contact_permissions_integrated,
-                         fields=fields)
+    definition = definition_of(record, live.value,
+                               permissions_integrated=account.contact_permissions_integrated,
+                               fields=fields)
+    if definition.trigger_webhooks:
+        definition = replace(definition, purpose_id=await target.tag_purpose(definition.tag))
+    return definition
 
 
 def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: bool = True,

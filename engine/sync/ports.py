@@ -150,6 +150,12 @@ class ListSource(Protocol):
     async def now(self) -> datetime:
         """The service's clock, so audit windows never miss or repeat a change."""
 
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        """Add (``action`` "add") or remove a Contact Point Purpose on these addresses (at
+        most 1,000) for every constituent owning them: address -> what happened (added,
+        removed, unchanged, not_found). Idempotent."""
+
     @property
     def calls(self) -> int:
         """Requests made so far (for the run log and benchmarks)."""
@@ -161,6 +167,9 @@ class TagTarget(Protocol):
 
     async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
         """The custom fields with these perstags (absent ones left out), with options."""
+
+    async def tag_purpose(self, tag: str) -> int | None:
+        """The Tessitura Contact Point Purpose the tag stands for (``tessituraPurposeId``)."""
 
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool

@@ -21,6 +21,7 @@ from engine.sync.contact_data import CarriedField, DigestColumn, carried_values
 from engine.sync.delta import compute_delta, dump_bitmap, load_bitmap
 from engine.sync.filters import TaggableAddress
 from engine.sync.ports import MAX_IMPORT_BATCH
+from engine.sync.purposes import PurposeBatch, purpose_batches
 
 #: Removals journaled together: a crash resends at most this many (idempotent) deletes.
 REMOVAL_BATCH = 50
@@ -72,10 +73,23 @@ class SyncRunPlan:
     value_problems: dict[str, list[list[str]]] = field(default_factory=dict)
     #: Members' carried-value digests state keeps once the run is done (``resync: values``).
     digests: DigestColumn = field(default_factory=DigestColumn)
+    #: Trigger webhooks: the tag's purpose, added to imported addresses and removed from
+    #: untagged ones in Tessitura, batch by batch after the imports and removals.
+    purpose_id: int | None = None
+    purpose_batches: list[PurposeBatch] = field(default_factory=list)
 
     @property
     def batch_count(self) -> int:
-        return len(self.import_batches) + len(self.removal_batches)
+        return len(self.import_batches) + len(self.removal_batches) + len(self.purpose_batches)
+
+    def numbered_batches(self) -> tuple[list[tuple[int, list[ImportItem]]],
+                                        list[tuple[int, list[RemovalItem]]],
+                                        list[tuple[int, PurposeBatch]]]:
+        """Every batch with its journal number: imports, then removals, then purposes."""
+        imports = list(enumerate(self.import_batches))
+        removals = list(enumerate(self.removal_batches, start=len(imports)))
+        purposes = list(enumerate(self.purpose_batches, start=len(imports) + len(removals)))
+        return imports, removals, purposes
 
     def imports(self, reason: Reason | None = None) -> list[ImportItem]:
         return [i for b in self.import_batches for i in b if reason in (None, i.reason)]
@@ -91,6 +105,8 @@ class SyncRunPlan:
             "kept_shared": self.kept_shared, "new_owners": self.new_owners,
             "field_ids": self.field_ids, "field_names": self.field_names,
             "value_problems": self.value_problems, "digests": self.digests.to_wire(),
+            "purpose_id": self.purpose_id,
+            "purpose_batches": [asdict(b) for b in self.purpose_batches],
             "bitmaps": {n: base64.b64encode(dump_bitmap(getattr(self, n))).decode()
                         for n in bitmaps},
             "import_batches": [[asdict(i) for i in b] for b in self.import_batches],
@@ -114,6 +130,8 @@ class SyncRunPlan:
                    field_ids=body.get("field_ids", []), field_names=body.get("field_names", []),
                    value_problems=body.get("value_problems", {}),
                    digests=DigestColumn.from_wire(body.get("digests")),
+                   purpose_id=body.get("purpose_id"),
+                   purpose_batches=[PurposeBatch(**b) for b in body.get("purpose_batches", [])],
                    import_batches=[[ImportItem(**i) for i in b]
                                    for b in body["import_batches"]],
                    removal_batches=[[RemovalItem(**r) for r in b]
@@ -142,6 +160,8 @@ class PlanInputs:
     #: contact data the imports carry (``TaggableAddress.values`` follow this order)
     fields: tuple[CarriedField, ...] = ()
     digests: DigestColumn = field(default_factory=DigestColumn)
+    #: the tag's purpose when the sync triggers webhooks (None: no purpose updates)
+    purpose_id: int | None = None
 
 
 def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
@@ -162,7 +182,9 @@ def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
         new_owners={a: sorted(c) for a, c in sorted(inputs.new_owners.items())},
         field_ids=[f.field_id for f in inputs.fields],
         field_names=[f.perstag for f in inputs.fields], value_problems=problems,
-        digests=inputs.digests)
+        digests=inputs.digests, purpose_id=inputs.purpose_id,
+        purpose_batches=purpose_batches(inputs.purpose_id, [i.address for i in items],
+                                        [r.address for r in removal_items]))
 
 
 def _import_items(inputs: PlanInputs, added: BitMap, resynced: BitMap, retried: BitMap

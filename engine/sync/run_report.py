@@ -45,6 +45,10 @@ class SyncRunReport:
     notify_error: str = ""
     #: Which engine ran it: ``callboard`` or ``prospect2`` (its own activity log, read back).
     run_by: str = "callboard"
+    #: Trigger webhooks: addresses the run adds the tag's Contact Point Purpose to / removes
+    #: it from in Tessitura (an address Prospect2 refused to import is skipped when sent).
+    purposes_added: int = 0
+    purposes_removed: int = 0
     #: Contact data left out of imports because it does not fit its field: reason -> count
     #: of addresses (the reason names the field, never the value).
     values_left_out: dict[str, int] = field(default_factory=dict)
@@ -107,6 +111,9 @@ class SyncRunReport:
                  f"{self.constituents_removed} left, {self.list_size} in the list",
                  f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
                  f"{self.prospect2_calls} ({self.rate_limited} answered 429)"]
+        if self.purposes_added or self.purposes_removed:
+            lines.append(f"  contact point purpose: added to {self.purposes_added}, removed "
+                         f"from {self.purposes_removed} (trigger webhooks)")
         if self.kept_shared:
             lines.append(f"  {plural(self.kept_shared, 'address', 'addresses')} of leavers "
                          f"{verb(self.kept_shared, 'keeps', 'keep')} the tag: a listed "

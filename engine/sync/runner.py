@@ -38,6 +38,7 @@ from engine.sync.ports import (
     TagTarget,
 )
 from engine.sync.progress import RunProgress
+from engine.sync.purposes import PurposeBatch
 from engine.sync.resync import resync_candidates
 from engine.sync.run_plan import (
     REMOVAL_BATCH,
@@ -125,7 +126,8 @@ class DataSyncRunner:
             ledger=ledger, rejected_constituents=rejected, import_batch=self.import_batch,
             removal_batch=self.removal_batch,
             new_owners={a: e.constituents for a, e in moved.items() if a in ledger},
-            fields=definition.contact_fields, digests=digests))
+            fields=definition.contact_fields, digests=digests,
+            purpose_id=definition.purpose_id if definition.trigger_webhooks else None))
 
     async def _output_set(self, definition: SyncDefinition) -> int | None:
         """The output set contact data comes from: the sync's, else its list's own."""
@@ -237,26 +239,39 @@ class DataSyncRunner:
     async def _send(self, definition: SyncDefinition, plan: SyncRunPlan,
                     report: SyncRunReport) -> None:
         done = self.state.sync_batches_done(plan.sync_id, plan.run_id)
-        pending_imports = [(n, b) for n, b in enumerate(plan.import_batches) if n not in done]
-        offset = len(plan.import_batches)
-        pending_removals = [(offset + n, b) for n, b in enumerate(plan.removal_batches)
-                            if offset + n not in done]
+        imports, removals, purposes = (
+            [(n, b) for n, b in batches if n not in done] for batches in plan.numbered_batches())
         _count(plan, report)
         # Progress counts API calls (an import batch is a POST and its status read), so the
         # ETA follows the rate budget rather than the number of contacts.
-        total = 2 * len(pending_imports) + sum(len(b) for _, b in pending_removals)
+        total = 2 * len(imports) + sum(len(b) for _, b in removals) + len(purposes)
         if not total:
             return
         with RunProgress(f"{definition.address} (API calls)", total,
                          self.target.rate_per_second) as progress:
-            for number, batch in pending_imports:
+            for number, batch in imports:
                 await self._import(definition, plan, number, batch, report)
                 progress.advance(2)
-            if pending_removals:
-                associations = await self._associations(definition, plan, pending_removals)
-                for number, removals in pending_removals:
-                    await self._remove(definition, plan, number, removals, associations)
-                    progress.advance(len(removals))
+            if removals:
+                associations = await self._associations(definition, plan, removals)
+                for number, items in removals:
+                    await self._remove(definition, plan, number, items, associations)
+                    progress.advance(len(items))
+            for number, purposes_batch in purposes:
+                await self._purposes(plan, number, purposes_batch)
+                progress.advance(1)
+
+    async def _purposes(self, plan: SyncRunPlan, number: int, batch: PurposeBatch) -> None:
+        """One purpose update in Tessitura (trigger webhooks), journaled once confirmed;
+        addresses Prospect2 refused to import are left out (they carry no tag)."""
+        assert plan.purpose_id is not None
+        refused = {address for address, _, _ in self.state.sync_rejected(plan.sync_id)}
+        addresses = [a for a in batch.addresses if batch.action == "remove" or a not in refused]
+        if addresses:
+            await self.source.set_purposes(plan.purpose_id, batch.action, addresses)
+        self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(batch_no=number))
+        log.info("sync: %s purpose %s %s on %d addresses (batch %d)", plan.sync_id,
+                 plan.purpose_id, batch.action, len(addresses), number)
 
     async def _import(self, definition: SyncDefinition, plan: SyncRunPlan, number: int,
                       batch: list[ImportItem], report: SyncRunReport) -> None:
@@ -329,6 +344,11 @@ def _count(plan: SyncRunPlan, report: SyncRunReport) -> None:
     for item in plan.imports():
         setattr(report, _COUNTER[item.reason], getattr(report, _COUNTER[item.reason]) + 1)
     report.removed += len(plan.removals())
+    for batch in plan.purpose_batches:
+        if batch.action == "add":
+            report.purposes_added += len(batch.addresses)
+        else:
+            report.purposes_removed += len(batch.addresses)
     for problems in plan.value_problems.values():
         for perstag, _, why in problems:
             reason = f"{perstag}: {why}"

@@ -100,6 +100,13 @@ class Prospect2TagTarget:
     async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
         return await custom_field_facts(self.client, perstags)
 
+    async def tag_purpose(self, tag: str) -> int | None:
+        key = tag.strip().casefold()
+        rows = await self.client.paged("/tags", "tags", {"search": tag.strip()})
+        found = next((row for row in rows if str(row.get("tag", "")).casefold() == key), None)
+        purpose = found.get("tessituraPurposeId") if found else None
+        return int(purpose) if purpose not in (None, "") else None
+
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
@@ -108,9 +115,10 @@ class Prospect2TagTarget:
             raise ValueError(f"at most {MAX_IMPORT_BATCH} contacts per import, "
                              f"not {len(contacts)}")
         if trigger_webhooks:
-            # Neither ActiveCampaign's bulk import nor prospect2-api.md has a wire field for
-            # it; Prospect2's webhooks fire on API imports as the account configures them.
-            log.debug("prospect2: trigger_webhooks has no bulk-import field; not sent")
+            # The bulk import has no wire field for it: what the webhooks would do (the tag's
+            # Contact Point Purpose in Tessitura) the run does itself, through the list
+            # source's LP_CALLBOARD_SET_PURPOSES batches (engine/sync/purposes.py).
+            log.debug("prospect2: trigger_webhooks is carried out in Tessitura by the run")
         pending = _unique_by_email(contacts)
         rejected: dict[str, str] = {}
         batch_id = ""

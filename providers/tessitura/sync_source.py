@@ -31,6 +31,7 @@ from providers.tessitura.client import TessituraClient, parse_tessitura_datetime
 log = logging.getLogger(__name__)
 
 EXPORT_PROCEDURE = "LP_CALLBOARD_SYNC_EXPORT"
+PURPOSES_PROCEDURE = "LP_CALLBOARD_SET_PURPOSES"
 AUDIT_PROCEDURE = "LP_CALLBOARD_AUDIT_CHANGES"
 #: T_DEFAULTS row that switches seed 003's re-sync of changed constituents on ("YES").
 TRACK_CHANGES_DEFAULT = "P2DSTrackChanges"
@@ -124,6 +125,23 @@ class TessituraListSource:
         rows = await self.client.execute(AUDIT_PROCEDURE, idempotent=True, since=since,
                                          until=until)
         return [audit_change_from_wire(row) for row in rows]
+
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        """One ``LP_CALLBOARD_SET_PURPOSES`` call (pack 1.1.0); idempotent, so a lost answer
+        is asked again. Rows come back in no fixed order: they are matched by address, and an
+        address with several owners reports what happened for any of them."""
+        rows = await self.client.execute(PURPOSES_PROCEDURE, idempotent=True,
+                                         purpose_id=purpose_id, action=action,
+                                         addresses=list(addresses))
+        results: dict[str, str] = {}
+        for row in rows:
+            address = str(row.get("Address") or "").strip().lower()
+            result = str(row.get("Result") or "")
+            if results.get(address) in (None, "unchanged", "not_found"):
+                results[address] = result
+        log.info("tessitura: purpose %s %s on %s addresses", purpose_id, action, len(addresses))
+        return results
 
     async def now(self) -> datetime:
         """``Diagnostics/Status``'s ``TimeStamp``: the server's clock, not ours, so an audit

@@ -216,3 +216,28 @@ data_syncs:
     contact_data:
       fields: {LEVEL: Membership Level}
 """
+
+
+async def test_seed003_trigger_webhooks_update_the_tags_email_purpose(tmp_path: Path) -> None:
+    """Seed 003: trigger webhooks "update integrated Contact Point Purposes on email
+    addresses": a tag stands for an Email Address purpose, and a sync that triggers webhooks
+    has a tag with one."""
+    assert (await refused(tmp_path / "bad", "tag_purpose.bad")).splitlines() == [
+        "manifests/tag_purpose.bad.yaml:2: tags.members-active.contact_point_purpose: contact "
+        "point purpose 'Mail Appeals' (id 3) is not of the Email Address category; trigger "
+        "webhooks update purposes on email addresses, so a tag stands for an Email Address "
+        "purpose",
+        "manifests/tag_purpose.bad.yaml:8: data_syncs.members.trigger_webhooks: "
+        "trigger_webhooks updates the tag's Contact Point Purpose in Tessitura, and the tag "
+        "'Newsletter' has none: give the tag a contact_point_purpose (an Email Address "
+        "purpose), or set trigger_webhooks: false"]
+    async with workspace(tmp_path / "good") as ws:
+        ws.use_case("tag_purpose.good")
+        plan = await ws.plan_and_apply()
+        assert after(plan, "tags.members-active")["contact_point_purpose"] == (
+            "Season Announcements")
+        tags = (await ws.api("GET", "/tags?search=Member - Active")).json()["tags"]
+        assert [t["tessituraPurposeId"] for t in tags if t["tag"] == "Member - Active"] == [2]
+        [sync] = (await ws.api("GET", "/tessitura/dataSyncs")).json()["dataSyncs"]
+        assert sync["triggerWebhooks"] is True
+        assert (await ws.plan()).changes == []

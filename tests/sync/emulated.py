@@ -43,9 +43,10 @@ class EmulatedSync:
     def __init__(self, state_path: Path, *, mode: str = "add_and_remove",
                  max_remove_fraction: float = 1.0, import_batch: int = 250,
                  removal_batch: int = 50, contact_data: bool = False,
-                 resync: str = "audit") -> None:
+                 resync: str = "audit", purpose: int | None = None) -> None:
         """``contact_data``: the sync carries the list's "Pro2 Member Data" into two custom
-        fields, MEMBERSHIP_LEVEL (text) and LAST_ATTENDED (date)."""
+        fields, MEMBERSHIP_LEVEL (text) and LAST_ATTENDED (date). ``purpose``: the tag stands
+        for that Contact Point Purpose and the sync triggers webhooks."""
         self.transport = httpx.ASGITransport(app=build_emulator_app(seed="small"))
         self.http = httpx.AsyncClient(transport=self.transport, base_url=BASE, timeout=30)
         self.state = SqliteState(state_path)
@@ -57,18 +58,20 @@ class EmulatedSync:
         self.definition: SyncDefinition | None = None
         self.contact_data = contact_data
         self.resync = resync
+        self.purpose = purpose
         self.field_ids: dict[str, str] = {}
 
     async def start(self) -> None:
         wire = {"name": "members", "listManagerListId": MEMBERS_LIST, "tag": TAG,
-                "mode": self.mode, "triggerWebhooks": False, "triggerAutomations": False,
+                "mode": self.mode, "triggerAutomations": False,
                 "contactPointPurposeIds": [], "eaddressTypeIds": [], "primaryOnly": True,
                 "ignoreContactPermissions": False,
                 "schedule": {"frequency": "daily", "time": "02:00"}, "notify": [],
                 "description": "", "active": True, "runBy": "external",
-                "resync": self.resync}
+                "resync": self.resync, "triggerWebhooks": self.purpose is not None}
         await self.prospect2("POST", "/tags", {"tag": {"tag": TAG, "tagType": "contact",
-                                                      "description": ""}})
+                                                      "description": "",
+                                                      "tessituraPurposeId": self.purpose}})
         if self.contact_data:
             wire["fields"] = []
             for perstag, kind, column in CONTACT_FIELDS:
@@ -143,6 +146,12 @@ class EmulatedSync:
         rows = await source.export(list(members))
         return {r.address.strip().lower() for r in rows
                 if r.primary and not r.inactive and r.permission == "Y"}
+
+    async def holding_purpose(self, purpose: int, constituents: set[int]) -> set[str]:
+        """Addresses of these constituents that hold ``purpose`` in Tessitura now."""
+        assert self.session is not None
+        rows = await self.session.port(LIST_SOURCE_PORT).export(sorted(constituents))
+        return {r.address.strip().lower() for r in rows if purpose in r.purpose_ids}
 
     async def members(self) -> set[int]:
         assert self.session is not None

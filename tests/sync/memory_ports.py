@@ -78,6 +78,23 @@ class MemorySource:
         own = self.values.get(constituent, {})
         return tuple(own.get(column) for column in columns)
 
+    #: Purpose updates sent (purpose id, action, addresses), and purposes held by address.
+    purpose_calls: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    purposes: dict[str, set[int]] = field(default_factory=dict)
+
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        self._calls += 1
+        self.purpose_calls.append((purpose_id, action, list(addresses)))
+        results = {}
+        for address in addresses:
+            held = self.purposes.setdefault(address, set())
+            before = purpose_id in held
+            (held.add if action == "add" else held.discard)(purpose_id)
+            results[address] = "unchanged" if before == (action == "add") else (
+                "added" if action == "add" else "removed")
+        return results
+
     async def output_set_of(self, list_id: int) -> int | None:
         self._calls += 1
         return self.output_set
@@ -130,6 +147,12 @@ class MemoryTarget:
 
     async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
         return {p: self.fields[p] for p in perstags if p in self.fields}
+
+    #: The tag's Contact Point Purpose (``tessituraPurposeId``).
+    purpose: int | None = None
+
+    async def tag_purpose(self, tag: str) -> int | None:
+        return self.purpose
 
     def _written(self) -> None:
         self.writes += 1
