@@ -38,7 +38,7 @@ def test_validate_github_puts_each_error_on_its_line(checkout: Path,
     assert out.splitlines() == [
         "::error file=manifests/tags.yaml,line=5,title=callboard::tags.newsletter.descripton: "
         "unknown field 'descripton' (did you mean 'description'?); allowed: lifecycle, name, "
-        "description"]
+        "description, contact_point_purpose"]
 
 
 def test_validate_github_online_warns_on_the_line(checkout: Path,
