@@ -77,6 +77,9 @@ def _heading(preview: SyncPreview, counts: dict[str, int]) -> list[str]:
         f"({counts['constituents_joined']} joined, {counts['constituents_left']} left)",
         f"  {counts['add']} to add, {counts['resync']} to re-sync, {counts['retry']} to "
         f"retry, {counts['remove']} to remove"]
+    if definition.run_by_prospect2:
+        lines.append("  runner: prospect2: Prospect2 runs this sync from a baseline of its own, "
+                     "which its API does not show; these counts are against Callboard's")
     left_out = len(preview.plan.value_problems)
     if left_out:
         lines.append(f"  {plural(left_out, 'import')} {verb(left_out, 'leaves', 'leave')} a "

@@ -109,6 +109,7 @@ def test_one_engine_runs_each_sync(sandbox: Sandbox) -> None:
 
     code, out, _ = sandbox.run("sync", "preview", "theirs")
     assert code == 0 and "Preview of data_syncs.theirs" in out
+    assert "runner: prospect2: Prospect2 runs this sync from a baseline of its own" in out
     code, out, _ = sandbox.run("sync", "run", "--all")
     assert code == 0
     assert "data_syncs.ours: succeeded:" in out
