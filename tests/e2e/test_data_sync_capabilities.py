@@ -150,20 +150,21 @@ def test_a_sync_prospect2_runs_is_refused_by_sync_run_and_logged_from_prospect2(
 
 def test_an_account_without_contact_permissions_tags_by_the_other_filters(
         syncs: Workspace) -> None:
-    _ok(syncs, "apply", "--auto-approve")
-    _ok(syncs, "sync", "run", "members")
-    integrated = _tagged(syncs)
-    syncs.served.control("reset", {"seed": "demo"})
-    (syncs.root / ".callboard" / "state.db").unlink()
+    def eligible(rows: list[dict[str, Any]], *, permitted: bool) -> set[str]:
+        """The members sync's filters (primary, active, Newsletter), with or without Y."""
+        return {r["Address"].strip().lower() for r in rows
+                if r.get("PrimaryIndicator") and not r.get("Inactive")
+                and "1" in str(r.get("PurposeIds") or "").split(",")
+                and (not permitted or r.get("PermissionAnswer") == "Y")}
+
+    integrated = _export(syncs, _members(syncs))
     syncs.served.control("account", {"contactPermissionsIntegrated": False})
     _ok(syncs, "apply", "--auto-approve")
     _ok(syncs, "sync", "run", "members")
-    plain = _tagged(syncs)
-    assert integrated < plain  # before the fix: nobody at all
-    eligible = {r["Address"].strip().lower() for r in _export(syncs, _members(syncs))
-                if r.get("PrimaryIndicator") and not r.get("Inactive")
-                and "1" in str(r.get("PurposeIds") or "").split(",")}
-    assert plain == eligible
+    tagged = _tagged(syncs)
+    # before the fix: nobody at all; now NO and N/A answers play no part
+    assert eligible(integrated, permitted=True) < tagged == eligible(integrated, permitted=False)
+    assert all("PermissionAnswer" not in r for r in _export(syncs, _members(syncs)))
     _edit(syncs, "data_syncs.yaml", "      primary_only: true",
           "      primary_only: true\n      ignore_contact_permissions: true")
     refused = syncs.run("plan")
