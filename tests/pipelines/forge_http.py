@@ -121,6 +121,10 @@ class StandIn:
         return Handler
 
 
+#: (path, old text or None for the whole file, new text)
+Edit = tuple[str, str | None, str]
+
+
 @dataclass
 class Commit:
     sha: str
@@ -147,17 +151,21 @@ class Git:
         self.commits[sha] = Commit(sha, parents, dict(files))
         return sha
 
-    def changed(self, base: str, files: dict[str, str]) -> dict[str, str]:
-        """The files ``files`` changes relative to commit ``base``."""
-        old = self.commits[base].files
-        return {p: t for p, t in files.items() if old.get(p) != t}
+    def on_top(self, base: str, edits: list[Edit]) -> dict[str, str]:
+        """Commit ``base``'s tree with ``edits`` made, as a merge of them would make it: each
+        edit replaces its own text, so edits to other lines of a file merge cleanly."""
+        files = dict(self.commits[base].files)
+        for path, old, new in edits:
+            if old is None:
+                files[path] = new
+            else:
+                assert files[path].count(old) == 1, f"{old!r} is not once in {path}"
+                files[path] = files[path].replace(old, new)
+        return files
 
-    def on_top(self, base: str, changes: dict[str, str]) -> dict[str, str]:
-        return {**self.commits[base].files, **changes}
-
-    def advance(self, branch: str, changes: dict[str, str]) -> str:
+    def advance(self, branch: str, edits: list[Edit]) -> str:
         tip = self.branches[branch]
-        self.branches[branch] = self.commit([tip], self.on_top(tip, changes))
+        self.branches[branch] = self.commit([tip], self.on_top(tip, edits))
         return self.branches[branch]
 
     def ancestors(self, sha: str) -> set[str]:

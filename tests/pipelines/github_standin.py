@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from tests.pipelines.forge_http import Git, Reply, Request, StandIn, stamp
+from tests.pipelines.forge_http import Edit, Git, Reply, Request, StandIn, stamp
 
 REPOSITORY = "lakeside/manifests"
 BOT = "github-actions[bot]"
@@ -29,7 +29,7 @@ class PullRequest:
     number: int
     head_sha: str
     head_repo: str | None
-    changes: dict[str, str]
+    changes: list[Edit]
     base: str = "main"
     state: str = "open"
     merged_at: str | None = None
@@ -152,7 +152,7 @@ class GitHubStandIn(StandIn):
             self.route(method, path, self._authorized(handler))
 
     # -- building the world ------------------------------------------------------------------
-    def open_pull(self, changes: dict[str, str], head_repo: str | None = REPOSITORY
+    def open_pull(self, changes: list[Edit], head_repo: str | None = REPOSITORY
                   ) -> PullRequest:
         base = self.git.branches["main"]
         head = self.git.commit([base], self.git.on_top(base, changes))
@@ -172,8 +172,8 @@ class GitHubStandIn(StandIn):
         elif how == "squash":
             sha = self.git.commit([tip], self.git.on_top(tip, pr.changes))
         elif how == "rebase":  # each commit replayed: the branch moves to the last one
-            first, *rest = sorted(pr.changes.items())
-            sha = self.git.commit([tip], self.git.on_top(tip, dict([first])))
+            first, *rest = pr.changes
+            sha = self.git.commit([tip], self.git.on_top(tip, [first]))
             sha = self.git.commit([sha], self.git.on_top(tip, pr.changes)) if rest else sha
         else:
             raise ValueError(how)

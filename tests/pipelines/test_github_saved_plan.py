@@ -46,8 +46,10 @@ def find(github: GitHubStandIn, cwd: Path, sha: str) -> ScriptResult:
 
 
 def change(github: GitHubStandIn, text: str, head_repo: str = REPOSITORY) -> PullRequest:
-    tags = github.git.commits[github.git.branches["main"]].files[TAGS]
-    return github.open_pull({TAGS: tags + text}, head_repo)
+    """A pull request adding a manifest file, and a note about it in a second commit."""
+    number = len(github.pulls) + 1
+    return github.open_pull([(f"manifests/extra-{number}.yaml", None, f"tags:\n{text}"),
+                             (f"docs/change-{number}.md", None, "Why\n")], head_repo)
 
 
 def reviewed(github: GitHubStandIn, pr: PullRequest, plan: bytes,
@@ -95,7 +97,7 @@ def test_a_merge_not_yet_associated_is_found_among_recent_merges(github: GitHubS
 
 
 def test_a_direct_push_is_refused(github: GitHubStandIn, tmp_path: Path) -> None:
-    pushed = github.git.advance("main", {TAGS: "tags: {}\n"})
+    pushed = github.git.advance("main", [(TAGS, None, "tags: {}\n")])
     result = find(github, tmp_path, pushed)
     assert result.code == 1
     assert f"no pull request was merged into main as {pushed}" in result.out
@@ -207,10 +209,11 @@ def test_two_merges_in_a_row_replan_only_at_the_tip(github: GitHubStandIn,
     second_sha = github.merge(second)
     refused = tip(github, tmp_path, first_sha)
     assert refused.code == 1
-    assert f"main has moved on to {second_sha}, which changes {TAGS}" in refused.out
+    assert (f"main has moved on to {second_sha}, which changes manifests/extra-2.yaml"
+            in refused.out)
     assert tip(github, tmp_path, second_sha).code == 0
     # A later commit that touches no manifests keeps the second merge's manifests at the tip.
-    docs = github.git.advance("main", {"README.md": "Our manifests\n"})
+    docs = github.git.advance("main", [("README.md", None, "Our manifests\n")])
     accepted = tip(github, tmp_path, second_sha)
     assert accepted.code == 0, accepted.out
     assert f"main is at {docs}, with the same manifests as {second_sha}" in accepted.out

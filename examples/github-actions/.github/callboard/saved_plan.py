@@ -145,7 +145,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--author", default="github-actions[bot]")
     parser.add_argument("--out", default=PLAN_FILE)
     parser.add_argument("--attempts", type=int, default=3)
-    parser.add_argument("--pause", type=float, default=5.0)
+    parser.add_argument("--pause", type=float,
+                        default=float(os.environ.get("CALLBOARD_LOOKUP_PAUSE", 5)),
+                        help="seconds between look-ups of a merge GitHub has not associated "
+                             "with its pull request yet")
     args = parser.parse_args(argv)
     if not args.sha:
         raise Refused("--sha (or GITHUB_SHA) is needed")
