@@ -100,3 +100,25 @@ def secrets_for(emulator: Emulator, state: StateUrls) -> dict[str, str]:
             "CALLBOARD_PLAN_TESSITURA_USERGROUP": "admin",
             "CALLBOARD_PLAN_TESSITURA_PASSWORD": PASSWORD}
     return {**shared, **production, **plan}
+
+
+def gitlab_variables(emulator: Emulator, state: StateUrls, plan_token: str, apply_token: str,
+                     plan_bot: str) -> dict[str, list[Any]]:
+    """CI/CD variables as the GitLab recipe's README sets them: the same names scoped to the
+    callboard-plan environment (read-only, not protected) and to production (protected)."""
+    from tests.pipelines.gitlab_runner import Variable
+
+    plan = secrets_for(emulator, state)
+    shared = {"PROSPECT2_URL": plan["PROSPECT2_URL"], "TESSITURA_URL": plan["TESSITURA_URL"],
+              "TESSITURA_LOCATION": "emulator", "CALLBOARD_PLAN_BOT": plan_bot}
+    scoped = {"CALLBOARD_STATE": (state.plan, state.apply),
+              "PROSPECT2_API_TOKEN": (TOKEN, TOKEN),
+              "TESSITURA_USER": ("callboard", "callboard"),
+              "TESSITURA_USERGROUP": ("admin", "admin"),
+              "TESSITURA_PASSWORD": (PASSWORD, PASSWORD),
+              "CALLBOARD_GITLAB_TOKEN": (plan_token, apply_token)}
+    out: dict[str, list[Any]] = {k: [Variable(v)] for k, v in shared.items()}
+    for key, (reading, writing) in scoped.items():
+        out[key] = [Variable(reading, "callboard-plan"),
+                    Variable(writing, "production", protected=True)]
+    return out

@@ -32,8 +32,9 @@ class Request:
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: Any  # http.client.HTTPMessage: names are case-insensitive
     body: Any
+    multi: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,9 +100,10 @@ class StandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
-                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                multi = parse_qs(parts.query)
+                query = {k: v[-1] for k, v in multi.items()}
                 reply = stand_in.answer(Request(self.command, parts.path, query,
-                                                dict(self.headers.items()), body))
+                                                self.headers, body, multi))
                 data = reply.body if isinstance(reply.body, bytes) else (
                     b"" if reply.body is None else json.dumps(reply.body).encode())
                 self.send_response(reply.status)

