@@ -18,7 +18,9 @@ import psycopg
 import pytest
 from ruamel.yaml import YAML
 
+from tests.e2e.conftest import EXAMPLE
 from tests.pg import PgCluster, pg_cluster  # noqa: F401 - the session's PostgreSQL cluster
+from tests.pipelines.forge_http import Git
 from tests.pipelines.script_run import REPO
 from tests.served_process import CALLBOARD, emulator_process
 
@@ -59,6 +61,24 @@ class Emulator:
 def emulator() -> Iterator[Emulator]:
     with emulator_process(seed="demo", token=TOKEN, password=PASSWORD) as (base, process):
         yield Emulator(base, process)
+
+
+@pytest.fixture
+def github() -> Iterator[Any]:
+    """A GitHub stand-in whose main holds the example manifests."""
+    from tests.pipelines.github_standin import GitHubStandIn
+
+    with GitHubStandIn(Git.of_directory(EXAMPLE)) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def gitlab() -> Iterator[Any]:
+    """A GitLab stand-in whose main holds the example manifests."""
+    from tests.pipelines.gitlab_standin import GitLabStandIn
+
+    with GitLabStandIn(Git.of_directory(EXAMPLE)) as stand_in:
+        yield stand_in
 
 
 @dataclass

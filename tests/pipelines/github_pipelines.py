@@ -17,6 +17,7 @@ from typing import Any
 
 from tests.pipelines.actions_runner import ActionsRunner, WorkflowRun
 from tests.pipelines.github_standin import REPOSITORY, TOKEN, GitHubStandIn, PullRequest, Run
+from tests.pipelines.script_run import job_texts
 
 PROTECTED = {"callboard-replan"}  # required reviewers
 
@@ -99,11 +100,4 @@ class GitHubPipelines:
 
     def logs(self) -> str:
         """Everything every run printed, and every file its jobs left behind."""
-        parts = []
-        for launched in self.launched:
-            for job in launched.result.jobs.values():
-                parts.append(job.log)
-                if job.workspace:
-                    parts += [p.read_text(errors="replace") for p in job.workspace.glob("*")
-                              if p.is_file()]
-        return "\n".join(parts)
+        return job_texts(j for launched in self.launched for j in launched.result.jobs.values())

@@ -14,9 +14,11 @@ import itertools
 import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.pipelines.forge_http import Edit, Git, Reply, Request, StandIn, stamp
+from tests.pipelines.script_run import GITHUB_SCRIPTS, ScriptResult, run_script
 
 REPOSITORY = "lakeside/manifests"
 BOT = "github-actions[bot]"
@@ -150,6 +152,12 @@ class GitHubStandIn(StandIn):
             ("GET", rf"{repo}/compare/(\w+)\.\.\.(\w+)", self._compare),
         ]:
             self.route(method, path, self._authorized(handler))
+
+    def run_script(self, cwd: Path, name: str, *args: str) -> ScriptResult:
+        """One of the recipe's scripts, as a workflow step with ``github.token`` runs it."""
+        env = {"GITHUB_API_URL": self.base, "GITHUB_REPOSITORY": REPOSITORY,
+               "GITHUB_TOKEN": TOKEN}
+        return run_script(GITHUB_SCRIPTS / name, list(args), env, cwd)
 
     # -- building the world ------------------------------------------------------------------
     def open_pull(self, changes: list[Edit], head_repo: str | None = REPOSITORY

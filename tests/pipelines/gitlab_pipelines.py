@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.pipelines.gitlab_runner import GitLabRunner, JobRun, PipelineRun, Variable
 from tests.pipelines.gitlab_standin import PROJECT, GitLabStandIn, MergeRequest, Pipeline
+from tests.pipelines.script_run import job_texts
 
 STATUSES = {"success": "success", "allowed_failure": "failed", "failed": "failed",
             "manual": "manual", "skipped": "skipped"}
@@ -89,11 +90,5 @@ class GitLabPipelines:
                             {"CI_COMMIT_BRANCH": "main", "CALLBOARD_SCHEDULE": kind})
 
     def logs(self) -> str:
-        parts = []
-        for launched in self.launched:
-            for job in launched.result.jobs.values():
-                parts.append(job.log)
-                if job.workspace:
-                    parts += [p.read_text(errors="replace") for p in job.workspace.glob("*")
-                              if p.is_file()]
-        return "\n".join(parts)
+        """Everything every run printed, and every file its jobs left behind."""
+        return job_texts(j for launched in self.launched for j in launched.result.jobs.values())

@@ -11,9 +11,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.pipelines.forge_http import Edit, Git, Reply, Request, StandIn, stamp
+from tests.pipelines.script_run import GITLAB_SCRIPTS, ScriptResult, read_outputs, run_script
 
 PROJECT = 42
 FORK = 77
@@ -134,6 +136,20 @@ class GitLabStandIn(StandIn):
             ("GET", rf"{p}/resource_groups/([\w%-]+)", self._resource_group),
         ]:
             self.route(method, path, self._authorized(handler))
+
+    def run_script(self, cwd: Path, name: str, *args: str, token: str = APPLY_TOKEN,
+                   outputs: bool = True) -> ScriptResult:
+        """One of the recipe's scripts, as a job with these CI/CD variables runs it; its
+        dotenv ``--outputs`` become the result's outputs."""
+        env = {"CI_API_V4_URL": f"{self.base}/api/v4", "CI_PROJECT_ID": str(PROJECT),
+               "CALLBOARD_GITLAB_TOKEN": token, "CALLBOARD_PLAN_BOT": PLAN_BOT,
+               "CI_DEFAULT_BRANCH": "main"}
+        dotenv = cwd / "out.env"
+        dotenv.unlink(missing_ok=True)
+        extra = ["--outputs", str(dotenv)] if outputs else []
+        result = run_script(GITLAB_SCRIPTS / name, [*args, *extra], env, cwd)
+        result.outputs = read_outputs(dotenv)
+        return result
 
     # -- building the world ------------------------------------------------------------------
     def open_mr(self, changes: list[Edit], source_project_id: int = PROJECT) -> MergeRequest:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).parents[2]
 GITHUB_SCRIPTS = REPO / "examples" / "github-actions" / ".github" / "callboard"
@@ -25,6 +27,18 @@ def read_outputs(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def job_texts(jobs: Iterable[Any]) -> str:
+    """Everything jobs printed, and every file they left in their workspaces (to look for
+    secrets where a CI log or artifact would show them)."""
+    parts = []
+    for job in jobs:
+        parts.append(job.log)
+        if job.workspace:
+            parts += [p.read_text(errors="replace") for p in job.workspace.glob("*")
+                      if p.is_file()]
+    return "\n".join(parts)
 
 
 def run_script(script: Path, args: list[str], env: dict[str, str], cwd: Path,

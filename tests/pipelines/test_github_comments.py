@@ -1,39 +1,21 @@
-"""comment.py, drift_issue.py and plan_diff.py against a loopback stand-in of GitHub's REST API:
+"""comment.py and drift_issue.py against a loopback stand-in of GitHub's REST API:
 one comment of each kind however many pages a pull request has, one drift issue however many
 runs raced, and a re-plan that never overwrites what was reviewed."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.conftest import EXAMPLE
-from tests.pipelines.forge_http import Git
-from tests.pipelines.github_standin import BOT, REPOSITORY, TOKEN, GitHubStandIn, Issue
-from tests.pipelines.script_run import GITHUB_SCRIPTS, ScriptResult, run_script
+from tests.pipelines.github_standin import BOT, GitHubStandIn, Issue
+from tests.pipelines.script_run import ScriptResult
 
 PLAN = "<!-- callboard-plan -->"
 DRIFT = "<!-- callboard-drift -->"
 
 
-@pytest.fixture
-def github() -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(Git.of_directory(EXAMPLE)) as stand_in:
-        yield stand_in
-
-
-def script(github: GitHubStandIn, cwd: Path, name: str, *args: str) -> ScriptResult:
-    env = {"GITHUB_API_URL": github.base, "GITHUB_REPOSITORY": REPOSITORY,
-           "GITHUB_TOKEN": TOKEN}
-    return run_script(GITHUB_SCRIPTS / name, list(args), env, cwd)
-
-
 def post(github: GitHubStandIn, cwd: Path, issue: int, marker: str, body: str) -> ScriptResult:
     (cwd / "body.md").write_text(body)
-    return script(github, cwd, "comment.py", "--issue", str(issue), "--marker", marker,
+    return github.run_script(cwd, "comment.py", "--issue", str(issue), "--marker", marker,
                   "--body-file", "body.md")
 
 
@@ -84,7 +66,7 @@ def test_a_body_over_githubs_limit_is_cut_and_says_so(github: GitHubStandIn,
 
 def drift(github: GitHubStandIn, cwd: Path, found: bool, text: str = "") -> ScriptResult:
     (cwd / "drift.md").write_text(text)
-    return script(github, cwd, "drift_issue.py", "--found", str(found).lower(), "--report",
+    return github.run_script(cwd, "drift_issue.py", "--found", str(found).lower(), "--report",
                   "drift.md", "--run-url", "https://ci.example/run/1")
 
 
@@ -134,36 +116,3 @@ def test_a_huge_drift_report_fits_in_an_issue(github: GitHubStandIn, tmp_path: P
     assert drift(github, tmp_path, True, "| tag |\n" * 20_000).code == 0
     [issue] = open_drift(github)
     assert len(issue.body) <= 65_000 and "Cut here to fit" in issue.body
-
-
-def _plan_file(path: Path, changes: list[dict]) -> Path:
-    path.write_text(json.dumps({"format_version": 1, "changes": changes}))
-    return path
-
-
-def _change(address: str, action: str, **fields: str) -> dict:
-    return {"address": address, "action": action,
-            "diffs": [{"field": k, "before": None, "after": v} for k, v in fields.items()]}
-
-
-def test_plan_diff_says_what_changed_since_the_review(tmp_path: Path) -> None:
-    reviewed = _plan_file(tmp_path / "reviewed.cbplan", [
-        _change("tags.a", "create", name="A"), _change("tags.b", "update", description="x"),
-        _change("tags.gone", "delete")])
-    replan = _plan_file(tmp_path / "replan.cbplan", [
-        _change("tags.a", "create", name="A"), _change("tags.b", "update", description="y"),
-        _change("tags.new", "create", name="New")])
-    result = run_script(GITHUB_SCRIPTS / "plan_diff.py", [str(reviewed), str(replan)], {},
-                        tmp_path)
-    assert result.code == 0, result.err
-    assert result.out.splitlines() == [
-        "How the re-plan differs from the reviewed plan:", "",
-        "**Not in the reviewed plan** (review these):",
-        "- `+` `tags.new` create (`name`)", "",
-        "**No longer planned** (already done, or undone by a later merge):",
-        "- `-` `tags.gone` delete", "",
-        "**Planned differently**:",
-        '- `~` `tags.b` update (`description`): `description` to `"y"`, reviewed as `"x"`']
-    same = run_script(GITHUB_SCRIPTS / "plan_diff.py", [str(reviewed), str(reviewed)], {},
-                      tmp_path)
-    assert same.out == "The re-plan makes exactly the changes of the reviewed plan.\n"

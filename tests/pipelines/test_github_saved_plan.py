@@ -7,41 +7,26 @@ this repository, unexpired, with the SHA-256 the comment shows, is ever written 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLE
-from tests.pipelines.forge_http import Git, stamp
+from tests.pipelines.forge_http import stamp
 from tests.pipelines.github_standin import (
     BOT,
     REPOSITORY,
-    TOKEN,
     GitHubStandIn,
     PullRequest,
     Run,
 )
-from tests.pipelines.script_run import GITHUB_SCRIPTS, ScriptResult, run_script
+from tests.pipelines.script_run import ScriptResult
 
 TAGS = "manifests/tags.yaml"
 
 
-@pytest.fixture
-def github() -> Iterator[GitHubStandIn]:
-    with GitHubStandIn(Git.of_directory(EXAMPLE)) as stand_in:
-        yield stand_in
-
-
-def script(github: GitHubStandIn, cwd: Path, name: str, *args: str) -> ScriptResult:
-    env = {"GITHUB_API_URL": github.base, "GITHUB_REPOSITORY": REPOSITORY,
-           "GITHUB_TOKEN": TOKEN}
-    return run_script(GITHUB_SCRIPTS / name, list(args), env, cwd)
-
-
 def find(github: GitHubStandIn, cwd: Path, sha: str) -> ScriptResult:
-    return script(github, cwd, "saved_plan.py", "--sha", sha, "--pause", "0", "--out",
+    return github.run_script(cwd, "saved_plan.py", "--sha", sha, "--pause", "0", "--out",
                   "plan.cbplan")
 
 
@@ -197,7 +182,7 @@ def test_the_newest_successful_run_is_the_one_reviewed(github: GitHubStandIn,
 
 
 def tip(github: GitHubStandIn, cwd: Path, sha: str) -> ScriptResult:
-    return script(github, cwd, "check_tip.py", "--sha", sha, "--branch", "main")
+    return github.run_script(cwd, "check_tip.py", "--sha", sha, "--branch", "main")
 
 
 def test_two_merges_in_a_row_replan_only_at_the_tip(github: GitHubStandIn,

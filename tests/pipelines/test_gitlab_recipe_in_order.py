@@ -5,14 +5,11 @@ with a read-only plan role, and a loopback GitLab stand-in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLE
 from tests.pipelines.conftest import PASSWORD, TOKEN, Emulator, StateUrls, gitlab_variables
-from tests.pipelines.forge_http import Git
 from tests.pipelines.gitlab_pipelines import GitLabPipelines
 from tests.pipelines.gitlab_standin import (
     APPLY_TOKEN,
@@ -29,15 +26,9 @@ MEMBERS = 'Current members, synced from Tessitura\'s "Members - Current" list'
 
 
 @pytest.fixture
-def gitlab() -> Iterator[GitLabStandIn]:
-    with GitLabStandIn(Git.of_directory(EXAMPLE)) as stand_in:
-        stand_in.resource_groups["callboard-apply"] = "oldest_first"
-        yield stand_in
-
-
-@pytest.fixture
 def pipelines(gitlab: GitLabStandIn, emulator: Emulator, state: StateUrls,
               tmp_path: Path) -> GitLabPipelines:
+    gitlab.resource_groups["callboard-apply"] = "oldest_first"  # set once, as README says
     variables = gitlab_variables(emulator, state, PLAN_TOKEN, APPLY_TOKEN, PLAN_BOT)
     return GitLabPipelines(gitlab, variables, tmp_path)
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLE
-from tests.pipelines.forge_http import Git, stamp
+from tests.pipelines.forge_http import stamp
 from tests.pipelines.gitlab_standin import (
-    APPLY_TOKEN,
     FORK,
     PERSON,
     PLAN_BOT,
@@ -24,34 +21,14 @@ from tests.pipelines.gitlab_standin import (
     MergeRequest,
     Pipeline,
 )
-from tests.pipelines.script_run import GITHUB_SCRIPTS, GITLAB_SCRIPTS, ScriptResult, run_script
+from tests.pipelines.script_run import GITHUB_SCRIPTS, GITLAB_SCRIPTS, ScriptResult
 
 PLAN = "<!-- callboard-plan -->"
 DRIFT = "<!-- callboard-drift -->"
 
 
-@pytest.fixture
-def gitlab() -> Iterator[GitLabStandIn]:
-    with GitLabStandIn(Git.of_directory(EXAMPLE)) as stand_in:
-        yield stand_in
-
-
-def script(gitlab: GitLabStandIn, cwd: Path, name: str, *args: str,
-           token: str = APPLY_TOKEN) -> ScriptResult:
-    env = {"CI_API_V4_URL": f"{gitlab.base}/api/v4", "CI_PROJECT_ID": str(PROJECT),
-           "CALLBOARD_GITLAB_TOKEN": token, "CALLBOARD_PLAN_BOT": PLAN_BOT,
-           "CI_DEFAULT_BRANCH": "main"}
-    result = run_script(GITLAB_SCRIPTS / name, [*args, "--outputs", "out.env"]
-                        if name not in ("plan_diff.py", "check_resource_group.py",
-                                        "check_tip.py") else list(args), env, cwd)
-    result.outputs = dict(line.split("=", 1) for line in (cwd / "out.env").read_text()
-                          .splitlines()) if (cwd / "out.env").exists() else {}
-    (cwd / "out.env").unlink(missing_ok=True)
-    return result
-
-
 def find(gitlab: GitLabStandIn, cwd: Path, sha: str) -> ScriptResult:
-    return script(gitlab, cwd, "saved_plan.py", "--sha", sha, "--pause", "0")
+    return gitlab.run_script(cwd, "saved_plan.py", "--sha", sha, "--pause", "0")
 
 
 def change(gitlab: GitLabStandIn, name: str, source: int = PROJECT) -> MergeRequest:
@@ -165,14 +142,14 @@ def test_the_plan_note_on_a_later_page_is_updated_not_repeated(gitlab: GitLabSta
     mine = gitlab.note(3, f"{PLAN}\nfirst", USERS[PLAN_TOKEN])
     quoted = gitlab.note(3, f"{PLAN}\nquoted", PERSON)
     (tmp_path / "plan.md").write_text(f"{PLAN}\nsecond")
-    result = script(gitlab, tmp_path, "note.py", "--mr", "3", "--marker", "callboard-plan",
+    result = gitlab.run_script(tmp_path, "note.py", "--mr", "3", "--marker", "callboard-plan",
                     "--body-file", "plan.md", token=PLAN_TOKEN)
     assert result.code == 0, result.out
     assert (mine.body, quoted.body) == (f"{PLAN}\nsecond", f"{PLAN}\nquoted")
     assert len(gitlab.notes_on("mr", 3)) == 153
     assert result.outputs["CALLBOARD_NOTE"] == str(mine.id)
     (tmp_path / "replan.md").write_text("### Re-planned")
-    assert script(gitlab, tmp_path, "note.py", "--mr", "3", "--marker", "callboard-replan",
+    assert gitlab.run_script(tmp_path, "note.py", "--mr", "3", "--marker", "callboard-replan",
                   "--body-file", "replan.md", token=PLAN_TOKEN).code == 0
     assert mine.body == f"{PLAN}\nsecond"
     assert gitlab.notes_on("mr", 3)[-1].body == "<!-- callboard-replan -->\n### Re-planned"
@@ -180,7 +157,7 @@ def test_the_plan_note_on_a_later_page_is_updated_not_repeated(gitlab: GitLabSta
 
 def drift(gitlab: GitLabStandIn, cwd: Path, found: bool, text: str = "") -> ScriptResult:
     (cwd / "drift.md").write_text(text)
-    return script(gitlab, cwd, "drift_issue.py", "--found", str(found).lower(), "--report",
+    return gitlab.run_script(cwd, "drift_issue.py", "--found", str(found).lower(), "--report",
                   "drift.md", "--job-url", "https://gitlab.example/job/9", token=PLAN_TOKEN)
 
 
@@ -209,12 +186,18 @@ def test_drift_opens_a_labelled_issue(gitlab: GitLabStandIn, tmp_path: Path) -> 
 
 
 def test_applies_wait_oldest_first_or_refuse(gitlab: GitLabStandIn, tmp_path: Path) -> None:
-    refused = script(gitlab, tmp_path, "check_resource_group.py", "callboard-apply")
+    refused = gitlab.run_script(tmp_path, "check_resource_group.py", "callboard-apply",
+                             outputs=False)
     assert refused.code == 1
     assert "runs its jobs unordered, not oldest_first" in refused.out
     assert "--data process_mode=oldest_first" in refused.out
     gitlab.resource_groups["callboard-apply"] = "oldest_first"
-    assert script(gitlab, tmp_path, "check_resource_group.py", "callboard-apply").code == 0
+    assert gitlab.run_script(tmp_path, "check_resource_group.py", "callboard-apply",
+                             outputs=False).code == 0
+
+
+def tip(gitlab: GitLabStandIn, cwd: Path, sha: str) -> ScriptResult:
+    return gitlab.run_script(cwd, "check_tip.py", "--sha", sha, outputs=False)
 
 
 def test_two_merges_in_a_row_replan_only_at_the_tip(gitlab: GitLabStandIn,
@@ -222,13 +205,13 @@ def test_two_merges_in_a_row_replan_only_at_the_tip(gitlab: GitLabStandIn,
     first, second = change(gitlab, "first"), change(gitlab, "second")
     first_sha = gitlab.merge(first)
     second_sha = gitlab.merge(second, "squash")
-    refused = script(gitlab, tmp_path, "check_tip.py", "--sha", first_sha)
+    refused = tip(gitlab, tmp_path, first_sha)
     assert refused.code == 1
     assert f"main has moved on to {second_sha}, which changes manifests/second.yaml" in \
         refused.out
-    assert script(gitlab, tmp_path, "check_tip.py", "--sha", second_sha).code == 0
+    assert tip(gitlab, tmp_path, second_sha).code == 0
     gitlab.git.advance("main", [("README.md", None, "docs\n")])
-    assert script(gitlab, tmp_path, "check_tip.py", "--sha", second_sha).code == 0
+    assert tip(gitlab, tmp_path, second_sha).code == 0
 
 
 def test_both_recipes_carry_the_same_platform_neutral_scripts() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<="}
 
 
-def changes(path: Path) -> dict[str, dict[str, Any]]:
-    return {c["address"]: c for c in json.loads(path.read_text(encoding="utf-8"))["changes"]}
+def changes(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["changes"]
 
 
 def _shape(change: dict[str, Any]) -> tuple[str, list[tuple[str, str, str]]]:
@@ -33,8 +33,10 @@ def _line(change: dict[str, Any]) -> str:
         f" ({fields})" if fields else "")
 
 
-def differences(reviewed: Path, replan: Path) -> str:
-    before, after = changes(reviewed), changes(replan)
+def differences(reviewed: list[dict[str, Any]], replan: list[dict[str, Any]]) -> str:
+    """Markdown naming each change the re-plan adds, drops or makes differently."""
+    before = {c["address"]: c for c in reviewed}
+    after = {c["address"]: c for c in replan}
     added = [after[a] for a in after if a not in before]
     dropped = [before[a] for a in before if a not in after]
     changed = [a for a in after if a in before and _shape(after[a]) != _shape(before[a])]
@@ -72,4 +74,4 @@ def _how(reviewed: dict[str, Any], now: dict[str, Any]) -> str:
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: plan_diff.py REVIEWED.cbplan REPLAN.cbplan")
-    sys.stdout.write(differences(Path(sys.argv[1]), Path(sys.argv[2])))
+    sys.stdout.write(differences(changes(Path(sys.argv[1])), changes(Path(sys.argv[2]))))
