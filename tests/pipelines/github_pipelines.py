@@ -86,6 +86,14 @@ class GitHubPipelines:
         return self._launch("callboard-plan.yml", "pull_request", f"refs/pull/{pr.number}/merge",
                             merge, pr.head_sha, head_repo, payload)
 
+    def merge_group(self, pr: PullRequest) -> Launched:
+        """A merge queue's check run: main with the pull request on it, on a queue branch."""
+        merge = self.stand_in.test_merge(pr)
+        ref = f"refs/heads/gh-readonly-queue/main/pr-{pr.number}-{merge}"
+        payload = {"merge_group": {"head_sha": merge, "base_ref": "refs/heads/main"}}
+        return self._launch("callboard-plan.yml", "merge_group", ref, merge, merge,
+                            payload=payload)
+
     def push(self, sha: str, on_stale: str | None = None) -> Launched:
         env = {"CALLBOARD_ON_STALE": on_stale} if on_stale else None
         return self._launch("callboard-apply.yml", "push", "refs/heads/main", sha, sha, env=env)

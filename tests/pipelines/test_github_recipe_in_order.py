@@ -67,8 +67,10 @@ def test_pull_request_merge_nightly_and_cron(github: GitHubStandIn, emulator: Em
         "<!-- callboard-plan -->")
     # What a pull request's plan job holds cannot apply: the plan role only reads the state.
     denied = run_in(plan_job.workspace, emulator, state.plan, "callboard", "apply", "plan.cbplan")
-    assert denied.returncode == 1 and "permission denied" in denied.stderr
+    assert denied.returncode == 1, denied.stderr
     assert emulator.tag("Member - Active") is None
+    recorded = run_in(plan_job.workspace, emulator, state.apply, "callboard", "state", "list")
+    assert (recorded.returncode, recorded.stdout) == (0, "")
 
     merged = pipelines.push(github.merge(pr, "squash"))
     apply_job = merged.job("apply")
@@ -208,6 +210,16 @@ def test_a_push_without_a_pull_request_applies_nothing(github: GitHubStandIn,
     assert "no pull request was merged into main" in run.job("apply").log
     assert run.job("replan").result == "skipped"
     assert emulator.tag("Member - Active") is None
+
+
+def test_a_merge_queue_checks_the_plan_without_keeping_it(github: GitHubStandIn,
+                                                           pipelines: GitHubPipelines) -> None:
+    pr = describe(github, "Monthly newsletter readers", "Queued")
+    queued = pipelines.merge_group(pr)
+    plan_job = queued.job("plan")
+    assert plan_job.result == "success", plan_job.log
+    assert "### Callboard plan" in (plan_job.workspace / "step-summary.md").read_text()
+    assert not github.artifacts and not github.comments
 
 
 def test_a_forks_pull_request_is_not_planned(github: GitHubStandIn,

@@ -116,6 +116,15 @@ def test_writing_steps_run_only_in_the_production_environment() -> None:
             assert value == f"${{{{ secrets.{variable} }}}}", (name, job_id, variable)
 
 
+def test_every_apply_is_of_a_saved_plan_checked_by_its_sha256() -> None:
+    recipes = [*WORKFLOWS.glob("*.yml"), REPO / "examples/gitlab-ci/.gitlab-ci.yml"]
+    applies = [line.strip() for path in recipes for line in path.read_text().splitlines()
+               if re.match(r"\s*callboard apply\b", line)]
+    assert len(applies) == 4
+    assert all(re.fullmatch(r'callboard apply \w+\.cbplan --expect-sha256 "\$\w+"', a)
+               for a in applies), applies
+
+
 def test_one_pinned_callboard_for_every_job() -> None:
     version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     pins = [line for line in (GITHUB_SCRIPTS / "requirements.txt").read_text().splitlines()
