@@ -72,8 +72,6 @@ def test_merge_request_merge_nightly_and_cron(gitlab: GitLabStandIn, emulator: E
     assert drifted.job("drift").status == "success", drifted.job("drift").log
     [issue] = gitlab.issues.values()
     assert issue.labels == ["callboard-drift"] and "tags.newsletter" in issue.description
-    assert pipelines.schedule("drift").job("drift").status == "success"
-    assert len(gitlab.issues) == 1
     synced = pipelines.schedule("sync")
     assert synced.job("sync").status == "success", synced.job("sync").log
 
@@ -99,7 +97,6 @@ def test_a_stale_plan_is_replanned_at_the_tip_by_the_manual_job(
 
     third = describe(gitlab, "Asked for post-show feedback by the feedback automation",
                      "Feedback (third)")
-    assert pipelines.merge_request(third).job("plan").status == "success"
     gitlab.git.advance("main", [("README.md", None, "docs\n")])  # no manifests: tip still fine
     before = gitlab.git.branches["main"]
     gitlab.rebase(third)
