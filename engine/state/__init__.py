@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.errors import StateError
 from engine.state.base import LockInfo, ResourceRecord, StateHeader, StateStore
 
@@ -14,8 +16,12 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(POSTGRES_SCHEMES)
 
 
-def open_state(url: str) -> StateStore:
-    """``postgresql://…`` (or ``postgres://…``) for teams; anything else is a SQLite path."""
+def open_state(url: str, *, read_only: bool = False) -> StateStore:
+    """``postgresql://…`` (or ``postgres://…``) for teams; anything else is a SQLite path.
+
+    ``read_only``: where no state exists yet, an empty one that is written nowhere (no file,
+    no directory, no schema), for commands that only look.
+    """
     if is_postgres_url(url):
         try:
             from engine.state.postgres import PostgresState
@@ -24,10 +30,12 @@ def open_state(url: str) -> StateStore:
                 raise
             raise StateError("PostgreSQL state needs psycopg: "
                              "pip install 'callboard[postgresql]'") from None
-        return PostgresState(url)
+        return PostgresState.open(url, read_only=read_only)
     from engine.state.sqlite import SqliteState
 
     path = url.removeprefix("sqlite:///").removeprefix("sqlite://")
+    if read_only and not Path(path).exists():
+        return SqliteState.empty(path)
     return SqliteState(path)
 
 

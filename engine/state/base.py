@@ -1,18 +1,20 @@
-"""The state store's interface: what Callboard remembers between runs.
+"""What Callboard remembers between runs, as small protocols each consumer asks for.
 
 State maps each managed address to the remote object it created or adopted, with the fields it
 last applied (for drift) and the lifecycle switches needed once the manifest is gone. A serial
-counts applies and a lineage names this state's history, so a saved plan can prove it was made
-against this exact state. Backends: SQLite (default) now; PostgreSQL behind the same interface.
+moves with every change any command makes, and a lineage names this state's history, so a saved
+plan can prove it was made against this exact state. One SQL implementation serves SQLite
+(default) and PostgreSQL (``engine.state.sql``).
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+#: One table's rows as column -> value (bytes for blobs, bool for booleans), for ``state copy``.
+Rows = dict[str, list[dict[str, Any]]]
 
 
 @dataclass
@@ -42,6 +44,16 @@ class StateHeader:
     serial: int
     applying_plan: str | None
     last_applied_plan: str | None = None
+    #: What moved the serial last, in the words of the command that did it.
+    last_change: str | None = None
+
+    def moved_since(self, serial: int) -> str:
+        """How the state moved on from ``serial``, for a stale plan's refusal."""
+        changes = self.serial - serial
+        what = f"'{self.last_change}'" if self.last_change else "a change"
+        if changes > 1:
+            what = f"{changes} changes, the last {what}"
+        return f"the state is now at serial {self.serial} after {what}"
 
 
 @dataclass
@@ -75,11 +87,8 @@ class WritebackLedger:
 
 @dataclass
 class SyncBaseline:
-    """A Data Sync's confirmed membership (a Roaring bitmap) and where its audit window ends.
-
-    Keyed by the sync's remote id: a replaced sync is a new sync and starts from nothing.
-    ``audit_until`` is the service-clock instant up to which audited changes were handled.
-    """
+    """A Data Sync's confirmed membership (a Roaring bitmap) and where its audit window ends,
+    keyed by the sync's remote id (a replaced sync starts from nothing)."""
 
     sync_id: str
     members: bytes
@@ -89,12 +98,9 @@ class SyncBaseline:
 
 @dataclass
 class SyncBatchRecord:
-    """What one acknowledged batch of a frozen sync run changed, journaled atomically.
-
-    ``tagged``: (address, constituent) pairs this sync now tagged; ``untagged``: addresses
-    whose tag it removed; ``associations``: contactTag ids learned; ``rejected``: address ->
-    (constituents, the API's reason) for contacts Prospect2 refused.
-    """
+    """What one acknowledged batch of a frozen sync run changed, journaled atomically:
+    (address, constituent) pairs tagged, addresses untagged, contactTag ids learned, and
+    address -> (constituents, reason) for contacts Prospect2 refused."""
 
     batch_no: int
     tagged: list[tuple[str, int]] = field(default_factory=list)
@@ -116,141 +122,111 @@ class SyncRunLogEntry:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-class SyncStateStore(ABC):
-    """What Data Sync runs remember: baselines, frozen run plans and their batch journal,
-    the address ledger with cached contactTag ids, rejected contacts, the run log, locks."""
+class ResourceState(Protocol):
+    """Managed resources and the header plans are made against."""
 
-    @abstractmethod
-    def sync_baseline(self, sync_id: str) -> SyncBaseline | None: ...
+    url: str
 
-    @abstractmethod
-    def sync_plan(self, sync_id: str) -> tuple[str, bytes] | None:
-        """The frozen plan of an unfinished run: (run id, payload)."""
+    def header(self) -> StateHeader: ...
+    def resources(self) -> dict[str, ResourceRecord]: ...
+    def get(self, address: str) -> ResourceRecord | None: ...
+    def put(self, record: ResourceRecord) -> None: ...
+    def remove(self, address: str) -> None: ...
 
-    @abstractmethod
-    def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
-        """Store a run plan before its first write; StateError if one is unfinished."""
+    def changing(self, what: str) -> AbstractContextManager[None]:
+        """One change a command makes, atomically, moving the serial and naming it."""
 
-    @abstractmethod
-    def sync_batches_done(self, sync_id: str, run_id: str) -> set[int]: ...
 
-    @abstractmethod
-    def record_sync_batch(self, sync_id: str, run_id: str, batch: SyncBatchRecord) -> None:
-        """Journal one acknowledged batch and its ledger effects in one transaction."""
+class ApplyJournal(Protocol):
+    def begin_apply(self, plan_id: str) -> int:
+        """Mark ``plan_id`` as being applied and move the serial; returns the new serial."""
 
-    @abstractmethod
-    def finish_sync_plan(self, sync_id: str, run_id: str, baseline: SyncBaseline,
-                         forget_owners: list[int], forget_rejected: list[int]) -> None:
-        """Move the baseline, drop ledger rows of constituents who left and rejections of
-        constituents no longer listed, and drop the plan with its journal: atomically."""
+    def finish_apply(self, plan_id: str) -> None: ...
 
-    @abstractmethod
-    def sync_ledger(self, sync_id: str) -> dict[str, set[int]]:
-        """Address -> constituents this sync tagged it for."""
+    def journal(self, plan_id: str) -> set[str]:
+        """Addresses whose change in ``plan_id`` has finished (for resuming an apply)."""
 
-    @abstractmethod
-    def sync_associations(self, sync_id: str) -> dict[str, str]:
-        """Address -> cached contactTag association id."""
+    def mark_done(self, plan_id: str, address: str) -> None: ...
 
-    @abstractmethod
-    def save_sync_associations(self, sync_id: str, associations: dict[str, str]) -> None: ...
 
-    @abstractmethod
-    def sync_rejected(self, sync_id: str) -> list[tuple[str, int, str]]:
-        """(address, constituent, reason) of contacts Prospect2 refused, to retry."""
+class StateLocks(Protocol):
+    """The state's write lock and one lock per Data Sync; a holder names ``user@host pid N``."""
 
-    @abstractmethod
+    def acquire_lock(self, holder: str, command: str) -> None:
+        """Take the write lock (a dead holder's is taken over) or raise StateError."""
+
+    def release_lock(self, holder: str) -> None: ...
+    def lock_info(self) -> LockInfo | None: ...
+
+    def live_lock(self) -> LockInfo | None:
+        """The write lock, unless its holder is known to have ended."""
+
+    def force_unlock(self) -> LockInfo | None: ...
+    def locked(self, holder: str, command: str) -> AbstractContextManager[None]: ...
+
     def acquire_sync_lock(self, address: str, holder: str,
                           steal_from: str | None = None) -> None:
         """Lock one sync or raise StateError naming the holder; ``steal_from`` takes over a
         lock whose holder is known to be dead."""
 
-    @abstractmethod
     def release_sync_lock(self, address: str, holder: str) -> None: ...
-
-    @abstractmethod
     def sync_lock(self, address: str) -> LockInfo | None: ...
 
-    @abstractmethod
-    def log_sync_run(self, entry: SyncRunLogEntry) -> None:
-        """Insert or update a run's log entry; entries older than 30 days are dropped."""
 
-    @abstractmethod
-    def sync_runs(self, address: str | None, since: str) -> list[SyncRunLogEntry]:
-        """Run log entries started at or after ``since`` (ISO), oldest first."""
-
-
-class StateStore(SyncStateStore):
-    """One team's state. Every write is atomic on its own."""
-
-    url: str
-
-    @abstractmethod
-    def header(self) -> StateHeader: ...
-
-    @abstractmethod
-    def resources(self) -> dict[str, ResourceRecord]: ...
-
-    def get(self, address: str) -> ResourceRecord | None:
-        return self.resources().get(address)
-
-    @abstractmethod
-    def put(self, record: ResourceRecord) -> None: ...
-
-    @abstractmethod
-    def remove(self, address: str) -> None: ...
-
-    @abstractmethod
-    def begin_apply(self, plan_id: str) -> int:
-        """Mark ``plan_id`` as being applied and bump the serial; returns the new serial."""
-
-    @abstractmethod
-    def finish_apply(self, plan_id: str) -> None: ...
-
-    @abstractmethod
-    def journal(self, plan_id: str) -> set[str]:
-        """Addresses whose change in ``plan_id`` has finished (for resuming an apply)."""
-
-    @abstractmethod
-    def mark_done(self, plan_id: str, address: str) -> None: ...
-
-    @abstractmethod
-    def acquire_lock(self, holder: str, command: str) -> None:
-        """Take the write lock or raise StateError naming the current holder."""
-
-    @abstractmethod
-    def release_lock(self, holder: str) -> None: ...
-
-    @abstractmethod
-    def lock_info(self) -> LockInfo | None: ...
-
-    @abstractmethod
-    def force_unlock(self) -> LockInfo | None: ...
-
-    @abstractmethod
+class WritebackLedgers(Protocol):
     def writeback_statuses(self) -> dict[str, str]:
         """Campaign id -> ledger status, for every campaign a writeback run has started."""
 
-    @abstractmethod
     def writeback_ledger(self, campaign_id: str) -> WritebackLedger | None: ...
 
-    @abstractmethod
     def start_writeback(self, ledger: WritebackLedger) -> None:
         """Store a new campaign ledger; StateError if the campaign already has one."""
 
-    @abstractmethod
     def update_writeback_progress(self, ledger: WritebackLedger) -> None:
-        """Save the ledger's progress (source, batches confirmed, counts, status) atomically;
-        its frozen recipients are never rewritten."""
+        """Save progress (source, batches, counts, status); recipients are never rewritten."""
 
-    @abstractmethod
+
+class SyncRuns(Protocol):
+    """Data Sync baselines, frozen run plans with their batch journal, the address ledger
+    with cached contactTag ids, rejected contacts and the run log."""
+
+    def sync_baseline(self, sync_id: str) -> SyncBaseline | None: ...
+
+    def sync_plan(self, sync_id: str) -> tuple[str, bytes] | None:
+        """The frozen plan of an unfinished run: (run id, payload)."""
+
+    def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
+        """Store a run plan before its first write; StateError if one is unfinished."""
+
+    def sync_batches_done(self, sync_id: str, run_id: str) -> set[int]: ...
+    def record_sync_batch(self, sync_id: str, run_id: str, batch: SyncBatchRecord) -> None: ...
+
+    def finish_sync_plan(self, sync_id: str, run_id: str, baseline: SyncBaseline,
+                         forget_owners: list[int], forget_rejected: list[int]) -> None:
+        """Move the baseline, forget leavers' ledger rows and stale rejections, drop the plan
+        and its journal: atomically."""
+
+    def sync_ledger(self, sync_id: str) -> dict[str, set[int]]: ...
+    def sync_associations(self, sync_id: str) -> dict[str, str]: ...
+    def save_sync_associations(self, sync_id: str, associations: dict[str, str]) -> None: ...
+    def sync_rejected(self, sync_id: str) -> list[tuple[str, int, str]]: ...
+
+    def log_sync_run(self, entry: SyncRunLogEntry) -> None:
+        """Insert or update a run's log entry; entries older than 30 days are dropped."""
+
+    def sync_runs(self, address: str | None, since: str) -> list[SyncRunLogEntry]: ...
+
+
+class StateStore(ResourceState, ApplyJournal, StateLocks, WritebackLedgers, SyncRuns, Protocol):
+    """One team's state. Every write is atomic on its own; any thread may call it."""
+
+    #: False for the empty stand-in a read-only open gives when no state exists yet.
+    exists: bool
+
+    def dump_rows(self) -> Rows: ...
+    def load_rows(self, tables: Rows) -> None: ...
+
+    def backup(self) -> str:
+        """Keep a copy of this state beside it; returns where, in words a user can act on."""
+
     def close(self) -> None: ...
-
-    @contextmanager
-    def locked(self, holder: str, command: str) -> Iterator[None]:
-        self.acquire_lock(holder, command)
-        try:
-            yield
-        finally:
-            self.release_lock(holder)
-

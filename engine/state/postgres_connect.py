@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -13,6 +14,9 @@ from engine.errors import StateError
 
 #: Seconds to wait for the server before saying it is unreachable.
 CONNECT_TIMEOUT = 10
+#: Where a team's state lives unless the URL says ``?schema=NAME`` (e.g. a kept backup).
+SCHEMA = "callboard"
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 _URL_PASSWORD = re.compile(r"(?P<head>postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@")
 
@@ -28,6 +32,18 @@ def redact(text: str, url: str | None = None) -> str:
         if password:
             masked = masked.replace(str(password), "***")
     return re.sub(r"password=\S+", "password=***", masked)
+
+
+def split_schema(url: str) -> tuple[str, str]:
+    """``(url without ?schema=, schema)``: libpq knows no such parameter, Callboard does."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in query if k == "schema"), SCHEMA)
+    if not _SCHEMA_NAME.match(schema):
+        raise StateError(f"bad schema {schema!r} in PostgreSQL state URL {redact(url)}: use "
+                         "lower-case letters, digits and _")
+    rest = urlencode([(k, v) for k, v in query if k != "schema"])
+    return urlunsplit(parts._replace(query=rest)), schema
 
 
 def advisory_key(name: str) -> int:
