@@ -1,22 +1,18 @@
-"""``state copy``: move a team's state between backends (SQLite <-> PostgreSQL) exactly.
-
-Stores stamp times and move serials as they write, so the copy goes through their row seam
-(``dump_rows`` / ``load_rows``) instead: lineage, serial, journals and timestamps arrive as they
-were. Lock tables belong to one backend's runs and are never copied. A missing or empty source
-is refused before anything is opened for writing; a target that holds a state is replaced only
-with ``--force``, after a backup of it is kept, and its serial then moves past both, so a plan
-saved against the replaced state is refused as stale.
-"""
+"""``state copy``: move a state between backends exactly, through the stores' row seam. A
+missing or empty source is refused; a target holding a state is replaced only with ``--force``,
+after a backup of it is kept (as ``terraform.tfstate.backup``), and its serial moves past both."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import count
 
 from engine.errors import StateError
+from engine.state import open_state
 from engine.state.base import Rows, StateStore
+from engine.state.schema import NOT_DATA
 
-#: Tables that say which run holds a lock right now, or how the schema is versioned.
-NOT_COPIED: frozenset[str] = frozenset({"lock", "state_lock", "sync_lock", "schema_version"})
+NOT_COPIED = NOT_DATA
 
 
 @dataclass(frozen=True)
@@ -24,41 +20,38 @@ class CopySummary:
     rows: dict[str, int]
     lineage: str
     serial: int
-    #: Where the replaced target was kept (``--force`` over a state), or None.
-    backup: str | None = None
+    backup: str | None = None  # where the replaced target was kept
 
 
-def table_names(store: StateStore) -> set[str]:
-    return store.table_names()  # type: ignore[attr-defined]
-
-
-def read_tables(store: StateStore) -> Rows:
-    return store.dump_rows()
+def _serial(tables: Rows) -> int:
+    return max((int(r["value"]) for r in tables["meta"] if r["key"] == "serial"), default=0)
 
 
 def _is_empty(tables: Rows) -> bool:
-    """Nothing was ever recorded: only a fresh lineage and serial 0."""
-    meta = {row["key"]: row["value"] for row in tables["meta"]}
-    return set(meta) <= {"lineage", "serial"} and meta.get("serial", "0") == "0" and not any(
-        rows for table, rows in tables.items() if table != "meta")
+    """Nothing was ever recorded: serial 0 and no row but the header's."""
+    return not _serial(tables) and not any(rows for t, rows in tables.items() if t != "meta")
 
 
 def require_source(source: StateStore) -> None:
-    """Refuse a source that does not exist, before the target is even opened."""
     if not source.exists:
         raise StateError(f"state {source.url} does not exist (no Callboard state there): "
                          "nothing to copy, nothing was changed. Check the path or URL.")
 
 
-def _move_on(tables: Rows, replaced: Rows, what: str) -> None:
-    """The copy's serial goes past both states', naming the copy as the last change."""
-    def serial(rows: Rows) -> int:
-        return max((int(r["value"]) for r in rows["meta"] if r["key"] == "serial"), default=0)
-
-    meta = [r for r in tables["meta"] if r["key"] not in ("serial", "last_change")]
-    tables["meta"] = meta + [{"key": "serial", "value": str(max(serial(tables),
-                                                              serial(replaced)) + 1)},
-                             {"key": "last_change", "value": what}]
+def keep_backup(target: StateStore, tables: Rows) -> str:
+    """Copy ``tables`` (the target's) into the first free backup place beside it."""
+    for n in count(1):
+        url = target.backup_url(_serial(tables), n)
+        probe = open_state(url, read_only=True)
+        probe.close()
+        if not probe.exists:
+            break
+    spare = open_state(url)
+    try:
+        spare.load_rows(tables)
+        return spare.url
+    finally:
+        spare.close()
 
 
 def copy_state(source: StateStore, target: StateStore, holder: str,
@@ -68,20 +61,22 @@ def copy_state(source: StateStore, target: StateStore, holder: str,
     if source.url == target.url:
         raise StateError(f"cannot copy state {source.url} onto itself")
     with source.locked(holder, "state copy"), target.locked(holder, "state copy"):
-        tables = source.dump_rows()
+        tables, replaced, backup = source.dump_rows(), target.dump_rows(), None
         if _is_empty(tables):
             raise StateError(f"state {source.url} is empty (nothing was ever recorded in it): "
                              "nothing to copy, nothing was changed. Check the path or URL.")
-        replaced, backup = target.dump_rows(), None
         if not _is_empty(replaced):
-            header = target.header()
+            old = target.header()
             if not force:
-                raise StateError(f"state {target.url} is not empty (lineage {header.lineage}, "
-                                 f"serial {header.serial}, {len(replaced['resources'])} "
+                raise StateError(f"state {target.url} is not empty (lineage {old.lineage}, "
+                                 f"serial {old.serial}, {len(replaced['resources'])} "
                                  "resources); pass --force to replace it (a backup is kept)")
-            backup = target.backup()
-            _move_on(tables, replaced, f"state copy from {source.url} (replaced serial "
-                                       f"{header.serial} of lineage {header.lineage})")
+            backup = keep_backup(target, replaced)
+            tables["meta"] = [r for r in tables["meta"] if r["key"] not in (
+                "serial", "last_change")] + [
+                {"key": "serial", "value": str(max(_serial(tables), old.serial) + 1)},
+                {"key": "last_change", "value": f"state copy from {source.url} (replaced "
+                                                f"serial {old.serial} of lineage {old.lineage})"}]
         try:
             target.load_rows(tables)
         except Exception as exc:

@@ -7,33 +7,12 @@ is therefore taken over, so the next run finishes the interrupted one unaided.
 
 from __future__ import annotations
 
-import os
-import re
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from engine.errors import StateError
+from engine.lock_holders import holder_is_gone
 from engine.state.base import StateStore
-
-_HOLDER = re.compile(r"@(?P<host>\S+) pid (?P<pid>\d+)$")
-
-
-def holder_is_gone(holder: str) -> bool:
-    """True when ``holder`` (``user@host pid N``) ran on this host and N is not alive."""
-    found = _HOLDER.search(holder)
-    if found is None or found.group("host") != socket.gethostname():
-        return False
-    pid = int(found.group("pid"))
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 @contextmanager
