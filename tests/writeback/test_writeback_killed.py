@@ -1,5 +1,6 @@
 """A ``callboard writeback run`` process killed mid-run, against ``callboard emulator serve``:
-the next run (after ``state unlock``) finishes the campaign with every promotion exactly once."""
+the next run takes over the dead run's lock and finishes the campaign with every promotion
+exactly once."""
 
 from __future__ import annotations
 
