@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from engine.state import open_state
+from engine.state.base import ResourceRecord
 from tests.cli.conftest import Sandbox
 from tests.workflows.state_support import live_tags
 
@@ -83,3 +84,19 @@ def test_a_plan_made_before_any_state_existed_applies_once(sandbox: Sandbox) -> 
     assert len(sandbox.run("state", "list").out.splitlines()) == 20
     again = sandbox.run("apply", "first.cbplan")
     assert again.code == 0 and "already applied completely" in again.out
+
+
+def test_a_plan_saved_before_another_state_was_copied_in_is_refused(sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    other = open_state("other.db")  # another team's state: another lineage
+    other.put(ResourceRecord("tags.theirs", "tags", "theirs", "999", {}))
+    other.close()
+    tags = sandbox.manifests / "tags.yaml"
+    tags.write_text(tags.read_text().split("  feedback-requested:")[0])
+    assert sandbox.run("plan", "--out", "destroy.cbplan").code == 0
+    assert sandbox.run("state", "copy", "other.db", STATE, "--force").code == 0
+    refused = sandbox.run("apply", "destroy.cbplan")
+    assert refused.code == 3
+    assert "was made against another state" in refused.err
+    assert "after 'state copy from other.db (replaced serial 1 of lineage" in refused.err
+    assert "Feedback - Requested" in live_tags(sandbox)
