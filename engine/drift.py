@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
@@ -85,7 +86,7 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
 
 async def find_drift(session: Session, manifests: ManifestSet, state: StateStore) -> DriftReport:
     """Read every kind the manifests or state touch, and compare (``callboard drift``)."""
-    records = state.resources()
+    records = await asyncio.to_thread(state.resources)  # off the event loop: state may be remote
     kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
     await session.check(kinds)
     live = await session.read_live(kinds)

@@ -58,14 +58,16 @@ def check_made_from(plan: Plan, digest: str) -> None:
 
 
 def check_state_matches(plan: Plan, state: StateStore) -> None:
+    """A plan made where no state existed yet (no lineage) fits one nobody changed since."""
     header = state.header()
-    if plan.lineage != header.lineage:
+    if plan.lineage and plan.lineage != header.lineage:
+        since = f", after '{header.last_change}'" if header.last_change else ""
         raise StalePlan(f"plan {plan.id} was made against another state (lineage "
-                          f"{plan.lineage}, this state is {header.lineage}): make a new plan")
+                        f"{plan.lineage}, this state is {header.lineage}{since}): make a new plan")
     resuming = header.applying_plan == plan.id
     if plan.state_serial != header.serial and not resuming:
         raise StalePlan(f"plan is stale: it was made at state serial {plan.state_serial}, and "
-                          f"the state is now at serial {header.serial}: make a new plan")
+                        f"{header.moved_since(plan.state_serial)}: make a new plan")
 
 
 def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: KindRegistry,
@@ -117,16 +119,18 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
                      parallelism: int = 4, force: bool = False,
                      listener: ApplyListener | None = None) -> ApplyResult:
     plan.raise_if_unsafe(force)
-    if saved and plan.changes and state.header().last_applied_plan == plan.id:
+    # State calls run in a worker thread: a PostgreSQL round trip never blocks the event loop.
+    header = await asyncio.to_thread(state.header)
+    if saved and plan.changes and header.last_applied_plan == plan.id:
         return ApplyResult(already_applied=True)
     if saved:
-        check_state_matches(plan, state)
-    done = state.journal(plan.id)
+        await asyncio.to_thread(check_state_matches, plan, state)
+    done = await asyncio.to_thread(state.journal, plan.id)
     kinds = {c.kind for c in plan.changes}
     live = await session.read_live(kinds) if kinds else {}
-    index = LiveIndex(live, state.resources().values())
+    index = LiveIndex(live, (await asyncio.to_thread(state.resources)).values())
     if saved:
-        resuming = state.header().applying_plan == plan.id
+        resuming = header.applying_plan == plan.id
         check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
         return ApplyResult()
@@ -149,7 +153,7 @@ class PlanApplier:
         self.planned: dict[str, ResourceSpec | CallboardError] = {}
 
     async def run(self, done: set[str]) -> ApplyResult:
-        self.state.begin_apply(self.plan.id)
+        await asyncio.to_thread(self.state.begin_apply, self.plan.id)
         groups = groupby(self.plan.changes, key=lambda c: (c.action == "delete", c.kind))
         for _, grouped in groups:
             group = [c for c in grouped]
@@ -162,7 +166,7 @@ class PlanApplier:
             raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
                               "finished and are recorded in state. Fix the cause and run the "
                               "same apply again to finish:\n  " + "\n  ".join(self.errors))
-        self.state.finish_apply(self.plan.id)
+        await asyncio.to_thread(self.state.finish_apply, self.plan.id)
         return self.result
 
     async def _run_one(self, change: Change, done: set[str]) -> None:
@@ -178,7 +182,7 @@ class PlanApplier:
                 self.errors.append(f"{change.address}: {exc}")
                 self.notify(change, "error", str(exc))
                 return
-        self.state.mark_done(self.plan.id, change.address)
+        await asyncio.to_thread(self.state.mark_done, self.plan.id, change.address)
         self.result.done.append(change.address)
         log.info("apply: %s %s", change.action, change.address)
         self.notify(change, "done", detail)
@@ -186,7 +190,7 @@ class PlanApplier:
     async def apply(self, change: Change) -> str:
         """One change; what happened, in a few words."""
         if self.plan.refresh_only:
-            return self._apply_refresh(change)
+            return await self._apply_refresh(change)
         action: Callable[[Change], Awaitable[str]] = getattr(self, f"_apply_{change.action}")
         return await action(change)
 
@@ -199,17 +203,17 @@ class PlanApplier:
             obj = existing
             if field_diffs(existing.fields, change.after or {}, []):
                 obj = await handler.update(existing, planned)
-            self._record(change, obj)
+            await self._record(change, obj)
             return f"created (found id {obj.remote_id} from an earlier run)"
         obj = await handler.create(planned)
-        self._record(change, obj)
+        await self._record(change, obj)
         return f"created (id {obj.remote_id})"
 
     async def _apply_adopt(self, change: Change) -> str:
         current = self._current(change)
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone")
-        self._record(change, current)
+        await self._record(change, current)
         return f"adopted (id {current.remote_id})"
 
     async def _apply_update(self, change: Change) -> str:
@@ -218,46 +222,46 @@ class PlanApplier:
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone; plan again")
         obj = await self.session.handler(change.kind).update(current, planned)
-        self._record(change, obj)
+        await self._record(change, obj)
         return f"updated (id {obj.remote_id})"
 
     async def _apply_replace(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
         planned = await self._planned(change)
         current = self._current(change)
-        made = self._made_by_interrupted_run(change, planned)
+        made = await self._made_by_interrupted_run(change, planned)
         if change.create_before_destroy:
             obj = made or await handler.create(planned)
-            self._record(change, obj)
+            await self._record(change, obj)
             if current is not None:
                 await handler.delete(current)
         else:
             if current is not None:
                 await handler.delete(current)
             obj = made or await handler.create(planned)
-            self._record(change, obj)
+            await self._record(change, obj)
         return f"replaced (new id {obj.remote_id})"
 
     async def _apply_delete(self, change: Change) -> str:
         current = self._current(change)
         if current is not None:
             await self.session.handler(change.kind).delete(current)
-        self.state.remove(change.address)
+        await asyncio.to_thread(self.state.remove, change.address)
         return "deleted"
 
-    def _apply_refresh(self, change: Change) -> str:
+    async def _apply_refresh(self, change: Change) -> str:
         current = self._current(change)
         if change.action == "delete" or current is None:
-            self.state.remove(change.address)
+            await asyncio.to_thread(self.state.remove, change.address)
             return "forgotten in state"
-        self._record(change, current)
+        await self._record(change, current)
         return "state updated from live"
 
-    def _made_by_interrupted_run(self, change: Change,
-                                 planned: ResourceSpec) -> LiveObject | None:
+    async def _made_by_interrupted_run(self, change: Change,
+                                       planned: ResourceSpec) -> LiveObject | None:
         """The new object of a replace an interrupted run got part-way through: recorded in
         state (its id differs from the planned old one), or made but unrecorded (by key)."""
-        record = self.state.get(change.address)
+        record = await asyncio.to_thread(self.state.get, change.address)
         if record is not None and record.remote_id != change.remote_id:
             made = self.index.by_id(change.kind, record.remote_id)
             if made is not None:
@@ -295,7 +299,7 @@ class PlanApplier:
             raise planned
         return planned
 
-    def _record(self, change: Change, obj: LiveObject) -> None:
-        self.state.put(ResourceRecord(
+    async def _record(self, change: Change, obj: LiveObject) -> None:
+        await asyncio.to_thread(self.state.put, ResourceRecord(
             address=change.address, kind=change.kind, name=change.name,
             remote_id=obj.remote_id, fields=obj.fields, prevent_destroy=change.prevent_destroy))

@@ -3,6 +3,7 @@ a value plans mask."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,7 @@ def import_(rt: Runtime, address: str, remote_id: str) -> None:
                              "(callboard generate writes manifests for live objects)")
     kind, _ = split_address(address)
 
-    async def work(job: Job) -> None:
-        store = job.state
+    def check_free(store: StateStore) -> None:
         if store.get(address) is not None:
             raise CallboardError(f"{address} is already in state (id "
                                  f"{store.get(address).remote_id})")  # type: ignore[union-attr]
@@ -48,7 +48,11 @@ def import_(rt: Runtime, address: str, remote_id: str) -> None:
         if (kind, remote_id) in claimed:
             raise CallboardError(f"{kind} object {remote_id} is already managed as "
                                  f"{claimed[(kind, remote_id)]}")
-        store.put(_record(address, await _read(job.session, kind, remote_id)))
+
+    async def work(job: Job) -> None:  # the store in a worker thread, off the event loop
+        await asyncio.to_thread(check_free, job.state)
+        record = _record(address, await _read(job.session, kind, remote_id))
+        await asyncio.to_thread(adopt, job.state, f"import {address} {remote_id}", [record])
 
     rt.run(work, lock="import")
     rt.output.line(f"Imported {kind} object {remote_id} as {address}. Run 'callboard plan' to "
@@ -86,7 +90,7 @@ def manifest_names(kind: str, objects: list[LiveObject], taken: set[str],
 
 async def _generate(session: Session, store: StateStore, declared: set[str],
                     kinds: list[str]) -> dict[str, dict[str, LiveObject]]:
-    records = store.resources()
+    records = await asyncio.to_thread(store.resources)  # off the event loop
     index = LiveIndex(await session.read_live(kinds), records.values())
     out: dict[str, dict[str, LiveObject]] = {}
     for kind in kinds:
@@ -148,12 +152,19 @@ async def _generate_and_import(job: Job, declared: set[str], kinds: list[str],
                        if session.registry[k].report_unmanaged]
     found = await _generate(session, store, declared, wanted)
     written = write_manifests(out, session, found)
-    count = 0
-    for kind, objects in found.items():
-        for name, obj in objects.items():
-            store.put(_record(address(kind, name), obj))
-            count += 1
-    return written, count
+    adopted = [_record(address(kind, name), obj) for kind, objects in found.items()
+               for name, obj in objects.items()]
+    if adopted:
+        await asyncio.to_thread(adopt, store, f"generate: adopted {len(adopted)} objects",
+                                adopted)
+    return written, len(adopted)
+
+
+def adopt(store: StateStore, what: str, records: list[ResourceRecord]) -> None:
+    """Records into state as one change that moves the serial, so older saved plans are stale."""
+    with store.changing(what):
+        for record in records:
+            store.put(record)
 
 
 @click.command()

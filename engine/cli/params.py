@@ -194,7 +194,7 @@ demo_out = click.option("--out", type=click.Path(path_type=Path), default=None,
 force_unlock = click.option("--force", is_flag=True,
                             help="Unlock without asking (needed with no terminal).")
 force_copy = click.option("--force", is_flag=True,
-                          help="Replace DST even if it already holds a state.")
+                          help="Replace DST even if it holds a state (a backup of it is kept).")
 
 # --- sync and writeback runs -----------------------------------------------------------------
 due = click.option("--due", is_flag=True,

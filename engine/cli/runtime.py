@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import click
 import httpx
 
 from engine.cli.output import Output
@@ -29,6 +30,10 @@ from engine.session import Session
 from engine.state import DEFAULT_STATE, SANDBOX_STATE, StateStore, open_state
 
 SANDBOX_DIR = ".callboard/sandbox"
+#: Commands that only look at state: they open it read-only, so where there is none yet they
+#: see an empty state and create nothing (no file, no .callboard/ directory, no schema).
+READ_ONLY_COMMANDS = frozenset({"plan", "drift", "validate", "output", "state list",
+                                "state show", "sync preview", "sync log"})
 SANDBOX_HOST = "http://sandbox.callboard.invalid"
 SANDBOX_ENV = {
     "PROSPECT2_URL": f"{SANDBOX_HOST}/api/3",
@@ -73,7 +78,7 @@ class Runtime:
             url = str(self.sandbox_dir / "state.db") if self.sandbox else DEFAULT_STATE
             if self.sandbox and self.sandbox_dir == Path(SANDBOX_DIR):
                 url = SANDBOX_STATE
-        return open_state(url)
+        return open_state(url, read_only=_running() in READ_ONLY_COMMANDS)
 
     def sandbox_app(self):  # noqa: ANN201 - an ASGI app
         self.sandbox_dir.mkdir(parents=True, exist_ok=True)
@@ -138,6 +143,15 @@ class Job:
         finally:
             if self._session is not None:
                 await self._session.aclose()
+
+
+def _running() -> str:
+    """The command being run, as ``state list`` (without the program's name)."""
+    ctx, names = click.get_current_context(silent=True), []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 def require(value: str | None, what: str) -> str:

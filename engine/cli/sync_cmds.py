@@ -25,7 +25,7 @@ from engine.sync.definition import (
     state_record,
     sync_address,
 )
-from engine.sync.locking import sync_locked
+from engine.sync.locking import SyncSkipped, lock_wait, sync_slot
 from engine.sync.notify import send_summary
 from engine.sync.ports import (
     LIST_SOURCE_PORT,
@@ -56,7 +56,8 @@ def preview_command(rt: Runtime, name: str, fmt: str) -> None:
     settings = _settings(rt)
 
     async def work(job: Job) -> SyncPreview:
-        definition = await load_definition(job.session, state_record(job.state, name))
+        record = await asyncio.to_thread(state_record, job.state, name)  # off the event loop
+        definition = await load_definition(job.session, record)
         return await _runner(job, settings).preview(definition)
 
     rt.output.show(render("sync-preview", fmt, rt.run(work)))
@@ -77,24 +78,32 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         raise click.UsageError("give sync NAMEs, --due or --all (one of them)")
     settings = _settings(rt)
     reports: list[SyncRunReport] = []
+    skipped: list[str] = []
 
     async def work(job: Job) -> None:
         runner = _runner(job, settings, import_batch=batch_size)
-        records = ([state_record(job.state, n) for n in names] if names
-                   else managed_syncs(job.state))
+        records = await asyncio.to_thread(  # the store off the event loop
+            lambda: [state_record(job.state, n) for n in names] if names
+            else managed_syncs(job.state))
         for record in records:
-            report = await _run_one(rt, job, runner, record, settings,
-                                    named=bool(names), due=due, force=force)
+            try:
+                report = await _run_one(rt, job, runner, record, settings,
+                                        named=bool(names), due=due, force=force)
+            except SyncSkipped as exc:  # an apply held the state all along: cron comes back
+                rt.output.line(str(exc), "yellow")
+                if not due:
+                    skipped.append(record.address)
+                continue
             if report is not None:
                 reports.append(report)
 
     rt.run(work)
-    if not reports and not names:
+    if not reports and not names and not skipped:
         rt.output.line("No Data Sync was due." if due else "No enabled Data Sync in state.")
-    failed = [r for r in reports if not r.ok]
+    failed = [r.address for r in reports if not r.ok] + skipped
     if failed:
-        raise CallboardError(f"{len(failed)} of {len(reports)} sync runs did not succeed: "
-                             + ", ".join(r.address for r in failed))
+        raise CallboardError(f"{len(failed)} of {len(reports) + len(skipped)} sync runs did "
+                             "not succeed: " + ", ".join(failed))
 
 
 async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
@@ -102,15 +111,23 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
                    force: bool) -> SyncRunReport | None:
     state = job.state
     definition = await load_definition(job.session, record)
-    unfinished = state.sync_plan(definition.sync_id) is not None
+    unfinished = await asyncio.to_thread(state.sync_plan, definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
             rt.output.line(f"{definition.address}: disabled; skipped"
                            + (" (add --force to run it anyway)" if named else ""))
         return None
-    if due and not unfinished and not _is_due(state, definition, settings):
+    if due and not unfinished and not await asyncio.to_thread(_is_due, state, definition,
+                                                              settings):
         return None
-    with sync_locked(state, definition.address, lock_holder()):
+    async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
+                         say=rt.output.line):
+        fresh = await asyncio.to_thread(state.get, record.address)
+        if fresh is None:  # an apply removed it while this run waited
+            rt.output.line(f"{record.address}: no longer in state; skipped")
+            return None
+        if fresh != record:  # an apply changed it while this run waited
+            definition = await load_definition(job.session, fresh)
         report = await runner.run(definition, force=force)
     if definition.notify and rt.env.get(p.ENV_SMTP_URL):
         await _notify(rt, state, definition, report)
@@ -136,7 +153,7 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
                                 subject, report.summary_text())
     except CallboardError as exc:
         report.notify_error = str(exc)
-        state.log_sync_run(report.as_log_entry())
+        await asyncio.to_thread(state.log_sync_run, report.as_log_entry())
 
 
 @sync.command("log")

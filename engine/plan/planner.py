@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -106,11 +107,11 @@ def scope_kinds(manifests: ManifestSet, state: dict[str, ResourceRecord]) -> set
 
 async def make_plan(session: Session, manifests: ManifestSet, state: StateStore, *,
                     targets: list[str] | None = None, refresh_only: bool = False) -> Plan:
-    records = state.resources()
+    records = await asyncio.to_thread(state.resources)  # off the event loop: state may be remote
     kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
     await session.check(kinds)
     live = await session.read_live(kinds)
-    header = state.header()
+    header = await asyncio.to_thread(state.header)
     plan = Plan(id=str(uuid.uuid4()), created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 lineage=header.lineage, state_serial=header.serial, managed_count=len(records),
                 max_delete_fraction=manifests.settings.safety.max_delete_fraction,
@@ -143,7 +144,7 @@ async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObje
         parts = []
         if obj is not None:
             parts.append(await session.handler(change.kind).impact(obj))
-        baseline = state.sync_baseline(change.remote_id)
+        baseline = await asyncio.to_thread(state.sync_baseline, change.remote_id)
         if baseline is not None:
             count = len(load_bitmap(baseline.members))
             parts.append(f"its baseline holds {count:,} constituent{'s' if count != 1 else ''}")

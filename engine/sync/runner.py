@@ -9,16 +9,18 @@ same frozen plan, resending at most the one batch that was in flight.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pyroaring import BitMap
 
 from engine.errors import CallboardError
-from engine.state.base import StateStore, SyncBaseline, SyncBatchRecord
+from engine.state.base import SyncBaseline, SyncBatchRecord, SyncRuns
 from engine.sync.definition import SyncDefinition
 from engine.sync.delta import DataSyncDelta, compute_delta, dump_bitmap, load_bitmap
 from engine.sync.filters import (
@@ -50,6 +52,7 @@ from engine.sync.run_plan import (
 from engine.sync.run_report import FAILED, STOPPED, SUCCEEDED, SyncRunReport
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: contactTag associations are listed this many a page (one pass costs size / page calls).
 ASSOCIATION_PAGE = 100
@@ -77,7 +80,7 @@ class SyncPreview:
 class DataSyncRunner:
     """Runs and previews Data Syncs against a list source and a tag target."""
 
-    def __init__(self, source: ListSource, target: TagTarget, state: StateStore, *,
+    def __init__(self, source: ListSource, target: TagTarget, state: SyncRuns, *,
                  max_remove_fraction: float = 0.1,
                  clock: Callable[[], str] = utc_now,
                  import_batch: int = MAX_IMPORT_BATCH,
@@ -98,18 +101,19 @@ class DataSyncRunner:
         sync_id = definition.sync_id
         audit_until = await self.source.now()
         current = await self.source.members(definition.list_id)
-        stored = self.state.sync_baseline(sync_id)
+        stored = await self._db(self.state.sync_baseline, sync_id)
         baseline = load_bitmap(stored.members if stored else None)
         delta = compute_delta(baseline, current)
         removing = definition.mode == "add_and_remove"
         changes, tracking = await self._audited(stored, delta, audit_until, removing)
         resync = resync_candidates(changes, delta.kept) if tracking else BitMap()
         movers = _movers(changes, delta, resync) if removing else BitMap()
-        rejected = BitMap(c for _, c, _ in self.state.sync_rejected(sync_id))
+        rejected = BitMap(c for _, c, _ in await self._db(self.state.sync_rejected, sync_id))
         importing = delta.added | resync | (rejected & current)
         wanted = importing | movers
         rows = await self.source.export(list(wanted)) if wanted else []
-        ledger = self.state.sync_ledger(sync_id) if removing and (delta.removed or movers) else {}
+        ledger = (await self._db(self.state.sync_ledger, sync_id)
+                  if removing and (delta.removed or movers) else {})
         moved = _taggable(rows, movers, definition.address_filter)
         return build_run_plan(PlanInputs(
             sync_id=sync_id, run_id=run_id, started_at=self.clock(),
@@ -132,29 +136,29 @@ class DataSyncRunner:
         return changes, tracking
 
     async def preview(self, definition: SyncDefinition) -> SyncPreview:
-        stored = self.state.sync_baseline(definition.sync_id)
+        stored = await self._db(self.state.sync_baseline, definition.sync_id)
         plan = await self.decide(definition, run_id="preview")
         return SyncPreview(definition, plan, len(load_bitmap(stored.members if stored else None)),
-                           self.state.sync_plan(definition.sync_id) is not None)
+                           await self._db(self.state.sync_plan, definition.sync_id) is not None)
 
     # -- running -----------------------------------------------------------------------------
     async def run(self, definition: SyncDefinition, *, force: bool = False) -> SyncRunReport:
         """Finish an interrupted run of this sync first, then sync what changed since; never
         raises for a failed run (the report says why) so other syncs still run."""
         calls = (self.source.calls, self.target.calls, self.target.rate_limited)
-        frozen = self.state.sync_plan(definition.sync_id)
+        frozen = await self._db(self.state.sync_plan, definition.sync_id)
         plan = SyncRunPlan.from_bytes(frozen[1]) if frozen else None
         report = SyncRunReport(definition.address, definition.sync_id,
                                plan.run_id if plan else new_run_id(),
                                plan.started_at if plan else self.clock(), resumed=bool(plan))
-        self.state.log_sync_run(report.as_log_entry())
+        await self._db(self.state.log_sync_run, report.as_log_entry())
         try:
             if plan is not None:
                 await self._carry_out(definition, plan, report)
             await self.source.regenerate(definition.list_id)
             plan = await self.decide(definition, report.run_id if not report.resumed
                                      else new_run_id())
-            baseline = self.state.sync_baseline(definition.sync_id)
+            baseline = await self._db(self.state.sync_baseline, definition.sync_id)
             problem = safety_problem(
                 definition.mode, load_bitmap(baseline.members if baseline else None),
                 plan.current, self.max_remove_fraction)
@@ -162,7 +166,8 @@ class DataSyncRunner:
                 report.status, report.message = STOPPED, problem
                 return report
             if plan.batch_count:
-                self.state.freeze_sync_plan(definition.sync_id, plan.run_id, plan.to_bytes())
+                await self._db(self.state.freeze_sync_plan, definition.sync_id, plan.run_id,
+                               plan.to_bytes())
             await self._carry_out(definition, plan, report)
             report.status = SUCCEEDED
         except CallboardError as exc:
@@ -173,7 +178,7 @@ class DataSyncRunner:
             report.prospect2_calls = self.target.calls - calls[1]
             report.rate_limited = self.target.rate_limited - calls[2]
             report.finished_at = self.clock()
-            self.state.log_sync_run(report.as_log_entry())
+            await self._db(self.state.log_sync_run, report.as_log_entry())
         return report
 
     async def _carry_out(self, definition: SyncDefinition, plan: SyncRunPlan,
@@ -185,11 +190,11 @@ class DataSyncRunner:
         report.constituents_removed += len(plan.removed)
         report.kept_shared += plan.kept_shared
         await self._send(definition, plan, report)
-        self._commit(plan)
+        await self._commit(plan)
 
     async def _send(self, definition: SyncDefinition, plan: SyncRunPlan,
                     report: SyncRunReport) -> None:
-        done = self.state.sync_batches_done(plan.sync_id, plan.run_id)
+        done = await self._db(self.state.sync_batches_done, plan.sync_id, plan.run_id)
         pending_imports = [(n, b) for n, b in enumerate(plan.import_batches) if n not in done]
         offset = len(plan.import_batches)
         pending_removals = [(offset + n, b) for n, b in enumerate(plan.removal_batches)
@@ -230,7 +235,7 @@ class DataSyncRunner:
             reason = refused.get(item.address, "missing from the import's result")
             record.rejected[item.address] = (item.constituents, reason)
             report.rejected[item.address] = reason
-        self.state.record_sync_batch(plan.sync_id, plan.run_id, record)
+        await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id, record)
         log.info("sync: %s batch %d confirmed (%s): %d tagged, %d rejected",
                  definition.address, number, outcome.batch_id, len(accepted),
                  len(record.rejected))
@@ -239,13 +244,13 @@ class DataSyncRunner:
                             pending: list[tuple[int, list[RemovalItem]]]) -> dict[str, str]:
         """Cached association ids; one paged pass over the tag when that is cheaper than a
         look-up for each unknown address."""
-        cached = self.state.sync_associations(plan.sync_id)
+        cached = await self._db(self.state.sync_associations, plan.sync_id)
         unknown = sum(1 for _, b in pending for r in b if r.address not in cached)
         tag_size = len(plan.current) + len(plan.removed)
         if unknown and unknown > tag_size // ASSOCIATION_PAGE + 1:
             listed = {address_key(a.email): a.association_id
                       for a in await self.target.associations(definition.tag)}
-            self.state.save_sync_associations(plan.sync_id, listed)
+            await self._db(self.state.save_sync_associations, plan.sync_id, listed)
             cached.update(listed)
         return cached
 
@@ -258,20 +263,26 @@ class DataSyncRunner:
                     item.address, definition.tag)
                 if found is not None:
                     await self.target.remove(found.association_id)
-        self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(
-            batch_no=number, untagged=[r.address for r in removals]))
+        await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
+                       SyncBatchRecord(batch_no=number, untagged=[r.address for r in removals]))
 
-    def _commit(self, plan: SyncRunPlan) -> None:
+    async def _commit(self, plan: SyncRunPlan) -> None:
         if plan.new_owners:
-            self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(
-                batch_no=plan.batch_count,
-                tagged=[(a, c) for a, owners in plan.new_owners.items() for c in owners]))
-        stale_rejections = [c for _, c, _ in self.state.sync_rejected(plan.sync_id)
+            await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
+                           SyncBatchRecord(batch_no=plan.batch_count, tagged=[
+                               (a, c) for a, owners in plan.new_owners.items() for c in owners]))
+        stale_rejections = [c for _, c, _ in await self._db(self.state.sync_rejected, plan.sync_id)
                             if c not in plan.current]
-        self.state.finish_sync_plan(
-            plan.sync_id, plan.run_id,
+        await self._db(
+            self.state.finish_sync_plan, plan.sync_id, plan.run_id,
             SyncBaseline(plan.sync_id, dump_bitmap(plan.current), plan.audit_until),
-            forget_owners=list(plan.removed), forget_rejected=stale_rejections)
+            list(plan.removed), stale_rejections)
+
+    @staticmethod
+    async def _db(call: Callable[..., _T], *args: Any) -> _T:
+        """A state call, run in a worker thread: a PostgreSQL round trip never blocks the
+        event loop (and so the requests in flight)."""
+        return await asyncio.to_thread(call, *args)
 
 
 _COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
