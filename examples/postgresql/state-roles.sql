@@ -17,19 +17,17 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'callboard_plan') THEN
     CREATE ROLE callboard_plan LOGIN;
   END IF;
-  EXECUTE format('GRANT CONNECT, CREATE ON DATABASE %I TO callboard_apply, callboard_plan',
-                 current_database());
+  EXECUTE format('GRANT CONNECT, CREATE ON DATABASE %I TO callboard_apply', current_database());
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO callboard_plan', current_database());
 END
 $$;
 
 -- Callboard keeps its tables in the schema "callboard".
 CREATE SCHEMA IF NOT EXISTS callboard AUTHORIZATION callboard_apply;
 GRANT USAGE ON SCHEMA callboard TO callboard_plan;
--- Callboard opens the state with CREATE SCHEMA/TABLE IF NOT EXISTS, which PostgreSQL checks
--- against the CREATE privilege even when everything exists: without it (and CREATE on the
--- database, above) the plan role cannot open the state at all. With it, the plan role can add
--- new objects, but not change or delete Callboard's rows, nor take the apply lock's table.
-GRANT CREATE ON SCHEMA callboard TO callboard_plan;
+-- SELECT only: Callboard runs DDL only on a state that lacks its tables or is at an older
+-- schema version, so the plan role opens a current state without CREATE anywhere. After a
+-- Callboard upgrade, let the apply role open the state first (any command) to migrate it.
 GRANT SELECT ON ALL TABLES IN SCHEMA callboard TO callboard_plan;
 -- Tables a later Callboard version adds (created by the apply role) are readable too.
 ALTER DEFAULT PRIVILEGES FOR ROLE callboard_apply IN SCHEMA callboard
