@@ -39,7 +39,8 @@ def desired(**manifest: object) -> CustomFieldSpec:
 def test_defaults_fill_perstag_and_wire_defaults() -> None:
     fields = desired(title="Seat location (main)", type="text")
     assert fields.plain() == {"title": "Seat location (main)", "type": "text", "description": "",
-                      "perstag": "SEAT_LOCATION__MAIN_", "default": "", "visible": True}
+                      "perstag": "SEAT_LOCATION__MAIN_", "default": "", "visible": True,
+                      "options": [], "lists": "all"}
     assert CustomFieldsKind().key(fields) == "SEAT_LOCATION__MAIN_"
     assert desired(title="x", type="date", perstag="perf_date").perstag == "PERF_DATE"
 
