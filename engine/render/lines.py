@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from engine.plan.model import Change
 from engine.render.values import mask, show
@@ -48,9 +49,30 @@ def change_lines(change: Change, secret: list[str]) -> list[Line]:
             old = show(mask({d.field: d.before}, secret)[d.field])  # type: ignore[index]
             new = show(mask({d.field: d.after}, secret)[d.field])  # type: ignore[index]
             forces = "  # forces replacement" if d.field == change.replace_reason else ""
-            lines.append(Line("~", f"    {d.field.ljust(width)} = {old} -> {new}{forces}"))
+            items = list_change(d.before, d.after) if d.field not in secret else None
+            comment = forces or (f"  # {items}" if items else "")
+            lines.append(Line("~", f"    {d.field.ljust(width)} = {old} -> {new}{comment}"))
     for note in change.notes:
         lines.append(Line("", f"    note: {note}"))
     if change.impact:
         lines.append(Line("", f"    impact: {change.impact}"))
     return lines
+
+
+def list_change(before: Any, after: Any) -> str | None:
+    """What changed between two lists, in words (``adds "C"; removes "B"; reorders``), so
+    a long list's change reads at a glance (a custom field's options, a sync's notify)."""
+    if not isinstance(before, list) or not isinstance(after, list):
+        return None
+    added = [item for item in after if item not in before]
+    removed = [item for item in before if item not in after]
+    kept_before = [item for item in before if item in after]
+    kept_after = [item for item in after if item in before]
+    parts = []
+    if added:
+        parts.append("adds " + ", ".join(show(item) for item in added))
+    if removed:
+        parts.append("removes " + ", ".join(show(item) for item in removed))
+    if kept_before != kept_after:
+        parts.append("reorders")
+    return "; ".join(parts) or None
