@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -30,3 +31,25 @@ def test_generate_writes_options_and_lists_that_plan_no_change(sandbox: Sandbox)
     journey = journey_in(sandbox)
     journey.ok("apply", "--auto-approve")
     generate_round_trip(journey)
+
+
+def test_import_records_a_fields_options_and_lists(sandbox: Sandbox) -> None:
+    made = sandbox.api("POST", "/api/3/fields", {"field": {"title": "Interests",
+                                                          "type": "checkbox"}})
+    field = made.json()["field"]["id"]
+    sandbox.api("POST", "/api/3/fieldOption/bulk", {"fieldOptions": [
+        {"field": field, "value": "Opera", "orderid": 1},
+        {"field": field, "value": "Dance", "orderid": 2}]})
+    sandbox.api("POST", "/api/3/fieldRels", {"fieldRel": {"field": field, "relid": 1}})
+    (sandbox.manifests / "interests.yaml").write_text(
+        "custom_fields:\n  interests:\n    title: Interests\n    type: checkbox\n"
+        "    options: [Opera, Dance, Jazz]\n    lists: [Lakeside Newsletter]\n")
+    imported = sandbox.run("import", "custom_fields.interests", field)
+    assert imported.code == 0, imported.err
+    recorded = json.loads(sandbox.run("state", "show", "custom_fields.interests").out)
+    assert (recorded["fields"]["options"], recorded["fields"]["lists"]) == (
+        ["Opera", "Dance"], ["Lakeside Newsletter"])
+    plan = sandbox.run("plan", "--target", "custom_fields.interests")
+    assert ('~     options = ["Opera", "Dance"] -> ["Opera", "Dance", "Jazz"]  # adds "Jazz"'
+            in plan.out), plan.out
+    assert "lists" not in plan.out.split("options =")[1]

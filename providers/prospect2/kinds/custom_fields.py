@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
@@ -128,8 +129,9 @@ class CustomFieldsHandler(Prospect2Handler):
 
     kind: ClassVar[Kind] = CustomFieldsKind()
 
-    @property
+    @cached_property
     def writes(self) -> FieldWrites:
+        """Options and relations, over the handler's client."""
         return FieldWrites(self.client)
 
     async def list(self) -> list[LiveObject]:
