@@ -83,3 +83,22 @@ async def test_removing_an_option_contacts_hold_is_warned_with_the_count(
             "Prospect2 requests)"]
         ws.write(LEVELS.format(type="dropdown", options="Friend, Supporter, Patron, Gold"))
         assert warnings_of(await ws.plan()) == []
+
+
+async def test_options_left_to_the_ui_survive_an_update_of_the_title(tmp_path: Path) -> None:
+    """``ignore_changes: [options]``: no removal warning, and renaming the field keeps the
+    options someone made in Prospect2."""
+    async with workspace(tmp_path) as ws:
+        ws.write(LEVELS.format(type="dropdown", options="Friend, Patron"))
+        await ws.plan_and_apply()
+        ws.write("custom_fields:\n  level:\n    title: Level\n    type: dropdown\n"
+                 "    perstag: MEMBERSHIP_LEVEL\n    lifecycle: {ignore_changes: [options]}\n")
+        plan = await ws.plan()
+        assert [(c.action, [d.field for d in c.diffs]) for c in plan.changes] == [
+            ("update", ["title"])]
+        assert warnings_of(plan) == []
+        await ws.apply(plan)
+        field = ws.state.get("custom_fields.level").remote_id  # type: ignore[union-attr]
+        read = (await ws.api("GET", f"/fields/{field}")).json()
+    assert read["field"]["title"] == "Level"
+    assert [o["value"] for o in read["fieldOptions"]] == ["Friend", "Patron"]

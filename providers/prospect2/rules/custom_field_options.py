@@ -6,6 +6,7 @@ choice field without options offers nothing to choose::
     type: text
     options: [Friend, Patron]     # refused: a text field takes no options
     type: dropdown                # warned: a dropdown with no options offers no choice
+                                  # (quiet with lifecycle.ignore_changes: [options])
     type: dropdown
     options: [Friend, Patron]     # accepted
 """
@@ -25,7 +26,7 @@ class CustomFieldOptions(Rule):
 
     async def check(self, field: Any, context: RuleContext) -> None:
         if field.type in CHOICE_TYPES:
-            if not field.options:
+            if not field.options and "options" not in field.lifecycle.ignore_changes:
                 context.warn("type", f"a {field.type} field with no options offers no "
                              "choice: list them under options")
             return
