@@ -52,6 +52,19 @@ def test_bad_types_and_perstags_are_refused() -> None:
         CustomFieldSpec.model_validate({"title": "x", "type": "text", "perstag": "A-B"})
 
 
+def test_options_and_lists_are_checked_for_shape() -> None:
+    with pytest.raises(ValidationError, match="the option 'Gold' is listed twice"):
+        CustomFieldSpec.model_validate({"title": "x", "type": "radio",
+                                        "options": ["Gold", "Gold"]})
+    with pytest.raises(ValidationError, match="an option cannot be blank"):
+        CustomFieldSpec.model_validate({"title": "x", "type": "radio", "options": [" "]})
+    with pytest.raises(ValidationError, match=r"lists is all or a list .* e.g. \[News\]"):
+        CustomFieldSpec.model_validate({"title": "x", "type": "text", "lists": "News"})
+    named = CustomFieldSpec.model_validate({"title": "x", "type": "text",
+                                            "lists": ["News", {"id": 2}]})
+    assert named.plain()["lists"] == ["News", {"id": 2}]
+
+
 def test_type_and_perstag_changes_force_a_replace() -> None:
     kind = CustomFieldsKind()
     live = desired(title="Perf", type="text")

@@ -62,6 +62,15 @@ class CustomFieldSpec(ResourceSpec):
             raise ValueError("a perstag holds only letters, digits and _ (it is used as %TAG%)")
         return upper
 
+    @field_validator("lists", mode="before")
+    @classmethod
+    def _all_or_names(cls, value: Any) -> Any:
+        if value != ALL_LISTS and not isinstance(value, list):
+            example = f"[{value}]" if isinstance(value, str) else "[Lakeside Newsletter]"
+            raise ValueError(f"lists is all or a list of the account's list names, e.g. "
+                             f"{example}")
+        return value
+
     @field_validator("options")
     @classmethod
     def _distinct_options(cls, value: list[str]) -> list[str]:
