@@ -72,7 +72,8 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
         if obj is None:
             report.items.append(DriftItem("deleted", addr, record.kind, record.remote_id))
             continue
-        diffs = field_diffs(record.fields, obj.fields, ignore_changes.get(addr, []))
+        diffs = field_diffs(record.fields, obj.fields,
+                            ignore_changes.get(addr, []) + unrecorded(record, obj))
         if diffs:
             report.items.append(DriftItem("changed", addr, record.kind, record.remote_id, diffs))
     for kind in sorted(set(managed_kinds)):
@@ -82,6 +83,13 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
             report.items.append(DriftItem("unmanaged", name, kind, obj.remote_id,
                                           ignored=ignored))
     return report
+
+
+def unrecorded(record: ResourceRecord, obj: LiveObject) -> list[str]:
+    """Fields of a kind that its state record lacks: written by a Callboard from before the
+    kind had them (a custom field's options), so there is no applied value to differ from.
+    The next apply of the resource, or ``plan --refresh-only``, records them."""
+    return [name for name in obj.fields if name not in record.fields]
 
 
 async def find_drift(session: Session, manifests: ManifestSet, state: StateStore) -> DriftReport:

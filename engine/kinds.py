@@ -225,6 +225,12 @@ class KindHandler(ABC):
         """API calls one change of this action costs (for the plan's estimate)."""
         return 2 if action == "replace" else (0 if action == "adopt" else 1)
 
+    def estimated_calls_for(self, action: str, before: Mapping[str, Any] | None,
+                            after: Mapping[str, Any] | None) -> int:
+        """API calls one planned change costs, where that depends on what changes (a custom
+        field's options); by default ``estimated_calls(action)``."""
+        return self.estimated_calls(action)
+
     async def read(self, remote_id: str) -> LiveObject | None:
         """One object by id; the default lists the kind (handlers may do better)."""
         for obj in await self.list():

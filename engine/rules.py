@@ -38,7 +38,8 @@ class Rule(ABC):
 
     #: The rule's name (its module's): what ``sync_list`` is to seed 003.
     name: ClassVar[str]
-    #: The seed it comes from ("003"; several as "000, 001").
+    #: The seed it comes from ("003"; several as "000, 001"), or the spec section that
+    #: decides it where no seed does ("spec §2").
     seed: ClassVar[str]
     #: Kinds whose resources it checks.
     kinds: ClassVar[tuple[str, ...]]

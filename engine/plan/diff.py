@@ -82,10 +82,11 @@ def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
         obj = index.by_id(want.kind, record.remote_id)
         if obj is None:
             notes.append("was deleted outside Callboard; it will be created again")
+    writes = want.spec if obj is None else kept_ignored(want, obj)
     base: dict[str, Any] = dict(address=want.address, kind=want.kind, name=want.name,
                                 origin=str(want.origin) if want.origin else None,
                                 prevent_destroy=want.prevent_destroy, notes=notes,
-                                after=want.fields, ref_ids=pinned_ids(want.spec))
+                                after=writes.plain(), ref_ids=pinned_ids(writes))
     if obj is None:
         return Change(action="create", **base)
     reason, diffs = _compare(kind, want, obj)
@@ -96,6 +97,16 @@ def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
                   replace_reason=reason,
                   create_before_destroy=bool(reason) and kind.create_before_destroy,
                   fingerprint=fingerprint(obj.fields, obj.version), **base)
+
+
+def kept_ignored(want: Resource, obj: LiveObject) -> ResourceSpec:
+    """What apply writes to an existing object: the declared values, except that a field in
+    ``lifecycle.ignore_changes`` keeps its live value (Terraform's meaning), so updating
+    another field never overwrites it (a custom field's options left to the Prospect2 UI)."""
+    ignored = [name for name in want.ignore_changes if name in type(want.spec).model_fields]
+    if not ignored:
+        return want.spec
+    return want.spec.model_copy(update={name: getattr(obj.value, name) for name in ignored})
 
 
 def orphan_change(kind: Kind, record: ResourceRecord, index: LiveIndex,

@@ -156,7 +156,8 @@ def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for change in plan.changes:
         provider = session.registry.provider_of[change.kind]
-        calls = session.handler(change.kind).estimated_calls(change.action)
+        calls = session.handler(change.kind).estimated_calls_for(change.action, change.before,
+                                                                 change.after)
         entry = out.setdefault(provider, {"calls": 0, "seconds": 0.0})
         entry["calls"] += calls
     for provider, entry in out.items():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from engine.plan.model import Change
+from engine.plan.model import Change, FieldDiff
 from engine.render.values import mask, show
 
 HEADLINES = {
@@ -42,15 +43,42 @@ def change_lines(change: Change, secret: list[str]) -> list[Line]:
         width = max((len(k) for k in before), default=0)
         lines += [Line("-", f"    {k.ljust(width)} = {show(v)}") for k, v in before.items()]
     else:
-        diffs = change.diffs
-        width = max((len(d.field) for d in diffs), default=0)
-        for d in diffs:
-            old = show(mask({d.field: d.before}, secret)[d.field])  # type: ignore[index]
-            new = show(mask({d.field: d.after}, secret)[d.field])  # type: ignore[index]
-            forces = "  # forces replacement" if d.field == change.replace_reason else ""
-            lines.append(Line("~", f"    {d.field.ljust(width)} = {old} -> {new}{forces}"))
+        width = max((len(d.field) for d in change.diffs), default=0)
+        lines += [_diff_line(change, d, width, secret) for d in change.diffs]
     for note in change.notes:
         lines.append(Line("", f"    note: {note}"))
     if change.impact:
         lines.append(Line("", f"    impact: {change.impact}"))
     return lines
+
+
+def _diff_line(change: Change, diff: FieldDiff, width: int, secret: list[str]) -> Line:
+    old = show(mask({diff.field: diff.before}, secret)[diff.field])  # type: ignore[index]
+    new = show(mask({diff.field: diff.after}, secret)[diff.field])  # type: ignore[index]
+    if diff.field == change.replace_reason:
+        comment = "  # forces replacement"
+    else:
+        items = None if diff.field in secret else list_change(diff.before, diff.after)
+        comment = f"  # {items}" if items else ""
+    return Line("~", f"    {diff.field.ljust(width)} = {old} -> {new}{comment}")
+
+
+def list_change(before: Any, after: Any) -> str | None:
+    """What changed between two lists, in words (``adds "C"; removes "B"; reorders``), so
+    a long list's change reads at a glance (a custom field's options, a sync's notify)."""
+    if not isinstance(before, list) or not isinstance(after, list):
+        return None
+    parts = [f"{verb} {', '.join(show(item) for item in items)}"
+             for verb, items in (("adds", _missing(after, before)),
+                                 ("removes", _missing(before, after))) if items]
+    if _shared(before, after) != _shared(after, before):
+        parts.append("reorders")
+    return "; ".join(parts) or None
+
+
+def _missing(items: list[Any], other: list[Any]) -> list[Any]:
+    return [item for item in items if item not in other]
+
+
+def _shared(items: list[Any], other: list[Any]) -> list[Any]:
+    return [item for item in items if item in other]

@@ -117,3 +117,22 @@ def test_a_replace_that_creates_the_new_object_first_shows_plus_minus(snapshot) 
                replace_reason="tag", create_before_destroy=True)])
     assert [c.symbol for c in plan.changes] == ["-/+", "+/-"]
     assert (plan_text(plan).plain, plan_markdown(plan)) == snapshot
+
+
+def test_a_list_change_says_what_it_adds_removes_and_reorders() -> None:
+    options = Change(action="update", address="custom_fields.level", kind="custom_fields",
+                     name="level", remote_id="5",
+                     before={"options": ["Friend", "Supporter", "Patron"]},
+                     after={"options": ["Patron", "Friend", "Benefactor"]},
+                     diffs=[FieldDiff("options", ["Friend", "Supporter", "Patron"],
+                                      ["Patron", "Friend", "Benefactor"])])
+    plan = Plan(id="p", created_at="t", lineage="l", state_serial=0, changes=[options])
+    assert ('~     options = ["Friend", "Supporter", "Patron"] -> ["Patron", "Friend", '
+            '"Benefactor"]  # adds "Benefactor"; removes "Supporter"; reorders'
+            ) in plan_text(plan).plain
+    report = DriftReport(items=[DriftItem("changed", "custom_fields.level", "custom_fields",
+                                          "5", [FieldDiff("options", ["A"], ["A", "B"])])])
+    assert 'options: applied ["A"], live ["A", "B"]  # live adds "B"' in drift_text(report).plain
+    same_items = FieldDiff("lists", "all", ["Lakeside Newsletter"])
+    options.diffs = [same_items]
+    assert "#" not in plan_text(plan).plain.split("lists")[1].splitlines()[0]
