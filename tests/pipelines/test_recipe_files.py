@@ -155,14 +155,17 @@ def test_triggers_follow_where_settings_are_read(tmp_path: Path) -> None:
     assert "merge_group" in plan and "workflow_dispatch" in apply
     assert plan["pull_request"]["paths"] == apply["push"]["paths"]
     paths = plan["pull_request"]["paths"]
-    # callboard.yaml is read beside the manifests, never at the repository's root.
+    # callboard.yaml is read beside the manifests or at the root, where the jobs run: a change
+    # to either starts a plan.
     (tmp_path / "manifests").mkdir()
-    (tmp_path / "manifests" / "callboard.yaml").write_text("{}\n")
-    settings = settings_file(tmp_path / "manifests")
-    assert settings is not None
-    read = settings.relative_to(tmp_path).as_posix()
-    assert any(fnmatch.fnmatch(read, p) for p in paths)
-    assert not any(fnmatch.fnmatch("callboard.yaml", p) for p in paths)
+    for where in (tmp_path / "manifests", tmp_path):
+        (where / "callboard.yaml").write_text("{}\n")
+        settings = settings_file(tmp_path / "manifests", cwd=tmp_path)
+        assert settings is not None
+        read = settings.relative_to(tmp_path).as_posix()
+        assert any(fnmatch.fnmatch(read, p) for p in paths), read
+        (where / "callboard.yaml").unlink()
+    assert not any(fnmatch.fnmatch("manifests.yaml", p) for p in paths)
     assert ".github/callboard/requirements.txt" in paths
 
 
@@ -198,7 +201,8 @@ def test_gitlab_pipelines_start_where_settings_are_read() -> None:
     changes = [r["changes"] for r in rules if "changes" in r]
     assert len(changes) == 2 and changes[0] == changes[1]
     assert any(glob_matches(p, "manifests/callboard.yaml") for p in changes[0])
-    assert not any(glob_matches(p, "callboard.yaml") for p in changes[0])
+    assert any(glob_matches(p, "callboard.yaml") for p in changes[0])
+    assert not any(glob_matches(p, "README.md") for p in changes[0])
     assert ".gitlab/callboard/requirements.txt" in changes[0]
     assert all("$CI_DEFAULT_BRANCH" in r["if"] for r in rules if "web" in r["if"])
 
