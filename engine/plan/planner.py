@@ -10,13 +10,16 @@ from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRo
 from engine.live_index import LiveIndex
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
-from engine.plan.diff import diff, field_diffs, order_changes
+from engine.plan.diff import diff, field_diffs, order_changes, targeted
+from engine.plan.impact import add_impact
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
+from engine.plan.renames import moved_state, refuse_unmoved_renames, rename_conflicts
+from engine.plan.targets import target_dependencies, targeting_warning
+from engine.providers import KindRegistry
 from engine.resources import Origin, Resource, address
 from engine.rules import RuleContext, check_rules
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
-from engine.sync.delta import load_bitmap
 
 
 class _References(ReferenceContext):
@@ -124,30 +127,32 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
         plan.changes = refresh_changes(live, records, session.registry.order())
         return plan
     desired, plan.warnings = await resolve_desired(session, manifests, live)
-    plan.changes = diff(session.registry.kinds, session.registry.order(), desired, live, records,
-                        targets)
+    plan.changes = planned_changes(session.registry, manifests, desired, live, records, plan)
     await add_impact(session, plan, live, state)
     plan.estimates = estimate_calls(session, plan)
     return plan
 
 
-async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObject]],
-                     state: StateStore) -> None:
-    """Say what deleting or replacing an object means for people, in the handler's words,
-    and how many constituents a Data Sync's baseline holds (they stop being synced)."""
-    index = LiveIndex(live)
-    for change in plan.changes:
-        if not change.destructive or change.remote_id is None:
-            continue
-        obj = index.by_id(change.kind, change.remote_id)
-        parts = []
-        if obj is not None:
-            parts.append(await session.handler(change.kind).impact(obj))
-        baseline = state.sync_baseline(change.remote_id)
-        if baseline is not None:
-            count = len(load_bitmap(baseline.members))
-            parts.append(f"its baseline holds {count:,} constituent{'s' if count != 1 else ''}")
-        change.impact = "; ".join(p for p in parts if p) or None
+def planned_changes(registry: KindRegistry, manifests: ManifestSet,
+                    desired: dict[str, Resource], live: dict[str, list[LiveObject]],
+                    records: dict[str, ResourceRecord], plan: Plan) -> list[Change]:
+    """The diff, with ``moved`` entries, limited to the targets and what they depend on (said
+    in a warning); refused when it would create and destroy one object under two names."""
+    everything = diff(registry.kinds, registry.order(), desired, live, records,
+                      moves=manifests.moves)
+    changes = everything
+    if plan.targets:
+        plan.target_dependencies = target_dependencies(plan.targets, manifests.resources,
+                                                       registry.kinds)
+        covered = [*plan.targets, *plan.target_dependencies]
+        changes = [c for c in everything if targeted(c, covered)]
+        plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
+    state, _ = moved_state(records, manifests.moves)
+    pairs = rename_conflicts(everything, registry.kinds, LiveIndex(live, state.values()))
+    shown = {id(c) for c in changes}
+    refuse_unmoved_renames([p for p in pairs if id(p[0]) in shown or id(p[1]) in shown],
+                           registry.kinds)
+    return changes
 
 
 def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
@@ -155,7 +160,8 @@ def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for change in plan.changes:
         provider = session.registry.provider_of[change.kind]
-        calls = session.handler(change.kind).estimated_calls(change.action)
+        calls = (0 if change.action == "move"  # only state changes
+                 else session.handler(change.kind).estimated_calls(change.action))
         entry = out.setdefault(provider, {"calls": 0, "seconds": 0.0})
         entry["calls"] += calls
     for provider, entry in out.items():

@@ -58,6 +58,15 @@ class CsiWebhooksKind(Kind):
     def key(self, value: CsiWebhookSpec) -> str:
         return str(value.title)
 
+    def refers_to(self, value: CsiWebhookSpec) -> list[tuple[str, str]]:
+        """The activity type by its description, and the custom fields by perstag."""
+        found = []
+        if value.activity_type.label is not None:
+            found.append(("activity_types", value.activity_type.label))
+        perstags = [value.performance_field, *value.note_fields]
+        found += [("custom_fields", normalize_perstag(p)) for p in perstags if p]
+        return found
+
 
 class CsiWebhooksHandler(Prospect2Handler):
     """Lists webhooks in one paged pass; creates without duplicates when an answer is lost."""

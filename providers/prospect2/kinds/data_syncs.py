@@ -75,6 +75,8 @@ class DataSyncsKind(Kind):
     replace_fields: ClassVar[frozenset[str]] = frozenset({"tag"})
     create_before_destroy: ClassVar[bool] = True
     depends_on: ClassVar[tuple[str, ...]] = ("tags",)
+    #: A deleted or replaced sync's baseline (in state) is what its constituents lose.
+    state_impact: ClassVar[tuple[str, ...]] = ("sync_baseline",)
     description: ClassVar[str] = ("Prospect2 Data Sync: Tag (a dynamic Tessitura list drives a "
                                   "Prospect2 tag)")
 
@@ -83,6 +85,10 @@ class DataSyncsKind(Kind):
 
     def key(self, value: DataSyncSpec) -> str:
         return str(value.name)
+
+    def refers_to(self, value: DataSyncSpec) -> list[tuple[str, str]]:
+        """Its tag: a tags resource's NAME, or the Prospect2 tag's name (the key)."""
+        return [("tags", str(value.tag))]
 
     def replace_reason(self, live: DataSyncSpec, desired: DataSyncSpec) -> str | None:
         """``tag`` when the tag changes and the desired sync is ON (seed 003)."""
