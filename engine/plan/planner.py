@@ -146,6 +146,8 @@ def planned_changes(registry: KindRegistry, manifests: ManifestSet,
                                                        registry.kinds)
         covered = [*plan.targets, *plan.target_dependencies]
         changes = [c for c in everything if targeted(c, covered)]
+        plan.warnings = [w for w in plan.warnings if w.address is None or any(
+            t in (w.address, w.address.partition(".")[0]) for t in covered)]
         plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
     state, _ = moved_state(records, manifests.moves)
     pairs = rename_conflicts(everything, registry.kinds, LiveIndex(live, state.values()))

@@ -52,8 +52,8 @@ def _dependencies(resource: Resource, declared: Mapping[str, Resource],
 
 def targeting_warning(targets: Sequence[str], dependencies: Sequence[str]) -> PlanWarning:
     """Terraform's warning that a targeted plan is partial, with what it took along."""
-    taken = (f" and what they depend on ({', '.join(dependencies)})" if dependencies
-             else "")
+    they = "it depends" if len(targets) == 1 and "." in targets[0] else "they depend"
+    taken = f" and what {they} on ({', '.join(dependencies)})" if dependencies else ""
     return PlanWarning(
         f"Resource targeting is in effect: this plan covers only {', '.join(targets)}{taken}, "
         "so it may not show every change the manifests ask for. --target is for exceptional "
