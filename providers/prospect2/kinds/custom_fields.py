@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from engine.kinds import Kind, LiveObject, ResourceSpec
 from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.limits import FieldText, Name
 
 FieldType = Literal["text", "textarea", "date", "datetime", "dropdown", "listbox", "radio",
                     "checkbox", "hidden"]
@@ -28,11 +29,11 @@ def default_perstag(title: str) -> str:
 class CustomFieldSpec(ResourceSpec):
     """A custom field as the manifest declares it."""
 
-    title: str
+    title: Name
     type: FieldType
-    description: str = ""
+    description: FieldText = ""
     perstag: str | None = None
-    default: str = ""
+    default: FieldText = ""
     visible: bool = True
 
     @field_validator("perstag")

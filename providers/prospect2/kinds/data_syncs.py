@@ -28,6 +28,7 @@ from providers.prospect2.kinds.tessitura_references import (
     PurposeRef,
     ReferenceVocabulary,
 )
+from providers.prospect2.limits import Description, Name
 from providers.prospect2.rules.sync_tag import tag_name
 
 PATH = "/tessitura/dataSyncs"
@@ -47,7 +48,7 @@ class SyncFilters(BaseModel):
 class DataSyncSpec(ResourceSpec):
     """A Data Sync: Tag as the manifest declares it."""
 
-    name: str | None = None
+    name: Name | None = None
     list: ListRef
     tag: str
     mode: Literal["add_only", "add_and_remove"] = "add_only"
@@ -56,7 +57,7 @@ class DataSyncSpec(ResourceSpec):
     filters: SyncFilters = SyncFilters()
     schedule: Schedule
     notify: list[str] = []
-    description: str = ""
+    description: Description = ""
     enabled: bool = True
 
     @field_validator("notify")
