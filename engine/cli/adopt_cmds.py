@@ -12,9 +12,9 @@ from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
 from engine.generate import Generated, generate_kind, write_generated
-from engine.kinds import LiveObject
+from engine.kinds import Kind, LiveObject
 from engine.live_index import LiveIndex
-from engine.manifests.loader import load_settings
+from engine.manifests.loader import ManifestSet, load_settings
 from engine.resources import Resource, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord
@@ -48,11 +48,26 @@ def import_(rt: Runtime, address: str, remote_id: str) -> None:
         if (kind, remote_id) in claimed:
             raise CallboardError(f"{kind} object {remote_id} is already managed as "
                                  f"{claimed[(kind, remote_id)]}")
-        store.put(_record(address, await _read(job.session, kind, remote_id)))
+        obj = await _read(job.session, kind, remote_id)
+        other = declared_elsewhere(manifests, job.session.registry[kind], obj, address)
+        if other is not None and store.get(other) is None:
+            raise CallboardError(
+                f"{kind} object {remote_id} is {obj.key!r}, which {other} declares: import it "
+                f"as {other} (as {address}, the next plan would create {obj.key!r} again for "
+                f"{other})")
+        store.put(_record(address, obj))  # the store's own write path, which owns the serial
 
     rt.run(work, lock="import")
     rt.output.line(f"Imported {kind} object {remote_id} as {address}. Run 'callboard plan' to "
                    "see how it differs from the manifest.")
+
+
+def declared_elsewhere(manifests: ManifestSet, kind: Kind, obj: LiveObject,
+                       address: str) -> str | None:
+    """Another declared address whose natural key is ``obj``'s (the plan would adopt it
+    there)."""
+    return next((r.address for r in manifests.of_kind(kind.name)
+                 if r.address != address and kind.key(r.spec) == obj.key), None)
 
 
 async def _read(session: Session, kind: str, remote_id: str) -> LiveObject:

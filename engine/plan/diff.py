@@ -53,10 +53,11 @@ def _compare(kind: Kind, want: Resource,
 
 def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Resource],
          live: Mapping[str, list[LiveObject]], state: Mapping[str, ResourceRecord],
-         targets: list[str] | None = None, moves: Sequence[Move] = ()) -> list[Change]:
+         moves: Sequence[Move] = ()) -> list[Change]:
     """Changes that make live match desired, in the order they must be applied: one pass over
     the declared resources, one over the addresses in state that nothing declares any more.
-    ``moves`` first hand renamed resources their old address's state entry."""
+    ``moves`` first hand renamed resources their old address's state entry. (``--target``
+    narrows the result afterwards: ``targeted``.)"""
     state, moved = moved_state(state, moves)
     index = LiveIndex(live, state.values())
     changes = [change for want in desired.values()
@@ -66,8 +67,6 @@ def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Reso
     changes += [orphan_change(kinds[record.kind], record, index, kept.get(
                     (record.kind, record.remote_id)))
                 for addr, record in state.items() if addr not in desired and record.kind in kinds]
-    if targets:
-        changes = [c for c in changes if targeted(c, targets)]
     return order_changes(changes, order)
 
 

@@ -135,3 +135,27 @@ def test_an_unknown_kind_is_refused(sandbox: Sandbox) -> None:
     result = sandbox.run("generate", "--kind", "tag")
     assert result.code == 1 and "unknown kind 'tag'" in result.err
     assert not list(sandbox.manifests.glob("generated_*"))
+
+
+def test_import_adopts_one_object_into_a_declared_address(sandbox: Sandbox) -> None:
+    vip = sandbox.tag_id("VIP")
+    (sandbox.manifests / "vip.yaml").write_text(
+        "tags: {vip: {name: VIP, description: Very important patrons}}\n")
+    result = sandbox.run("import", "tags.vip", vip)
+    assert result.code == 0, result.err
+    assert _state(sandbox) == {"tags.vip": vip}
+    plan = _plan(sandbox)
+    assert "tags.vip" not in {c["address"] for c in plan["changes"]}
+
+
+def test_import_refuses_an_object_another_address_declares(sandbox: Sandbox) -> None:
+    """tags.newsletter declares the live tag Newsletter: importing it as tags.vip would make
+    the next plan create a second Newsletter for tags.newsletter."""
+    newsletter = sandbox.tag_id("Newsletter")
+    (sandbox.manifests / "vip.yaml").write_text("tags: {vip: {name: VIP}}\n")
+    refused = sandbox.run("import", "tags.vip", newsletter)
+    assert refused.code == 1
+    assert (f"tags object {newsletter} is 'Newsletter', which tags.newsletter declares: import "
+            "it as tags.newsletter") in refused.err
+    assert sandbox.run("state", "list").out == ""
+    assert sandbox.run("import", "tags.newsletter", newsletter).code == 0
