@@ -13,7 +13,7 @@ from engine.manifests.loader import ManifestSet
 from engine.plan.diff import diff, field_diffs, order_changes, targeted
 from engine.plan.impact import add_impact
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
-from engine.plan.renames import moved_state, refuse_unmoved_renames, rename_conflicts
+from engine.plan.renames import refuse_unmoved_renames, rename_conflicts
 from engine.plan.targets import target_dependencies, targeting_warning
 from engine.providers import KindRegistry
 from engine.resources import Origin, Resource, address
@@ -136,25 +136,30 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
 def planned_changes(registry: KindRegistry, manifests: ManifestSet,
                     desired: dict[str, Resource], live: dict[str, list[LiveObject]],
                     records: dict[str, ResourceRecord], plan: Plan) -> list[Change]:
-    """The diff, with ``moved`` entries, limited to the targets and what they depend on (said
-    in a warning); refused when it would create and destroy one object under two names."""
+    """The diff, with ``moved`` entries, limited to the targets and what they depend on;
+    refused when it would create and destroy one object under two names."""
     everything = diff(registry.kinds, registry.order(), desired, live, records,
                       moves=manifests.moves)
-    changes = everything
-    if plan.targets:
-        plan.target_dependencies = target_dependencies(plan.targets, manifests.resources,
-                                                       registry.kinds)
-        covered = [*plan.targets, *plan.target_dependencies]
-        changes = [c for c in everything if targeted(c, covered)]
-        plan.warnings = [w for w in plan.warnings if w.address is None or any(
-            t in (w.address, w.address.partition(".")[0]) for t in covered)]
-        plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
-    state, _ = moved_state(records, manifests.moves)
-    pairs = rename_conflicts(everything, registry.kinds, LiveIndex(live, state.values()))
+    changes = narrow_to_targets(plan, everything, manifests, registry) if plan.targets \
+        else everything
+    pairs = rename_conflicts(everything, registry.kinds, LiveIndex(live))
     shown = {id(c) for c in changes}
     refuse_unmoved_renames([p for p in pairs if id(p[0]) in shown or id(p[1]) in shown],
                            registry.kinds)
     return changes
+
+
+def narrow_to_targets(plan: Plan, changes: list[Change], manifests: ManifestSet,
+                      registry: KindRegistry) -> list[Change]:
+    """``--target``: the changes of the targets and what they depend on (listed in the plan),
+    their warnings only, and Terraform's warning that the plan is partial."""
+    plan.target_dependencies = target_dependencies(plan.targets, manifests.resources,
+                                                   registry.kinds)
+    covered = [*plan.targets, *plan.target_dependencies]
+    plan.warnings = [w for w in plan.warnings if w.address is None or any(
+        t in (w.address, w.address.partition(".")[0]) for t in covered)]
+    plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
+    return [c for c in changes if targeted(c, covered)]
 
 
 def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
