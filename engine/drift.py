@@ -56,6 +56,12 @@ class DriftReport:
                             "secret_fields": self.secret_fields})
 
 
+def ignored_by(kind: str, key: str, patterns: list[str]) -> bool:
+    """Whether a ``drift.ignore`` pattern (``KIND.KEY-GLOB``) matches this live object."""
+    name = address(kind, key)
+    return any(fnmatchcase(name, pattern) for pattern in patterns)
+
+
 def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRecord],
                  managed_kinds: Iterable[str], ignore: list[str],
                  ignore_changes: dict[str, list[str]] | None = None) -> DriftReport:
@@ -78,10 +84,9 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
             report.items.append(DriftItem("changed", addr, record.kind, record.remote_id, diffs))
     for kind in sorted(set(managed_kinds)):
         for obj in sorted(index.unclaimed(kind), key=lambda o: o.key):
-            name = address(kind, obj.key)
-            ignored = any(fnmatchcase(name, pattern) for pattern in ignore)
-            report.items.append(DriftItem("unmanaged", name, kind, obj.remote_id,
-                                          ignored=ignored))
+            report.items.append(DriftItem("unmanaged", address(kind, obj.key), kind,
+                                          obj.remote_id,
+                                          ignored=ignored_by(kind, obj.key, ignore)))
     return report
 
 

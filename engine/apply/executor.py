@@ -191,8 +191,33 @@ class PlanApplier:
         """One change; what happened, in a few words."""
         if self.plan.refresh_only:
             return await self._apply_refresh(change)
+        if change.moved_from:
+            await asyncio.to_thread(self._move_state, change)
         action: Callable[[Change], Awaitable[str]] = getattr(self, f"_apply_{change.action}")
         return await action(change)
+
+    async def _apply_move(self, change: Change) -> str:
+        return f"moved from {change.moved_from} in state (no API call)"
+
+    def _move_state(self, change: Change) -> None:
+        """Hand the old address's state entry to the new one (a ``moved`` entry). The new
+        entry is written before the old one goes, so an interrupted run never loses it; the
+        next run finds the new one and finishes."""
+        assert change.moved_from is not None
+        old, new = self.state.get(change.moved_from), self.state.get(change.address)
+        if old is None:
+            if new is not None:  # moved by an interrupted run of this plan
+                return
+            raise CallboardError(f"{change.moved_from} is no longer in state; plan again")
+        if new is None:
+            self.state.put(ResourceRecord(
+                address=change.address, kind=old.kind, name=change.name,
+                remote_id=old.remote_id, fields=old.fields,
+                prevent_destroy=change.prevent_destroy))
+        elif new.remote_id != old.remote_id:
+            raise CallboardError(f"state manages both {change.moved_from} and {change.address} "
+                                 "(another object); plan again")
+        self.state.remove(change.moved_from)
 
     async def _apply_create(self, change: Change) -> str:
         handler = self.session.handler(change.kind)

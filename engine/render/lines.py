@@ -14,12 +14,13 @@ HEADLINES = {
     "replace": "must be replaced",
     "delete": "will be destroyed",
     "adopt": "exists already and will be managed by Callboard",
+    "move": "has moved (only its state entry changes; no API call)",
 }
 
 
 @dataclass(frozen=True)
 class Line:
-    symbol: str  # "+", "-", "~", "-/+", "+/-", "<=", "" (context)
+    symbol: str  # "+", "-", "~", "-/+", "+/-", "<=", "=>", "" (context)
     text: str
 
 
@@ -27,14 +28,23 @@ def headline(change: Change) -> str:
     text = f"# {change.address} {HEADLINES[change.action]}"
     if change.replace_reason:
         text += f" ({change.replace_reason} forces replacement)"
+    if change.moved_from and change.action != "move":
+        text += f" (moved from {change.moved_from})"
     return text
+
+
+def subject(change: Change) -> str:
+    """The address, as ``tags.vip -> tags.very-important (moved)`` for a renamed one."""
+    if change.moved_from:
+        return f"{change.moved_from} -> {change.address} (moved)"
+    return change.address
 
 
 def change_lines(change: Change, secret: list[str]) -> list[Line]:
     before = mask(change.before, secret) or {}
     after = mask(change.after, secret) or {}
     lines: list[Line] = []
-    ident = f"{change.address}" + (f"  (id {change.remote_id})" if change.remote_id else "")
+    ident = subject(change) + (f"  (id {change.remote_id})" if change.remote_id else "")
     lines.append(Line(change.symbol, ident))
     if change.action == "create":
         width = max((len(k) for k in after), default=0)

@@ -10,7 +10,7 @@ from engine.render.lines import change_lines, headline, list_change
 from engine.render.values import estimate_line, mask, show, summary_line
 
 STYLES = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta", "+/-": "magenta",
-          "<=": "cyan", "": "dim"}
+          "<=": "cyan", "=>": "cyan", "": "dim"}
 
 
 def plan_text(plan: Plan) -> Text:

@@ -23,6 +23,7 @@ from engine.references import Ref, resolve_ref
 from providers.prospect2.kinds.field_choices import ALL_LISTS, choice_calls
 from providers.prospect2.kinds.field_writes import FieldWrites, WireField
 from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.limits import FieldText, Name
 from providers.prospect2.reference import LISTS, Prospect2ListRef
 
 FieldType = Literal["text", "textarea", "date", "datetime", "dropdown", "listbox", "radio",
@@ -41,11 +42,11 @@ def default_perstag(title: str) -> str:
 class CustomFieldSpec(ResourceSpec):
     """A custom field as the manifest declares it."""
 
-    title: str
+    title: Name
     type: FieldType
-    description: str = ""
+    description: FieldText = ""
     perstag: str | None = None
-    default: str = ""
+    default: FieldText = ""
     visible: bool = True
     #: The choices of a dropdown, listbox, radio or checkbox field, in display order (each
     #: option's value and label are this text: the value is what contacts hold).

@@ -28,6 +28,7 @@ from providers.prospect2.kinds.tessitura_references import (
     PurposeRef,
     ReferenceVocabulary,
 )
+from providers.prospect2.limits import Description, Name
 from providers.prospect2.rules.sync_tag import tag_name
 
 PATH = "/tessitura/dataSyncs"
@@ -47,7 +48,7 @@ class SyncFilters(BaseModel):
 class DataSyncSpec(ResourceSpec):
     """A Data Sync: Tag as the manifest declares it."""
 
-    name: str | None = None
+    name: Name | None = None
     list: ListRef
     tag: str
     mode: Literal["add_only", "add_and_remove"] = "add_only"
@@ -56,7 +57,7 @@ class DataSyncSpec(ResourceSpec):
     filters: SyncFilters = SyncFilters()
     schedule: Schedule
     notify: list[str] = []
-    description: str = ""
+    description: Description = ""
     enabled: bool = True
 
     @field_validator("notify")
@@ -75,6 +76,8 @@ class DataSyncsKind(Kind):
     replace_fields: ClassVar[frozenset[str]] = frozenset({"tag"})
     create_before_destroy: ClassVar[bool] = True
     depends_on: ClassVar[tuple[str, ...]] = ("tags",)
+    #: A deleted or replaced sync's baseline (in state) is what its constituents lose.
+    state_impact: ClassVar[tuple[str, ...]] = ("sync_baseline",)
     description: ClassVar[str] = ("Prospect2 Data Sync: Tag (a dynamic Tessitura list drives a "
                                   "Prospect2 tag)")
 
@@ -83,6 +86,10 @@ class DataSyncsKind(Kind):
 
     def key(self, value: DataSyncSpec) -> str:
         return str(value.name)
+
+    def refers_to(self, value: DataSyncSpec) -> list[tuple[str, str]]:
+        """Its tag: a tags resource's NAME, or the Prospect2 tag's name (the key)."""
+        return [("tags", str(value.tag))]
 
     def replace_reason(self, live: DataSyncSpec, desired: DataSyncSpec) -> str | None:
         """``tag`` when the tag changes and the desired sync is ON (seed 003)."""

@@ -10,13 +10,14 @@ from typing import Any, ClassVar
 
 from engine.kinds import Kind, LiveObject, ResourceSpec
 from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.limits import Description, Name
 
 
 class TagSpec(ResourceSpec):
     """A tag as the manifest declares it."""
 
-    name: str | None = None
-    description: str = ""
+    name: Name | None = None
+    description: Description = ""
 
 
 class TagsKind(Kind):
