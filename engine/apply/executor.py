@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from engine import __version__
+from engine import __version__, interrupts
 from engine.errors import CallboardError, StalePlan
+from engine.interrupts import Interrupted
 from engine.kinds import FieldProblem, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.diff import field_diffs
@@ -150,20 +151,39 @@ class PlanApplier:
 
     async def run(self, done: set[str]) -> ApplyResult:
         self.state.begin_apply(self.plan.id)
+        with interrupts.writing():
+            try:
+                await self._groups(done)
+            except asyncio.CancelledError:
+                if not interrupts.stopped_at_once():
+                    raise
+                raise Interrupted(self._finished()) from None
+        if self.errors:
+            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
+                              "finished and are recorded in state. Fix the cause and run the "
+                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
+        if interrupts.stop_requested():
+            raise Interrupted(self._finished())
+        self.state.finish_apply(self.plan.id)
+        return self.result
+
+    async def _groups(self, done: set[str]) -> None:
         groups = groupby(self.plan.changes, key=lambda c: (c.action == "delete", c.kind))
         for _, grouped in groups:
             group = [c for c in grouped]
             await self._prepare([c for c in group if c.address not in done])
             await asyncio.gather(*(self._run_one(c, done) for c in group))
             self.session.forget_reads()  # later kinds may look up what this group just created
-            if self.errors:
-                break
-        if self.errors:
-            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
-                              "finished and are recorded in state. Fix the cause and run the "
-                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
-        self.state.finish_apply(self.plan.id)
-        return self.result
+            if self.errors or interrupts.stop_requested():
+                return
+
+    def _finished(self) -> str:
+        """What an interrupted apply completed (each is recorded in state and the journal)."""
+        done, total = len(self.result.done), len(self.plan.changes)
+        earlier = len(self.result.skipped)
+        return (f"{done} of {total} change{'s' if total != 1 else ''} applied and recorded in "
+                f"state" + (f", {earlier} done by an earlier run" if earlier else "")
+                + f"; {total - done - earlier} still to do")
 
     async def _run_one(self, change: Change, done: set[str]) -> None:
         if change.address in done:
@@ -171,6 +191,8 @@ class PlanApplier:
             self.notify(change, "skip", "already applied by an earlier run of this plan")
             return
         async with self.limit:
+            if interrupts.stop_requested():
+                return  # not started: running the same command again does it
             self.notify(change, "start", "")
             try:
                 detail = await self.apply(change)

@@ -23,6 +23,7 @@ import httpx
 
 from engine.cli.output import Output
 from engine.errors import CallboardError
+from engine.interrupts import stoppable
 from engine.manifests.loader import ManifestSet, load_manifests
 from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
 from engine.session import Session
@@ -105,10 +106,11 @@ class Runtime:
 
     def run(self, work: Callable[[Job], Awaitable[_T]], *, state: bool = True,
             lock: str | None = None) -> _T:
-        """Run a command's async work: the only event loop the CLI starts. ``state=False`` for
-        work that needs no state (reading the services, the emulators' control API)."""
+        """Run a command's async work: the only event loop the CLI starts, with Ctrl-C handled
+        once for every command (``engine.interrupts``). ``state=False`` for work that needs no
+        state (reading the services, the emulators' control API)."""
         with self.state(lock) if state else nullcontext() as store:
-            return asyncio.run(Job(self, store).perform(work))
+            return asyncio.run(stoppable(Job(self, store).perform(work), self.output.err))
 
 
 class Job:
