@@ -28,6 +28,7 @@ from engine.manifests.loader import ManifestSet, load_manifests
 from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
 from engine.session import Session
 from engine.state import DEFAULT_STATE, SANDBOX_STATE, StateStore, open_state
+from engine.sync.notify import SMTP_URL_ENV
 
 SANDBOX_DIR = ".callboard/sandbox"
 SANDBOX_HOST = "http://sandbox.callboard.invalid"
@@ -40,6 +41,8 @@ SANDBOX_ENV = {
     "TESSITURA_LOCATION": "emulator",
     "TESSITURA_PASSWORD": "emulator",
 }
+#: Settings Callboard itself reads (not a service's): the sandbox passes them through.
+ENGINE_ENV = (SMTP_URL_ENV,)
 _T = TypeVar("_T")
 
 
@@ -83,7 +86,8 @@ class Runtime:
     def provider_context(self) -> ProviderContext:
         if self.sandbox:
             transport = httpx.ASGITransport(app=self.sandbox_app())
-            return ProviderContext(env=SANDBOX_ENV, transport=transport,
+            own = {k: v for k, v in self.env.items() if k in ENGINE_ENV}
+            return ProviderContext(env={**SANDBOX_ENV, **own}, transport=transport,
                                    settings={"sandbox": True})
         return ProviderContext(env=self.env)
 
