@@ -24,6 +24,7 @@ from engine.providers import KindRegistry
 from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.sync.run_log import mark_activations
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
         check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
         return ApplyResult()
-    applier = PlanApplier(session, plan, state, index, parallelism, listener)
+    # A sync created or switched on first runs at its next scheduled time (sync run --due).
+    applier = PlanApplier(session, plan, state, index, parallelism,
+                          mark_activations(state, listener))
     return await applier.run(done)
 
 
