@@ -165,7 +165,7 @@ class PlanApplier:
             raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
                               "finished and are recorded in state. Fix the cause and run the "
                               "same apply again to finish:\n  " + "\n  ".join(self.errors))
-        if interrupts.stop_requested():
+        if interrupts.stop_requested() and self._left():
             raise Interrupted(self._finished())
         self.state.finish_apply(self.plan.id)
         return self.result
@@ -180,13 +180,16 @@ class PlanApplier:
             if self.errors or interrupts.stop_requested():
                 return
 
+    def _left(self) -> int:
+        """Changes neither applied by this run nor found done by an earlier one."""
+        return len(self.plan.changes) - len(self.result.done) - len(self.result.skipped)
+
     def _finished(self) -> str:
         """What an interrupted apply completed (each is recorded in state and the journal)."""
-        done, total = len(self.result.done), len(self.plan.changes)
-        earlier = len(self.result.skipped)
+        done, total, earlier = len(self.result.done), len(self.plan.changes), self.result.skipped
         return (f"{done} of {total} change{'s' if total != 1 else ''} applied and recorded in "
-                f"state" + (f", {earlier} done by an earlier run" if earlier else "")
-                + f"; {total - done - earlier} still to do")
+                f"state" + (f", {len(earlier)} done by an earlier run" if earlier else "")
+                + f"; {self._left()} still to do")
 
     async def _run_one(self, change: Change, done: set[str]) -> None:
         if change.address in done:
