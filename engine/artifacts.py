@@ -158,9 +158,11 @@ class SyncRunDoc(_Strict):
     sync_id: str
     run_id: str
     started_at: str
-    status: Literal["running", "succeeded", "failed", "stopped"]
+    status: Literal["running", "succeeded", "failed", "stopped", "interrupted"]
     finished_at: str | None
     resumed: bool
+    #: ``resumed``: the run id of the interrupted run whose work this one finished.
+    completes: str
     list_size: int
     constituents_added: int
     constituents_removed: int

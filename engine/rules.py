@@ -14,7 +14,8 @@ import importlib
 import inspect
 import pkgutil
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from engine.kinds import KindHandler, ReferenceContext, ResourceSpec
@@ -28,6 +29,9 @@ class RuleContext:
 
     refs: ReferenceContext
     handler: KindHandler
+    #: The settings Callboard runs with (spec §5), for rules about what Callboard itself will
+    #: do with a resource (send a Data Sync's run summary over ``CALLBOARD_SMTP_URL``).
+    env: Mapping[str, str] = field(default_factory=dict)
 
     def warn(self, field: str | None, message: str) -> None:
         self.refs.warn(field, message)

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from engine import __version__
+from engine import __version__, interrupts
 from engine.errors import CallboardError, StalePlan
+from engine.interrupts import Interrupted
 from engine.kinds import FieldProblem, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.diff import field_diffs
@@ -23,6 +24,7 @@ from engine.providers import KindRegistry
 from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.sync.run_log import mark_activations
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,9 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
         check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
         return ApplyResult()
-    applier = PlanApplier(session, plan, state, index, parallelism, listener)
+    # A sync created or switched on first runs at its next scheduled time (sync run --due).
+    applier = PlanApplier(session, plan, state, index, parallelism,
+                          mark_activations(state, listener))
     return await applier.run(done)
 
 
@@ -154,20 +158,42 @@ class PlanApplier:
 
     async def run(self, done: set[str]) -> ApplyResult:
         await asyncio.to_thread(self.state.begin_apply, self.plan.id)
+        with interrupts.writing():
+            try:
+                await self._groups(done)
+            except asyncio.CancelledError:
+                if not interrupts.stopped_at_once():
+                    raise
+                raise Interrupted(self._finished()) from None
+        if self.errors:
+            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
+                              "finished and are recorded in state. Fix the cause and run the "
+                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
+        if interrupts.stop_requested() and self._left():
+            raise Interrupted(self._finished())
+        await asyncio.to_thread(self.state.finish_apply, self.plan.id)
+        return self.result
+
+    async def _groups(self, done: set[str]) -> None:
         groups = groupby(self.plan.changes, key=lambda c: (c.action == "delete", c.kind))
         for _, grouped in groups:
             group = [c for c in grouped]
             await self._prepare([c for c in group if c.address not in done])
             await asyncio.gather(*(self._run_one(c, done) for c in group))
             self.session.forget_reads()  # later kinds may look up what this group just created
-            if self.errors:
-                break
-        if self.errors:
-            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
-                              "finished and are recorded in state. Fix the cause and run the "
-                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
-        await asyncio.to_thread(self.state.finish_apply, self.plan.id)
-        return self.result
+            if self.errors or interrupts.stop_requested():
+                return
+
+    def _left(self) -> int:
+        """Changes neither applied by this run nor found done by an earlier one."""
+        return len(self.plan.changes) - len(self.result.done) - len(self.result.skipped)
+
+    def _finished(self) -> str:
+        """What an interrupted apply completed (each is recorded in state and the journal)."""
+        done, total, earlier = len(self.result.done), len(self.plan.changes), self.result.skipped
+        return (f"{done} of {total} change{'s' if total != 1 else ''} applied and recorded in "
+                f"state" + (f", {len(earlier)} done by an earlier run" if earlier else "")
+                + f"; {self._left()} still to do")
 
     async def _run_one(self, change: Change, done: set[str]) -> None:
         if change.address in done:
@@ -175,6 +201,8 @@ class PlanApplier:
             self.notify(change, "skip", "already applied by an earlier run of this plan")
             return
         async with self.limit:
+            if interrupts.stop_requested():
+                return  # not started: running the same command again does it
             self.notify(change, "start", "")
             try:
                 detail = await self.apply(change)
@@ -185,7 +213,8 @@ class PlanApplier:
         await asyncio.to_thread(self.state.mark_done, self.plan.id, change.address)
         self.result.done.append(change.address)
         log.info("apply: %s %s", change.action, change.address)
-        self.notify(change, "done", detail)
+        # Off the event loop: a listener may record in state (a sync's activation mark).
+        await asyncio.to_thread(self.notify, change, "done", detail)
 
     async def apply(self, change: Change) -> str:
         """One change; what happened, in a few words."""

@@ -24,10 +24,12 @@ import httpx
 
 from engine.cli.output import Output
 from engine.errors import CallboardError
+from engine.interrupts import stoppable
 from engine.manifests.loader import ManifestSet, load_manifests
 from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
 from engine.session import Session
 from engine.state import DEFAULT_STATE, SANDBOX_STATE, StateStore, open_state
+from engine.sync.notify import SMTP_URL_ENV
 
 SANDBOX_DIR = ".callboard/sandbox"
 #: Commands that only look at state: they open it read-only, so where there is none yet they
@@ -44,6 +46,8 @@ SANDBOX_ENV = {
     "TESSITURA_LOCATION": "emulator",
     "TESSITURA_PASSWORD": "emulator",
 }
+#: Settings Callboard itself reads (not a service's): the sandbox passes them through.
+ENGINE_ENV = (SMTP_URL_ENV,)
 _T = TypeVar("_T")
 
 
@@ -87,7 +91,8 @@ class Runtime:
     def provider_context(self) -> ProviderContext:
         if self.sandbox:
             transport = httpx.ASGITransport(app=self.sandbox_app())
-            return ProviderContext(env=SANDBOX_ENV, transport=transport,
+            own = {k: v for k, v in self.env.items() if k in ENGINE_ENV}
+            return ProviderContext(env={**SANDBOX_ENV, **own}, transport=transport,
                                    settings={"sandbox": True})
         return ProviderContext(env=self.env)
 
@@ -110,10 +115,11 @@ class Runtime:
 
     def run(self, work: Callable[[Job], Awaitable[_T]], *, state: bool = True,
             lock: str | None = None) -> _T:
-        """Run a command's async work: the only event loop the CLI starts. ``state=False`` for
-        work that needs no state (reading the services, the emulators' control API)."""
+        """Run a command's async work: the only event loop the CLI starts, with Ctrl-C handled
+        once for every command (``engine.interrupts``). ``state=False`` for work that needs no
+        state (reading the services, the emulators' control API)."""
         with self.state(lock) if state else nullcontext() as store:
-            return asyncio.run(Job(self, store).perform(work))
+            return asyncio.run(stoppable(Job(self, store).perform(work), self.output.err))
 
 
 class Job:

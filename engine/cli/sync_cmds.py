@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
+from engine import clock, interrupts
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError
+from engine.interrupts import Interrupted
 from engine.manifests.loader import load_settings
 from engine.manifests.settings import ProjectSettings
 from engine.render.outputs import render
@@ -23,7 +26,6 @@ from engine.sync.definition import (
     load_definition,
     managed_syncs,
     state_record,
-    sync_address,
 )
 from engine.sync.locking import SyncSkipped, lock_wait, sync_slot
 from engine.sync.notify import send_summary
@@ -34,9 +36,18 @@ from engine.sync.ports import (
     ListSource,
     TagTarget,
 )
+from engine.sync.run_log import (
+    close_dead_runs,
+    due_now,
+    interrupted_report,
+    known_sync,
+    runs_only,
+)
 from engine.sync.run_report import SyncRunReport
 from engine.sync.runner import DataSyncRunner, SyncPreview
-from engine.sync.schedule import is_due
+from engine.words import plural
+
+log = logging.getLogger(__name__)
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -85,17 +96,21 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         records = await asyncio.to_thread(  # the store off the event loop
             lambda: [state_record(job.state, n) for n in names] if names
             else managed_syncs(job.state))
-        for record in records:
-            try:
-                report = await _run_one(rt, job, runner, record, settings,
-                                        named=bool(names), due=due, force=force)
-            except SyncSkipped as exc:  # an apply held the state all along: cron comes back
-                rt.output.line(str(exc), "yellow")
-                if not due:
-                    skipped.append(record.address)
-                continue
-            if report is not None:
-                reports.append(report)
+        with interrupts.writing():
+            for record in records:
+                if interrupts.stop_requested():
+                    raise Interrupted(f"stopped before {record.address}; "
+                                      f"{plural(len(reports), 'sync run')} finished")
+                try:
+                    report = await _run_one(rt, job, runner, record, settings,
+                                            named=bool(names), due=due, force=force)
+                except SyncSkipped as exc:  # an apply held the state all along: cron comes back
+                    rt.output.line(str(exc), "yellow")
+                    if not due:
+                        skipped.append(record.address)
+                    continue
+                if report is not None:
+                    reports.append(report)
 
     rt.run(work)
     if not reports and not names and not skipped:
@@ -117,8 +132,8 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
             rt.output.line(f"{definition.address}: disabled; skipped"
                            + (" (add --force to run it anyway)" if named else ""))
         return None
-    if due and not unfinished and not await asyncio.to_thread(_is_due, state, definition,
-                                                              settings):
+    if due and not unfinished and not await asyncio.to_thread(
+            due_now, state, record, definition, ZoneInfo(settings.organization.timezone)):
         return None
     async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
                          say=rt.output.line):
@@ -128,28 +143,43 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
             return None
         if fresh != record:  # an apply changed it while this run waited
             definition = await load_definition(job.session, fresh)
-        report = await runner.run(definition, force=force)
-    if definition.notify and rt.env.get(p.ENV_SMTP_URL):
+        await asyncio.to_thread(close_dead_runs, state, definition.address)
+        try:
+            report = await runner.run(definition, force=force)
+        except (Interrupted, asyncio.CancelledError) as stop:
+            raise await asyncio.to_thread(_stopped, rt, state, definition, stop) from None
+    if definition.notify:
         await _notify(rt, state, definition, report)
     rt.output.rich(run_text(report))
     return report
 
 
-def _is_due(state: StateStore, definition: SyncDefinition, settings: ProjectSettings) -> bool:
-    if definition.schedule is None:
-        return False
-    runs = state.sync_runs(definition.address, "")
-    last = datetime.fromisoformat(runs[-1].started_at) if runs else None
-    return is_due(definition.schedule, last, datetime.now(UTC),
-                  ZoneInfo(settings.organization.timezone))
+def _stopped(rt: Runtime, state: StateStore, definition: SyncDefinition,
+             stop: BaseException) -> BaseException:
+    """Ctrl-C stopped this sync's run: show it as the log now does, and say what finished."""
+    if not isinstance(stop, Interrupted) and not interrupts.stopped_at_once():
+        return stop
+    finished = (stop.finished if isinstance(stop, Interrupted) and stop.finished
+                else "stopped at once by a second Ctrl-C")
+    report = interrupted_report(state, definition.address, finished)
+    if report is not None:
+        rt.output.rich(run_text(report))
+    return Interrupted(f"{definition.address}: {finished}")
 
 
 async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
                   report: SyncRunReport) -> None:
-    """A notification failure is logged with the run; the sync itself still succeeded."""
+    """A notification failure (or no SMTP server to send through) is said in the run's
+    output and logged with the run; the sync itself still succeeded."""
+    smtp_url = rt.env.get(p.ENV_SMTP_URL)
+    if not smtp_url:
+        report.notify_error = f"{p.ENV_SMTP_URL} is not set"
+        log.info("sync: %s: summary not sent: %s", definition.address, report.notify_error)
+        await asyncio.to_thread(state.log_sync_run, report.as_log_entry())
+        return
     subject = f"Callboard Data Sync {definition.name}: {report.status}"
     try:
-        await asyncio.to_thread(send_summary, rt.env[p.ENV_SMTP_URL], list(definition.notify),
+        await asyncio.to_thread(send_summary, smtp_url, list(definition.notify),
                                 subject, report.summary_text())
     except CallboardError as exc:
         report.notify_error = str(exc)
@@ -163,11 +193,11 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
 @p.pass_runtime
 def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
     """Past runs: counts added, removed, re-synced, rejected with reasons, API calls."""
-    start = datetime.now(UTC) - parse_duration(since)
+    start = clock.now() - parse_duration(since)
     with rt.state() as state:
-        entries = state.sync_runs(sync_address(name) if name else None,
+        entries = state.sync_runs(known_sync(state, name) if name else None,
                                   start.isoformat(timespec="seconds"))
-    runs = [SyncRunReport.from_log_entry(e) for e in entries]
+    runs = [SyncRunReport.from_log_entry(e) for e in runs_only(entries)]
     rt.output.show(render("sync-log", fmt, SyncLog(runs, since)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from engine import interrupts
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
@@ -46,7 +47,8 @@ async def _run(rt: Runtime, job: Job, campaign_id: str | None,
             rt.output.line(line)
 
     run = WritebackRun(campaigns, sink, job.state, batch_size=batch_size, on_outcome=show)
-    return await run.run(campaign_id)
+    with interrupts.writing():
+        return await run.run(campaign_id)
 
 
 COMMANDS = [writeback]

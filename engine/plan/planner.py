@@ -74,7 +74,7 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
             try:
                 resolved = resource.resolved(await handler.resolve(resource.spec, refs))
                 await check_rules(session.registry.rules(kind), resolved.spec,
-                                  RuleContext(refs, handler))
+                                  RuleContext(refs, handler, session.context.env))
             except FieldProblem as exc:
                 errors.append(_field_error(resource, exc))
                 continue

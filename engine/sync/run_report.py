@@ -17,6 +17,7 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"
 STOPPED = "stopped"  # refused by a safety check before any write
 RUNNING = "running"
+INTERRUPTED = "interrupted"  # stopped by Ctrl-C (or found dead): the next run finishes it
 
 
 @dataclass
@@ -28,6 +29,8 @@ class SyncRunReport:
     status: str = RUNNING
     finished_at: str | None = None
     resumed: bool = False
+    #: The run whose frozen plan this one finished (``resumed``), as ``sync log`` lists it.
+    completes: str = ""
     list_size: int = 0
     constituents_added: int = 0
     constituents_removed: int = 0
@@ -74,6 +77,9 @@ class SyncRunReport:
             return f"{self.address}: failed{resumed}: {self.message}"
         if self.status == RUNNING:
             return f"{self.address}: running or interrupted (started {self.started_at})"
+        if self.status == INTERRUPTED:
+            detail = f" ({self.message})" if self.message else ""
+            return f"{self.address}: interrupted{detail}; the next run finishes it"
         return (f"{self.address}: {self.status}{resumed}: {self.added} added, "
                 f"{self.resynced} re-synced, {self.retried} retried, {self.removed} removed, "
                 f"{len(self.rejected)} rejected")
@@ -90,7 +96,7 @@ class SyncRunReport:
         for reason, count in self.rejection_reasons().items():
             lines.append(f"  rejected {count}: {reason}")
         if self.notify_error:
-            lines.append(f"  notification not sent: {self.notify_error}")
+            lines.append(f"  summary not sent: {self.notify_error}")
         return lines
 
     def summary_text(self) -> str:

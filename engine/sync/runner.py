@@ -19,7 +19,9 @@ from typing import Any, TypeVar
 
 from pyroaring import BitMap
 
+from engine import clock, interrupts
 from engine.errors import CallboardError
+from engine.interrupts import Interrupted
 from engine.state.base import SyncBaseline, SyncBatchRecord, SyncRuns
 from engine.sync.definition import SyncDefinition
 from engine.sync.delta import DataSyncDelta, compute_delta, dump_bitmap, load_bitmap
@@ -49,7 +51,7 @@ from engine.sync.run_plan import (
     build_run_plan,
     safety_problem,
 )
-from engine.sync.run_report import FAILED, STOPPED, SUCCEEDED, SyncRunReport
+from engine.sync.run_report import FAILED, INTERRUPTED, STOPPED, SUCCEEDED, SyncRunReport
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -59,7 +61,7 @@ ASSOCIATION_PAGE = 100
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.iso_now()
 
 
 def new_run_id() -> str:
@@ -148,16 +150,15 @@ class DataSyncRunner:
         calls = (self.source.calls, self.target.calls, self.target.rate_limited)
         frozen = await self._db(self.state.sync_plan, definition.sync_id)
         plan = SyncRunPlan.from_bytes(frozen[1]) if frozen else None
-        report = SyncRunReport(definition.address, definition.sync_id,
-                               plan.run_id if plan else new_run_id(),
-                               plan.started_at if plan else self.clock(), resumed=bool(plan))
+        report = SyncRunReport(definition.address, definition.sync_id, new_run_id(),
+                               self.clock(), resumed=bool(plan),
+                               completes=plan.run_id if plan else "")
         await self._db(self.state.log_sync_run, report.as_log_entry())
         try:
             if plan is not None:
                 await self._carry_out(definition, plan, report)
             await self.source.regenerate(definition.list_id)
-            plan = await self.decide(definition, report.run_id if not report.resumed
-                                     else new_run_id())
+            plan = await self.decide(definition, report.run_id)
             baseline = await self._db(self.state.sync_baseline, definition.sync_id)
             problem = safety_problem(
                 definition.mode, load_bitmap(baseline.members if baseline else None),
@@ -173,6 +174,9 @@ class DataSyncRunner:
         except CallboardError as exc:
             report.status, report.message = FAILED, str(exc)
             log.warning("sync: %s failed: %s", definition.address, exc)
+        except (Interrupted, asyncio.CancelledError):
+            report.status = INTERRUPTED  # the next run finishes it from the frozen plan
+            raise
         finally:
             report.tessitura_calls = self.source.calls - calls[0]
             report.prospect2_calls = self.target.calls - calls[1]
@@ -211,11 +215,13 @@ class DataSyncRunner:
         with RunProgress(f"{definition.address} (API calls)", total,
                          self.target.rate_per_second) as progress:
             for number, batch in pending_imports:
+                _stop_if_asked(number, plan.batch_count)
                 await self._import(definition, plan, number, batch, report)
                 progress.advance(2)
             if pending_removals:
                 associations = await self._associations(definition, plan, pending_removals)
                 for number, removals in pending_removals:
+                    _stop_if_asked(number, plan.batch_count)
                     await self._remove(definition, plan, number, removals, associations)
                     progress.advance(len(removals))
 
@@ -286,6 +292,12 @@ class DataSyncRunner:
 
 
 _COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
+
+
+def _stop_if_asked(number: int, total: int) -> None:
+    """Between batches: Ctrl-C stops here, every confirmed batch journaled."""
+    if interrupts.stop_requested():
+        raise Interrupted(f"{number} of {total} batches sent and recorded")
 
 
 def _taggable(rows: list[ExportRow], owners: BitMap,

@@ -13,7 +13,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from engine import interrupts
 from engine.errors import CallboardError
+from engine.interrupts import Interrupted
 from engine.state.base import WritebackLedger, WritebackLedgers
 from engine.writeback import ledger as ledgers
 from engine.writeback.matching import MappingChoice, choose_mapping, tag_mappings_without_tags
@@ -158,7 +160,9 @@ class WritebackRun:
             report.notes.append(
                 f"mapping {mapping.name} matches by campaign tag ({mapping.campaign_tag!r}), "
                 "but Prospect2 reports no tags on campaigns, so it matched nothing")
-        for task in plan.tasks:
+        for number, task in enumerate(plan.tasks):
+            if interrupts.stop_requested():
+                raise Interrupted(f"{number} of {len(plan.tasks)} campaigns written back")
             outcome = await self._one(task)
             report.outcomes.append(outcome)
             if self.on_outcome is not None:
@@ -206,6 +210,10 @@ class WritebackRun:
         source_id = ledger.source_id
         assert source_id is not None
         for index, batch in ledgers.pending_batches(ledger):
+            if interrupts.stop_requested():
+                raise Interrupted(f"campaign {ledger.campaign_id}: {index} of "
+                                  f"{ledgers.batch_count(ledger)} promotion batches confirmed "
+                                  "and recorded")
             count = await self.sink.add_promotions(source_id, batch)
             ledgers.confirm_batch(ledger, index, batch, count)
             await asyncio.to_thread(self.state.update_writeback_progress, ledger)

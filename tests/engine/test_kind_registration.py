@@ -194,7 +194,7 @@ def test_every_seed_rule_says_its_seed_and_shows_both_forms() -> None:
         "csi_note_fields", "csi_notes_length", "csi_performance_field", "csi_unique_title",
         "custom_field_option_removal", "custom_field_options",
         "sync_contact_permissions", "sync_cpp_filters", "sync_eaddress_types", "sync_list",
-        "sync_tag"]
+        "sync_notify_smtp", "sync_tag"]
     for rule in rules:
         doc = sys.modules[type(rule).__module__].__doc__ or ""
         if rule.seed.startswith("spec §"):

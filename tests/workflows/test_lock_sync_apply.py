@@ -43,7 +43,7 @@ def test_a_sync_run_waits_for_an_apply_or_is_skipped(
         assert "did not succeed: data_syncs.members" in skipped.err
 
         # cron: a sync whose time has come is skipped quietly; the next tick runs it
-        monkeypatch.setattr("engine.cli.sync_cmds._is_due", lambda *args: True)
+        monkeypatch.setattr("engine.cli.sync_cmds.due_now", lambda *args: True)
         due = sandbox.run(*team, "sync", "run", "--due")
         assert due.code == 0 and f"{SYNC}: skipped: apply still holds the state" in due.out
         assert _runs(sandbox, team) == []  # nothing ran beside the apply
