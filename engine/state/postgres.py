@@ -98,18 +98,16 @@ class PostgresState(SqlState):
     def _fault(self, exc: Exception) -> StateError:
         detail = redact(str(exc), self.secret_url).strip()
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-            detail += (" — this PostgreSQL role may read the state but not change it: apply, "
-                       "state edits, sync and writeback runs need a role that may write "
-                       f"Callboard's tables in schema {self.schema}, and a state at an older "
-                       "schema version must first be opened by a role that may create tables")
+            detail += (" — this role may read the state but not change it: apply, state edits "
+                       "and runs (and migrating an older state) need a role that may write "
+                       f"Callboard's tables in schema {self.schema}")
         return StateError(f"state {self.url}: {detail}")
 
     def _version(self) -> int:
-        """Read under a transaction-level lock, so concurrent first opens migrate once."""
+        """Read under a transaction-level lock, so concurrent first opens migrate once; DDL
+        only when there is none yet, so a SELECT-only role opens a current state."""
         self._run("SELECT pg_advisory_xact_lock(hashtext(?))", (f"callboard:{self.schema}",))
         if not self._one("SELECT to_regclass('schema_version')")[0]:
-            # DDL only when there is none yet: a plan job's SELECT-only role opens a current
-            # state without needing CREATE on the database.
             self._run(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
             self._run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = self._one("SELECT version FROM schema_version")
