@@ -37,7 +37,7 @@ class WarningDoc(_Strict):
 
 
 class ChangeDoc(_Strict):
-    action: Literal["create", "update", "replace", "delete", "adopt"]
+    action: Literal["create", "update", "replace", "delete", "adopt", "move"]
     address: str
     kind: str
     name: str
@@ -55,6 +55,9 @@ class ChangeDoc(_Strict):
     create_before_destroy: bool
     #: Reference ids the plan resolved (field -> id), so apply writes exactly those.
     ref_ids: dict[str, Any]
+    #: The address a ``moved`` entry renamed this resource from (its state entry moves first,
+    #: with no API call); null when it was not renamed.
+    moved_from: str | None
 
 
 class PlanSummaryDoc(_Strict):
@@ -63,6 +66,7 @@ class PlanSummaryDoc(_Strict):
     replace: int
     delete: int
     adopt: int
+    move: int
 
 
 class EstimateDoc(_Strict):
@@ -85,6 +89,8 @@ class PlanDoc(_Strict):
     min_managed: int
     refresh_only: bool
     targets: list[str]
+    #: What the plan covers beyond ``targets`` because the targets depend on it.
+    target_dependencies: list[str]
     manifests: str
     manifest_digest: str
     callboard_version: str
@@ -160,9 +166,11 @@ class SyncRunDoc(_Strict):
     sync_id: str
     run_id: str
     started_at: str
-    status: Literal["running", "succeeded", "failed", "stopped"]
+    status: Literal["running", "succeeded", "failed", "stopped", "interrupted"]
     finished_at: str | None
     resumed: bool
+    #: ``resumed``: the run id of the interrupted run whose work this one finished.
+    completes: str
     list_size: int
     constituents_added: int
     constituents_removed: int

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
@@ -55,6 +56,12 @@ class DriftReport:
                             "secret_fields": self.secret_fields})
 
 
+def ignored_by(kind: str, key: str, patterns: list[str]) -> bool:
+    """Whether a ``drift.ignore`` pattern (``KIND.KEY-GLOB``) matches this live object."""
+    name = address(kind, key)
+    return any(fnmatchcase(name, pattern) for pattern in patterns)
+
+
 def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRecord],
                  managed_kinds: Iterable[str], ignore: list[str],
                  ignore_changes: dict[str, list[str]] | None = None) -> DriftReport:
@@ -71,21 +78,28 @@ def detect_drift(live: dict[str, list[LiveObject]], state: dict[str, ResourceRec
         if obj is None:
             report.items.append(DriftItem("deleted", addr, record.kind, record.remote_id))
             continue
-        diffs = field_diffs(record.fields, obj.fields, ignore_changes.get(addr, []))
+        diffs = field_diffs(record.fields, obj.fields,
+                            ignore_changes.get(addr, []) + unrecorded(record, obj))
         if diffs:
             report.items.append(DriftItem("changed", addr, record.kind, record.remote_id, diffs))
     for kind in sorted(set(managed_kinds)):
         for obj in sorted(index.unclaimed(kind), key=lambda o: o.key):
-            name = address(kind, obj.key)
-            ignored = any(fnmatchcase(name, pattern) for pattern in ignore)
-            report.items.append(DriftItem("unmanaged", name, kind, obj.remote_id,
-                                          ignored=ignored))
+            report.items.append(DriftItem("unmanaged", address(kind, obj.key), kind,
+                                          obj.remote_id,
+                                          ignored=ignored_by(kind, obj.key, ignore)))
     return report
+
+
+def unrecorded(record: ResourceRecord, obj: LiveObject) -> list[str]:
+    """Fields of a kind that its state record lacks: written by a Callboard from before the
+    kind had them (a custom field's options), so there is no applied value to differ from.
+    The next apply of the resource, or ``plan --refresh-only``, records them."""
+    return [name for name in obj.fields if name not in record.fields]
 
 
 async def find_drift(session: Session, manifests: ManifestSet, state: StateStore) -> DriftReport:
     """Read every kind the manifests or state touch, and compare (``callboard drift``)."""
-    records = state.resources()
+    records = await asyncio.to_thread(state.resources)  # off the event loop: state may be remote
     kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
     await session.check(kinds)
     live = await session.read_live(kinds)

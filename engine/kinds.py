@@ -148,6 +148,9 @@ class Kind:
     #: Whether drift and generate list live objects no manifest declares. Off for kinds
     #: where most live rows are none of the user's business (hundreds of T_DEFAULTS rows).
     report_unmanaged: ClassVar[bool] = True
+    #: What state says about an object of this kind when it is deleted or replaced, by the
+    #: names ``engine.plan.impact.STATE_IMPACTS`` knows (``"sync_baseline"``).
+    state_impact: ClassVar[tuple[str, ...]] = ()
     #: One line for ``callboard schema`` and docs.
     description: ClassVar[str] = ""
 
@@ -173,6 +176,19 @@ class Kind:
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         """Manifest fields for ``generate``: the live fields as a user would write them."""
         return dict(live.fields)
+
+    def refers_to(self, value: ResourceSpec) -> list[tuple[str, str]]:
+        """The other resources one object names, as ``(kind, NAME or natural key)`` pairs (a
+        Data Sync's tag, a CSI webhook's activity type): what ``--target`` takes along. The
+        default reads the ``references`` fields; a kind whose fields may name an object by
+        its natural key says so here."""
+        found: list[tuple[str, str]] = []
+        for field_name, kind in self.references.items():
+            named = getattr(value, field_name, None)
+            for item in named if isinstance(named, list) else [named]:
+                if item is not None:
+                    found.append((kind, str(item)))
+        return found
 
     def all_dependencies(self) -> tuple[str, ...]:
         deps = list(self.depends_on)
@@ -224,6 +240,12 @@ class KindHandler(ABC):
     def estimated_calls(self, action: str) -> int:
         """API calls one change of this action costs (for the plan's estimate)."""
         return 2 if action == "replace" else (0 if action == "adopt" else 1)
+
+    def estimated_calls_for(self, action: str, before: Mapping[str, Any] | None,
+                            after: Mapping[str, Any] | None) -> int:
+        """API calls one planned change costs, where that depends on what changes (a custom
+        field's options); by default ``estimated_calls(action)``."""
+        return self.estimated_calls(action)
 
     async def read(self, remote_id: str) -> LiveObject | None:
         """One object by id; the default lists the kind (handlers may do better)."""

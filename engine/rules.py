@@ -14,7 +14,8 @@ import importlib
 import inspect
 import pkgutil
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from engine.kinds import KindHandler, ReferenceContext, ResourceSpec
@@ -28,6 +29,9 @@ class RuleContext:
 
     refs: ReferenceContext
     handler: KindHandler
+    #: The settings Callboard runs with (spec §5), for rules about what Callboard itself will
+    #: do with a resource (send a Data Sync's run summary over ``CALLBOARD_SMTP_URL``).
+    env: Mapping[str, str] = field(default_factory=dict)
 
     def warn(self, field: str | None, message: str) -> None:
         self.refs.warn(field, message)
@@ -38,7 +42,8 @@ class Rule(ABC):
 
     #: The rule's name (its module's): what ``sync_list`` is to seed 003.
     name: ClassVar[str]
-    #: The seed it comes from ("003"; several as "000, 001").
+    #: The seed it comes from ("003"; several as "000, 001"), or the spec section that
+    #: decides it where no seed does ("spec §2").
     seed: ClassVar[str]
     #: Kinds whose resources it checks.
     kinds: ClassVar[tuple[str, ...]]

@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from engine import __version__
+from engine import __version__, interrupts
 from engine.errors import CallboardError, StalePlan
+from engine.interrupts import Interrupted
 from engine.kinds import FieldProblem, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.diff import field_diffs
@@ -23,6 +24,7 @@ from engine.providers import KindRegistry
 from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.sync.run_log import mark_activations
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,16 @@ def check_made_from(plan: Plan, digest: str) -> None:
 
 
 def check_state_matches(plan: Plan, state: StateStore) -> None:
+    """A plan made where no state existed yet (no lineage) fits one nobody changed since."""
     header = state.header()
-    if plan.lineage != header.lineage:
+    if plan.lineage and plan.lineage != header.lineage:
+        since = f", after '{header.last_change}'" if header.last_change else ""
         raise StalePlan(f"plan {plan.id} was made against another state (lineage "
-                          f"{plan.lineage}, this state is {header.lineage}): make a new plan")
+                        f"{plan.lineage}, this state is {header.lineage}{since}): make a new plan")
     resuming = header.applying_plan == plan.id
     if plan.state_serial != header.serial and not resuming:
         raise StalePlan(f"plan is stale: it was made at state serial {plan.state_serial}, and "
-                          f"the state is now at serial {header.serial}: make a new plan")
+                        f"{header.moved_since(plan.state_serial)}: make a new plan")
 
 
 def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: KindRegistry,
@@ -117,20 +121,24 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
                      parallelism: int = 4, force: bool = False,
                      listener: ApplyListener | None = None) -> ApplyResult:
     plan.raise_if_unsafe(force)
-    if saved and plan.changes and state.header().last_applied_plan == plan.id:
+    # State calls run in a worker thread: a PostgreSQL round trip never blocks the event loop.
+    header = await asyncio.to_thread(state.header)
+    if saved and plan.changes and header.last_applied_plan == plan.id:
         return ApplyResult(already_applied=True)
     if saved:
-        check_state_matches(plan, state)
-    done = state.journal(plan.id)
+        await asyncio.to_thread(check_state_matches, plan, state)
+    done = await asyncio.to_thread(state.journal, plan.id)
     kinds = {c.kind for c in plan.changes}
     live = await session.read_live(kinds) if kinds else {}
-    index = LiveIndex(live, state.resources().values())
+    index = LiveIndex(live, (await asyncio.to_thread(state.resources)).values())
     if saved:
-        resuming = state.header().applying_plan == plan.id
+        resuming = header.applying_plan == plan.id
         check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
         return ApplyResult()
-    applier = PlanApplier(session, plan, state, index, parallelism, listener)
+    # A sync created or switched on first runs at its next scheduled time (sync run --due).
+    applier = PlanApplier(session, plan, state, index, parallelism,
+                          mark_activations(state, listener))
     return await applier.run(done)
 
 
@@ -149,21 +157,43 @@ class PlanApplier:
         self.planned: dict[str, ResourceSpec | CallboardError] = {}
 
     async def run(self, done: set[str]) -> ApplyResult:
-        self.state.begin_apply(self.plan.id)
+        await asyncio.to_thread(self.state.begin_apply, self.plan.id)
+        with interrupts.writing():
+            try:
+                await self._groups(done)
+            except asyncio.CancelledError:
+                if not interrupts.stopped_at_once():
+                    raise
+                raise Interrupted(self._finished()) from None
+        if self.errors:
+            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
+                              "finished and are recorded in state. Fix the cause and run the "
+                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
+        if interrupts.stop_requested() and self._left():
+            raise Interrupted(self._finished())
+        await asyncio.to_thread(self.state.finish_apply, self.plan.id)
+        return self.result
+
+    async def _groups(self, done: set[str]) -> None:
         groups = groupby(self.plan.changes, key=lambda c: (c.action == "delete", c.kind))
         for _, grouped in groups:
             group = [c for c in grouped]
             await self._prepare([c for c in group if c.address not in done])
             await asyncio.gather(*(self._run_one(c, done) for c in group))
             self.session.forget_reads()  # later kinds may look up what this group just created
-            if self.errors:
-                break
-        if self.errors:
-            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
-                              "finished and are recorded in state. Fix the cause and run the "
-                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
-        self.state.finish_apply(self.plan.id)
-        return self.result
+            if self.errors or interrupts.stop_requested():
+                return
+
+    def _left(self) -> int:
+        """Changes neither applied by this run nor found done by an earlier one."""
+        return len(self.plan.changes) - len(self.result.done) - len(self.result.skipped)
+
+    def _finished(self) -> str:
+        """What an interrupted apply completed (each is recorded in state and the journal)."""
+        done, total, earlier = len(self.result.done), len(self.plan.changes), self.result.skipped
+        return (f"{done} of {total} change{'s' if total != 1 else ''} applied and recorded in "
+                f"state" + (f", {len(earlier)} done by an earlier run" if earlier else "")
+                + f"; {self._left()} still to do")
 
     async def _run_one(self, change: Change, done: set[str]) -> None:
         if change.address in done:
@@ -171,6 +201,8 @@ class PlanApplier:
             self.notify(change, "skip", "already applied by an earlier run of this plan")
             return
         async with self.limit:
+            if interrupts.stop_requested():
+                return  # not started: running the same command again does it
             self.notify(change, "start", "")
             try:
                 detail = await self.apply(change)
@@ -178,17 +210,43 @@ class PlanApplier:
                 self.errors.append(f"{change.address}: {exc}")
                 self.notify(change, "error", str(exc))
                 return
-        self.state.mark_done(self.plan.id, change.address)
+        await asyncio.to_thread(self.state.mark_done, self.plan.id, change.address)
         self.result.done.append(change.address)
         log.info("apply: %s %s", change.action, change.address)
-        self.notify(change, "done", detail)
+        # Off the event loop: a listener may record in state (a sync's activation mark).
+        await asyncio.to_thread(self.notify, change, "done", detail)
 
     async def apply(self, change: Change) -> str:
         """One change; what happened, in a few words."""
         if self.plan.refresh_only:
-            return self._apply_refresh(change)
+            return await self._apply_refresh(change)
+        if change.moved_from:
+            await asyncio.to_thread(self._move_state, change)
         action: Callable[[Change], Awaitable[str]] = getattr(self, f"_apply_{change.action}")
         return await action(change)
+
+    async def _apply_move(self, change: Change) -> str:
+        return f"moved from {change.moved_from} in state (no API call)"
+
+    def _move_state(self, change: Change) -> None:
+        """Hand the old address's state entry to the new one (a ``moved`` entry). The new
+        entry is written before the old one goes, so an interrupted run never loses it; the
+        next run finds the new one and finishes."""
+        assert change.moved_from is not None
+        old, new = self.state.get(change.moved_from), self.state.get(change.address)
+        if old is None:
+            if new is not None:  # moved by an interrupted run of this plan
+                return
+            raise CallboardError(f"{change.moved_from} is no longer in state; plan again")
+        if new is None:
+            self.state.put(ResourceRecord(
+                address=change.address, kind=old.kind, name=change.name,
+                remote_id=old.remote_id, fields=old.fields,
+                prevent_destroy=change.prevent_destroy))
+        elif new.remote_id != old.remote_id:
+            raise CallboardError(f"state manages both {change.moved_from} and {change.address} "
+                                 "(another object); plan again")
+        self.state.remove(change.moved_from)
 
     async def _apply_create(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
@@ -199,17 +257,17 @@ class PlanApplier:
             obj = existing
             if field_diffs(existing.fields, change.after or {}, []):
                 obj = await handler.update(existing, planned)
-            self._record(change, obj)
+            await self._record(change, obj)
             return f"created (found id {obj.remote_id} from an earlier run)"
         obj = await handler.create(planned)
-        self._record(change, obj)
+        await self._record(change, obj)
         return f"created (id {obj.remote_id})"
 
     async def _apply_adopt(self, change: Change) -> str:
         current = self._current(change)
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone")
-        self._record(change, current)
+        await self._record(change, current)
         return f"adopted (id {current.remote_id})"
 
     async def _apply_update(self, change: Change) -> str:
@@ -218,46 +276,46 @@ class PlanApplier:
         if current is None:
             raise CallboardError(f"{change.kind} object {change.remote_id} is gone; plan again")
         obj = await self.session.handler(change.kind).update(current, planned)
-        self._record(change, obj)
+        await self._record(change, obj)
         return f"updated (id {obj.remote_id})"
 
     async def _apply_replace(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
         planned = await self._planned(change)
         current = self._current(change)
-        made = self._made_by_interrupted_run(change, planned)
+        made = await self._made_by_interrupted_run(change, planned)
         if change.create_before_destroy:
             obj = made or await handler.create(planned)
-            self._record(change, obj)
+            await self._record(change, obj)
             if current is not None:
                 await handler.delete(current)
         else:
             if current is not None:
                 await handler.delete(current)
             obj = made or await handler.create(planned)
-            self._record(change, obj)
+            await self._record(change, obj)
         return f"replaced (new id {obj.remote_id})"
 
     async def _apply_delete(self, change: Change) -> str:
         current = self._current(change)
         if current is not None:
             await self.session.handler(change.kind).delete(current)
-        self.state.remove(change.address)
+        await asyncio.to_thread(self.state.remove, change.address)
         return "deleted"
 
-    def _apply_refresh(self, change: Change) -> str:
+    async def _apply_refresh(self, change: Change) -> str:
         current = self._current(change)
         if change.action == "delete" or current is None:
-            self.state.remove(change.address)
+            await asyncio.to_thread(self.state.remove, change.address)
             return "forgotten in state"
-        self._record(change, current)
+        await self._record(change, current)
         return "state updated from live"
 
-    def _made_by_interrupted_run(self, change: Change,
-                                 planned: ResourceSpec) -> LiveObject | None:
+    async def _made_by_interrupted_run(self, change: Change,
+                                       planned: ResourceSpec) -> LiveObject | None:
         """The new object of a replace an interrupted run got part-way through: recorded in
         state (its id differs from the planned old one), or made but unrecorded (by key)."""
-        record = self.state.get(change.address)
+        record = await asyncio.to_thread(self.state.get, change.address)
         if record is not None and record.remote_id != change.remote_id:
             made = self.index.by_id(change.kind, record.remote_id)
             if made is not None:
@@ -295,7 +353,7 @@ class PlanApplier:
             raise planned
         return planned
 
-    def _record(self, change: Change, obj: LiveObject) -> None:
-        self.state.put(ResourceRecord(
+    async def _record(self, change: Change, obj: LiveObject) -> None:
+        await asyncio.to_thread(self.state.put, ResourceRecord(
             address=change.address, kind=change.kind, name=change.name,
             remote_id=obj.remote_id, fields=obj.fields, prevent_destroy=change.prevent_destroy))

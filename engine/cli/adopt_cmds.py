@@ -3,19 +3,20 @@ a value plans mask."""
 
 from __future__ import annotations
 
-import re
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import click
-from ruamel.yaml import YAML
 
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
-from engine.kinds import LiveObject
+from engine.generate import Generated, generate_kind, write_generated
+from engine.kinds import Kind, LiveObject
 from engine.live_index import LiveIndex
-from engine.resources import NAME_PATTERN, address, split_address
+from engine.manifests.loader import ManifestSet, load_settings
+from engine.resources import Resource, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.words import plural
@@ -39,8 +40,7 @@ def import_(rt: Runtime, address: str, remote_id: str) -> None:
                              "(callboard generate writes manifests for live objects)")
     kind, _ = split_address(address)
 
-    async def work(job: Job) -> None:
-        store = job.state
+    def check_free(store: StateStore) -> None:
         if store.get(address) is not None:
             raise CallboardError(f"{address} is already in state (id "
                                  f"{store.get(address).remote_id})")  # type: ignore[union-attr]
@@ -48,11 +48,41 @@ def import_(rt: Runtime, address: str, remote_id: str) -> None:
         if (kind, remote_id) in claimed:
             raise CallboardError(f"{kind} object {remote_id} is already managed as "
                                  f"{claimed[(kind, remote_id)]}")
-        store.put(_record(address, await _read(job.session, kind, remote_id)))
+
+    def check_not_declared_elsewhere(store: StateStore, obj: LiveObject, kind_: Kind) -> None:
+        other = declared_elsewhere(manifests, kind_, obj, address)
+        if other is not None and store.get(other) is None:
+            raise CallboardError(
+                f"{kind} object {remote_id} is {obj.key!r}, which {other} declares: import it "
+                f"as {other} (as {address}, the next plan would create {obj.key!r} again for "
+                f"{other})")
+
+    async def work(job: Job) -> None:  # the store in a worker thread, off the event loop
+        await asyncio.to_thread(check_free, job.state)
+        obj = await _read(job.session, kind, remote_id)
+        await asyncio.to_thread(check_not_declared_elsewhere, job.state, obj,
+                                job.session.registry[kind])
+        await asyncio.to_thread(adopt, job.state, f"import {address} {remote_id}",
+                                [_record(address, obj)])
 
     rt.run(work, lock="import")
     rt.output.line(f"Imported {kind} object {remote_id} as {address}. Run 'callboard plan' to "
                    "see how it differs from the manifest.")
+
+
+def adopt(store: StateStore, what: str, records: list[ResourceRecord]) -> None:
+    """Records into state as one change that moves the serial, so older saved plans are stale."""
+    with store.changing(what):
+        for record in records:
+            store.put(record)
+
+
+def declared_elsewhere(manifests: ManifestSet, kind: Kind, obj: LiveObject,
+                       address: str) -> str | None:
+    """Another declared address whose natural key is ``obj``'s (the plan would adopt it
+    there)."""
+    return next((r.address for r in manifests.of_kind(kind.name)
+                 if r.address != address and kind.key(r.spec) == obj.key), None)
 
 
 async def _read(session: Session, kind: str, remote_id: str) -> LiveObject:
@@ -64,96 +94,64 @@ async def _read(session: Session, kind: str, remote_id: str) -> LiveObject:
     return obj
 
 
-def slug(text: str) -> str:
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return value or "unnamed"
-
-
-def manifest_names(kind: str, objects: list[LiveObject], taken: set[str],
-                   pattern: re.Pattern[str] | None) -> dict[str, LiveObject]:
-    """A stable, unique manifest NAME for each live object (from its natural key)."""
-    names: dict[str, LiveObject] = {}
-    for obj in sorted(objects, key=lambda o: (o.key, o.remote_id)):
-        base = obj.key if pattern and pattern.match(obj.key) else slug(obj.key)
-        if not (pattern or NAME_PATTERN).match(base):
-            base = f"{kind.rstrip('s')}-{base}"
-        name, n = base, 2
-        while name in taken or name in names:
-            name, n = f"{base}-{n}", n + 1
-        names[name] = obj
-    return names
-
-
-async def _generate(session: Session, store: StateStore, declared: set[str],
-                    kinds: list[str]) -> dict[str, dict[str, LiveObject]]:
-    records = store.resources()
-    index = LiveIndex(await session.read_live(kinds), records.values())
-    out: dict[str, dict[str, LiveObject]] = {}
-    for kind in kinds:
-        free = index.unclaimed(kind)
-        if not free:
-            continue
-        taken = {name for k, name in map(split_address, declared | set(records)) if k == kind}
-        out[kind] = manifest_names(kind, free, taken, session.registry[kind].name_pattern)
-    return out
-
-
-def write_manifests(directory: Path, session: Session,
-                    found: dict[str, dict[str, LiveObject]]) -> list[Path]:
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
-    written: list[Path] = []
-    for kind, objects in found.items():
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{kind}.yaml"
-        if path.exists():
-            raise CallboardError(f"{path} exists already: choose another --out directory")
-        body: dict[str, Any] = {kind: {name: session.registry[kind].manifest_entry(obj)
-                                       for name, obj in objects.items()}}
-        with path.open("w") as handle:
-            handle.write(f"# Generated by 'callboard generate' from live {kind}.\n")
-            yaml.dump(body, handle)
-        written.append(path)
-    return written
-
-
 @click.command()
 @p.generate_out
 @p.kinds
 @p.pass_runtime
-def generate(rt: Runtime, out: Path, kinds: tuple[str, ...]) -> None:
-    """Write manifests for live objects no manifest manages yet, and adopt them into state."""
-    declared = set(rt.load().resources) if rt.manifests_dir.is_dir() else set()
-    written, count = rt.run(lambda job: _generate_and_import(job, declared, list(kinds), out),
-                            lock="generate")
-    if not written:
-        rt.output.line("Every live object of these kinds is managed already; nothing written.")
-        return
-    for path in written:
-        rt.output.line(f"Wrote {path}")
-    rt.output.line(f"Adopted {plural(count, 'object')} into state. Move the files into your "
-                   "manifest directory; 'callboard plan' then shows no changes.")
+def generate(rt: Runtime, out: Path | None, kinds: tuple[str, ...]) -> None:
+    """Write manifests for live objects that no manifest declares and state does not manage,
+    one new file per kind (generated_KIND.yaml, never overwriting one). Nothing enters state:
+    the next plan adopts them (<=) and apply records them."""
+    directory = out or rt.manifests_dir
+    if rt.manifests_dir.is_dir():
+        manifests = rt.load()
+        declared, ignore = list(manifests.resources.values()), manifests.settings.drift.ignore
+    else:
+        declared, ignore = [], load_settings(rt.manifests_dir, Path.cwd()).drift.ignore
+    result = rt.run(lambda job: _generate(job, declared, ignore, list(kinds)))
+    write_generated(directory, result)
+    for line in generate_report(result, directory, rt.manifests_dir):
+        rt.output.line(line)
 
 
-async def _generate_and_import(job: Job, declared: set[str], kinds: list[str],
-                               out: Path) -> tuple[list[Path], int]:
-    session, store = job.session, job.state
+async def _generate(job: Job, declared: list[Resource], ignore: list[str],
+                    kinds: list[str]) -> Generated:
+    session = job.session
     unknown = [k for k in kinds if k not in session.registry]
     if unknown:
         raise CallboardError(f"unknown kind {unknown[0]!r}; kinds: "
                              f"{', '.join(session.registry.names())}")
     wanted = kinds or [k for k in session.registry.order()
                        if session.registry[k].report_unmanaged]
-    found = await _generate(session, store, declared, wanted)
-    written = write_manifests(out, session, found)
-    count = 0
-    for kind, objects in found.items():
-        for name, obj in objects.items():
-            store.put(_record(address(kind, name), obj))
-            count += 1
-    return written, count
+    records = await asyncio.to_thread(job.state.resources)  # off the event loop
+    index = LiveIndex(await session.read_live(wanted), records.values())
+    result = Generated()
+    names = {(r.kind, r.name) for r in declared} | {(r.kind, r.name) for r in records.values()}
+    for kind in wanted:
+        taken = {name for k, name in names if k == kind}
+        generate_kind(session.registry[kind], index, declared, taken, ignore, result)
+    return result
+
+
+def generate_report(result: Generated, directory: Path, manifests_dir: Path) -> list[str]:
+    """What generate wrote, what it left out, and what to do next."""
+    lines = [f"Wrote {g.path} ({plural(len(g.entries), 'object')})" for g in result.kinds]
+    if not result.kinds:
+        lines.append("Every live object of these kinds is managed or declared already; "
+                     "nothing written.")
+    left_out = [f"{plural(count, 'object')} {why}" for count, why in (
+        (result.declared, "already declared"), (result.ignored, "matched by drift.ignore"))
+        if count]
+    if left_out:
+        lines.append(f"Left out: {', '.join(left_out)}.")
+    lines += [f"Not generated (declare it by hand once it can be): {why}"
+              for why in result.refused]
+    if result.kinds:
+        inside = directory.resolve() == manifests_dir.resolve()
+        move = "" if inside else f"Move the files into {manifests_dir}; then "
+        lines.append(f"Nothing is in state yet. {move}'callboard plan' shows them adopted (<=) "
+                     "and 'callboard apply' records them.")
+    return lines
 
 
 @click.command()

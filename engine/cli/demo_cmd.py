@@ -11,6 +11,7 @@ never through provider internals.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -140,7 +141,8 @@ def _run(args: list[str], expect: int) -> None:
 
 async def _edit_out_of_band(job: Job) -> str:
     """Change a managed tag's description through the API, as a person in the UI would."""
-    records = [r for r in job.state.resources().values() if r.kind == OUT_OF_BAND_KIND]
+    records = [r for r in (await asyncio.to_thread(job.state.resources)).values()
+               if r.kind == OUT_OF_BAND_KIND]
     if not records:
         raise CallboardError("the demo manifests declare no tags to edit")
     record = records[0]

@@ -16,6 +16,7 @@ import click
 
 from engine.cli.params import ENV_DEBUG, GlobalFlags, add_global_options
 from engine.errors import CallboardError
+from engine.interrupts import EXIT_CODE, Interrupted
 from engine.render.errors import callboard_error_json, error_json
 
 
@@ -83,6 +84,14 @@ def _internal(flags: GlobalFlags, exc: Exception) -> int:
     return 1
 
 
+def _interrupted(flags: GlobalFlags, message: str) -> int:
+    """Ctrl-C (spec §3): what finished and how to finish, exit 130."""
+    if flags.output_format == "json":
+        click.echo(error_json("interrupted", message, EXIT_CODE), nl=False)
+    click.echo(message, err=True)
+    return EXIT_CODE
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (tests and the demo call this in-process)."""
     flags = GlobalFlags()
@@ -97,9 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         return _misused(flags, exc)
     except CallboardError as exc:
         return _failed(flags, exc)
+    except Interrupted as exc:
+        return _interrupted(flags, exc.message())
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return 130
+        return _interrupted(flags, "Interrupted.")
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         return _internal(flags, exc)
     return code if isinstance(code, int) else 0

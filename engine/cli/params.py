@@ -172,8 +172,9 @@ expect_sha256 = click.option("--expect-sha256", "expect_sha256", metavar="HEX",
 
 # --- generate, schema, demo ----------------------------------------------------------------
 generate_out = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-                            default=Path("generated"), show_default=True,
-                            help="Directory for the generated manifest files (one per kind).")
+                            default=None, metavar="DIR",
+                            help="Write the new files (generated_KIND.yaml, one per kind) here "
+                            "instead of the manifest directory.")
 kinds = click.option("--kind", "kinds", multiple=True, metavar="KIND",
                      help="Only live objects of this kind (repeatable).")
 
@@ -194,7 +195,7 @@ demo_out = click.option("--out", type=click.Path(path_type=Path), default=None,
 force_unlock = click.option("--force", is_flag=True,
                             help="Unlock without asking (needed with no terminal).")
 force_copy = click.option("--force", is_flag=True,
-                          help="Replace DST even if it already holds a state.")
+                          help="Replace DST even if it holds a state (a backup of it is kept).")
 
 # --- sync and writeback runs -----------------------------------------------------------------
 due = click.option("--due", is_flag=True,

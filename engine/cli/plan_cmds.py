@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sys
@@ -11,7 +12,7 @@ import click
 
 from engine.apply.executor import apply_plan, check_made_from
 from engine.cli import params as p
-from engine.cli.runtime import Job, Runtime
+from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError, PlanRefused, StalePlan
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
@@ -22,6 +23,8 @@ from engine.render.outputs import render
 from engine.render.text import plan_text
 from engine.resources import split_address
 from engine.state.base import StateStore
+from engine.sync.definition import KIND as SYNC_KIND
+from engine.sync.locking import lock_wait, syncs_held
 from engine.validation import ValidationResult, manifest_problems, validate_online
 
 
@@ -72,7 +75,7 @@ def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
     manifests = rt.load()
 
     async def work(job: Job) -> Plan:
-        _check_targets(manifests, job.state, list(targets))
+        await asyncio.to_thread(_check_targets, manifests, job.state, list(targets))
         return await make_plan(job.session, manifests, job.state, targets=list(targets),
                                refresh_only=refresh_only)
 
@@ -155,8 +158,12 @@ async def _plan_and_apply(rt: Runtime, job: Job, saved_plan: Plan | None, target
             return
         if not auto_approve:
             _confirm(the_plan, force)
-    result = await apply_plan(job.session, the_plan, job.state, saved=saved_plan is not None,
-                              parallelism=parallelism, force=force, listener=_listener(rt))
+    syncs = {c.address for c in the_plan.changes if c.kind == SYNC_KIND}
+    async with syncs_held(job.state, syncs, lock_holder(), wait=lock_wait(rt.env),
+                          say=rt.output.line):  # never beside a run of a sync it changes
+        result = await apply_plan(job.session, the_plan, job.state,
+                                  saved=saved_plan is not None, parallelism=parallelism,
+                                  force=force, listener=_listener(rt))
     if not the_plan.changes:
         rt.output.line("Nothing to apply: the plan has no changes.")
     elif result.already_applied:
@@ -169,7 +176,7 @@ async def _plan_and_apply(rt: Runtime, job: Job, saved_plan: Plan | None, target
 
 async def _plan_to_apply(rt: Runtime, job: Job, targets: list[str]) -> Plan:
     manifests = rt.load()
-    _check_targets(manifests, job.state, targets)
+    await asyncio.to_thread(_check_targets, manifests, job.state, targets)
     the_plan = await make_plan(job.session, manifests, job.state, targets=targets)
     rt.output.rich(plan_text(the_plan))
     return the_plan

@@ -19,16 +19,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import click
 import httpx
 
 from engine.cli.output import Output
 from engine.errors import CallboardError
+from engine.interrupts import stoppable
 from engine.manifests.loader import ManifestSet, load_manifests
 from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
 from engine.session import Session
 from engine.state import DEFAULT_STATE, SANDBOX_STATE, StateStore, open_state
+from engine.sync.notify import SMTP_URL_ENV
 
 SANDBOX_DIR = ".callboard/sandbox"
+#: Commands that only look at state: they open it read-only, so where there is none yet they
+#: see an empty state and create nothing (no file, no .callboard/ directory, no schema).
+READ_ONLY_COMMANDS = frozenset({"plan", "drift", "validate", "output", "state list",
+                                "state show", "sync preview", "sync log"})
 SANDBOX_HOST = "http://sandbox.callboard.invalid"
 SANDBOX_ENV = {
     "PROSPECT2_URL": f"{SANDBOX_HOST}/api/3",
@@ -39,6 +46,8 @@ SANDBOX_ENV = {
     "TESSITURA_LOCATION": "emulator",
     "TESSITURA_PASSWORD": "emulator",
 }
+#: Settings Callboard itself reads (not a service's): the sandbox passes them through.
+ENGINE_ENV = (SMTP_URL_ENV,)
 _T = TypeVar("_T")
 
 
@@ -73,7 +82,7 @@ class Runtime:
             url = str(self.sandbox_dir / "state.db") if self.sandbox else DEFAULT_STATE
             if self.sandbox and self.sandbox_dir == Path(SANDBOX_DIR):
                 url = SANDBOX_STATE
-        return open_state(url)
+        return open_state(url, read_only=_running() in READ_ONLY_COMMANDS)
 
     def sandbox_app(self):  # noqa: ANN201 - an ASGI app
         self.sandbox_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +91,8 @@ class Runtime:
     def provider_context(self) -> ProviderContext:
         if self.sandbox:
             transport = httpx.ASGITransport(app=self.sandbox_app())
-            return ProviderContext(env=SANDBOX_ENV, transport=transport,
+            own = {k: v for k, v in self.env.items() if k in ENGINE_ENV}
+            return ProviderContext(env={**SANDBOX_ENV, **own}, transport=transport,
                                    settings={"sandbox": True})
         return ProviderContext(env=self.env)
 
@@ -105,10 +115,11 @@ class Runtime:
 
     def run(self, work: Callable[[Job], Awaitable[_T]], *, state: bool = True,
             lock: str | None = None) -> _T:
-        """Run a command's async work: the only event loop the CLI starts. ``state=False`` for
-        work that needs no state (reading the services, the emulators' control API)."""
+        """Run a command's async work: the only event loop the CLI starts, with Ctrl-C handled
+        once for every command (``engine.interrupts``). ``state=False`` for work that needs no
+        state (reading the services, the emulators' control API)."""
         with self.state(lock) if state else nullcontext() as store:
-            return asyncio.run(Job(self, store).perform(work))
+            return asyncio.run(stoppable(Job(self, store).perform(work), self.output.err))
 
 
 class Job:
@@ -138,6 +149,15 @@ class Job:
         finally:
             if self._session is not None:
                 await self._session.aclose()
+
+
+def _running() -> str:
+    """The command being run, as ``state list`` (without the program's name)."""
+    ctx, names = click.get_current_context(silent=True), []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 def require(value: str | None, what: str) -> str:

@@ -11,6 +11,7 @@ import click
 from engine.artifacts import shipped_schema
 from engine.cli import params as p
 from engine.cli.runtime import Runtime
+from engine.manifests.moved import MOVED_KEY
 from engine.providers import KindRegistry
 from engine.resources import NAME_PATTERN
 
@@ -25,6 +26,14 @@ def manifest_schema(registry: KindRegistry) -> dict[str, Any]:
             "propertyNames": {"pattern": (kind.name_pattern or NAME_PATTERN).pattern},
             "additionalProperties": kind.model.model_json_schema(),
         }
+    address = {"type": "string", "pattern": r"^[a-z_]+\.[^.]+$",
+               "description": "KIND.NAME, e.g. tags.vip"}
+    properties[MOVED_KEY] = {
+        "type": "array",
+        "description": "Renames of a resource's NAME: its state entry moves, no API call",
+        "items": {"type": "object", "properties": {"from": address, "to": address},
+                  "required": ["from", "to"], "additionalProperties": False},
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Callboard manifest",

@@ -1,4 +1,7 @@
-"""``state list | show | mv | rm | unlock | copy``: looking at, repairing and moving state."""
+"""``state list | show | mv | rm | unlock | copy``: looking at, repairing and moving state.
+
+Every change here moves the state's serial and names itself (``last_change``), so a plan saved
+before it is refused as stale, naming what changed."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ import click
 from engine.cli import params as p
 from engine.cli.runtime import Runtime, lock_holder
 from engine.errors import CallboardError
+from engine.lock_holders import why_unknown
 from engine.render.state_record import record_json
 from engine.resources import NAME_PATTERN, split_address
-from engine.state import open_state
-from engine.state.copy import copy_state
+from engine.state import StateStore, is_postgres_url, open_state
+from engine.state.base import LockInfo
+from engine.state.copy import copy_state, require_source
 from engine.words import plural
 
 
@@ -54,7 +59,7 @@ def mv(rt: Runtime, src: str, dst: str) -> None:
         raise CallboardError(f"cannot move {src} to another kind ({dst_kind})")
     if not NAME_PATTERN.match(dst_name):
         raise CallboardError(f"bad name {dst_name!r} in {dst}")
-    with rt.state(lock="state mv") as store:
+    with rt.state(lock="state mv") as store, store.changing(f"state mv {src} {dst}"):
         record = store.get(src)
         if record is None:
             raise CallboardError(f"{src} is not in state")
@@ -71,7 +76,7 @@ def mv(rt: Runtime, src: str, dst: str) -> None:
 @p.pass_runtime
 def rm(rt: Runtime, address: str) -> None:
     """Forget a resource in state; the live object is left as it is."""
-    with rt.state(lock="state rm") as store:
+    with rt.state(lock="state rm") as store, store.changing(f"state rm {address}"):
         if store.get(address) is None:
             raise CallboardError(f"{address} is not in state")
         store.remove(address)
@@ -82,29 +87,36 @@ def rm(rt: Runtime, address: str) -> None:
 @p.force_unlock
 @p.pass_runtime
 def unlock(rt: Runtime, force: bool) -> None:
-    """Clear a stale lock left by a run that died."""
+    """Release the state lock of a run that died."""
     with rt.state() as store:
         info = store.lock_info()
         if info is None:
             rt.output.line("State was not locked.")
             return
-        lock_is_live = getattr(store, "lock_is_live", None)
-        if callable(lock_is_live) and lock_is_live():
-            raise CallboardError(f"the lock is {info.describe()} and that run is still "
-                                 "connected; it is released when the run ends")
         if not force:
-            _confirm_unlock(info.describe())
-        store.force_unlock()
+            _confirm_unlock(store, info)
+        with store.changing(f"state unlock (released the lock {info.describe()})"):
+            store.force_unlock()
         rt.output.line(f"Released the lock {info.describe()}.")
 
 
-def _confirm_unlock(detail: str) -> None:
-    """Unlocking under a live run lets two runs write at once, so a person must say yes."""
+def _confirm_unlock(store: StateStore, info: LockInfo) -> None:
+    """Releasing a lock its run still uses lets two runs change state at once, so a person
+    says yes: at the prompt, or with --force where there is no terminal."""
+    if store.live_lock() is None:
+        why = "that run has ended, so releasing it is safe (the next run would take it over)"
+    elif is_postgres_url(store.url):
+        raise CallboardError(f"the lock is {info.describe()} and that run is still connected; "
+                             "it is released when the run ends, so stop it instead")
+    else:
+        why = (f"Callboard cannot tell whether that run has ended ({why_unknown(info.holder)}),"
+               " and releasing the lock of a run that still writes lets two runs change state "
+               "at once")
     if not sys.stdin.isatty():
-        raise CallboardError(f"the lock is {detail}; unlocking needs confirmation: make sure "
-                             "that run has ended, then pass --force")
-    answer = click.prompt(f"Release the lock {detail}? Only if that run has ended. "
-                          "Only 'yes' will be accepted", default="", show_default=False)
+        raise CallboardError(f"state {store.url} is locked: {info.describe()}; {why}. "
+                             "Unlocking needs confirmation: pass --force once you are sure.")
+    answer = click.prompt(f"Release the lock {info.describe()}? ({why}) Only 'yes' will be "
+                          "accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise CallboardError("unlock cancelled")
 
@@ -117,8 +129,9 @@ def _confirm_unlock(detail: str) -> None:
 def copy(rt: Runtime, src: str, dst: str, force: bool) -> None:
     """Copy every record of state SRC into DST (a SQLite path or postgresql:// URL), exactly:
     lineage, serial, journals, sync baselines and ledgers."""
-    source = open_state(src)
+    source = open_state(src, read_only=True)  # a typo must not create an empty source
     try:
+        require_source(source)
         target = open_state(dst)
         try:
             summary = copy_state(source, target, lock_holder(), force=force)
@@ -127,6 +140,8 @@ def copy(rt: Runtime, src: str, dst: str, force: bool) -> None:
             target.close()
     finally:
         source.close()
+    if summary.backup:
+        rt.output.line(f"Kept a backup of the state it replaced at {summary.backup}.")
     resources = summary.rows.get("resources", 0)
     rt.output.line(f"Copied state {shown_src} to {shown_dst}: {plural(resources, 'resource')}, "
                    f"{plural(sum(summary.rows.values()), 'record')} in all (lineage "

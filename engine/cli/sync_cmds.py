@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,23 +11,24 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from engine import clock, interrupts
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError
+from engine.interrupts import Interrupted
 from engine.manifests.loader import load_settings
 from engine.manifests.settings import ProjectSettings
 from engine.render.outputs import render
 from engine.render.sync_log import SyncLog, run_text
-from engine.state.base import StateStore
+from engine.state.base import ResourceRecord, StateStore, SyncRunLogEntry
 from engine.sync.definition import (
     SyncDefinition,
     load_definition,
     managed_syncs,
     refuse_prospect2_runs,
     state_record,
-    sync_address,
 )
-from engine.sync.locking import sync_locked
+from engine.sync.locking import SyncSkipped, lock_wait, sync_slot
 from engine.sync.notify import send_summary
 from engine.sync.ports import (
     LIST_SOURCE_PORT,
@@ -35,9 +37,18 @@ from engine.sync.ports import (
     ListSource,
     TagTarget,
 )
+from engine.sync.run_log import (
+    close_dead_runs,
+    due_now,
+    interrupted_report,
+    known_sync,
+    runs_only,
+)
 from engine.sync.run_report import SyncRunReport
 from engine.sync.runner import DataSyncRunner, SyncPreview
-from engine.sync.schedule import is_due
+from engine.words import plural
+
+log = logging.getLogger(__name__)
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -61,7 +72,8 @@ def preview_command(rt: Runtime, name: str, no_regenerate: bool, show_values: bo
     settings = _settings(rt)
 
     async def work(job: Job) -> SyncPreview:
-        definition = await load_definition(job.session, state_record(job.state, name))
+        record = await asyncio.to_thread(state_record, job.state, name)  # off the event loop
+        definition = await load_definition(job.session, record)
         return await _runner(job, settings).preview(definition, regenerate=not no_regenerate)
 
     rt.output.show(render("sync-preview", fmt, rt.run(work), show_values=show_values))
@@ -82,73 +94,123 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         raise click.UsageError("give sync NAMEs, --due or --all (one of them)")
     settings = _settings(rt)
     reports: list[SyncRunReport] = []
+    skipped: list[str] = []
 
     async def work(job: Job) -> None:
         runner = _runner(job, settings, import_batch=batch_size)
-        records = ([state_record(job.state, n) for n in names] if names
-                   else managed_syncs(job.state))
+        records = await asyncio.to_thread(  # the store off the event loop
+            lambda: [state_record(job.state, n) for n in names] if names
+            else managed_syncs(job.state))
         definitions = [await load_definition(job.session, r) for r in records]
         if names:
             refuse_prospect2_runs(definitions)
-        for definition in definitions:
-            report = await _run_one(rt, job, runner, definition, settings,
-                                    named=bool(names), due=due, force=force)
-            if report is not None:
-                reports.append(report)
+        with interrupts.writing():
+            for record, definition in zip(records, definitions, strict=True):
+                if interrupts.stop_requested():
+                    raise Interrupted(f"stopped before {record.address}; "
+                                      f"{plural(len(reports), 'sync run')} finished")
+                try:
+                    report = await _run_one(rt, job, runner, record, definition, settings,
+                                            named=bool(names), due=due, force=force)
+                except SyncSkipped as exc:  # an apply held the state all along: cron comes back
+                    rt.output.line(str(exc), "yellow")
+                    if not due:
+                        skipped.append(record.address)
+                    continue
+                if report is not None:
+                    reports.append(report)
 
     rt.run(work)
-    if not reports and not names:
+    if not reports and not names and not skipped:
         rt.output.line("No Data Sync was due." if due else "No enabled Data Sync in state.")
-    failed = [r for r in reports if not r.ok]
+    failed = [r.address for r in reports if not r.ok] + skipped
     if failed:
-        raise CallboardError(f"{len(failed)} of {len(reports)} sync runs did not succeed: "
-                             + ", ".join(r.address for r in failed))
+        raise CallboardError(f"{len(failed)} of {len(reports) + len(skipped)} sync runs did "
+                             "not succeed: " + ", ".join(failed))
 
 
-async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, definition: SyncDefinition,
-                   settings: ProjectSettings, *, named: bool, due: bool,
-                   force: bool) -> SyncRunReport | None:
+async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
+                   definition: SyncDefinition, settings: ProjectSettings, *, named: bool,
+                   due: bool, force: bool) -> SyncRunReport | None:
     state = job.state
-    if definition.run_by_prospect2:
-        if not due:
-            rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); "
-                           "skipped")
+    if _theirs(rt, definition, due):
         return None
-    unfinished = state.sync_plan(definition.sync_id) is not None
+    unfinished = await asyncio.to_thread(state.sync_plan, definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
             rt.output.line(f"{definition.address}: disabled; skipped"
                            + (" (add --force to run it anyway)" if named else ""))
         return None
-    if due and not unfinished and not _is_due(state, definition, settings):
+    if due and not unfinished and not await asyncio.to_thread(
+            due_now, state, record, definition, ZoneInfo(settings.organization.timezone)):
         return None
-    with sync_locked(state, definition.address, lock_holder()):
-        report = await runner.run(definition, force=force)
-    if definition.notify and rt.env.get(p.ENV_SMTP_URL):
-        await _notify(rt, state, definition, report)
+    async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
+                         say=rt.output.line):
+        now = await _current(rt, job, record, definition, due)
+        if now is None:
+            return None
+        await asyncio.to_thread(close_dead_runs, state, now.address)
+        try:
+            report = await runner.run(now, force=force)
+        except (Interrupted, asyncio.CancelledError) as stop:
+            raise await asyncio.to_thread(_stopped, rt, state, now, stop) from None
+    if now.notify:
+        await _notify(rt, state, now, report)
     rt.output.rich(run_text(report))
     return report
 
 
-def _is_due(state: StateStore, definition: SyncDefinition, settings: ProjectSettings) -> bool:
-    if definition.schedule is None:
-        return False
-    runs = state.sync_runs(definition.address, "")
-    last = datetime.fromisoformat(runs[-1].started_at) if runs else None
-    return is_due(definition.schedule, last, datetime.now(UTC),
-                  ZoneInfo(settings.organization.timezone))
+async def _current(rt: Runtime, job: Job, record: ResourceRecord, definition: SyncDefinition,
+                   due: bool) -> SyncDefinition | None:
+    """The sync as state holds it once this run has its slot: None if an apply removed it or
+    handed it to Prospect2 while this run waited, reloaded if an apply changed it."""
+    fresh = await asyncio.to_thread(job.state.get, record.address)
+    if fresh is None:
+        rt.output.line(f"{record.address}: no longer in state; skipped")
+        return None
+    if fresh == record:
+        return definition
+    definition = await load_definition(job.session, fresh)
+    return None if _theirs(rt, definition, due) else definition
+
+
+def _theirs(rt: Runtime, definition: SyncDefinition, due: bool) -> bool:
+    """A sync Prospect2 runs (runner: prospect2) is skipped: exactly one engine runs it."""
+    if definition.run_by_prospect2 and not due:
+        rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); skipped")
+    return definition.run_by_prospect2
+
+
+def _stopped(rt: Runtime, state: StateStore, definition: SyncDefinition,
+             stop: BaseException) -> BaseException:
+    """Ctrl-C stopped this sync's run: show it as the log now does, and say what finished."""
+    if not isinstance(stop, Interrupted) and not interrupts.stopped_at_once():
+        return stop
+    finished = (stop.finished if isinstance(stop, Interrupted) and stop.finished
+                else "stopped at once by a second Ctrl-C")
+    report = interrupted_report(state, definition.address, finished)
+    if report is not None:
+        rt.output.rich(run_text(report))
+    return Interrupted(f"{definition.address}: {finished}")
 
 
 async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
                   report: SyncRunReport) -> None:
-    """A notification failure is logged with the run; the sync itself still succeeded."""
+    """A notification failure (or no SMTP server to send through) is said in the run's
+    output and logged with the run; the sync itself still succeeded."""
+    smtp_url = rt.env.get(p.ENV_SMTP_URL)
+    if not smtp_url:
+        report.notify_error = f"{p.ENV_SMTP_URL} is not set"
+        log.info("sync: %s: summary not sent: %s", definition.address, report.notify_error)
+        await asyncio.to_thread(state.log_sync_run, report.as_log_entry())
+        return
     subject = f"Callboard Data Sync {definition.name}: {report.status}"
     try:
-        await asyncio.to_thread(send_summary, rt.env[p.ENV_SMTP_URL], list(definition.notify),
+        await asyncio.to_thread(send_summary, smtp_url, list(definition.notify),
                                 subject, report.summary_text())
     except CallboardError as exc:
         report.notify_error = str(exc)
-        state.log_sync_run(report.as_log_entry())
+        await asyncio.to_thread(state.log_sync_run, report.as_log_entry())
 
 
 @sync.command("log")
@@ -159,13 +221,11 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
 def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
     """Past runs: counts added, removed, re-synced, rejected with reasons, API calls; for a
     sync Prospect2 runs (runner: prospect2), its own runs from Prospect2's activity log."""
-    start = (datetime.now(UTC) - parse_duration(since)).isoformat(timespec="seconds")
-    wanted = sync_address(name) if name else None
+    start = (clock.now() - parse_duration(since)).isoformat(timespec="seconds")
 
     async def work(job: Job) -> list[SyncRunReport]:
-        runs = [SyncRunReport.from_log_entry(e) for e in job.state.sync_runs(wanted, start)]
-        theirs = [r for r in managed_syncs(job.state)
-                  if r.fields.get("runner") == "prospect2" and wanted in (None, r.address)]
+        entries, theirs = await asyncio.to_thread(_logged, job.state, name, start)
+        runs = [SyncRunReport.from_log_entry(e) for e in entries]
         if theirs:  # only then is Prospect2 asked (the session opens on first use)
             target: TagTarget = job.session.port(TAG_TARGET_PORT)
             for record in theirs:
@@ -174,6 +234,15 @@ def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
         return sorted(runs, key=lambda r: (_instant(r.started_at), r.run_id))
 
     rt.output.show(render("sync-log", fmt, SyncLog(rt.run(work), since)))
+
+
+def _logged(state: StateStore, name: str | None,
+            start: str) -> tuple[list[SyncRunLogEntry], list[ResourceRecord]]:
+    """The run log's runs since ``start`` and the syncs Prospect2 runs, of ``name`` or all."""
+    wanted = known_sync(state, name) if name else None
+    theirs = [r for r in managed_syncs(state)
+              if r.fields.get("runner") == "prospect2" and wanted in (None, r.address)]
+    return runs_only(state.sync_runs(wanted, start)), theirs
 
 
 def _instant(stamp: str) -> datetime:

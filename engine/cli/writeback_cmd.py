@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import click
 
+from engine import interrupts
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
@@ -54,7 +55,8 @@ async def _run(rt: Runtime, job: Job, campaign_id: str | None, batch_size: int,
 
     run = WritebackRun(campaigns, sink, job.state, batch_size=batch_size, on_outcome=show,
                        back_fill=back_fill)
-    return await run.run(campaign_id)
+    with interrupts.writing():
+        return await run.run(campaign_id)
 
 
 COMMANDS = [writeback]

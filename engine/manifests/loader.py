@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
 from engine.manifests.files import SETTINGS_FILE, manifest_files, settings_file
+from engine.manifests.moved import MOVED_KEY, Move, check_moves, read_moves
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
 from engine.providers import KindRegistry
@@ -29,6 +30,8 @@ class ManifestSet:
     directory: Path
     resources: dict[str, Resource] = field(default_factory=dict)
     settings: ProjectSettings = field(default_factory=ProjectSettings)
+    #: Renames declared with top-level ``moved:`` entries, checked against ``resources``.
+    moves: list[Move] = field(default_factory=list)
 
     def kinds(self) -> set[str]:
         return {r.kind for r in self.resources.values()}
@@ -148,6 +151,7 @@ def load_manifests(directory: Path, registry: KindRegistry,
         errors.extend(_load_file(data, display, registry, manifests))
 
     errors.extend(check_references(manifests, registry))
+    errors.extend(check_moves(manifests.moves, set(manifests.resources), registry))
     if errors:
         raise ManifestErrors(errors)
     return manifests
@@ -160,12 +164,19 @@ def _load_file(data: Any, display: str, registry: KindRegistry,
         return errors
     if not isinstance(data, CommentedMap):
         return [ManifestError("a manifest file must be a mapping whose keys are resource kinds "
-                              f"({', '.join(registry.names())})", file=display, line=1)]
+                              f"({', '.join(registry.names())}) or {MOVED_KEY}", file=display,
+                              line=1)]
     for kind_name, entries in data.items():
         kind_line = locate(data, (kind_name,), display, 1).line
+        if kind_name == MOVED_KEY:
+            moves, problems = read_moves(entries, data, display)
+            manifests.moves += moves
+            errors += problems
+            continue
         if kind_name not in registry:
             errors.append(ManifestError(
-                f"unknown resource kind {kind_name!r}{suggest(str(kind_name), registry.names())}",
+                f"unknown resource kind {kind_name!r}"
+                f"{suggest(str(kind_name), [*registry.names(), MOVED_KEY])}",
                 file=display, line=kind_line))
             continue
         if entries is None:

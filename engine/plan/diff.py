@@ -8,12 +8,14 @@ kinds, and kinds still in state, are ever looked at: unmanaged objects are never
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.kinds import Kind, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
+from engine.manifests.moved import Move
 from engine.plan.model import Change, FieldDiff, fingerprint
+from engine.plan.renames import moved_state
 from engine.references import pinned_ids
 from engine.resources import Resource
 from engine.state.base import ResourceRecord
@@ -51,25 +53,33 @@ def _compare(kind: Kind, want: Resource,
 
 def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Resource],
          live: Mapping[str, list[LiveObject]], state: Mapping[str, ResourceRecord],
-         targets: list[str] | None = None) -> list[Change]:
+         moves: Sequence[Move] = ()) -> list[Change]:
     """Changes that make live match desired, in the order they must be applied: one pass over
-    the declared resources, one over the addresses in state that nothing declares any more."""
+    the declared resources, one over the addresses in state that nothing declares any more.
+    ``moves`` first hand renamed resources their old address's state entry. (``--target``
+    narrows the result afterwards: ``targeted``.)"""
+    state, moved = moved_state(state, moves)
     index = LiveIndex(live, state.values())
     changes = [change for want in desired.values()
                if (change := desired_change(kinds[want.kind], want, state.get(want.address),
-                                            index)) is not None]
+                                            index, moved.get(want.address))) is not None]
     kept = {(r.kind, r.remote_id): a for a, r in state.items() if a in desired}
     changes += [orphan_change(kinds[record.kind], record, index, kept.get(
                     (record.kind, record.remote_id)))
                 for addr, record in state.items() if addr not in desired and record.kind in kinds]
-    if targets:
-        changes = [c for c in changes if any(c.address == t or c.kind == t for t in targets)]
     return order_changes(changes, order)
 
 
+def targeted(change: Change, targets: Sequence[str]) -> bool:
+    """Whether ``--target`` (an address, a moved resource's old address, or a kind) covers
+    ``change``."""
+    return any(t in (change.address, change.kind, change.moved_from) for t in targets)
+
+
 def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
-                   index: LiveIndex) -> Change | None:
-    """Create, update, replace or adopt one declared resource (None: it matches)."""
+                   index: LiveIndex, moved_from: str | None = None) -> Change | None:
+    """Create, update, replace or adopt one declared resource, or only move its state entry
+    (``moved_from``: its address before a ``moved`` entry). None: it matches."""
     notes: list[str] = []
     if record is None:
         # Not managed yet: take over the live object with its natural key that no other
@@ -82,20 +92,33 @@ def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
         obj = index.by_id(want.kind, record.remote_id)
         if obj is None:
             notes.append("was deleted outside Callboard; it will be created again")
+    writes = want.spec if obj is None else kept_ignored(want, obj)
     base: dict[str, Any] = dict(address=want.address, kind=want.kind, name=want.name,
                                 origin=str(want.origin) if want.origin else None,
                                 prevent_destroy=want.prevent_destroy, notes=notes,
-                                after=want.fields, ref_ids=pinned_ids(want.spec))
+                                after=writes.plain(), ref_ids=pinned_ids(writes),
+                                moved_from=moved_from)
     if obj is None:
         return Change(action="create", **base)
     reason, diffs = _compare(kind, want, obj)
-    action = "replace" if reason else "update" if diffs else "adopt" if record is None else None
+    action = "replace" if reason else "update" if diffs else "adopt" if record is None else (
+        "move" if moved_from else None)
     if action is None:
         return None
     return Change(action=action, remote_id=obj.remote_id, before=obj.fields, diffs=diffs,
                   replace_reason=reason,
                   create_before_destroy=bool(reason) and kind.create_before_destroy,
                   fingerprint=fingerprint(obj.fields, obj.version), **base)
+
+
+def kept_ignored(want: Resource, obj: LiveObject) -> ResourceSpec:
+    """What apply writes to an existing object: the declared values, except that a field in
+    ``lifecycle.ignore_changes`` keeps its live value (Terraform's meaning), so updating
+    another field never overwrites it (a custom field's options left to the Prospect2 UI)."""
+    ignored = [name for name in want.ignore_changes if name in type(want.spec).model_fields]
+    if not ignored:
+        return want.spec
+    return want.spec.model_copy(update={name: getattr(obj.value, name) for name in ignored})
 
 
 def orphan_change(kind: Kind, record: ResourceRecord, index: LiveIndex,

@@ -17,14 +17,15 @@ from engine.errors import PlanRefused, StalePlan
 
 FORMAT_VERSION = PLAN.version
 
-Action = Literal["create", "update", "replace", "delete", "adopt"]
-#: Symbols as Terraform users read them.
+Action = Literal["create", "update", "replace", "delete", "adopt", "move"]
+#: Symbols as Terraform users read them (``move``: a rename declared with ``moved``, which
+#: changes only state).
 SYMBOLS: dict[str, str] = {"create": "+", "update": "~", "replace": "-/+", "delete": "-",
-                           "adopt": "<="}
+                           "adopt": "<=", "move": "=>"}
 #: A replace that creates the new object before it deletes the old one (Terraform's
 #: ``create_before_destroy``), e.g. a Data Sync whose tag changes.
 CREATE_FIRST_SYMBOL = "+/-"
-ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete", "adopt")
+ACTIONS: tuple[str, ...] = ("create", "update", "replace", "delete", "adopt", "move")
 
 
 def fingerprint(fields: dict[str, Any] | None, version: str | None = None) -> str | None:
@@ -66,6 +67,9 @@ class Change:
     #: Ids of the reference data ``after`` names, by path (``{"list": 101}``): apply writes
     #: exactly the rows the plan showed. A reference to an object this apply creates has none.
     ref_ids: dict[str, Any] = field(default_factory=dict)
+    #: The address this resource had before a ``moved`` entry renamed it: apply moves its
+    #: state entry first (no API call), then makes the change ``action`` says.
+    moved_from: str | None = None
 
     @property
     def symbol(self) -> str:
@@ -99,6 +103,8 @@ class Plan:
     min_managed: int = 10
     refresh_only: bool = False
     targets: list[str] = field(default_factory=list)
+    #: Addresses the plan covers because the targets depend on them (a Data Sync's tag).
+    target_dependencies: list[str] = field(default_factory=list)
     manifests: str = ""
     #: SHA-256 of the manifest files and settings the plan was made from (``manifest_digest``).
     manifest_digest: str = ""
@@ -161,7 +167,8 @@ class Plan:
         known = {k: data[k] for k in ("id", "created_at", "lineage", "state_serial",
                                       "managed_count", "max_delete_fraction", "min_managed",
                                       "refresh_only",
-                                      "targets", "manifests", "manifest_digest",
+                                      "targets", "target_dependencies", "manifests",
+                                      "manifest_digest",
                                       "callboard_version", "secret_fields", "estimates")
                  if k in data}
         return cls(changes=changes, warnings=warnings, **known)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -10,13 +11,16 @@ from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRo
 from engine.live_index import LiveIndex
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
-from engine.plan.diff import diff, field_diffs, order_changes
+from engine.plan.diff import diff, field_diffs, order_changes, targeted
+from engine.plan.impact import add_impact
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
+from engine.plan.renames import refuse_unmoved_renames, rename_conflicts
+from engine.plan.targets import target_dependencies, targeting_warning
+from engine.providers import KindRegistry
 from engine.resources import Origin, Resource, address
 from engine.rules import RuleContext, check_rules
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
-from engine.sync.delta import load_bitmap
 
 
 class _References(ReferenceContext):
@@ -70,7 +74,7 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
             try:
                 resolved = resource.resolved(await handler.resolve(resource.spec, refs))
                 await check_rules(session.registry.rules(kind), resolved.spec,
-                                  RuleContext(refs, handler))
+                                  RuleContext(refs, handler, session.context.env))
             except FieldProblem as exc:
                 errors.append(_field_error(resource, exc))
                 continue
@@ -106,11 +110,11 @@ def scope_kinds(manifests: ManifestSet, state: dict[str, ResourceRecord]) -> set
 
 async def make_plan(session: Session, manifests: ManifestSet, state: StateStore, *,
                     targets: list[str] | None = None, refresh_only: bool = False) -> Plan:
-    records = state.resources()
+    records = await asyncio.to_thread(state.resources)  # off the event loop: state may be remote
     kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
     await session.check(kinds)
     live = await session.read_live(kinds)
-    header = state.header()
+    header = await asyncio.to_thread(state.header)
     plan = Plan(id=str(uuid.uuid4()), created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 lineage=header.lineage, state_serial=header.serial, managed_count=len(records),
                 max_delete_fraction=manifests.settings.safety.max_delete_fraction,
@@ -124,30 +128,39 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
         plan.changes = refresh_changes(live, records, session.registry.order())
         return plan
     desired, plan.warnings = await resolve_desired(session, manifests, live)
-    plan.changes = diff(session.registry.kinds, session.registry.order(), desired, live, records,
-                        targets)
+    plan.changes = planned_changes(session.registry, manifests, desired, live, records, plan)
     await add_impact(session, plan, live, state)
     plan.estimates = estimate_calls(session, plan)
     return plan
 
 
-async def add_impact(session: Session, plan: Plan, live: dict[str, list[LiveObject]],
-                     state: StateStore) -> None:
-    """Say what deleting or replacing an object means for people, in the handler's words,
-    and how many constituents a Data Sync's baseline holds (they stop being synced)."""
-    index = LiveIndex(live)
-    for change in plan.changes:
-        if not change.destructive or change.remote_id is None:
-            continue
-        obj = index.by_id(change.kind, change.remote_id)
-        parts = []
-        if obj is not None:
-            parts.append(await session.handler(change.kind).impact(obj))
-        baseline = state.sync_baseline(change.remote_id)
-        if baseline is not None:
-            count = len(load_bitmap(baseline.members))
-            parts.append(f"its baseline holds {count:,} constituent{'s' if count != 1 else ''}")
-        change.impact = "; ".join(p for p in parts if p) or None
+def planned_changes(registry: KindRegistry, manifests: ManifestSet,
+                    desired: dict[str, Resource], live: dict[str, list[LiveObject]],
+                    records: dict[str, ResourceRecord], plan: Plan) -> list[Change]:
+    """The diff, with ``moved`` entries, limited to the targets and what they depend on;
+    refused when it would create and destroy one object under two names."""
+    everything = diff(registry.kinds, registry.order(), desired, live, records,
+                      moves=manifests.moves)
+    changes = narrow_to_targets(plan, everything, manifests, registry) if plan.targets \
+        else everything
+    pairs = rename_conflicts(everything, registry.kinds, LiveIndex(live))
+    shown = {id(c) for c in changes}
+    refuse_unmoved_renames([p for p in pairs if id(p[0]) in shown or id(p[1]) in shown],
+                           registry.kinds)
+    return changes
+
+
+def narrow_to_targets(plan: Plan, changes: list[Change], manifests: ManifestSet,
+                      registry: KindRegistry) -> list[Change]:
+    """``--target``: the changes of the targets and what they depend on (listed in the plan),
+    their warnings only, and Terraform's warning that the plan is partial."""
+    plan.target_dependencies = target_dependencies(plan.targets, manifests.resources,
+                                                   registry.kinds)
+    covered = [*plan.targets, *plan.target_dependencies]
+    plan.warnings = [w for w in plan.warnings if w.address is None or any(
+        t in (w.address, w.address.partition(".")[0]) for t in covered)]
+    plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
+    return [c for c in changes if targeted(c, covered)]
 
 
 def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
@@ -155,7 +168,9 @@ def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for change in plan.changes:
         provider = session.registry.provider_of[change.kind]
-        calls = session.handler(change.kind).estimated_calls(change.action)
+        calls = (0 if change.action == "move"  # only state changes
+                 else session.handler(change.kind).estimated_calls_for(
+                     change.action, change.before, change.after))
         entry = out.setdefault(provider, {"calls": 0, "seconds": 0.0})
         entry["calls"] += calls
     for provider, entry in out.items():

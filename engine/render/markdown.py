@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from engine.drift import DriftItem, DriftReport
 from engine.plan.model import Change, Plan
-from engine.render.lines import HEADLINES, change_lines
+from engine.render.lines import HEADLINES, change_lines, subject
 from engine.render.values import estimate_line, summary_line
 from engine.words import plural, verb
 
@@ -57,7 +57,7 @@ def _change_row(change: Change) -> str:
         ", ".join(f"`{d.field}`" for d in change.diffs))
     if change.impact:
         detail = f"{detail}; {change.impact}" if detail else change.impact
-    return (f"| `{change.symbol}` | `{change.address}` | {HEADLINES[change.action]} | "
+    return (f"| `{change.symbol}` | `{subject(change)}` | {HEADLINES[change.action]} | "
             f"{_cell(detail)} |")
 
 

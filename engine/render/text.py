@@ -6,11 +6,11 @@ from rich.text import Text
 
 from engine.drift import DriftReport
 from engine.plan.model import Plan
-from engine.render.lines import change_lines, headline
+from engine.render.lines import change_lines, headline, list_change
 from engine.render.values import estimate_line, mask, show, summary_line
 
 STYLES = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta", "+/-": "magenta",
-          "<=": "cyan", "": "dim"}
+          "<=": "cyan", "=>": "cyan", "": "dim"}
 
 
 def plan_text(plan: Plan) -> Text:
@@ -65,7 +65,9 @@ def drift_text(report: DriftReport) -> Text:
         for d in item.diffs:
             old = show((mask({d.field: d.before}, secret) or {})[d.field])
             new = show((mask({d.field: d.after}, secret) or {})[d.field])
-            out.append(f"      {d.field}: applied {old}, live {new}\n", style=style)
+            items = list_change(d.before, d.after) if d.field not in secret else None
+            comment = f"  # live {items}" if items else ""
+            out.append(f"      {d.field}: applied {old}, live {new}{comment}\n", style=style)
     counts = report.counts()
     out.append(f"\nDrift: {counts['changed']} changed, {counts['deleted']} deleted, "
                f"{counts['unmanaged']} unmanaged, {counts['ignored']} ignored.\n", style="bold")

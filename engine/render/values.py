@@ -24,9 +24,11 @@ def show(value: Any) -> str:
 
 
 def summary_line(counts: dict[str, int]) -> str:
+    """Terraform's counts, and adopts; moves (state only) when there are any."""
+    moves = f", {counts['move']} to move" if counts.get("move") else ""
     return (f"{counts['create']} to add, {counts['update']} to change, "
             f"{counts['replace']} to replace, {counts['delete']} to destroy, "
-            f"{counts['adopt']} to adopt")
+            f"{counts['adopt']} to adopt{moves}")
 
 
 def estimate_line(estimates: dict[str, dict[str, float]]) -> str | None:

@@ -1,51 +1,136 @@
-"""One runner per Data Sync at a time, and no lock left behind by a killed run.
+"""Who runs at once: one runner per Data Sync, and never a sync run beside an apply that
+changes that sync.
 
-Cron fires every five minutes; a long run must not be joined by a second one, but a run
-killed with ``kill -9`` cannot release its lock. A holder on this host whose process is gone
-is therefore taken over, so the next run finishes the interrupted one unaided.
+Both meet on the per-sync locks. A sync run takes its sync's lock only while no apply holds
+the state lock (it waits, bounded, saying so, then is skipped); an apply, holding the state lock
+from the start, takes the lock of every sync its plan changes before changing anything (it
+waits, bounded, for a run in progress, then refuses having changed nothing). A sync run that
+took its lock re-checks the state lock and steps back if an apply came first, so the two never
+hold the same sync at once. A lock whose holder ended (``kill -9``) is taken over by the store.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 
-from engine.errors import StateError
-from engine.state.base import StateStore
+from engine.errors import CallboardError, StateError
+from engine.state.base import LockInfo, StateLocks
 
-_HOLDER = re.compile(r"@(?P<host>\S+) pid (?P<pid>\d+)$")
+LOCK_WAIT_ENV = "CALLBOARD_LOCK_WAIT"
+#: Seconds a sync run waits for an apply, and an apply for a sync run, before giving up.
+DEFAULT_LOCK_WAIT = 60.0
+POLL_SECONDS = 0.2
+#: State lock holders a sync run does not wait for: they change no resource.
+NOT_WAITED_FOR = frozenset({"writeback run"})
 
 
-def holder_is_gone(holder: str) -> bool:
-    """True when ``holder`` (``user@host pid N``) ran on this host and N is not alive."""
-    found = _HOLDER.search(holder)
-    if found is None or found.group("host") != socket.gethostname():
-        return False
-    pid = int(found.group("pid"))
-    if pid == os.getpid():
-        return False
+class SyncSkipped(CallboardError):
+    """A sync run skipped because an apply still held the state after the wait."""
+
+
+def lock_wait(env: Mapping[str, str]) -> float:
+    text = env.get(LOCK_WAIT_ENV, "").strip()
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+        seconds = float(text) if text else DEFAULT_LOCK_WAIT
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise CallboardError(f"{LOCK_WAIT_ENV}={text!r} is not a number of seconds")
+    return seconds
 
 
 @contextmanager
-def sync_locked(state: StateStore, address: str, holder: str) -> Iterator[None]:
-    try:
-        state.acquire_sync_lock(address, holder)
-    except StateError:
-        info = state.sync_lock(address)
-        if info is None or not holder_is_gone(info.holder):
-            raise
-        state.acquire_sync_lock(address, holder, steal_from=info.holder)
+def sync_locked(state: StateLocks, address: str, holder: str) -> Iterator[None]:
+    """One sync's lock, without regard to applies (the store takes over an ended holder)."""
+    state.acquire_sync_lock(address, holder)
     try:
         yield
     finally:
         state.release_sync_lock(address, holder)
+
+
+def _apply_running(state: StateLocks) -> LockInfo | None:
+    info = state.live_lock()
+    return info if info is not None and info.command not in NOT_WAITED_FOR else None
+
+
+def _try_run(state: StateLocks, address: str, holder: str) -> LockInfo | None:
+    """Take the sync's lock unless an apply holds the state; the apply's lock if one does.
+    Another run of the same sync is an error at once (StateError), as it always was."""
+    blocker = _apply_running(state)
+    if blocker is None:
+        state.acquire_sync_lock(address, holder)
+        blocker = _apply_running(state)
+        if blocker is not None:  # an apply came first after all: let it have the sync
+            state.release_sync_lock(address, holder)
+    return blocker
+
+
+def _try_hold(state: StateLocks, address: str, holder: str) -> LockInfo | None:
+    """Take a sync's lock for an apply; the running sync's lock if it is held."""
+    try:
+        state.acquire_sync_lock(address, holder)
+    except StateError:
+        return state.sync_lock(address) or LockInfo("another run", "sync run", "just now")
+    return None
+
+
+async def _wait(attempt: Callable[[], LockInfo | None], deadline: float,
+                on_wait: Callable[[LockInfo], None]) -> LockInfo | None:
+    """Try until ``attempt`` succeeds (None) or ``deadline`` passes; the last blocker if not."""
+    blocker = await asyncio.to_thread(attempt)
+    if blocker is not None:
+        on_wait(blocker)
+    while blocker is not None and time.monotonic() < deadline:
+        await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        blocker = await asyncio.to_thread(attempt)
+    return blocker
+
+
+@asynccontextmanager
+async def sync_slot(state: StateLocks, address: str, holder: str, *, wait: float,
+                    say: Callable[[str], None]) -> AsyncIterator[None]:
+    """Hold ``address``'s lock for a run, once no apply holds the state (SyncSkipped if one
+    still does after ``wait`` seconds)."""
+    def waiting(info: LockInfo) -> None:
+        say(f"{address}: waiting up to {wait:g}s: {info.command} holds the state "
+            f"({info.describe()})")
+
+    blocker = await _wait(partial(_try_run, state, address, holder), time.monotonic() + wait,
+                          waiting)
+    if blocker is not None:
+        raise SyncSkipped(f"{address}: skipped: {blocker.command} still holds the state after "
+                          f"{wait:g}s ({blocker.describe()}); the next run syncs it")
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(state.release_sync_lock, address, holder)
+
+
+@asynccontextmanager
+async def syncs_held(state: StateLocks, addresses: Iterable[str], holder: str, *, wait: float,
+                     say: Callable[[str], None]) -> AsyncIterator[None]:
+    """Hold the locks of the syncs an apply changes, waiting for runs in progress; refuses
+    (StateError, nothing changed) if one still runs after ``wait`` seconds."""
+    held: list[str] = []
+    deadline = time.monotonic() + wait
+    try:
+        for address in sorted(addresses):
+            def waiting(info: LockInfo, address: str = address) -> None:
+                say(f"Waiting up to {wait:g}s for the sync run of {address} to finish before "
+                    f"applying ({info.describe()}).")
+
+            blocker = await _wait(partial(_try_hold, state, address, holder), deadline, waiting)
+            if blocker is not None:
+                raise StateError(f"{address} is still running a sync after {wait:g}s "
+                                 f"({blocker.describe()}); nothing was applied. Apply again "
+                                 "when that run has finished.")
+            held.append(address)
+        yield
+    finally:
+        for address in held:
+            await asyncio.to_thread(state.release_sync_lock, address, holder)

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.state.base import SyncRunLogEntry
 from engine.sync.ports import SyncActivity
 from engine.words import plural, verb
 
+if TYPE_CHECKING:
+    from engine.sync.run_plan import SyncRunPlan
+
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 STOPPED = "stopped"  # refused by a safety check before any write
 RUNNING = "running"
+INTERRUPTED = "interrupted"  # stopped by Ctrl-C (or found dead): the next run finishes it
+
+_COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
 
 
 @dataclass
@@ -29,6 +35,8 @@ class SyncRunReport:
     status: str = RUNNING
     finished_at: str | None = None
     resumed: bool = False
+    #: The run whose frozen plan this one finished (``resumed``), as ``sync log`` lists it.
+    completes: str = ""
     list_size: int = 0
     constituents_added: int = 0
     constituents_removed: int = 0
@@ -56,6 +64,22 @@ class SyncRunReport:
     @property
     def ok(self) -> bool:
         return self.status == SUCCEEDED
+
+    def count_plan(self, plan: SyncRunPlan) -> None:
+        """Add a plan's counts, including batches an interrupted run already confirmed: the
+        report is the run's."""
+        for item in plan.imports():
+            setattr(self, _COUNTER[item.reason], getattr(self, _COUNTER[item.reason]) + 1)
+        self.removed += len(plan.removals())
+        for batch in plan.purpose_batches:
+            if batch.action == "add":
+                self.purposes_added += len(batch.addresses)
+            else:
+                self.purposes_removed += len(batch.addresses)
+        for problems in plan.value_problems.values():
+            for perstag, _, why in problems:
+                reason = f"{perstag}: {why}"
+                self.values_left_out[reason] = self.values_left_out.get(reason, 0) + 1
 
     def rejection_reasons(self) -> dict[str, int]:
         return dict(Counter(self.rejected.values()).most_common())
@@ -99,6 +123,9 @@ class SyncRunReport:
             return f"{self.address}: failed{resumed}: {self.message}"
         if self.status == RUNNING:
             return f"{self.address}: running or interrupted (started {self.started_at})"
+        if self.status == INTERRUPTED:
+            detail = f" ({self.message})" if self.message else ""
+            return f"{self.address}: interrupted{detail}; the next run finishes it"
         return (f"{self.address}: {self.status}{resumed}: {self.added} added, "
                 f"{self.resynced} re-synced, {self.retried} retried, {self.removed} removed, "
                 f"{len(self.rejected)} rejected")
@@ -123,7 +150,7 @@ class SyncRunReport:
         for reason, count in sorted(self.values_left_out.items()):
             lines.append(f"  value left out of {plural(count, 'import')}: {reason}")
         if self.notify_error:
-            lines.append(f"  notification not sent: {self.notify_error}")
+            lines.append(f"  summary not sent: {self.notify_error}")
         return lines
 
     def summary_text(self) -> str:

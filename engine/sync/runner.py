@@ -9,16 +9,20 @@ same frozen plan, resending at most the one batch that was in flight.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pyroaring import BitMap
 
+from engine import clock, interrupts
 from engine.errors import CallboardError
-from engine.state.base import StateStore, SyncBaseline, SyncBatchRecord
+from engine.interrupts import Interrupted
+from engine.state.base import SyncBaseline, SyncBatchRecord, SyncRuns
 from engine.sync.contact_data import DigestColumn
 from engine.sync.definition import SyncDefinition
 from engine.sync.delta import DataSyncDelta, compute_delta, dump_bitmap, load_bitmap
@@ -49,17 +53,18 @@ from engine.sync.run_plan import (
     build_run_plan,
     safety_problem,
 )
-from engine.sync.run_report import FAILED, STOPPED, SUCCEEDED, SyncRunReport
+from engine.sync.run_report import FAILED, INTERRUPTED, STOPPED, SUCCEEDED, SyncRunReport
 from engine.sync.value_changes import changed_values, sent_digests
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: contactTag associations are listed this many a page (one pass costs size / page calls).
 ASSOCIATION_PAGE = 100
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.iso_now()
 
 
 def new_run_id() -> str:
@@ -82,7 +87,7 @@ class SyncPreview:
 class DataSyncRunner:
     """Runs and previews Data Syncs against a list source and a tag target."""
 
-    def __init__(self, source: ListSource, target: TagTarget, state: StateStore, *,
+    def __init__(self, source: ListSource, target: TagTarget, state: SyncRuns, *,
                  max_remove_fraction: float = 0.1,
                  clock: Callable[[], str] = utc_now,
                  import_batch: int = MAX_IMPORT_BATCH,
@@ -102,7 +107,7 @@ class DataSyncRunner:
         """Every read a run needs, then the pure plan; no writes."""
         audit_until = await self.source.now()
         current = await self.source.members(definition.list_id)
-        stored = self.state.sync_baseline(definition.sync_id)
+        stored = await self._db(self.state.sync_baseline, definition.sync_id)
         baseline = load_bitmap(stored.members if stored else None)
         delta = compute_delta(baseline, current)
         output_set = await self._output_set(definition)
@@ -110,12 +115,13 @@ class DataSyncRunner:
         resync, digests = await self._resync(definition, output_set, delta, changes, tracking)
         removing = definition.mode == "add_and_remove"
         movers = _movers(changes, delta, resync) if removing else BitMap()
-        rejected = BitMap(c for _, c, _ in self.state.sync_rejected(definition.sync_id))
+        rejected = BitMap(c for _, c, _ in await self._db(self.state.sync_rejected,
+                                                          definition.sync_id))
         importing = delta.added | resync | (rejected & current)
         rows = await self._export(definition, output_set, importing | movers)
         if definition.contact_fields and definition.resync != "values":
             digests = sent_digests(rows, importing)
-        ledger = (self.state.sync_ledger(definition.sync_id)
+        ledger = (await self._db(self.state.sync_ledger, definition.sync_id)
                   if removing and (delta.removed or movers) else {})
         moved = _taggable(rows, movers, definition.address_filter)
         return build_run_plan(PlanInputs(
@@ -180,10 +186,10 @@ class DataSyncRunner:
         """Reads only (regenerating a list changes no data, only which rows it holds)."""
         if regenerate:
             await self.source.regenerate(definition.list_id)
-        stored = self.state.sync_baseline(definition.sync_id)
+        stored = await self._db(self.state.sync_baseline, definition.sync_id)
         plan = await self.decide(definition, run_id="preview")
         return SyncPreview(definition, plan, len(load_bitmap(stored.members if stored else None)),
-                           self.state.sync_plan(definition.sync_id) is not None,
+                           await self._db(self.state.sync_plan, definition.sync_id) is not None,
                            regenerated=regenerate)
 
     # -- running -----------------------------------------------------------------------------
@@ -191,19 +197,18 @@ class DataSyncRunner:
         """Finish an interrupted run of this sync first, then sync what changed since; never
         raises for a failed run (the report says why) so other syncs still run."""
         calls = (self.source.calls, self.target.calls, self.target.rate_limited)
-        frozen = self.state.sync_plan(definition.sync_id)
+        frozen = await self._db(self.state.sync_plan, definition.sync_id)
         plan = SyncRunPlan.from_bytes(frozen[1]) if frozen else None
-        report = SyncRunReport(definition.address, definition.sync_id,
-                               plan.run_id if plan else new_run_id(),
-                               plan.started_at if plan else self.clock(), resumed=bool(plan))
-        self.state.log_sync_run(report.as_log_entry())
+        report = SyncRunReport(definition.address, definition.sync_id, new_run_id(),
+                               self.clock(), resumed=bool(plan),
+                               completes=plan.run_id if plan else "")
+        await self._db(self.state.log_sync_run, report.as_log_entry())
         try:
             if plan is not None:
                 await self._carry_out(definition, plan, report)
             await self.source.regenerate(definition.list_id)
-            plan = await self.decide(definition, report.run_id if not report.resumed
-                                     else new_run_id())
-            baseline = self.state.sync_baseline(definition.sync_id)
+            plan = await self.decide(definition, report.run_id)
+            baseline = await self._db(self.state.sync_baseline, definition.sync_id)
             problem = safety_problem(
                 definition.mode, load_bitmap(baseline.members if baseline else None),
                 plan.current, self.max_remove_fraction)
@@ -211,18 +216,22 @@ class DataSyncRunner:
                 report.status, report.message = STOPPED, problem
                 return report
             if plan.batch_count:
-                self.state.freeze_sync_plan(definition.sync_id, plan.run_id, plan.to_bytes())
+                await self._db(self.state.freeze_sync_plan, definition.sync_id, plan.run_id,
+                               plan.to_bytes())
             await self._carry_out(definition, plan, report)
             report.status = SUCCEEDED
         except CallboardError as exc:
             report.status, report.message = FAILED, str(exc)
             log.warning("sync: %s failed: %s", definition.address, exc)
+        except (Interrupted, asyncio.CancelledError):
+            report.status = INTERRUPTED  # the next run finishes it from the frozen plan
+            raise
         finally:
             report.tessitura_calls = self.source.calls - calls[0]
             report.prospect2_calls = self.target.calls - calls[1]
             report.rate_limited = self.target.rate_limited - calls[2]
             report.finished_at = self.clock()
-            self.state.log_sync_run(report.as_log_entry())
+            await self._db(self.state.log_sync_run, report.as_log_entry())
         return report
 
     async def _carry_out(self, definition: SyncDefinition, plan: SyncRunPlan,
@@ -234,14 +243,14 @@ class DataSyncRunner:
         report.constituents_removed += len(plan.removed)
         report.kept_shared += plan.kept_shared
         await self._send(definition, plan, report)
-        self._commit(plan)
+        await self._commit(plan)
 
     async def _send(self, definition: SyncDefinition, plan: SyncRunPlan,
                     report: SyncRunReport) -> None:
-        done = self.state.sync_batches_done(plan.sync_id, plan.run_id)
+        done = await self._db(self.state.sync_batches_done, plan.sync_id, plan.run_id)
         imports, removals, purposes = (
             [(n, b) for n, b in batches if n not in done] for batches in plan.numbered_batches())
-        _count(plan, report)
+        report.count_plan(plan)
         # Progress counts API calls (an import batch is a POST and its status read), so the
         # ETA follows the rate budget rather than the number of contacts.
         total = 2 * len(imports) + sum(len(b) for _, b in removals) + len(purposes)
@@ -250,14 +259,17 @@ class DataSyncRunner:
         with RunProgress(f"{definition.address} (API calls)", total,
                          self.target.rate_per_second) as progress:
             for number, batch in imports:
+                _stop_if_asked(number, plan.batch_count)
                 await self._import(definition, plan, number, batch, report)
                 progress.advance(2)
             if removals:
                 associations = await self._associations(definition, plan, removals)
                 for number, items in removals:
+                    _stop_if_asked(number, plan.batch_count)
                     await self._remove(definition, plan, number, items, associations)
                     progress.advance(len(items))
             for number, purposes_batch in purposes:
+                _stop_if_asked(number, plan.batch_count)
                 await self._purposes(plan, number, purposes_batch)
                 progress.advance(1)
 
@@ -265,11 +277,12 @@ class DataSyncRunner:
         """One purpose update in Tessitura (trigger webhooks), journaled once confirmed;
         addresses Prospect2 refused to import are left out (they carry no tag)."""
         assert plan.purpose_id is not None
-        refused = {address for address, _, _ in self.state.sync_rejected(plan.sync_id)}
+        refused = {a for a, _, _ in await self._db(self.state.sync_rejected, plan.sync_id)}
         addresses = [a for a in batch.addresses if batch.action == "remove" or a not in refused]
         if addresses:
             await self.source.set_purposes(plan.purpose_id, batch.action, addresses)
-        self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(batch_no=number))
+        await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
+                       SyncBatchRecord(batch_no=number))
         log.info("sync: %s purpose %s %s on %d addresses (batch %d)", plan.sync_id,
                  plan.purpose_id, batch.action, len(addresses), number)
 
@@ -289,7 +302,7 @@ class DataSyncRunner:
             reason = refused.get(item.address, "missing from the import's result")
             record.rejected[item.address] = (item.constituents, reason)
             report.rejected[item.address] = reason
-        self.state.record_sync_batch(plan.sync_id, plan.run_id, record)
+        await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id, record)
         log.info("sync: %s batch %d confirmed (%s): %d tagged, %d rejected",
                  definition.address, number, outcome.batch_id, len(accepted),
                  len(record.rejected))
@@ -298,13 +311,13 @@ class DataSyncRunner:
                             pending: list[tuple[int, list[RemovalItem]]]) -> dict[str, str]:
         """Cached association ids; one paged pass over the tag when that is cheaper than a
         look-up for each unknown address."""
-        cached = self.state.sync_associations(plan.sync_id)
+        cached = await self._db(self.state.sync_associations, plan.sync_id)
         unknown = sum(1 for _, b in pending for r in b if r.address not in cached)
         tag_size = len(plan.current) + len(plan.removed)
         if unknown and unknown > tag_size // ASSOCIATION_PAGE + 1:
             listed = {address_key(a.email): a.association_id
                       for a in await self.target.associations(definition.tag)}
-            self.state.save_sync_associations(plan.sync_id, listed)
+            await self._db(self.state.save_sync_associations, plan.sync_id, listed)
             cached.update(listed)
         return cached
 
@@ -317,42 +330,35 @@ class DataSyncRunner:
                     item.address, definition.tag)
                 if found is not None:
                     await self.target.remove(found.association_id)
-        self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(
-            batch_no=number, untagged=[r.address for r in removals]))
+        await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
+                       SyncBatchRecord(batch_no=number, untagged=[r.address for r in removals]))
 
-    def _commit(self, plan: SyncRunPlan) -> None:
+    async def _commit(self, plan: SyncRunPlan) -> None:
         if len(plan.digests) or plan.removed:  # kept before the baseline moves past them
-            self.state.record_sync_digests(plan.sync_id, plan.digests.pairs(), plan.removed)
+            await self._db(self.state.record_sync_digests, plan.sync_id, plan.digests.pairs(),
+                           plan.removed)
         if plan.new_owners:
-            self.state.record_sync_batch(plan.sync_id, plan.run_id, SyncBatchRecord(
-                batch_no=plan.batch_count,
-                tagged=[(a, c) for a, owners in plan.new_owners.items() for c in owners]))
-        stale_rejections = [c for _, c, _ in self.state.sync_rejected(plan.sync_id)
+            await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
+                           SyncBatchRecord(batch_no=plan.batch_count, tagged=[
+                               (a, c) for a, owners in plan.new_owners.items() for c in owners]))
+        stale_rejections = [c for _, c, _ in await self._db(self.state.sync_rejected, plan.sync_id)
                             if c not in plan.current]
-        self.state.finish_sync_plan(
-            plan.sync_id, plan.run_id,
+        await self._db(
+            self.state.finish_sync_plan, plan.sync_id, plan.run_id,
             SyncBaseline(plan.sync_id, dump_bitmap(plan.current), plan.audit_until),
-            forget_owners=list(plan.removed), forget_rejected=stale_rejections)
+            list(plan.removed), stale_rejections)
+
+    @staticmethod
+    async def _db(call: Callable[..., _T], *args: Any) -> _T:
+        """A state call, run in a worker thread: a PostgreSQL round trip never blocks the
+        event loop (and so the requests in flight)."""
+        return await asyncio.to_thread(call, *args)
 
 
-_COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
-
-
-def _count(plan: SyncRunPlan, report: SyncRunReport) -> None:
-    """The plan's counts into the report, including batches an interrupted run already
-    confirmed: the report is the run's."""
-    for item in plan.imports():
-        setattr(report, _COUNTER[item.reason], getattr(report, _COUNTER[item.reason]) + 1)
-    report.removed += len(plan.removals())
-    for batch in plan.purpose_batches:
-        if batch.action == "add":
-            report.purposes_added += len(batch.addresses)
-        else:
-            report.purposes_removed += len(batch.addresses)
-    for problems in plan.value_problems.values():
-        for perstag, _, why in problems:
-            reason = f"{perstag}: {why}"
-            report.values_left_out[reason] = report.values_left_out.get(reason, 0) + 1
+def _stop_if_asked(number: int, total: int) -> None:
+    """Between batches: Ctrl-C stops here, every confirmed batch journaled."""
+    if interrupts.stop_requested():
+        raise Interrupted(f"{number} of {total} batches sent and recorded")
 
 
 def _contact(item: ImportItem, field_ids: list[str]) -> ImportContact:

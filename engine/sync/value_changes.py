@@ -9,25 +9,27 @@ with these fields) counts as changed. Memory stays bounded by a page plus the ch
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 
 from pyroaring import BitMap
 
-from engine.state.base import SyncStateStore
+from engine.state.base import SyncRuns
 from engine.sync.contact_data import CarriedField, DigestColumn, values_digest
 from engine.sync.ports import ExportRow, ListSource
 
 
-async def changed_values(source: ListSource, state: SyncStateStore, sync_id: str,
+async def changed_values(source: ListSource, state: SyncRuns, sync_id: str,
                          list_id: int, output_set_id: int,
                          fields: Sequence[CarriedField]) -> tuple[BitMap, DigestColumn]:
     """Members whose digest differs from the kept one (or who have none), with their new
-    digests: ceil(N / page size) Results calls, one state read per page, no other call."""
+    digests: ceil(N / page size) Results calls, one state read per page (in a worker
+    thread), no other call."""
     columns = [f.column for f in fields]
     changed = BitMap()
     digests = DigestColumn()
     async for page in source.results(list_id, output_set_id, columns):
-        kept = state.sync_digests(sync_id, [constituent for constituent, _ in page])
+        kept = await asyncio.to_thread(state.sync_digests, sync_id, [c for c, _ in page])
         for constituent, values in page:
             digest = values_digest(values)
             if kept.get(constituent) != digest:

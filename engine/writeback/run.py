@@ -8,13 +8,16 @@ skips complete campaigns and resumes unfinished ones at their first unconfirmed 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine import interrupts
 from engine.errors import CallboardError
-from engine.state.base import StateStore, WritebackLedger
+from engine.interrupts import Interrupted
+from engine.state.base import WritebackLedger, WritebackLedgers
 from engine.writeback import ledger as ledgers
 from engine.writeback.matching import (
     MappingChoice,
@@ -158,7 +161,7 @@ class WritebackRun:
     shows what it completed.
     """
 
-    def __init__(self, campaigns: CampaignSource, sink: WritebackSink, state: StateStore, *,
+    def __init__(self, campaigns: CampaignSource, sink: WritebackSink, state: WritebackLedgers, *,
                  batch_size: int = MAX_PROMOTION_BATCH,
                  on_outcome: Callable[[CampaignOutcome], None] | None = None,
                  back_fill: date | None = None) -> None:
@@ -174,8 +177,8 @@ class WritebackRun:
     async def run(self, only_campaign: str | None = None) -> WritebackReport:
         campaigns = await self.campaigns.campaigns()
         mappings = await self.campaigns.mappings()
-        plan = plan_tasks(campaigns, mappings, self.state.writeback_statuses(), only_campaign,
-                          self.back_fill)
+        statuses = await asyncio.to_thread(self.state.writeback_statuses)  # off the loop
+        plan = plan_tasks(campaigns, mappings, statuses, only_campaign, self.back_fill)
         report = WritebackReport(unmatched_sent=plan.unmatched_sent,
                                  already_complete=plan.already_complete,
                                  before_since=plan.before_since)
@@ -183,7 +186,9 @@ class WritebackRun:
             report.notes.append(
                 f"mapping {mapping.name} matches by campaign tag ({mapping.campaign_tag!r}), "
                 "but Prospect2 reports no tags on campaigns, so it matched nothing")
-        for task in plan.tasks:
+        for number, task in enumerate(plan.tasks):
+            if interrupts.stop_requested():
+                raise Interrupted(f"{number} of {len(plan.tasks)} campaigns written back")
             outcome = await self._one(task)
             report.outcomes.append(outcome)
             if self.on_outcome is not None:
@@ -192,7 +197,7 @@ class WritebackRun:
 
     async def _one(self, task: WritebackTask) -> CampaignOutcome:
         if task.ledger_status is not None:
-            ledger = self.state.writeback_ledger(task.campaign.id)
+            ledger = await asyncio.to_thread(self.state.writeback_ledger, task.campaign.id)
             if ledger is None:
                 raise CallboardError(f"campaign {task.campaign.id}: its writeback ledger "
                                      "vanished from state during the run")
@@ -214,7 +219,7 @@ class WritebackRun:
         owners = await self.sink.owners(addresses)
         recipients = resolve_constituents(addresses, owners)
         ledger = ledgers.new_ledger(campaign, choice, recipients, self.batch_size)
-        self.state.start_writeback(ledger)
+        await asyncio.to_thread(self.state.start_writeback, ledger)
         log.info("writeback: campaign %s: %s constituents frozen under mapping %s",
                  campaign.id, len(ledger.constituent_ids), choice.mapping.name)
         return ledger
@@ -227,20 +232,24 @@ class WritebackRun:
                 campaign_ref=campaign_ref(ledger.campaign_id)))
             ledger.source_id = source.source_id
             ledgers.finish_if_done(ledger)
-            self.state.update_writeback_progress(ledger)
+            await asyncio.to_thread(self.state.update_writeback_progress, ledger)
         source_id = ledger.source_id
         assert source_id is not None
         for index, batch in ledgers.pending_batches(ledger):
+            if interrupts.stop_requested():
+                raise Interrupted(f"campaign {ledger.campaign_id}: {index} of "
+                                  f"{ledgers.batch_count(ledger)} promotion batches confirmed "
+                                  "and recorded")
             count = await self.sink.add_promotions(source_id, batch)
             ledgers.confirm_batch(ledger, index, batch, count)
-            self.state.update_writeback_progress(ledger)
+            await asyncio.to_thread(self.state.update_writeback_progress, ledger)
             log.info("writeback: campaign %s: batch %s/%s confirmed", ledger.campaign_id,
                      index + 1, ledgers.batch_count(ledger))
         if ledger.status != ledgers.COMPLETE:
             if not ledgers.finish_if_done(ledger):
                 raise CallboardError(
                     f"campaign {ledger.campaign_id}: writeback did not complete")
-            self.state.update_writeback_progress(ledger)
+            await asyncio.to_thread(self.state.update_writeback_progress, ledger)
 
 
 def _outcome(ledger: WritebackLedger, result: str,

@@ -130,27 +130,48 @@ class Prospect2Client:
         requested together and the limiter paces them. Objects seen twice (the list shifted
         while we read) are kept once.
         """
+        return _dedupe([item for answer in await self._pages(path, key, params)
+                        for item in answer.get(key) or []])
+
+    async def paged_with(self, path: str, key: str, sideloads: tuple[str, ...],
+                         params: Mapping[str, Any] | None = None
+                         ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+        """``paged``, and the objects each page sideloads beside its own (``GET /fields``
+        sends its fields' ``fieldOptions`` and ``fieldRels``): the same requests, no more."""
+        answers = await self._pages(path, key, params)
+        loaded = {name: _dedupe([item for answer in answers for item in answer.get(name) or []])
+                  for name in sideloads}
+        return _dedupe([item for answer in answers for item in answer.get(key) or []]), loaded
+
+    async def _pages(self, path: str, key: str,
+                     params: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         base = dict(params or {})
         first = await self.get(path, {**base, "limit": PAGE_SIZE, "offset": 0})
-        items: list[dict[str, Any]] = list(first.get(key) or [])
+        answers = [first]
+        seen = len(first.get(key) or [])
         total = _total(first)
         if total is None:
-            offset = len(items)
-            page = items
-            while len(page) == PAGE_SIZE:  # no meta: read on until a short page
-                answer = await self.get(path, {**base, "limit": PAGE_SIZE, "offset": offset})
-                page = list(answer.get(key) or [])
-                items.extend(page)
-                offset += len(page)
-        elif total > len(items) and items:
+            page = seen
+            while page == PAGE_SIZE:  # no meta: read on until a short page
+                answer = await self.get(path, {**base, "limit": PAGE_SIZE, "offset": seen})
+                answers.append(answer)
+                page = len(answer.get(key) or [])
+                seen += page
+        elif total > seen and seen:
             # step by what the first page held, in case the service caps pages below 100
-            offsets = range(len(items), total, len(items))
-            pages = await asyncio.gather(*(
+            answers += await asyncio.gather(*(
                 self.get(path, {**base, "limit": PAGE_SIZE, "offset": offset})
-                for offset in offsets))
-            for answer in pages:
-                items.extend(answer.get(key) or [])
-        return _dedupe(items)
+                for offset in range(seen, total, seen)))
+        return answers
+
+    async def post_once(self, path: str, body: Mapping[str, Any], *,
+                        took_effect: Callable[[], Awaitable[bool]]) -> dict[str, Any] | None:
+        """A POST that must not be repeated blindly (``/fieldOption/bulk`` refuses options
+        that exist). After an ambiguous failure ``took_effect`` is asked before sending it
+        again; None means the first attempt did take effect (read what it made)."""
+        answer = await self._send("POST", path, body=dict(body), replay_safe=False,
+                                  recover=took_effect)
+        return None if answer is None else (answer[1] or {})
 
     async def exchange(self, method: str, path: str, *, body: Any = None,
                        params: Mapping[str, Any] | None = None, replay_safe: bool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.kinds import KindHandler
+from engine.kinds import KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import required_env, service_url
 from providers.prospect2.client import PUBLISHED_RATE, Prospect2Client
@@ -16,6 +16,7 @@ from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tags import TagsHandler
 from providers.prospect2.kinds.tessitura_references import ReferenceVocabulary
 from providers.prospect2.ports import PORTS
+from providers.prospect2.reference import REFERENCE_TABLES, read_reference_table
 
 SANDBOX_RATE = 200.0
 
@@ -28,6 +29,7 @@ class Prospect2Provider(Provider):
         TagsHandler, CustomFieldsHandler, CsiWebhooksHandler, DataSyncsHandler,
         CampaignWritebacksHandler)
     rules_package: ClassVar[str | None] = "providers.prospect2.rules"
+    reference_tables: ClassVar[frozenset[str]] = REFERENCE_TABLES
     rate_per_second: ClassVar[float | None] = PUBLISHED_RATE
 
     def __init__(self, context: ProviderContext) -> None:
@@ -57,6 +59,10 @@ class Prospect2Provider(Provider):
     async def check(self) -> None:
         """One cheap authenticated read: the account the token belongs to."""
         await self.client.get("/tessitura/account")
+
+    async def reference(self, table: str) -> list[ReferenceRow]:
+        """The account's own lists (``prospect2.lists``), for custom fields' ``lists``."""
+        return await read_reference_table(self.client, table)
 
     def port(self, name: str) -> Any | None:
         factory = PORTS.get(name)

@@ -59,6 +59,6 @@ class Sandbox:
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
             capsys: pytest.CaptureFixture[str]) -> Sandbox:
     monkeypatch.chdir(tmp_path)
-    for var in ("CALLBOARD_STATE", "CALLBOARD_MANIFESTS", "NO_COLOR"):
+    for var in ("CALLBOARD_STATE", "CALLBOARD_MANIFESTS", "NO_COLOR", "CALLBOARD_SMTP_URL"):
         monkeypatch.delenv(var, raising=False)
     return Sandbox(tmp_path, capsys)

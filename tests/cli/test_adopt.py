@@ -1,33 +1,8 @@
-"""import, generate (round trip: generated manifests plan clean) and output."""
+"""import and output (generate: tests/workflows/test_generate_then_adopt.py)."""
 
 from __future__ import annotations
 
-import shutil
-
 from tests.cli.conftest import Sandbox
-
-
-def test_generate_round_trip_leaves_nothing_to_plan(sandbox: Sandbox) -> None:
-    assert sandbox.run("apply", "--auto-approve").code == 0
-    result = sandbox.run("generate", "--out", "generated")
-    assert result.code == 0 and "Wrote generated/tags.yaml" in result.out
-    text = (sandbox.root / "generated" / "tags.yaml").read_text()
-    assert "  vip:\n    name: VIP\n" in text  # tidy block YAML, a slug NAME per object
-    for path in (sandbox.root / "generated").glob("*.yaml"):
-        shutil.copy(path, sandbox.manifests / f"generated-{path.name}")
-    assert sandbox.run("plan", "--detailed-exitcode").code == 0
-    assert sandbox.run("drift").code == 0
-    again = sandbox.run("generate", "--out", "more")
-    assert "nothing written" in again.out and not (sandbox.root / "more").exists()
-
-
-def test_generate_refuses_to_overwrite(sandbox: Sandbox) -> None:
-    (sandbox.root / "generated").mkdir()
-    (sandbox.root / "generated" / "tags.yaml").write_text("# mine\n")
-    result = sandbox.run("generate", "--out", "generated", "--kind", "tags")
-    assert result.code == 1 and "exists already" in result.err
-    assert (sandbox.root / "generated" / "tags.yaml").read_text() == "# mine\n"
-    assert sandbox.run("state", "list").out == ""
 
 
 def test_import_adopts_a_declared_resource(sandbox: Sandbox) -> None:

@@ -13,7 +13,8 @@ def test_walking_skeleton_loop(sandbox: Sandbox) -> None:
     assert first.code == 2
     assert "+ tags.members-active" in first.out and "+ data_syncs.members" in first.out
     summary = json.loads(sandbox.run("plan", "--format", "json").out)["summary"]
-    assert summary == {"create": 16, "update": 2, "replace": 0, "delete": 0, "adopt": 2}
+    assert summary == {"create": 16, "update": 2, "replace": 0, "delete": 0, "adopt": 2,
+                       "move": 0}
     assert "Plan: 16 to add, 2 to change, 0 to replace, 0 to destroy, 2 to adopt." in first.out
 
     saved = sandbox.run("plan", "--out", "plan.cbplan", "--format", "markdown")

@@ -58,20 +58,37 @@ class ContractReport:
     mismatches: list[str] = field(default_factory=list)
     allowed: dict[str, Allowance] = field(default_factory=dict)
     undescribed: set[str] = field(default_factory=set)
+    #: Operations missing from the OpenAPI file, checked against the vendor's reference pages.
+    pages_checked: set[str] = field(default_factory=set)
 
     def summary(self) -> str:
+        pages = (f" ({len(self.pages_checked)} of them checked against the vendor's reference "
+                 "pages)" if self.pages_checked else "")
         return (f"{self.api}: {len(self.operations_checked)} described operations checked "
                 f"({self.answers_checked} answers), {len(self.mismatches)} mismatches, "
-                f"{len(self.allowed)} allowed differences, {len(self.undescribed)} served "
-                "operations outside the description")
+                f"{len(self.allowed)} allowed differences, "
+                f"{len(self.undescribed) + len(self.pages_checked)} served operations outside "
+                f"the description{pages}")
 
 
-def judge(description: Description, exchanges: Iterable[Exchange], api: str) -> ContractReport:
+def judge(description: Description, exchanges: Iterable[Exchange], api: str,
+          pages: Description | None = None) -> ContractReport:
+    """Each answer against the description; one it lacks against ``pages`` (the operations
+    the vendor documents only on its reference site), with no allowances."""
     report = ContractReport(api)
     for exchange in exchanges:
         operation = description.find(exchange.method, exchange.path)
         if operation is None:
-            report.undescribed.add(f"{exchange.method} {exchange.path}")
+            documented = pages.find(exchange.method, exchange.path) if pages else None
+            if documented is None or pages is None:
+                report.undescribed.add(f"{exchange.method} {exchange.path}")
+                continue
+            report.pages_checked.add(documented.key)
+            report.answers_checked += 1
+            problem = _problem(pages, documented, exchange)
+            if problem is not None:
+                report.mismatches.append(f"{exchange} ({documented.key}, reference page): "
+                                         f"{problem}")
             continue
         report.operations_checked.add(operation.key)
         report.answers_checked += 1

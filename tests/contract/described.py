@@ -120,10 +120,19 @@ class Description:
     """One vendor description: its operations and a checker for answers to them."""
 
     def __init__(self, path: Path, *, mount: str) -> None:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        self._load(json.loads(path.read_text(encoding="utf-8")), path.stem, mount)
+
+    @classmethod
+    def of_document(cls, raw: dict[str, Any], *, name: str, mount: str) -> Description:
+        """A description held in code (``documented_pages``) rather than in a file."""
+        self = cls.__new__(cls)
+        self._load(raw, name, mount)
+        return self
+
+    def _load(self, raw: dict[str, Any], name: str, mount: str) -> None:
         self.swagger2 = raw.get("swagger") == "2.0"
         self.mount = mount
-        self.uri = f"urn:callboard:contract:{path.stem}"
+        self.uri = f"urn:callboard:contract:{name}"
         document = _read_oneof_as_anyof(raw)
         if self.swagger2:
             document = _nullable_properties(document)

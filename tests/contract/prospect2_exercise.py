@@ -105,6 +105,10 @@ async def _fields(call: Walk, contact: str) -> None:
         {"field": field, "label": "Gold", "value": "gold", "orderid": 1},
         {"field": field, "label": "Silver", "value": "silver", "orderid": 2}]})
     await call("POST", "/fieldOption/bulk", 422, json={"fieldOptions": []})
+    read = await call("GET", f"/fields/{field}", 200)
+    silver = read["fieldOptions"][-1]["id"]
+    await call("DELETE", f"/fieldOptions/{silver}", 200)
+    await call("DELETE", f"/fieldOptions/{silver}", 404)
     relation = (await call("POST", "/fieldRels", 201, json={
         "fieldRel": {"field": field, "relid": 0}}))["fieldRel"]["id"]
     await call("POST", "/fieldRels", 422, json={"fieldRel": {"field": field, "relid": MISSING}})

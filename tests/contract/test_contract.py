@@ -28,6 +28,7 @@ from tests.contract.described import (
     prospect2_description,
     tessitura_description,
 )
+from tests.contract.documented_pages import prospect2_pages
 from tests.contract.prospect2_exercise import walk_prospect2
 from tests.contract.tessitura_exercise import walk_tessitura
 
@@ -77,14 +78,17 @@ def _report(report: ContractReport) -> None:
 
 
 async def test_prospect2_emulator_answers_as_activecampaign_describes() -> None:
-    description = prospect2_description()
+    description, pages = prospect2_description(), prospect2_pages()
     recorder = await _run(walk_prospect2)
-    report = judge(description, recorder.exchanges, "prospect2")
+    report = judge(description, recorder.exchanges, "prospect2", pages)
     _report(report)
     assert report.mismatches == []
     served = _served_and_described(description, _prospect2_templates())
     assert served == {op.key for op in description.operations}, "a described op is unserved"
     assert served <= report.operations_checked, sorted(served - report.operations_checked)
+    documented = _served_and_described(pages, _prospect2_templates())
+    assert documented == {op.key for op in pages.operations}, "a documented op is unserved"
+    assert documented == report.pages_checked, sorted(documented ^ report.pages_checked)
 
 
 async def test_tessitura_emulator_answers_as_its_swagger_describes() -> None:

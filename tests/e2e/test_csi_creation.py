@@ -27,7 +27,8 @@ NOTES_LIMIT = 4000
 HOUSEHOLD_EMAIL = "patron1066@example.org"
 #: The Prospect2 contact of constituent 1066 (contacts are the even constituents, in order).
 HOUSEHOLD_CONTACT = "34"
-LONG_NOTES = "The patron asked for a call back about their accessibility needs. " * 45
+#: Manifest notes never end in a blank (validate refuses one).
+LONG_NOTES = ("The patron asked for a call back about their accessibility needs. " * 45).strip()
 LONG_COMMENT = "Wheelchair space needed near the aisle, with a companion seat. " * 40
 
 MANIFESTS = {

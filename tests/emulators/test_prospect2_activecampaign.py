@@ -184,6 +184,29 @@ async def test_field_options_and_relations(api: httpx.AsyncClient) -> None:
         "fieldRels"] == []
 
 
+async def test_deleting_an_option_leaves_contacts_values(api: httpx.AsyncClient) -> None:
+    """ActiveCampaign's reference page: one option goes, 404 for an unknown id, and a contact
+    whose value was that option keeps it."""
+    field = (await api.post("/fields", json={"field": {
+        "title": "Seat Band", "type": "radio"}})).json()["field"]["id"]
+    created = (await api.post("/fieldOption/bulk", json={"fieldOptions": [
+        {"field": field, "value": "A", "orderid": 1},
+        {"field": field, "value": "B", "orderid": 2}]})).json()["fieldOptions"]
+    await api.post("/fieldValues", json={"fieldValue": {"contact": 3, "field": field,
+                                                        "value": "A"}})
+    gone = await api.delete(f"/fieldOptions/{created[0]['id']}")
+    assert gone.status_code == 200 and gone.json() == {}
+    again = await api.delete(f"/fieldOptions/{created[0]['id']}")
+    assert again.status_code == 404
+    assert again.json()["message"] == f"No Result found for FieldOption with id {created[0]['id']}"
+    read = (await api.get(f"/fields/{field}")).json()
+    assert [o["value"] for o in read["fieldOptions"]] == ["B"]
+    assert read["field"]["options"] == [created[1]["id"]]
+    held = (await api.get("/fieldValues", params={"filters[fieldid]": field,
+                                                  "filters[val]": "A"})).json()
+    assert held["meta"]["total"] == "1"
+
+
 async def test_field_value_update_in_place(api: httpx.AsyncClient) -> None:
     written = (await api.post("/fieldValues", json={"fieldValue": {
         "contact": 3, "field": 2, "value": "Row A"}})).json()["fieldValue"]

@@ -121,3 +121,15 @@ def test_ignore_changes_hides_a_field() -> None:
     live = {"labels": [live_object("labels", "1", "A", {"name": "A", "colour": "blue"})]}
     state = {"labels.a": ResourceRecord("labels.a", "labels", "a", "1", {})}
     assert diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state) == []
+
+
+def test_an_ignored_field_keeps_its_live_value_when_another_field_updates() -> None:
+    """apply writes ``after``: an ignored field must carry the live value, or updating the
+    name would overwrite the colour someone chose in the service."""
+    desired = {"labels.a": resource("labels", "a", {"name": "B", "colour": "red"},
+                                    lifecycle={"ignore_changes": ["colour"]})}
+    live = {"labels": [live_object("labels", "1", "A", {"name": "A", "colour": "blue"})]}
+    state = {"labels.a": ResourceRecord("labels.a", "labels", "a", "1", {})}
+    [change] = diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state)
+    assert [d.field for d in change.diffs] == ["name"]
+    assert change.after == {"name": "B", "colour": "blue"}

@@ -41,6 +41,17 @@ def representative_plan() -> Plan:
                remote_id="40", before={"label": "a", "url": SECRET},
                after={"label": "b", "url": SECRET},
                diffs=[FieldDiff("label", "a", "b"), FieldDiff("url", SECRET, SECRET + "x")]),
+        Change(action="move", address="tags.very-important", kind="tags",
+               name="very-important", remote_id="5", moved_from="tags.vip",
+               before={"name": "VIP", "description": ""},
+               after={"name": "VIP", "description": ""}, fingerprint="789",
+               origin="manifests/tags.yaml:12"),
+        Change(action="update", address="tags.donors", kind="tags", name="donors",
+               remote_id="6", moved_from="tags.givers",
+               before={"name": "Donors", "description": ""},
+               after={"name": "Donors", "description": "Gave this season"},
+               diffs=[FieldDiff("description", "", "Gave this season")], fingerprint="790",
+               origin="manifests/tags.yaml:15"),
         Change(action="delete", address="tags.old-promo", kind="tags", name="old-promo",
                remote_id="9", before={"name": "Promo 2024", "description": ""},
                fingerprint="456", impact="carried by 1,204 contacts"),
@@ -117,3 +128,22 @@ def test_a_replace_that_creates_the_new_object_first_shows_plus_minus(snapshot) 
                replace_reason="tag", create_before_destroy=True)])
     assert [c.symbol for c in plan.changes] == ["-/+", "+/-"]
     assert (plan_text(plan).plain, plan_markdown(plan)) == snapshot
+
+
+def test_a_list_change_says_what_it_adds_removes_and_reorders() -> None:
+    options = Change(action="update", address="custom_fields.level", kind="custom_fields",
+                     name="level", remote_id="5",
+                     before={"options": ["Friend", "Supporter", "Patron"]},
+                     after={"options": ["Patron", "Friend", "Benefactor"]},
+                     diffs=[FieldDiff("options", ["Friend", "Supporter", "Patron"],
+                                      ["Patron", "Friend", "Benefactor"])])
+    plan = Plan(id="p", created_at="t", lineage="l", state_serial=0, changes=[options])
+    assert ('~     options = ["Friend", "Supporter", "Patron"] -> ["Patron", "Friend", '
+            '"Benefactor"]  # adds "Benefactor"; removes "Supporter"; reorders'
+            ) in plan_text(plan).plain
+    report = DriftReport(items=[DriftItem("changed", "custom_fields.level", "custom_fields",
+                                          "5", [FieldDiff("options", ["A"], ["A", "B"])])])
+    assert 'options: applied ["A"], live ["A", "B"]  # live adds "B"' in drift_text(report).plain
+    same_items = FieldDiff("lists", "all", ["Lakeside Newsletter"])
+    options.diffs = [same_items]
+    assert "#" not in plan_text(plan).plain.split("lists")[1].splitlines()[0]

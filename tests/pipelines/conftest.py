@@ -1,29 +1,31 @@
-"""A served emulator with distinctive secrets, and a runner for the recipes' own shell steps.
+"""A served emulator with distinctive secrets, PostgreSQL state with the recipes' two roles, and
+the recipes' workflows run against loopback stand-ins of GitHub and GitLab.
 
-The recipes' ``run:`` blocks are executed as written (bash, ``-eo pipefail`` like GitHub's
-``shell: bash``), so a test failing here means a team copying the recipe would fail too.
+The recipes' steps are executed as written, so a test failing here means a team copying the
+recipe would fail too.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from ruamel.yaml import YAML
 
 from tests.e2e.conftest import EXAMPLE
+from tests.pg import PgCluster, pg_cluster  # noqa: F401 - the session's PostgreSQL cluster
+from tests.pipelines.forge_http import Git
+from tests.pipelines.script_run import REPO
 from tests.served_process import CALLBOARD, emulator_process
 
-REPO = Path(__file__).parents[2]
-WORKFLOWS = REPO / "examples" / "github-actions" / "workflows"
+WORKFLOWS = REPO / "examples" / "github-actions" / ".github" / "workflows"
+STATE_ROLES = REPO / "examples" / "postgresql" / "state-roles.sql"
 TOKEN = "tok-PIPELINE-7f3a9c1e"
 PASSWORD = "pw-PIPELINE-b81d44"
 
@@ -37,23 +39,20 @@ class Emulator:
     base: str
     process: subprocess.Popen[str]
 
-    @property
-    def env(self) -> dict[str, str]:
-        return {"PROSPECT2_URL": f"{self.base}/api/3", "PROSPECT2_API_TOKEN": TOKEN,
-                "TESSITURA_URL": f"{self.base}/TessituraService", "TESSITURA_USER": "callboard",
-                "TESSITURA_USERGROUP": "admin", "TESSITURA_LOCATION": "emulator",
-                "TESSITURA_PASSWORD": PASSWORD}
-
     def prospect2(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         answer = httpx.request(method, f"{self.base}/api/3{path}",
                                headers={"Api-Token": TOKEN}, timeout=10, **kwargs)
         answer.raise_for_status()
         return answer
 
+    def tag(self, name: str) -> dict[str, Any] | None:
+        tags = self.prospect2("GET", "/tags", params={"search": name}).json()["tags"]
+        return next((t for t in tags if t["tag"] == name), None)
+
     def edit_tag(self, name: str, description: str) -> None:
         """An out-of-band edit, as a person in Prospect2's UI would make it."""
-        tags = self.prospect2("GET", "/tags", params={"search": name}).json()["tags"]
-        [tag] = [t for t in tags if t["tag"] == name]
+        tag = self.tag(name)
+        assert tag is not None, name
         self.prospect2("PUT", f"/tags/{tag['id']}", json={"tag": {
             "tag": name, "tagType": tag.get("tagType", "contact"), "description": description}})
 
@@ -64,49 +63,82 @@ def emulator() -> Iterator[Emulator]:
         yield Emulator(base, process)
 
 
-@dataclass
-class StepResult:
-    code: int
-    out: str
-    err: str
-    outputs: dict[str, str] = field(default_factory=dict)
+@pytest.fixture
+def github() -> Iterator[Any]:
+    """A GitHub stand-in whose main holds the example manifests."""
+    from tests.pipelines.github_standin import GitHubStandIn
 
-
-@dataclass
-class Runner:
-    """A checkout of a manifests repository, with the secrets a workflow would get."""
-
-    root: Path
-    emulator: Emulator
-
-    def env(self) -> dict[str, str]:
-        bin_dir = str(Path(sys.executable).parent)
-        return {**os.environ, **self.emulator.env, "PATH": f"{bin_dir}:{os.environ['PATH']}",
-                "CALLBOARD_STATE": str(self.root / "team-state.db")}
-
-    def step(self, workflow: str, step_id: str) -> StepResult:
-        """Run one ``run:`` step of a workflow, with the workflow's literal env."""
-        document = load_yaml(WORKFLOWS / workflow)
-        [job] = document["jobs"].values()
-        [step] = [s for s in job["steps"] if s.get("id") == step_id]
-        literal = {k: str(v) for k, v in document.get("env", {}).items() if "${{" not in str(v)}
-        outputs = self.root / f"github-output-{step_id}"
-        outputs.write_text("")
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                               step["run"]], cwd=self.root, text=True, capture_output=True,
-                              env={**self.env(), **literal, "GITHUB_OUTPUT": str(outputs)},
-                              timeout=180)
-        pairs = [line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line]
-        return StepResult(done.returncode, done.stdout, done.stderr, dict(pairs))
-
-    def callboard(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*CALLBOARD, *args], cwd=self.root, text=True,
-                              capture_output=True, env={**self.env(), "NO_COLOR": "1"},
-                              timeout=180)
+    with GitHubStandIn(Git.of_directory(EXAMPLE)) as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
-def runner(emulator: Emulator, tmp_path: Path) -> Runner:
+def gitlab() -> Iterator[Any]:
+    """A GitLab stand-in whose main holds the example manifests."""
+    from tests.pipelines.gitlab_standin import GitLabStandIn
+
+    with GitLabStandIn(Git.of_directory(EXAMPLE)) as stand_in:
+        yield stand_in
+
+
+@dataclass
+class StateUrls:
+    """The state database as the apply role and as the read-only plan role reach it."""
+
+    apply: str
+    plan: str
+
+
+@pytest.fixture
+def state(pg_cluster: PgCluster, emulator: Emulator) -> StateUrls:  # noqa: F811
+    """A fresh state database set up with examples/postgresql/state-roles.sql, opened once by
+    the apply role as the recipes' READMEs say; and the demo organization, fresh."""
     httpx.post(f"{emulator.base}/_emulator/reset", json={"seed": "demo"}, timeout=10)
-    shutil.copytree(EXAMPLE, tmp_path / "manifests")
-    return Runner(tmp_path, emulator)
+    url = pg_cluster.new_database()
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(STATE_ROLES.read_text())
+    urls = StateUrls(url.replace("postgres@", "callboard_apply@"),
+                     url.replace("postgres@", "callboard_plan@"))
+    opened = subprocess.run([*CALLBOARD, "--state", urls.apply, "state", "list"],
+                            capture_output=True, text=True, timeout=60)
+    assert opened.returncode == 0, opened.stderr
+    return urls
+
+
+def secrets_for(emulator: Emulator, state: StateUrls) -> dict[str, str]:
+    """What a team stores: production secrets (apply role) and the plan jobs' own set."""
+    shared = {"PROSPECT2_URL": f"{emulator.base}/api/3",
+              "TESSITURA_URL": f"{emulator.base}/TessituraService",
+              "TESSITURA_LOCATION": "emulator"}
+    production = {"CALLBOARD_STATE": state.apply, "PROSPECT2_API_TOKEN": TOKEN,
+                  "TESSITURA_USER": "callboard", "TESSITURA_USERGROUP": "admin",
+                  "TESSITURA_PASSWORD": PASSWORD}
+    # The emulator accepts one Tessitura login, so the plan jobs' Tessitura user is the same
+    # here; in production it is a user of a read-only usergroup (see the recipes' READMEs).
+    plan = {"CALLBOARD_PLAN_STATE": state.plan, "CALLBOARD_PLAN_PROSPECT2_API_TOKEN": TOKEN,
+            "CALLBOARD_PLAN_TESSITURA_USER": "callboard",
+            "CALLBOARD_PLAN_TESSITURA_USERGROUP": "admin",
+            "CALLBOARD_PLAN_TESSITURA_PASSWORD": PASSWORD}
+    return {**shared, **production, **plan}
+
+
+def gitlab_variables(emulator: Emulator, state: StateUrls, plan_token: str, apply_token: str,
+                     plan_bot: str) -> dict[str, list[Any]]:
+    """CI/CD variables as the GitLab recipe's README sets them: the same names scoped to the
+    callboard-plan environment (read-only, not protected) and to production (protected)."""
+    from tests.pipelines.gitlab_runner import Variable
+
+    plan = secrets_for(emulator, state)
+    shared = {"PROSPECT2_URL": plan["PROSPECT2_URL"], "TESSITURA_URL": plan["TESSITURA_URL"],
+              "TESSITURA_LOCATION": "emulator", "CALLBOARD_PLAN_BOT": plan_bot}
+    scoped = {"CALLBOARD_STATE": (state.plan, state.apply),
+              "PROSPECT2_API_TOKEN": (TOKEN, TOKEN),
+              "TESSITURA_USER": ("callboard", "callboard"),
+              "TESSITURA_USERGROUP": ("admin", "admin"),
+              "TESSITURA_PASSWORD": (PASSWORD, PASSWORD),
+              "CALLBOARD_GITLAB_TOKEN": (plan_token, apply_token)}
+    out: dict[str, list[Any]] = {k: [Variable(v)] for k, v in shared.items()}
+    for key, (reading, writing) in scoped.items():
+        out[key] = [Variable(reading, "callboard-plan"),
+                    Variable(writing, "production", protected=True)]
+    return out

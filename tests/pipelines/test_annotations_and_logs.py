@@ -19,6 +19,7 @@ from tests.e2e.conftest import CALLBOARD, EXAMPLE
 def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(EXAMPLE, tmp_path / "manifests")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CALLBOARD_SMTP_URL", raising=False)  # the plan warns without it
     return tmp_path
 
 
@@ -49,7 +50,10 @@ def test_validate_github_online_warns_on_the_line(checkout: Path,
     assert warnings == [
         "::warning file=manifests/csi_webhooks.yaml,line=28,title=callboard::"
         "csi_webhooks.survey-reply-logged: activity type 'Survey Reply' is in the category "
-        "'Feedback Received', which auto-closes: CSIs will be created closed"]
+        "'Feedback Received', which auto-closes: CSIs will be created closed",
+        "::warning file=manifests/data_syncs.yaml,line=13,title=callboard::data_syncs.members: "
+        "notify lists 1 address but CALLBOARD_SMTP_URL is not set, so no run summary will be "
+        "sent: set it where 'callboard sync run' runs"]
 
 
 def test_json_logs_of_a_full_sandbox_run_hold_no_secret(checkout: Path) -> None:

@@ -39,7 +39,8 @@ def desired(**manifest: object) -> CustomFieldSpec:
 def test_defaults_fill_perstag_and_wire_defaults() -> None:
     fields = desired(title="Seat location (main)", type="text")
     assert fields.plain() == {"title": "Seat location (main)", "type": "text", "description": "",
-                      "perstag": "SEAT_LOCATION__MAIN_", "default": "", "visible": True}
+                      "perstag": "SEAT_LOCATION__MAIN_", "default": "", "visible": True,
+                      "options": [], "lists": "all"}
     assert CustomFieldsKind().key(fields) == "SEAT_LOCATION__MAIN_"
     assert desired(title="x", type="date", perstag="perf_date").perstag == "PERF_DATE"
 
@@ -49,6 +50,19 @@ def test_bad_types_and_perstags_are_refused() -> None:
         CustomFieldSpec.model_validate({"title": "x", "type": "number"})
     with pytest.raises(ValidationError, match="letters, digits and _"):
         CustomFieldSpec.model_validate({"title": "x", "type": "text", "perstag": "A-B"})
+
+
+def test_options_and_lists_are_checked_for_shape() -> None:
+    with pytest.raises(ValidationError, match="the option 'Gold' is listed twice"):
+        CustomFieldSpec.model_validate({"title": "x", "type": "radio",
+                                        "options": ["Gold", "Gold"]})
+    with pytest.raises(ValidationError, match="an option cannot be blank"):
+        CustomFieldSpec.model_validate({"title": "x", "type": "radio", "options": [" "]})
+    with pytest.raises(ValidationError, match=r"lists is all or a list .* e.g. \[News\]"):
+        CustomFieldSpec.model_validate({"title": "x", "type": "text", "lists": "News"})
+    named = CustomFieldSpec.model_validate({"title": "x", "type": "text",
+                                            "lists": ["News", {"id": 2}]})
+    assert named.plain()["lists"] == ["News", {"id": 2}]
 
 
 def test_type_and_perstag_changes_force_a_replace() -> None:

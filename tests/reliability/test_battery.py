@@ -44,7 +44,7 @@ def test_killed_sync_run_finishes_on_rerun(quiet_emulator: Emulator, tmp_path: P
     _green(killed_sync_runs(quiet_emulator, tmp_path, 5, files=SYNC_FILES))
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(240)
 def test_generated_bad_manifests_get_located_errors_and_change_nothing() -> None:
     found = generated_bad_manifests(500)
     _green(found)

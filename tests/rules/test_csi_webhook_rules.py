@@ -150,12 +150,13 @@ def _notes_manifest(notes: str, note_fields: str = "[]") -> str:
 
 
 async def test_seed000_static_notes_over_4000_characters_refused(tmp_path: Path) -> None:
-    """Seed 000 step 5: Tessitura's CSI notes hold 4,000 characters."""
+    """Seed 000 step 5: Tessitura's CSI notes hold 4,000 characters (refused as the manifest
+    is read, so ``validate`` says it too)."""
     async with workspace(tmp_path) as ws:
         ws.write(_notes_manifest("x" * 4001))
         assert await ws.refused() == (
-            "manifests/main.yaml:6: csi_webhooks.wordy.notes: notes are 4,001 characters; "
-            "Tessitura keeps at most 4,000 in a CSI's notes")
+            "manifests/main.yaml:6: csi_webhooks.wordy.notes: is 4,001 characters long; "
+            "Tessitura keeps at most 4,000")
         ws.write(_notes_manifest("x" * 3000))
         assert (await ws.plan()).warnings == []
 

@@ -15,7 +15,8 @@ from engine.state.base import (
     SyncRunLogEntry,
     WritebackLedger,
 )
-from engine.state.copy import NOT_COPIED, read_tables, table_names
+from engine.state.schema import NOT_DATA as NOT_COPIED
+from engine.state.sqlite import SqliteState
 
 
 def _fill(store: StateStore) -> None:
@@ -53,7 +54,7 @@ def test_round_trip_sqlite_postgresql_sqlite_is_identical(
     original = str(tmp_path / "team.db")
     store = open_state(original)
     _fill(store)
-    before, header = read_tables(store), store.header()
+    before, header = store.dump_rows(), store.header()
     store.close()
 
     code, out, _ = _copy(original, pg_url, capsys)
@@ -65,7 +66,7 @@ def test_round_trip_sqlite_postgresql_sqlite_is_identical(
     for url in (pg_url, back):
         copied = open_state(url)
         try:
-            assert read_tables(copied) == before
+            assert copied.dump_rows() == before
             assert copied.header() == header
             assert copied.journal("plan-2") == {"tags.members"}
             assert copied.sync_plan("s1") == ("r1", b"\x00frozen\xff")
@@ -110,14 +111,23 @@ def test_copy_refuses_while_a_run_holds_the_source(
     assert code == 1 and "held by alice@ci pid 42" in err
 
 
+def _table_names(store: StateStore) -> set[str]:
+    if isinstance(store, SqliteState):
+        rows = store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    else:
+        rows = store.db.execute("SELECT table_name FROM information_schema.tables "
+                                "WHERE table_schema = 'callboard'")
+    return {r[0] for r in rows}
+
+
 def test_both_backends_keep_the_same_tables_and_columns(tmp_path: Path, pg_url: str) -> None:
     """A table added to one backend only would be silently lost by ``state copy``."""
     sqlite, postgres = open_state(str(tmp_path / "s.db")), open_state(pg_url)
     try:
-        assert table_names(sqlite) - NOT_COPIED == table_names(postgres) - NOT_COPIED
+        assert _table_names(sqlite) - NOT_COPIED == _table_names(postgres) - NOT_COPIED
         _fill(sqlite)
         _fill(postgres)
-        shapes = [{t: sorted(rows[0]) for t, rows in read_tables(s).items() if rows}
+        shapes = [{t: sorted(rows[0]) for t, rows in s.dump_rows().items() if rows}
                   for s in (sqlite, postgres)]
         assert shapes[0] == shapes[1] and len(shapes[0]) == 11
     finally:

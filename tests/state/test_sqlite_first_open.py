@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from engine.state.sqlite import MIGRATIONS, SqliteState
+from engine.state.schema import MIGRATIONS
+from engine.state.sqlite import SqliteState
 
 
 def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from engine import clock
 from engine.cli.main import main
 from tests.sync_edges.smtp_server import smtp_server
 
@@ -50,6 +52,10 @@ def _callboard(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str
 def test_due_disabled_notify_preview_and_log(sandbox: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     capsys.readouterr()
+    code, out, _ = _callboard(capsys, "sync", "run", "--due")
+    assert code == 0 and "No Data Sync was due." in out  # just created: waits for its time
+    later = clock.now() + timedelta(minutes=16)  # a quarter-hour came round
+    monkeypatch.setattr(clock, "now", lambda: later)
     with smtp_server() as mailbox:
         monkeypatch.setenv("CALLBOARD_SMTP_URL", f"smtp://127.0.0.1:{mailbox.port}")
         code, out, _ = _callboard(capsys, "sync", "run", "--due")
@@ -68,7 +74,7 @@ def test_due_disabled_notify_preview_and_log(sandbox: Path, capsys: pytest.Captu
 
     monkeypatch.setenv("CALLBOARD_SMTP_URL", "smtp://127.0.0.1:9")  # nobody listens
     code, out, _ = _callboard(capsys, "sync", "run", "board")
-    assert code == 0 and "notification not sent" in out  # a notify failure fails no sync
+    assert code == 0 and "summary not sent" in out  # a notify failure fails no sync
 
     code, out, _ = _callboard(capsys, "sync", "preview", "board")
     assert code == 0

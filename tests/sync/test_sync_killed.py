@@ -43,7 +43,8 @@ def test_killed_sync_run_finishes_when_run_again(workspace: Workspace) -> None:
     assert resumed.returncode == 0, resumed.stderr
     assert "finished an interrupted run" in resumed.stdout
     log = json.loads(workspace.run("sync", "log", "members", "--format", "json").stdout)
-    (run,) = log["runs"]
+    killed, run = log["runs"]  # the killed run as what it was, then its completion
+    assert killed["status"] == "interrupted" and run["completes"] == killed["run_id"]
     assert run["status"] == "succeeded" and run["resumed"] and run["added"] > 30
     sent = served.control("stats")["requests"][IMPORTS] - imports_before
     assert sent <= -(-run["added"] // 10) + 1  # every batch once, at most one twice

@@ -1,3 +1,6 @@
-"""Workflow tests drive the real CLI in a sandbox directory, as a user following the README."""
+"""Workflow tests drive the real CLI in a sandbox directory, as a user following the README, or
+as subprocesses against a served emulator where signals matter."""
 
 from tests.cli.conftest import Sandbox, sandbox  # noqa: F401 - fixture re-exported
+from tests.e2e.conftest import served, workspace  # noqa: F401 - a served emulator, subprocesses
+from tests.pg import pg_cluster, pg_url  # noqa: F401 - PostgreSQL fixtures

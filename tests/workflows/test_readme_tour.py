@@ -29,12 +29,7 @@ MARKER = "<!-- tour -->"
 SERVE = "callboard emulator serve"
 
 #: Tour commands that fail today, and why (strict: a fix makes them pass and must drop them).
-KNOWN_BROKEN = {
-    "callboard --sandbox import tags.vip 3": (
-        "generate adopts every unmanaged object into state and writes its manifests under "
-        "generated/, so tags.vip is not declared in ./manifests and import refuses it ('not "
-        "declared'); issue 9 item 1 rewrites generate and these tour steps"),
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

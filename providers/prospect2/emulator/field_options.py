@@ -3,6 +3,12 @@ checkbox field, in their ``orderid`` order.
 
 The bulk create is all or nothing: one bad option refuses the request (422, whose ``errors``
 is a sentence, not a list: the description's own answer) and nothing is stored.
+
+``DELETE /fieldOptions/{id}`` removes one option. ActiveCampaign's OpenAPI file lacks it; its
+reference page "Delete a field option" (developers.activecampaign.com/reference/
+delete-a-custom-field-option) describes it: the id is an option's, 404 when none has it, and
+contacts keep a value that was the deleted option. ActiveCampaign documents no way to change
+an option in place, so neither does the emulator.
 """
 
 from __future__ import annotations
@@ -99,7 +105,17 @@ async def options_of_field(request: Request) -> JSONResponse:
                          "meta": {"total": str(len(rows))}})
 
 
+async def delete_option(request: Request) -> JSONResponse:
+    """One option goes; contacts' values stay as they are (values are text, not option ids)."""
+    option_id = path_id(request, "FieldOption")
+    world = world_of(request)
+    if world.table("fieldOptions").pop(option_id, None) is None:
+        raise not_found("FieldOption", option_id)
+    return JSONResponse({})
+
+
 ROUTES = [
     Route("/fieldOption/bulk", create_options, methods=["POST"]),
+    Route("/fieldOptions/{id}", delete_option, methods=["DELETE"]),
     Route("/fields/{id}/options", options_of_field, methods=["GET"]),
 ]

@@ -24,6 +24,7 @@ from providers.prospect2.kinds.tessitura_references import (
     MediaTypeRef,
     SourceGroupRef,
 )
+from providers.prospect2.limits import Name
 from providers.prospect2.rules.writeback_codes import CODES, DEFAULT_MEDIA_TYPE
 
 PATH = "/tessitura/writebackMappings"
@@ -37,8 +38,8 @@ class WritebackMatch(BaseModel):
     """``{campaign_name: GLOB}`` or ``{campaign_tag: NAME}``: exactly one."""
 
     model_config = ConfigDict(extra="forbid")
-    campaign_name: str | None = None
-    campaign_tag: str | None = None
+    campaign_name: Name | None = None
+    campaign_tag: Name | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> WritebackMatch:

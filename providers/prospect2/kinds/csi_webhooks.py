@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
+from engine.limits import Text
 from engine.references import Ref, match_reference, resolve_ref, row_of
 from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tessitura_references import (
@@ -20,21 +21,25 @@ from providers.prospect2.kinds.tessitura_references import (
     ActivityTypeRef,
     ContactTypeRef,
 )
+from providers.prospect2.limits import Description, Name
 from providers.prospect2.rules.csi_activity_type import declared_activity_type
+from providers.prospect2.rules.csi_notes_length import NOTES_LIMIT
 from providers.prospect2.rules.custom_field_perstags import normalize_perstag
 
 PATH = "/tessitura/csiWebhooks"
+#: Static notes Tessitura can keep (seed 000): the CSI's notes column.
+Notes = Text(NOTES_LIMIT, "Tessitura")
 
 
 class CsiWebhookSpec(ResourceSpec):
     """A CSI webhook as the manifest declares it."""
 
-    title: str
-    description: str = ""
+    title: Name
+    description: Description = ""
     contact_method: ContactTypeRef
     activity_type: ActivityTypeRef
     performance_field: str | None = None
-    notes: str = ""
+    notes: Notes = ""
     note_fields: list[str] = []
     urgent: bool = False
     enabled: bool = True
@@ -57,6 +62,15 @@ class CsiWebhooksKind(Kind):
 
     def key(self, value: CsiWebhookSpec) -> str:
         return str(value.title)
+
+    def refers_to(self, value: CsiWebhookSpec) -> list[tuple[str, str]]:
+        """The activity type by its description, and the custom fields by perstag."""
+        found = []
+        if value.activity_type.label is not None:
+            found.append(("activity_types", value.activity_type.label))
+        perstags = [value.performance_field, *value.note_fields]
+        found += [("custom_fields", normalize_perstag(p)) for p in perstags if p]
+        return found
 
 
 class CsiWebhooksHandler(Prospect2Handler):

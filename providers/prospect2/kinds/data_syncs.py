@@ -37,6 +37,7 @@ from providers.prospect2.kinds.tessitura_references import (
     ListRef,
     PurposeRef,
 )
+from providers.prospect2.limits import Description, Name
 from providers.prospect2.rules.sync_tag import tag_name
 
 PATH = "/tessitura/dataSyncs"
@@ -56,7 +57,7 @@ class SyncFilters(BaseModel):
 class DataSyncSpec(ResourceSpec):
     """A Data Sync: Tag as the manifest declares it."""
 
-    name: str | None = None
+    name: Name | None = None
     list: ListRef
     tag: str
     mode: Literal["add_only", "add_and_remove"] = "add_only"
@@ -65,7 +66,7 @@ class DataSyncSpec(ResourceSpec):
     filters: SyncFilters = SyncFilters()
     schedule: Schedule
     notify: list[str] = []
-    description: str = ""
+    description: Description = ""
     enabled: bool = True
     #: Exactly one engine runs a sync: ``callboard`` (``callboard sync run``; Prospect2's own
     #: scheduling is off, ``runBy: "external"``) or ``prospect2`` (its own scheduler).
@@ -92,6 +93,8 @@ class DataSyncsKind(Kind):
     replace_fields: ClassVar[frozenset[str]] = frozenset({"tag"})
     create_before_destroy: ClassVar[bool] = True
     depends_on: ClassVar[tuple[str, ...]] = ("tags", "custom_fields")
+    #: A deleted or replaced sync's baseline (in state) is what its constituents lose.
+    state_impact: ClassVar[tuple[str, ...]] = ("sync_baseline",)
     description: ClassVar[str] = ("Prospect2 Data Sync: Tag (a dynamic Tessitura list drives a "
                                   "Prospect2 tag)")
 
@@ -101,6 +104,11 @@ class DataSyncsKind(Kind):
     def key(self, value: DataSyncSpec) -> str:
         return str(value.name)
 
+    def refers_to(self, value: DataSyncSpec) -> list[tuple[str, str]]:
+        """Its tag (a tags resource's NAME, or the Prospect2 tag's name) and the custom fields
+        its contact data fills (a custom_fields NAME, or the perstag)."""
+        fields = list(value.contact_data.fields) if value.contact_data else []
+        return [("tags", str(value.tag))] + [("custom_fields", f) for f in fields]
 
 
 class DataSyncsHandler(Prospect2Handler):

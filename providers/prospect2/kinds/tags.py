@@ -18,13 +18,14 @@ from providers.prospect2.kinds.tessitura_references import (
     PurposeRef,
     ReferenceVocabulary,
 )
+from providers.prospect2.limits import Description, Name
 
 
 class TagSpec(ResourceSpec):
     """A tag as the manifest declares it."""
 
-    name: str | None = None
-    description: str = ""
+    name: Name | None = None
+    description: Description = ""
     #: An Email Address category purpose the tag stands for in Tessitura (seed 003).
     contact_point_purpose: PurposeRef | None = None
 

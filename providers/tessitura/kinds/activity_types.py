@@ -23,6 +23,7 @@ from engine.kinds import (
     ReferenceRow,
     ResourceSpec,
 )
+from engine.limits import Text
 from engine.references import Ref, ReferenceTo, match_reference, resolve_ref
 from providers.tessitura.client import parse_tessitura_datetime
 from providers.tessitura.kinds.handler import TessituraHandler
@@ -39,6 +40,10 @@ PerfWord = Literal["none", "Performance", "Package", "Package/Performance"]
 BASE = "/ReferenceData/ActivityTypes"
 CATEGORIES = "tessitura.activity_categories"
 CategoryRef = Annotated[Ref, ReferenceTo(CATEGORIES)]
+#: Tessitura's Swagger gives no lengths; reference tables keep a 30-character description
+#: (TR_CUST_ACTIVITY_TYPE.description), so a longer one fails at apply.
+DESCRIPTION_LENGTH = 30
+Description = Text(DESCRIPTION_LENGTH, "Tessitura")
 
 
 #: A create that failed without creating anything is sent again, this many times at most.
@@ -48,7 +53,7 @@ CREATE_ATTEMPTS = 4
 class ActivityTypeSpec(ResourceSpec):
     """An activity type as the manifest declares it."""
 
-    description: str = Field(min_length=1)
+    description: Description = Field(min_length=1)
     category: CategoryRef
     perf_ind: PerfWord = "none"
     inactive: bool = False

@@ -1,0 +1,33 @@
+"""Suite-wide hooks: the contract suite's counts reach the terminal with or without xdist.
+
+Tests run in parallel workers (pytest-xdist); each worker hands its contract summary lines to
+the controller, which prints them once at the end of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.contract.checking import SUMMARIES
+
+WORKER_KEY = "contract_summaries"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # in an xdist worker: hand the lines to the controller
+        workeroutput[WORKER_KEY] = list(SUMMARIES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SUMMARIES.extend(getattr(node, "workeroutput", {}).get(WORKER_KEY, []))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUMMARIES and not hasattr(terminalreporter.config, "workeroutput"):
+        terminalreporter.section("contract: emulators against the vendors' descriptions")
+        for line in dict.fromkeys(SUMMARIES):  # a run may check the same API twice
+            terminalreporter.write_line(line)

@@ -1,0 +1,88 @@
+"""Applying a ``moved`` entry: journaled like any change, and finished by a re-run when an apply
+fails after the state entry moved (the rename's field update refused, here)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.apply.executor import ApplyFailed, apply_plan
+from engine.manifests.loader import load_manifests
+from engine.plan.model import Plan
+from engine.plan.planner import make_plan
+from engine.state.base import ResourceRecord
+from engine.state.sqlite import SqliteState
+from providers.emulator_host import build_emulator_app
+from tests.engine.test_apply_resume import RefusingPrefixTransport, _session
+
+BEFORE = "tags:\n  vip: {name: Member - Active, description: Members}\n"
+AFTER = ("tags:\n  members: {name: Member - Active, description: Current members}\n"
+         "moved:\n  - {from: tags.vip, to: tags.members}\n")
+
+
+def test_a_moved_update_refused_after_the_move_is_finished_by_a_rerun(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(BEFORE)
+    app = build_emulator_app(seed="small")
+    state = SqliteState(tmp_path / "state.db")
+
+    async def scenario() -> None:
+        first = _session(httpx.ASGITransport(app=app))
+        manifests = load_manifests(tmp_path, first.registry)
+        await apply_plan(first, await make_plan(first, manifests, state), state, saved=False)
+        tag_id = state.get("tags.vip").remote_id
+        (tmp_path / "m.yaml").write_text(AFTER)
+        changed = load_manifests(tmp_path, first.registry)
+        planned = await make_plan(first, changed, state)
+        await first.aclose()
+        assert [(c.action, c.address, c.moved_from) for c in planned.changes] == [
+            ("update", "tags.members", "tags.vip")]
+        saved = Plan.from_dict(planned.to_dict())
+
+        broken = _session(RefusingPrefixTransport(httpx.ASGITransport(app=app), "PUT",
+                                                  "/api/3/tags/"))
+        with pytest.raises(ApplyFailed, match="run the same apply again"):
+            await apply_plan(broken, saved, state, saved=True)
+        await broken.aclose()
+        assert state.get("tags.vip") is None  # the entry moved before the refused write
+        assert state.get("tags.members").remote_id == tag_id
+        assert state.journal(saved.id) == set()
+
+        fixed = _session(httpx.ASGITransport(app=app))
+        result = await apply_plan(fixed, saved, state, saved=True)
+        assert result.done == ["tags.members"]
+        assert state.get("tags.members").fields["description"] == "Current members"
+        assert (await make_plan(fixed, changed, state)).changes == []
+        await fixed.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_move_interrupted_between_its_two_state_writes_is_finished(tmp_path: Path) -> None:
+    """Both addresses in state with one id: the new entry was written, the old one not yet
+    removed. The same plan's re-run removes it and records nothing twice."""
+    (tmp_path / "m.yaml").write_text(BEFORE)
+    app = build_emulator_app(seed="small")
+    state = SqliteState(tmp_path / "state.db")
+
+    async def scenario() -> None:
+        session = _session(httpx.ASGITransport(app=app))
+        manifests = load_manifests(tmp_path, session.registry)
+        await apply_plan(session, await make_plan(session, manifests, state), state,
+                         saved=False)
+        (tmp_path / "m.yaml").write_text(AFTER.replace("Current members", "Members"))
+        changed = load_manifests(tmp_path, session.registry)
+        planned = Plan.from_dict((await make_plan(session, changed, state)).to_dict())
+        assert [(c.action, c.moved_from) for c in planned.changes] == [("move", "tags.vip")]
+        old = state.get("tags.vip")
+        state.begin_apply(planned.id)  # the interrupted run got this far
+        state.put(ResourceRecord("tags.members", "tags", "members", old.remote_id, old.fields))
+        await apply_plan(session, planned, state, saved=True)
+        assert set(state.resources()) == {"tags.members"}
+        assert state.get("tags.members").remote_id == old.remote_id
+        assert (await make_plan(session, changed, state)).changes == []
+        await session.aclose()
+
+    asyncio.run(scenario())

@@ -1,0 +1,114 @@
+"""A sync run and an apply that changes that sync never run at once, on both backends: each
+side waits (bounded, saying so) while the other holds its lock, then gives up cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from engine.cli.runtime import lock_holder
+from engine.errors import CallboardError, StateError
+from engine.state import StateStore
+from engine.sync.locking import SyncSkipped, lock_wait, sync_slot, syncs_held
+
+SYNC = "data_syncs.members"
+
+
+def _release_later(action: Callable[[], None], seconds: float) -> threading.Thread:
+    thread = threading.Timer(seconds, action)
+    thread.start()
+    return thread
+
+
+def test_a_sync_run_waits_for_an_apply_then_runs(open_store: Callable[[], StateStore]) -> None:
+    applying, syncing = open_store(), open_store()
+    applying.acquire_lock(lock_holder(), "apply")  # this process: alive, on this host
+    said: list[str] = []
+
+    async def run() -> float:
+        started = time.monotonic()
+        async with sync_slot(syncing, SYNC, "cron@runner pid 7", wait=10, say=said.append):
+            assert syncing.sync_lock(SYNC).holder == "cron@runner pid 7"  # type: ignore[union-attr]
+            assert applying.live_lock() is None  # never both at once
+        return time.monotonic() - started
+
+    timer = _release_later(lambda: applying.release_lock(lock_holder()), 0.6)
+    waited = asyncio.run(run())
+    timer.join()
+    assert 0.5 < waited < 9
+    assert len(said) == 1 and said[0].startswith(
+        f"{SYNC}: waiting up to 10s: apply holds the state (held by {lock_holder()} (command: "
+        "apply) since")
+    assert syncing.sync_lock(SYNC) is None
+
+
+def test_a_sync_run_is_skipped_when_the_apply_outlasts_the_wait(
+        open_store: Callable[[], StateStore]) -> None:
+    applying, syncing = open_store(), open_store()
+    applying.acquire_lock(lock_holder(), "apply")
+
+    async def run() -> None:
+        async with sync_slot(syncing, SYNC, "cron@runner pid 7", wait=0.3, say=print):
+            raise AssertionError("the sync ran beside the apply")
+
+    with pytest.raises(SyncSkipped, match=f"{SYNC}: skipped: apply still holds the state "
+                                          r"after 0.3s .*the next run syncs it"):
+        asyncio.run(run())
+    assert syncing.sync_lock(SYNC) is None  # it stepped back without a trace
+
+
+def test_a_writeback_run_does_not_hold_syncs_back(open_store: Callable[[], StateStore]) -> None:
+    writing, syncing = open_store(), open_store()
+    writing.acquire_lock(lock_holder(), "writeback run")
+
+    async def run() -> None:
+        async with sync_slot(syncing, SYNC, "cron@runner pid 7", wait=0, say=print):
+            pass
+
+    asyncio.run(run())
+
+
+def test_an_apply_waits_for_a_running_sync_then_holds_it(
+        open_store: Callable[[], StateStore]) -> None:
+    syncing, applying = open_store(), open_store()
+    syncing.acquire_sync_lock(SYNC, lock_holder())
+    said: list[str] = []
+
+    async def apply() -> None:
+        async with syncs_held(applying, {SYNC, "data_syncs.donors"}, "ci@runner pid 9",
+                              wait=10, say=said.append):
+            assert syncing.sync_lock(SYNC).holder == "ci@runner pid 9"  # type: ignore[union-attr]
+            with pytest.raises(StateError, match="already running"):
+                syncing.acquire_sync_lock(SYNC, "cron@runner pid 7")  # no run starts meanwhile
+
+    timer = _release_later(lambda: syncing.release_sync_lock(SYNC, lock_holder()), 0.6)
+    asyncio.run(apply())
+    timer.join()
+    assert said and said[0].startswith(f"Waiting up to 10s for the sync run of {SYNC} to finish")
+    assert syncing.sync_lock(SYNC) is None and syncing.sync_lock("data_syncs.donors") is None
+
+
+def test_an_apply_refuses_after_the_wait_and_holds_nothing(
+        open_store: Callable[[], StateStore]) -> None:
+    syncing, applying = open_store(), open_store()
+    syncing.acquire_sync_lock(SYNC, lock_holder())
+
+    async def apply() -> None:
+        async with syncs_held(applying, {"data_syncs.a", SYNC}, "ci@runner pid 9", wait=0.3,
+                              say=print):
+            raise AssertionError("the apply ran beside the sync")
+
+    with pytest.raises(StateError, match=f"{SYNC} is still running a sync after 0.3s "
+                                         r".*nothing was applied"):
+        asyncio.run(apply())
+    assert applying.sync_lock("data_syncs.a") is None  # the one it had taken is let go
+
+
+def test_the_wait_is_configurable() -> None:
+    assert lock_wait({}) == 60 and lock_wait({"CALLBOARD_LOCK_WAIT": "2.5"}) == 2.5
+    with pytest.raises(CallboardError, match="CALLBOARD_LOCK_WAIT='soon'"):
+        lock_wait({"CALLBOARD_LOCK_WAIT": "soon"})

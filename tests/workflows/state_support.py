@@ -1,0 +1,78 @@
+"""Helpers of the state and lock workflow tests: a second process that holds a lock, and looks
+at what the services hold."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.cli.conftest import Sandbox
+
+#: Takes the state lock (argv[2] == "state", as ``argv[3]``) or a sync's lock (argv[2] its
+#: address) as this process, says "locked", and lets go when told on stdin.
+HOLD = """
+import sys
+from engine.cli.runtime import lock_holder
+from engine.state import open_state
+store, what = open_state(sys.argv[1]), sys.argv[2]
+if what == "state":
+    store.acquire_lock(lock_holder(), sys.argv[3])
+else:
+    store.acquire_sync_lock(what, lock_holder())
+print("locked", flush=True)
+sys.stdin.readline()
+if what == "state":
+    store.release_lock(lock_holder())
+else:
+    store.release_sync_lock(what, lock_holder())
+store.close()
+"""
+
+
+class Holder:
+    """A live process holding a lock, on this host."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def release(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write("go\n")
+            self.process.stdin.flush()
+            self.process.wait(timeout=30)
+
+    def release_after(self, seconds: float) -> threading.Timer:
+        timer = threading.Timer(seconds, self.release)
+        timer.start()
+        return timer
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+@contextmanager
+def holding(state_url: str, what: str = "state", command: str = "apply") -> Iterator[Holder]:
+    process = subprocess.Popen([sys.executable, "-c", HOLD, state_url, what, command],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = Holder(process)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def live_tags(sandbox: Sandbox) -> set[str]:
+    return {t["tag"] for t in sandbox.api("GET", "/api/3/tags?limit=100").json()["tags"]}
