@@ -16,7 +16,7 @@ from engine.generate import Generated, generate_kind, write_generated
 from engine.kinds import Kind, LiveObject
 from engine.live_index import LiveIndex
 from engine.manifests.loader import ManifestSet, load_settings
-from engine.resources import Resource, split_address
+from engine.resources import Resource, closest_address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.words import plural
@@ -36,8 +36,9 @@ def import_(rt: Runtime, address: str, remote_id: str) -> None:
     """Adopt the live object REMOTE_ID as ADDR (declared in a manifest) into state."""
     manifests = rt.load()
     if address not in manifests.resources:
-        raise CallboardError(f"{address} is not declared in {rt.manifests_dir}: declare it first "
-                             "(callboard generate writes manifests for live objects)")
+        hint = closest_address(address, manifests.resources)
+        raise CallboardError(f"{address} is not declared in {rt.manifests_dir}{hint}: declare it "
+                             "first (callboard generate writes manifests for live objects)")
     kind, _ = split_address(address)
 
     def check_free(store: StateStore) -> None:
@@ -164,8 +165,9 @@ def output(rt: Runtime, address: str, field: str | None) -> None:
     fields it has."""
     with rt.state() as store:
         record = store.get(address)
+        hint = closest_address(address, store.resources()) if record is None else ""
     if record is None:
-        raise CallboardError(f"{address} is not in state: apply it first")
+        raise CallboardError(f"{address} is not in state{hint or ': apply it first'}")
     obj = rt.run(lambda job: _read(job.session, record.kind, record.remote_id), state=False)
     if field is None:
         for line in field_lines(address, obj):

@@ -21,7 +21,7 @@ from engine.plan.planner import make_plan
 from engine.render.json_output import plan_document
 from engine.render.outputs import render
 from engine.render.text import plan_text
-from engine.resources import split_address
+from engine.resources import closest_address, split_address
 from engine.state.base import StateStore
 from engine.sync.definition import KIND as SYNC_KIND
 from engine.sync.locking import lock_wait, syncs_held
@@ -59,7 +59,9 @@ def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]
     kinds = {split_address(a)[0] for a in known}
     for target in targets:
         if target not in known and target not in kinds:
-            raise CallboardError(f"--target {target}: no such resource in the manifests or state")
+            hint = closest_address(target, [*known, *kinds])
+            raise CallboardError(f"--target {target}: no such resource in the manifests or "
+                                 f"state{hint}")
 
 
 @click.command()
