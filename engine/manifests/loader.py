@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
+from engine.kinds import ResourceSpec
 from engine.manifests.files import SETTINGS_FILE, manifest_files, settings_file
 from engine.manifests.moved import MOVED_KEY, Move, check_moves, read_moves
 from engine.manifests.settings import ProjectSettings
@@ -219,17 +220,45 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
         return [ManifestError(unknown_field(str(derived[0]), kind.model), file=display,
                               line=where.line, field=f"{addr}.{derived[0]}")]
     try:
-        spec = kind.desired(name, kind.model.model_validate(plain(body)))
+        declared = kind.model.model_validate(plain(body))
+        spec = kind.desired(name, declared)
     except ValidationError as exc:
         return validation_errors(exc, kind.model, root, (kind_name, name), display,
                                  origin.line, addr)
     except ValueError as exc:
         return [ManifestError(str(exc), file=display, line=origin.line, field=addr)]
+    filled = _filled_errors(declared, spec, name)
+    if filled:
+        return [ManifestError(message, file=display, line=origin.line, field=f"{addr}.{field}")
+                for field, message in filled]
     field_origins = {str(k): locate(root, (kind_name, name, k), display, origin.line)
                      for k in body}
     manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, origin=origin,
                                          field_origins=field_origins)
     return []
+
+
+def _filled_errors(declared: ResourceSpec, spec: ResourceSpec,
+                   name: str) -> list[tuple[str, str]]:
+    """What ``Kind.desired`` filled in (a tag's name from its NAME) obeys the key's own
+    rules, so a NAME too long for the name it becomes is refused here, at its line, rather
+    than by the planner's model or by the service at apply."""
+    model = type(spec)
+    out: list[tuple[str, str]] = []
+    for key in model.model_fields:
+        value = getattr(spec, key)
+        if value == getattr(declared, key):
+            continue
+        try:
+            model.__pydantic_validator__.validate_assignment(declared.model_copy(), key, value)
+        except ValidationError as exc:
+            how = ("is" if key in model.derived else "defaults to")
+            fix = ("use a shorter NAME" if key in model.derived
+                   else f"declare a shorter {key}, or a shorter NAME")
+            hint = f" (the {key} {how} the NAME: {fix})" if value == name else ""
+            out += [(key, err["msg"].removeprefix("Value error, ") + hint)
+                    for err in exc.errors()]
+    return out
 
 
 def check_references(manifests: ManifestSet, registry: KindRegistry) -> list[ManifestError]:
