@@ -16,7 +16,13 @@ from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import ResourceSpec
-from engine.manifests.files import SETTINGS_FILE, manifest_files, settings_file
+from engine.manifests.files import (
+    MISNAMED_MESSAGE,
+    MISNAMED_SETTINGS,
+    SETTINGS_FILE,
+    manifest_files,
+    settings_file,
+)
 from engine.manifests.moved import MOVED_KEY, Move, check_moves, read_moves
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
@@ -120,6 +126,15 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _misplaced_settings(name: str, display: str) -> ManifestError:
+    """A settings file in a subfolder would be read as a manifest, or not at all."""
+    where = "beside the manifests or in the current directory"
+    if name == SETTINGS_FILE:
+        return ManifestError(f"{SETTINGS_FILE} is read only {where}: move it there",
+                             file=display, line=1)
+    return ManifestError(f"{MISNAMED_MESSAGE} (and keep it {where})", file=display, line=1)
+
+
 def load_manifests(directory: Path, registry: KindRegistry,
                    display_root: Path | None = None) -> ManifestSet:
     """Read every ``*.yaml`` under ``directory``, subfolders included (settings aside), and
@@ -139,10 +154,8 @@ def load_manifests(directory: Path, registry: KindRegistry,
 
     for path in manifest_files(directory):
         display = _display(path, display_root)
-        if path.name == SETTINGS_FILE:
-            errors.append(ManifestError(f"{SETTINGS_FILE} is read only beside the manifests or "
-                                        "in the current directory: move it there", file=display,
-                                        line=1))
+        if path.name in (SETTINGS_FILE, MISNAMED_SETTINGS):
+            errors.append(_misplaced_settings(path.name, display))
             continue
         try:
             data = load_yaml_file(path, display)
