@@ -74,6 +74,9 @@ def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]
 def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
          targets: tuple[str, ...], refresh_only: bool) -> int:
     """Show what apply would change to make live objects match the manifests."""
+    if out and not out.absolute().parent.is_dir():  # refused before planning, not after
+        raise click.BadParameter(f"the folder {out.parent} does not exist (create it first)",
+                                 param_hint="'--out'")
     manifests = rt.load()
 
     async def work(job: Job) -> Plan:
@@ -93,7 +96,10 @@ def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
 def save_plan_file(path: Path, plan: Plan) -> str:
     """Write the plan file; its SHA-256 names this exact file for review and apply."""
     blob = (json.dumps(plan_document(plan), indent=2, sort_keys=True) + "\n").encode()
-    path.write_bytes(blob)
+    try:
+        path.write_bytes(blob)
+    except OSError as exc:
+        raise CallboardError(f"cannot save the plan to {path}: {exc.strerror or exc}") from exc
     return hashlib.sha256(blob).hexdigest()
 
 
