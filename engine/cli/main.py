@@ -14,7 +14,7 @@ import traceback
 
 import click
 
-from engine.cli.params import ENV_DEBUG, GlobalFlags, add_global_options
+from engine.cli.params import ENV_DEBUG, GlobalFlags, add_global_options, format_in_argv
 from engine.errors import CallboardError
 from engine.interrupts import EXIT_CODE, Interrupted
 from engine.render.errors import callboard_error_json, error_json
@@ -96,20 +96,9 @@ def _interrupted(flags: GlobalFlags, message: str) -> int:
     return EXIT_CODE
 
 
-def _asked_format(argv: list[str]) -> str:
-    """The ``--format`` on the command line, for errors click raises before any option is
-    processed (a mistyped option): a script that asked for JSON still gets a JSON error."""
-    for i, arg in enumerate(argv):
-        if arg == "--format" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--format="):
-            return arg.removeprefix("--format=")
-    return "text"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (tests and the demo call this in-process)."""
-    flags = GlobalFlags(output_format=_asked_format(sys.argv[1:] if argv is None else argv))
+    flags = GlobalFlags(output_format=format_in_argv(sys.argv[1:] if argv is None else argv))
     try:
         code = cli.main(args=argv, prog_name="callboard", standalone_mode=False, obj=flags)
     except click.exceptions.Exit as exc:
