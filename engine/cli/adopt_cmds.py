@@ -33,7 +33,8 @@ def _record(address: str, obj: LiveObject) -> ResourceRecord:
 @click.argument("remote_id")
 @p.pass_runtime
 def import_(rt: Runtime, address: str, remote_id: str) -> None:
-    """Adopt the live object REMOTE_ID as ADDR (declared in a manifest) into state."""
+    """Adopt a live object into state at once: REMOTE_ID is its id in the service (a tag's id,
+    as drift shows it), ADDRESS the KIND.NAME a manifest declares for it."""
     manifests = rt.load()
     if address not in manifests.resources:
         hint = closest_address(address, manifests.resources)
@@ -160,9 +161,9 @@ def generate_report(result: Generated, directory: Path, manifests_dir: Path) -> 
 @click.argument("field", required=False)
 @p.pass_runtime
 def output(rt: Runtime, address: str, field: str | None) -> None:
-    """Print one live value of a managed resource, including ones plans mask (e.g. a CSI
-    webhook's url, to paste into an automation's Webhook action). Without FIELD, list the
-    fields it has."""
+    """Print FIELD of the managed resource at ADDRESS (KIND.NAME) as it is live, including
+    values plans mask (e.g. a CSI webhook's url, to paste into an automation's Webhook action).
+    Without FIELD, list the fields it has."""
     with rt.state() as store:
         record = store.get(address)
         hint = closest_address(address, store.resources()) if record is None else ""

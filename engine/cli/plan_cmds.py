@@ -142,7 +142,7 @@ def _listener(rt: Runtime):  # noqa: ANN202
 @p.pass_runtime
 def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple[str, ...],
           parallelism: int, force: bool, expect_sha256: str | None) -> None:
-    """Apply a saved plan exactly, or plan, confirm and apply."""
+    """Apply PLANFILE (saved by 'plan --out') exactly, or without it plan, confirm and apply."""
     if planfile and targets:
         raise CallboardError("--target goes with planning; a saved plan is applied exactly")
     if expect_sha256 and not planfile:

@@ -39,7 +39,7 @@ def list_(rt: Runtime) -> None:
 @click.argument("address")
 @p.pass_runtime
 def show(rt: Runtime, address: str) -> None:
-    """One managed resource as state records it."""
+    """The managed resource at ADDRESS (KIND.NAME) as state records it."""
     with rt.state() as store:
         record = store.get(address)
         if record is None:
@@ -52,7 +52,8 @@ def show(rt: Runtime, address: str) -> None:
 @click.argument("dst")
 @p.pass_runtime
 def mv(rt: Runtime, src: str, dst: str) -> None:
-    """Rename a managed resource's address (after renaming it in a manifest)."""
+    """Move the state of SRC to DST (KIND.NAME each) after renaming the resource in a manifest
+    (or declare the rename with a moved: entry instead)."""
     src_kind, _ = split_address(src)
     dst_kind, dst_name = split_address(dst)
     if src_kind != dst_kind:
@@ -100,7 +101,7 @@ def _check_declared(rt: Runtime, src: str, dst: str, store: StateStore) -> None:
 @click.argument("address")
 @p.pass_runtime
 def rm(rt: Runtime, address: str) -> None:
-    """Forget a resource in state; the live object is left as it is."""
+    """Forget the resource at ADDRESS (KIND.NAME) in state; the live object is left as it is."""
     with rt.state(lock="state rm") as store, store.changing(f"state rm {address}"):
         if store.get(address) is None:
             raise not_in_state(address, store)
