@@ -57,7 +57,11 @@ class GlobalFlags:
         """The command's runtime, built once every option has been read."""
         if self._runtime is None:
             configure_logging(self.verbose, self.log_format)
-            self._runtime = Runtime(manifests_dir=self.manifests, state_url=self.state_url,
+            # CALLBOARD_STATE names a real organization's state: never the sandbox's, whose
+            # ids would mix with it; only --state given on the command line goes with it.
+            state_url = (self.state_url if not self.sandbox or "state_url" in self.given
+                         else None)
+            self._runtime = Runtime(manifests_dir=self.manifests, state_url=state_url,
                                     sandbox=self.sandbox, color=self.color,
                                     output=Output(color=self.color))
         return self._runtime
