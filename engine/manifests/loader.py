@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.kinds import ResourceSpec
+from engine.kinds import Kind, ResourceSpec
 from engine.manifests.files import (
     MISNAMED_MESSAGE,
     MISNAMED_SETTINGS,
@@ -210,14 +210,9 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
     origin = locate(root, (kind_name, name), display, 1)
     addr = address(kind_name, name)
     kind = registry[kind_name]
-    pattern = kind.name_pattern or NAME_PATTERN
-    if not isinstance(name, str) or not pattern.match(name):
-        if kind.name_pattern is not None:
-            return [ManifestError(f"bad name {name!r}: must match {pattern.pattern}",
-                                  file=display, line=origin.line, field=addr)]
-        return [ManifestError(
-            f"bad name {name!r}: names use lower-case letters, digits, '-' and '_' and start "
-            "with a letter or digit", file=display, line=origin.line, field=addr)]
+    bad_name = _bad_name(kind, name)
+    if bad_name:
+        return [ManifestError(bad_name, file=display, line=origin.line, field=addr)]
     if addr in manifests.resources:
         first = manifests.resources[addr].origin
         return [ManifestError(f"declared twice: at {first} and at {origin}",
@@ -249,6 +244,17 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
     manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, origin=origin,
                                          field_origins=field_origins)
     return []
+
+
+def _bad_name(kind: Kind, name: Any) -> str | None:
+    """Why ``name`` cannot name an object of ``kind`` (its own pattern, or Callboard's)."""
+    pattern = kind.name_pattern or NAME_PATTERN
+    if isinstance(name, str) and pattern.match(name):
+        return None
+    if kind.name_pattern is not None:
+        return f"bad name {name!r}: must match {pattern.pattern}"
+    return (f"bad name {name!r}: names use lower-case letters, digits, '-' and '_' and start "
+            "with a letter or digit")
 
 
 def _filled_errors(declared: ResourceSpec, spec: ResourceSpec,
