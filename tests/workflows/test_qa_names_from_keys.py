@@ -30,7 +30,7 @@ def test_a_long_data_sync_name_taken_from_its_key_is_refused(sandbox: Sandbox) -
     syncs.write_text(syncs.read_text().replace("  lapsed-donors:\n", f"  {LONG}:\n"))
     result = sandbox.run("validate")
     assert result.code == 1
-    assert f"manifests/data_syncs.yaml:24: data_syncs.{LONG}.name: is 300 characters" in result.err
+    assert f"manifests/data_syncs.yaml:30: data_syncs.{LONG}.name: is 300 characters" in result.err
     assert "(the name defaults to the NAME" in result.err
 
 
