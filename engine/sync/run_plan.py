@@ -51,7 +51,8 @@ class RemovalItem:
 
 @dataclass
 class SyncRunPlan:
-    """``current`` becomes the baseline once every batch is confirmed."""
+    """``current`` less ``waiting`` becomes the baseline once every batch is confirmed;
+    ``added`` are the joiners with an address to tag."""
 
     run_id: str
     sync_id: str
@@ -77,6 +78,16 @@ class SyncRunPlan:
     #: untagged ones in Tessitura, batch by batch after the imports and removals.
     purpose_id: int | None = None
     purpose_batches: list[PurposeBatch] = field(default_factory=list)
+    #: Listed, not in the baseline, and no address the filters let through (no permission,
+    #: no purpose…): kept out of the baseline, so a later run tags them once they are
+    #: eligible (seed 003's baseline holds "eligible constituent IDs"; permission and
+    #: purpose changes never re-sync).
+    waiting: BitMap = field(default_factory=BitMap)
+
+    @property
+    def synced(self) -> BitMap:
+        """The baseline this plan leaves once every batch is confirmed."""
+        return self.current - self.waiting
 
     @property
     def batch_count(self) -> int:
@@ -98,7 +109,7 @@ class SyncRunPlan:
         return [r for b in self.removal_batches for r in b]
 
     def to_bytes(self) -> bytes:
-        bitmaps = ("current", "added", "removed", "resynced", "retried")
+        bitmaps = ("current", "added", "removed", "resynced", "retried", "waiting")
         body: dict[str, Any] = SYNC_RUN_PLAN.stamp({
             "run_id": self.run_id, "sync_id": self.sync_id,
             "started_at": self.started_at, "audit_until": self.audit_until,
@@ -170,12 +181,16 @@ def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
     delta = compute_delta(inputs.baseline, inputs.current)
     resynced = inputs.resync & delta.kept
     retried = (inputs.rejected_constituents & inputs.current) - delta.added - resynced
-    items, problems = _import_items(inputs, delta.added, resynced, retried)
+    eligible = BitMap()
+    for entry in inputs.taggable.values():
+        eligible.update(entry.constituents)
+    added = delta.added & eligible
+    items, problems = _import_items(inputs, added, resynced, retried)
     removal_items, kept_shared = _removal_items(inputs, delta.removed,
                                                 {i.address for i in items})
     return SyncRunPlan(
         run_id=inputs.run_id, sync_id=inputs.sync_id, started_at=inputs.started_at,
-        audit_until=inputs.audit_until, current=inputs.current, added=delta.added,
+        audit_until=inputs.audit_until, current=inputs.current, added=added,
         removed=delta.removed, resynced=resynced, retried=retried,
         import_batches=_chunks(items, inputs.import_batch),
         removal_batches=_chunks(removal_items, inputs.removal_batch), kept_shared=kept_shared,
@@ -184,7 +199,8 @@ def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
         field_names=[f.perstag for f in inputs.fields], value_problems=problems,
         digests=inputs.digests, purpose_id=inputs.purpose_id,
         purpose_batches=purpose_batches(inputs.purpose_id, [i.address for i in items],
-                                        [r.address for r in removal_items]))
+                                        [r.address for r in removal_items]),
+        waiting=delta.added - added)
 
 
 def _import_items(inputs: PlanInputs, added: BitMap, resynced: BitMap, retried: BitMap

@@ -45,6 +45,9 @@ class SyncRunReport:
     retried: int = 0      # addresses re-sent after an earlier rejection
     removed: int = 0      # addresses whose tag was removed
     kept_shared: int = 0  # leavers' addresses kept: a listed constituent still owns them
+    #: listed constituents with no address the filters let through: not synced, looked at
+    #: again by every run until one is
+    waiting: int = 0
     rejected: dict[str, str] = field(default_factory=dict)  # address -> the API's reason
     tessitura_calls: int = 0
     prospect2_calls: int = 0
@@ -141,6 +144,11 @@ class SyncRunReport:
         if self.purposes_added or self.purposes_removed:
             lines.append(f"  contact point purpose: added to {self.purposes_added}, removed "
                          f"from {self.purposes_removed} (trigger webhooks)")
+        if self.waiting:
+            lines.append(f"  {plural(self.waiting, 'listed constituent')} "
+                         f"{verb(self.waiting, 'has', 'have')} no address the sync's filters "
+                         "let through (permission, purpose, type, primary): not synced, "
+                         "looked at again next run")
         if self.kept_shared:
             lines.append(f"  {plural(self.kept_shared, 'address', 'addresses')} of leavers "
                          f"{verb(self.kept_shared, 'keeps', 'keep')} the tag: a listed "

@@ -240,6 +240,7 @@ class DataSyncRunner:
         across an interrupted plan and the fresh one that follows it."""
         report.list_size = len(plan.current)
         report.constituents_added += len(plan.added)
+        report.waiting = len(plan.waiting)
         report.constituents_removed += len(plan.removed)
         report.kept_shared += plan.kept_shared
         await self._send(definition, plan, report)
@@ -345,7 +346,7 @@ class DataSyncRunner:
                             if c not in plan.current]
         await self._db(
             self.state.finish_sync_plan, plan.sync_id, plan.run_id,
-            SyncBaseline(plan.sync_id, dump_bitmap(plan.current), plan.audit_until),
+            SyncBaseline(plan.sync_id, dump_bitmap(plan.synced), plan.audit_until),
             list(plan.removed), stale_rejections)
 
     @staticmethod

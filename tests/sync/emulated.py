@@ -147,6 +147,14 @@ class EmulatedSync:
         return {r.address.strip().lower() for r in rows
                 if r.primary and not r.inactive and r.permission == "Y"}
 
+    async def eligible_members(self) -> set[int]:
+        """Listed constituents with an address the sync's filters let through."""
+        assert self.session is not None
+        source = self.session.port(LIST_SOURCE_PORT)
+        rows = await source.export(sorted(await self.members()))
+        return {r.constituent_id for r in rows
+                if r.primary and not r.inactive and r.permission == "Y"}
+
     async def holding_purpose(self, purpose: int, constituents: set[int]) -> set[str]:
         """Addresses of these constituents that hold ``purpose`` in Tessitura now."""
         assert self.session is not None
