@@ -27,6 +27,7 @@ from engine.sync.definition import (
     managed_syncs,
     refuse_prospect2_runs,
     state_record,
+    state_records,
 )
 from engine.sync.locking import SyncSkipped, lock_wait, sync_slot
 from engine.sync.notify import send_summary
@@ -67,8 +68,11 @@ def sync() -> None:
 @p.pass_runtime
 def preview_command(rt: Runtime, name: str, no_regenerate: bool, show_values: bool,
                     fmt: str) -> None:
-    """What a run would do now, changing nothing in Prospect2 (the list regenerated first, as
-    a run does, unless --no-regenerate)."""
+    """What a run of the Data Sync NAME would do now, changing nothing in Prospect2 (the list
+    regenerated first, as a run does, unless --no-regenerate).
+
+    NAME is the sync's name under data_syncs: in the manifests (data_syncs.NAME works too),
+    applied to state."""
     settings = _settings(rt)
 
     async def work(job: Job) -> SyncPreview:
@@ -88,8 +92,11 @@ def preview_command(rt: Runtime, name: str, no_regenerate: bool, show_values: bo
 @p.pass_runtime
 def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                 force: bool, batch_size: int) -> None:
-    """Run the named syncs (or --due, or --all): refresh the list, tag who joined, untag who
-    left."""
+    """Run the Data Syncs NAMES (or --due, or --all): refresh the list, tag who joined, untag
+    who left.
+
+    NAMES are syncs' names under data_syncs: in the manifests (data_syncs.NAME works too),
+    applied to state; a NAME not in state stops the command before any sync runs."""
     if sum((bool(names), due, run_all)) != 1:
         raise click.UsageError("give sync NAMEs, --due or --all (one of them)")
     settings = _settings(rt)
@@ -99,8 +106,7 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
     async def work(job: Job) -> None:
         runner = _runner(job, settings, import_batch=batch_size)
         records = await asyncio.to_thread(  # the store off the event loop
-            lambda: [state_record(job.state, n) for n in names] if names
-            else managed_syncs(job.state))
+            lambda: state_records(job.state, names) if names else managed_syncs(job.state))
         definitions = [await load_definition(job.session, r) for r in records]
         if names:
             refuse_prospect2_runs(definitions)
@@ -219,8 +225,11 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
 @p.output_format("sync-log")
 @p.pass_runtime
 def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
-    """Past runs: counts added, removed, re-synced, rejected with reasons, API calls; for a
-    sync Prospect2 runs (runner: prospect2), its own runs from Prospect2's activity log."""
+    """Past runs of the Data Sync NAME (every sync's without one): counts added, removed,
+    re-synced, rejected with reasons, API calls; for a sync Prospect2 runs (runner:
+    prospect2), its own runs from Prospect2's activity log.
+
+    NAME is the sync's name under data_syncs (data_syncs.NAME works too)."""
     start = (clock.now() - parse_duration(since)).isoformat(timespec="seconds")
 
     async def work(job: Job) -> list[SyncRunReport]:

@@ -7,13 +7,13 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import CallboardError
 from engine.references import Ref
-from engine.resources import address, split_address
+from engine.resources import address, closest_address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.contact_data import CarriedField
@@ -64,13 +64,28 @@ def managed_syncs(state: StateStore) -> list[ResourceRecord]:
 
 
 def state_record(state: StateStore, name: str) -> ResourceRecord:
-    address = sync_address(name)
-    record = state.get(address)
-    if record is None or record.kind != KIND:
-        known = ", ".join(r.name for r in managed_syncs(state)) or "none"
-        raise CallboardError(f"{address} is not in state (apply it first); Data Syncs in "
-                             f"state: {known}")
-    return record
+    return state_records(state, [name])[0]
+
+
+def state_records(state: StateStore, names: Sequence[str]) -> list[ResourceRecord]:
+    """The syncs ``sync run NAMES`` / ``sync preview NAME`` mean, or one error before
+    anything runs naming every NAME not in state: the sync meant when it looks like a typo,
+    else "apply it first"."""
+    found: list[ResourceRecord] = []
+    missing: list[str] = []
+    syncs = managed_syncs(state)
+    for name in names:
+        wanted = sync_address(name)
+        record = state.get(wanted)
+        if record is None or record.kind != KIND:
+            hint = closest_address(wanted, [r.address for r in syncs])
+            missing.append(f"{wanted} is not in state{hint or ' (apply it first)'}")
+        else:
+            found.append(record)
+    if missing:
+        known = ", ".join(sorted(r.name for r in syncs)) or "none"
+        raise CallboardError(f"{'; '.join(missing)}; Data Syncs in state: {known}")
+    return found
 
 
 async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:

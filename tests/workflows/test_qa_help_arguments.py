@@ -9,10 +9,8 @@ import pytest
 
 from tests.workflows.test_cli_help import COMMANDS
 
-#: The sync commands' help is being rewritten with the Data Sync rework (issue 10), left alone.
 WITH_ARGUMENTS = sorted(path for path, command in COMMANDS.items()
-                        if any(isinstance(p, click.Argument) for p in command.params)
-                        and not path.startswith("callboard sync "))
+                        if any(isinstance(p, click.Argument) for p in command.params))
 
 
 @pytest.mark.parametrize("path", WITH_ARGUMENTS)
