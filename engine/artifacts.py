@@ -179,6 +179,9 @@ class SyncRunDoc(_Strict):
     retried: int
     removed: int
     kept_shared: int
+    #: Listed constituents with no address the sync's filters let through: not synced (not
+    #: in the baseline), looked at again by every run.
+    waiting: int
     rejected: dict[str, str]
     tessitura_calls: int
     prospect2_calls: int
@@ -261,7 +264,7 @@ ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (
     Artifact("sync-log", 1, SyncLogDoc, "Callboard Data Sync run log"),
     Artifact("validate", 1, ValidateDoc, "Callboard validation result"),
     Artifact("error", 1, ErrorDoc, "Callboard error"),
-    Artifact("sync-run-plan", 1, None, "A Data Sync run frozen in state"),
+    Artifact("sync-run-plan", 2, None, "A Data Sync run frozen in state"),
 )}
 PLAN, DRIFT, SYNC_PREVIEW, SYNC_LOG, VALIDATE, ERROR, SYNC_RUN_PLAN = (
     ARTIFACTS[n] for n in ("plan", "drift", "sync-preview", "sync-log", "validate", "error",

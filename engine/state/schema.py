@@ -62,6 +62,18 @@ MIGRATIONS: list[str] = [
     # contact data (resync: values): the digest of each member's carried values, as sent
     """CREATE TABLE sync_value_digest (sync_id TEXT NOT NULL, constituent_id {int} NOT NULL,
         digest {int} NOT NULL, PRIMARY KEY (sync_id, constituent_id));""",
+    # run plans frozen part by part as the export streams in (a million members never in
+    # memory): the parts, the addresses they import, the digests kept once the run is done
+    """
+    CREATE TABLE sync_plan_part (sync_id TEXT NOT NULL, run_id TEXT NOT NULL,
+        part_no {int} NOT NULL, kind TEXT NOT NULL, payload {blob} NOT NULL,
+        PRIMARY KEY (sync_id, run_id, part_no));
+    CREATE TABLE sync_plan_address (sync_id TEXT NOT NULL, run_id TEXT NOT NULL,
+        address TEXT{c} NOT NULL, PRIMARY KEY (sync_id, run_id, address));
+    CREATE TABLE sync_plan_digest (sync_id TEXT NOT NULL, run_id TEXT NOT NULL,
+        constituent_id {int} NOT NULL, digest {int} NOT NULL,
+        PRIMARY KEY (sync_id, run_id, constituent_id));
+    """,
 ]
 
 #: Tables that say who holds a lock now or how the schema is versioned: never copied.

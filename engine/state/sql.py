@@ -12,40 +12,24 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import fields
-from datetime import UTC, datetime, timedelta
 from functools import partialmethod
 from typing import Any
 
 from engine.errors import StateError
 from engine.state import base as b
 from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS
+from engine.state.sql_sync import SyncRunsSql, now_iso, upsert
 
 log = logging.getLogger(__name__)
-RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
-DIGEST_QUERY = 900  # constituent ids a digest look-up binds (SQLite allows 32,766)
 RESOURCE = ("address", "kind", "name", "remote_id", "fields", "prevent_destroy", "updated_at")
 LEDGER = tuple(f.name for f in fields(b.WritebackLedger))
 PROGRESS = ("source_id", "batches_confirmed", "inserted", "skipped", "status", "updated_at")
-RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
-REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
-DIGEST = ("sync_id", "constituent_id", "digest")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
            "that 'state copy --force' kept), or 'callboard state copy GOOD_STATE' to it.")
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def upsert(table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-            f"({', '.join('?' for _ in columns)}) ON CONFLICT ({', '.join(keys)}) "
-            f"DO UPDATE SET {updates}")
-
-
-class SqlState:
+class SqlState(SyncRunsSql):
     """All but the connection, its bootstrap and lock liveness. ``certain``: ``_alive`` knows
     (PostgreSQL sees sessions, SQLite only this host's processes)."""
 
@@ -215,105 +199,6 @@ class SqlState:
                      [*(getattr(ledger, c) for c in PROGRESS), ledger.campaign_id]) != 1:
             raise StateError(f"campaign {ledger.campaign_id} has no writeback ledger in state "
                              f"{self.url}")
-
-    def sync_baseline(self, sync_id: str) -> b.SyncBaseline | None:
-        row = self._one("SELECT members, audit_until, updated_at FROM sync_baseline "
-                        "WHERE sync_id = ?", (sync_id,))
-        return b.SyncBaseline(sync_id, bytes(row[0]), row[1], row[2]) if row else None
-
-    def sync_plan(self, sync_id: str) -> tuple[str, bytes] | None:
-        row = self._one("SELECT run_id, payload FROM sync_plan WHERE sync_id = ?", (sync_id,))
-        return (row[0], bytes(row[1])) if row else None
-
-    def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
-        if self._run("INSERT INTO sync_plan VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                     (sync_id, run_id, payload, now_iso())) != 1:
-            raise StateError(f"Data Sync {sync_id} already has an unfinished run in state "
-                             f"{self.url}")
-
-    def sync_batches_done(self, sync_id: str, run_id: str) -> set[int]:
-        return {r[0] for r in self._all("SELECT batch_no FROM sync_batch_journal "
-                                        "WHERE sync_id = ? AND run_id = ?", (sync_id, run_id))}
-
-    def record_sync_batch(self, sync_id: str, run_id: str, batch: b.SyncBatchRecord) -> None:
-        stamp = now_iso()
-        with self._tx():
-            self._run("INSERT INTO sync_batch_journal VALUES (?, ?, ?, ?) "
-                      "ON CONFLICT DO NOTHING", (sync_id, run_id, batch.batch_no, stamp))
-            self._many("INSERT INTO sync_ledger VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                       ((sync_id, a, c) for a, c in batch.tagged))
-            self._forget(sync_id, "address", {a for a, _ in batch.tagged}, "sync_rejected")
-            self._forget(sync_id, "address", batch.untagged, "sync_ledger", "sync_association",
-                         "sync_rejected")
-            self.save_sync_associations(sync_id, batch.associations)
-            self._many(upsert("sync_rejected", REJECTED, REJECTED[:3]),
-                       ((sync_id, a, c, reason, stamp)
-                        for a, (owners, reason) in batch.rejected.items() for c in owners))
-
-    def _forget(self, sync_id: str, column: str, values: Iterable[Any], *tables: str) -> None:
-        for table in tables:
-            self._many(f"DELETE FROM {table} WHERE sync_id = ? AND {column} = ?",
-                       ((sync_id, v) for v in sorted(values)))
-
-    def finish_sync_plan(self, sync_id: str, run_id: str, baseline: b.SyncBaseline,
-                         forget_owners: list[int], forget_rejected: list[int]) -> None:
-        with self._tx():
-            self._run(upsert("sync_baseline", ("sync_id", "members", "audit_until",
-                                               "updated_at"), ("sync_id",)),
-                      (sync_id, baseline.members, baseline.audit_until, now_iso()))
-            self._forget(sync_id, "constituent_id", map(int, forget_owners), "sync_ledger")
-            self._forget(sync_id, "constituent_id", map(int, forget_rejected), "sync_rejected")
-            self._forget(sync_id, "run_id", [run_id], "sync_plan", "sync_batch_journal")
-
-    def sync_ledger(self, sync_id: str) -> dict[str, set[int]]:
-        ledger: dict[str, set[int]] = {}
-        for address, constituent in self._all("SELECT address, constituent_id FROM "
-                                              "sync_ledger WHERE sync_id = ?", (sync_id,)):
-            ledger.setdefault(address, set()).add(constituent)
-        return ledger
-
-    def sync_associations(self, sync_id: str) -> dict[str, str]:
-        return dict(self._all("SELECT address, association_id FROM sync_association "
-                              "WHERE sync_id = ?", (sync_id,)))
-
-    def save_sync_associations(self, sync_id: str, associations: dict[str, str]) -> None:
-        with self._tx():
-            self._many(upsert("sync_association", ("sync_id", "address", "association_id"),
-                              ("sync_id", "address")),
-                       ((sync_id, a, i) for a, i in associations.items()))
-
-    def sync_rejected(self, sync_id: str) -> list[tuple[str, int, str]]:
-        return self._all("SELECT address, constituent_id, reason FROM sync_rejected "
-                         "WHERE sync_id = ? ORDER BY address, constituent_id", (sync_id,))
-
-    def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
-        chunks = [[int(i) for i in constituent_ids[n:n + DIGEST_QUERY]]
-                  for n in range(0, len(constituent_ids), DIGEST_QUERY)]
-        return dict(row for chunk in chunks for row in self._all(
-            "SELECT constituent_id, digest FROM sync_value_digest WHERE sync_id = ? AND "
-            f"constituent_id IN ({', '.join('?' * len(chunk))})", (sync_id, *chunk)))
-
-    def record_sync_digests(self, sync_id: str, digests: Iterable[tuple[int, int]],
-                            forget: Iterable[int]) -> None:
-        with self._tx():
-            self._forget(sync_id, "constituent_id", map(int, forget), "sync_value_digest")
-            self._many(upsert("sync_value_digest", DIGEST, DIGEST[:2]),
-                       ((sync_id, int(c), int(d)) for c, d in digests))
-
-    def log_sync_run(self, entry: b.SyncRunLogEntry) -> None:
-        cutoff = (datetime.now(UTC) - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
-        with self._tx():
-            self._run(upsert("sync_run_log", RUN_LOG, ("run_id",)),
-                      (*[getattr(entry, c) for c in RUN_LOG[:-1]],
-                       json.dumps(entry.summary, sort_keys=True)))
-            self._run("DELETE FROM sync_run_log WHERE started_at < ?", (cutoff,))
-
-    def sync_runs(self, address: str | None, since: str) -> list[b.SyncRunLogEntry]:
-        where = " AND address = ?" if address is not None else ""
-        args = (since, address) if where else (since,)
-        rows = self._all(f"SELECT {', '.join(RUN_LOG)} FROM sync_run_log WHERE started_at >= "
-                         f"?{where} ORDER BY started_at, run_id", args)
-        return [b.SyncRunLogEntry(*r[:6], json.loads(r[6])) for r in rows]
 
     def dump_rows(self) -> b.Rows:
         """Every data row, backend-neutral (booleans as bool), sorted for comparing."""

@@ -12,16 +12,12 @@ the digest state kept from the last time they were sent.
 
 from __future__ import annotations
 
-import array
-import base64
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-
-from pyroaring import BitMap
 
 #: Field types whose values are chosen among options; listbox and checkbox hold several.
 CHOICE_TYPES = frozenset({"dropdown", "radio", "listbox", "checkbox"})
@@ -146,37 +142,3 @@ def values_digest(values: Values) -> int:
     text = json.dumps(list(values), separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-@dataclass
-class DigestColumn:
-    """Digests to remember, as two packed columns (constituent ids, digests): a million
-    members are 16 MB, not a million Python objects."""
-
-    ids: array.array = field(default_factory=lambda: array.array("q"))
-    digests: array.array = field(default_factory=lambda: array.array("q"))
-
-    def add(self, constituent_id: int, digest: int) -> None:
-        self.ids.append(constituent_id)
-        self.digests.append(digest)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def pairs(self) -> Iterable[tuple[int, int]]:
-        return zip(self.ids, self.digests, strict=True)
-
-    def owners(self) -> BitMap:
-        return BitMap(self.ids)
-
-    def to_wire(self) -> dict[str, str]:
-        return {"ids": base64.b64encode(self.ids.tobytes()).decode(),
-                "digests": base64.b64encode(self.digests.tobytes()).decode()}
-
-    @classmethod
-    def from_wire(cls, body: dict[str, str] | None) -> DigestColumn:
-        column = cls()
-        if body:
-            column.ids.frombytes(base64.b64decode(body["ids"]))
-            column.digests.frombytes(base64.b64decode(body["digests"]))
-        return column

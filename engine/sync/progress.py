@@ -114,6 +114,12 @@ class RunProgress:
             self._last_line_at = now
             self._write(self.status_line())
 
+    def resize(self, total: int) -> None:
+        """The run learned how much there is to do (a plan frozen as it goes)."""
+        self.total = max(total, 0)
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, total=self.total)
+
     def note(self, message: str) -> None:
         """Something worth a line of its own (a 429 pause, a rejected batch), above the bar."""
         if self._bar is not None:

@@ -1,39 +1,50 @@
-"""A Data Sync run, frozen: every batch it will send, decided before the first write.
+"""A Data Sync run, frozen: what it decided before its first write, and every batch it sends.
 
-The plan is built from data (list members, baseline, exported addresses, ledger, rejections)
-and saved to state before anything is written, so a run killed part-way is finished later
-with the very same batches: nothing lost, nothing doubled. Pure apart from (de)serializing.
+The header (``SyncRunPlan``) holds the decision: who joined, left, is re-synced or retried
+(bitmaps), the filters and contact data, the audit window. The batches follow as *parts*,
+frozen in state as the export streams in, one export chunk at a time, each part before it is
+sent: a run killed part-way is finished from the very same parts, nothing lost, nothing
+doubled, and a million-member run never holds its plan in memory. Pure apart from
+(de)serializing; ``engine.sync.plan_builder`` drives it.
+
+Parts, in the order they are frozen: ``import`` batches and a ``chunk`` note per export chunk
+(how far the export got, who had an address to tag, the counts, and the items carried into
+the next chunk's first batch), then ``remove`` and ``purpose`` batches, then ``end``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypeVar
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
 
 from pyroaring import BitMap
 
 from engine.artifacts import SYNC_RUN_PLAN
 from engine.errors import PlanRefused
-from engine.sync.contact_data import CarriedField, DigestColumn, carried_values
-from engine.sync.delta import compute_delta, dump_bitmap, load_bitmap
-from engine.sync.filters import TaggableAddress
-from engine.sync.ports import MAX_IMPORT_BATCH
-from engine.sync.purposes import PurposeBatch, purpose_batches
+from engine.state.base import SyncPlanPart
+from engine.sync.contact_data import CarriedField, carried_values, values_digest
+from engine.sync.delta import dump_bitmap, load_bitmap
+from engine.sync.filters import AddressFilter, TaggableAddress
+from engine.sync.ports import MAX_EXPORT_BATCH, MAX_IMPORT_BATCH, ExportRow
 
 #: Removals journaled together: a crash resends at most this many (idempotent) deletes.
 REMOVAL_BATCH = 50
 
-Reason = Literal["add", "resync", "retry"]
-_Item = TypeVar("_Item")
+IMPORT, REMOVE, PURPOSE, CHUNK, END = "import", "remove", "purpose", "chunk", "end"
+#: Why an address is in an import batch; ``owner``: imported earlier in this run for another
+#: constituent (a household address), so only the ledger learns this owner.
+Reason = Literal["add", "resync", "retry", "owner"]
+_BITMAPS = ("current", "added", "removed", "resynced", "retried")
 
 
 @dataclass
 class ImportItem:
-    """``values``: the contact data sent, one per the plan's ``field_ids`` (None: left out,
-    it does not fit its field; ``""`` clears it)."""
+    """``values``: the contact data sent, one per the plan's fields (None: left out, it does
+    not fit its field; ``""`` clears it); ``problems``: [perstag, value, why] of those."""
 
     address: str
     constituents: list[int]
@@ -41,6 +52,11 @@ class ImportItem:
     first_name: str = ""
     last_name: str = ""
     values: list[str | None] = field(default_factory=list)
+    problems: list[list[str]] = field(default_factory=list)
+
+    @property
+    def sent(self) -> bool:
+        return self.reason != "owner"
 
 
 @dataclass
@@ -51,8 +67,9 @@ class RemovalItem:
 
 @dataclass
 class SyncRunPlan:
-    """``current`` less ``waiting`` becomes the baseline once every batch is confirmed;
-    ``added`` are the joiners with an address to tag."""
+    """The frozen decision. The baseline it leaves is ``current`` less the joiners no
+    address was found for (``PlanCounts.waiting``): seed 003's baseline holds "eligible
+    constituent IDs", so they are looked at again by the next run."""
 
     run_id: str
     sync_id: str
@@ -63,191 +80,233 @@ class SyncRunPlan:
     removed: BitMap
     resynced: BitMap
     retried: BitMap
-    import_batches: list[list[ImportItem]] = field(default_factory=list)
-    removal_batches: list[list[RemovalItem]] = field(default_factory=list)
-    kept_shared: int = 0  # addresses of leavers kept because a listed constituent owns them
-    new_owners: dict[str, list[int]] = field(default_factory=dict)  # ledger additions
-    #: Contact data: the custom fields filled (ids for the wire, perstags for people).
-    field_ids: list[str] = field(default_factory=list)
-    field_names: list[str] = field(default_factory=list)
-    #: address -> [perstag, value, why] of values left out of its import.
-    value_problems: dict[str, list[list[str]]] = field(default_factory=dict)
-    #: Members' carried-value digests state keeps once the run is done (``resync: values``).
-    digests: DigestColumn = field(default_factory=DigestColumn)
+    mode: str = "add_and_remove"
+    address_filter: AddressFilter = field(default_factory=AddressFilter)
+    #: Contact data: the output set its columns come from and the custom fields filled.
+    output_set_id: int | None = None
+    fields: tuple[CarriedField, ...] = ()
+    #: Keep digests of the values sent (off for ``resync: values``: it staged its own).
+    digest_sent: bool = False
     #: Trigger webhooks: the tag's purpose, added to imported addresses and removed from
     #: untagged ones in Tessitura, batch by batch after the imports and removals.
     purpose_id: int | None = None
-    purpose_batches: list[PurposeBatch] = field(default_factory=list)
-    #: Listed, not in the baseline, and no address the filters let through (no permission,
-    #: no purpose…): kept out of the baseline, so a later run tags them once they are
-    #: eligible (seed 003's baseline holds "eligible constituent IDs"; permission and
-    #: purpose changes never re-sync).
-    waiting: BitMap = field(default_factory=BitMap)
+    new_owners: dict[str, list[int]] = field(default_factory=dict)  # ledger additions
+    import_batch: int = MAX_IMPORT_BATCH
+    removal_batch: int = REMOVAL_BATCH
+    export_batch: int = MAX_EXPORT_BATCH
 
     @property
-    def synced(self) -> BitMap:
-        """The baseline this plan leaves once every batch is confirmed."""
-        return self.current - self.waiting
+    def exported(self) -> BitMap:
+        """Constituents whose addresses the run exports: joiners, re-synced, retried."""
+        return self.added | self.resynced | self.retried
 
     @property
-    def batch_count(self) -> int:
-        return len(self.import_batches) + len(self.removal_batches) + len(self.purpose_batches)
+    def chunk_count(self) -> int:
+        return -(-len(self.exported) // self.export_batch)
 
-    def numbered_batches(self) -> tuple[list[tuple[int, list[ImportItem]]],
-                                        list[tuple[int, list[RemovalItem]]],
-                                        list[tuple[int, PurposeBatch]]]:
-        """Every batch with its journal number: imports, then removals, then purposes."""
-        imports = list(enumerate(self.import_batches))
-        removals = list(enumerate(self.removal_batches, start=len(imports)))
-        purposes = list(enumerate(self.purpose_batches, start=len(imports) + len(removals)))
-        return imports, removals, purposes
-
-    def imports(self, reason: Reason | None = None) -> list[ImportItem]:
-        return [i for b in self.import_batches for i in b if reason in (None, i.reason)]
-
-    def removals(self) -> list[RemovalItem]:
-        return [r for b in self.removal_batches for r in b]
+    def chunk(self, number: int) -> list[int]:
+        """The constituent ids of export chunk ``number`` (ascending, so shared addresses
+        are named by their lowest owner)."""
+        start = number * self.export_batch
+        return list(self.exported[start:start + self.export_batch])
 
     def to_bytes(self) -> bytes:
-        bitmaps = ("current", "added", "removed", "resynced", "retried", "waiting")
-        body: dict[str, Any] = SYNC_RUN_PLAN.stamp({
-            "run_id": self.run_id, "sync_id": self.sync_id,
-            "started_at": self.started_at, "audit_until": self.audit_until,
-            "kept_shared": self.kept_shared, "new_owners": self.new_owners,
-            "field_ids": self.field_ids, "field_names": self.field_names,
-            "value_problems": self.value_problems, "digests": self.digests.to_wire(),
-            "purpose_id": self.purpose_id,
-            "purpose_batches": [asdict(b) for b in self.purpose_batches],
-            "bitmaps": {n: base64.b64encode(dump_bitmap(getattr(self, n))).decode()
-                        for n in bitmaps},
-            "import_batches": [[asdict(i) for i in b] for b in self.import_batches],
-            "removal_batches": [[asdict(r) for r in b] for b in self.removal_batches],
-        })
-        return json.dumps(body, separators=(",", ":")).encode()
+        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _BITMAPS}
+        body["address_filter"] = {k: sorted(v) if isinstance(v, frozenset) else v
+                                  for k, v in asdict(self.address_filter).items()}
+        body["fields"] = [asdict(f) for f in self.fields]
+        body["bitmaps"] = {n: _b64(getattr(self, n)) for n in _BITMAPS}
+        return json.dumps(SYNC_RUN_PLAN.stamp(body), separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> SyncRunPlan:
         body = json.loads(payload)
-        if "format" in body:  # frozen before run plans used ``format_version``
-            body["format_version"] = body.pop("format")
         if not SYNC_RUN_PLAN.accepts(body):
             raise PlanRefused("the unfinished sync run was frozen by another version of "
                               "Callboard: finish it with that version")
-        maps = {n: load_bitmap(base64.b64decode(v)) for n, v in body["bitmaps"].items()}
-        return cls(run_id=body["run_id"], sync_id=body["sync_id"],
-                   started_at=body["started_at"], audit_until=body["audit_until"],
-                   kept_shared=body.get("kept_shared", 0),
-                   new_owners=body.get("new_owners", {}), **maps,
-                   field_ids=body.get("field_ids", []), field_names=body.get("field_names", []),
-                   value_problems=body.get("value_problems", {}),
-                   digests=DigestColumn.from_wire(body.get("digests")),
-                   purpose_id=body.get("purpose_id"),
-                   purpose_batches=[PurposeBatch(**b) for b in body.get("purpose_batches", [])],
-                   import_batches=[[ImportItem(**i) for i in b]
-                                   for b in body["import_batches"]],
-                   removal_batches=[[RemovalItem(**r) for r in b]
-                                    for b in body["removal_batches"]])
+        maps = {n: _bitmap(v) for n, v in body.pop("bitmaps").items()}
+        body.pop("format_version")
+        wanted = body.pop("address_filter")
+        found = AddressFilter(**{k: frozenset(v) if isinstance(v, list) else v
+                                 for k, v in wanted.items()})
+        carried = tuple(CarriedField(**{**f, "options": tuple(f["options"])})
+                        for f in body.pop("fields"))
+        return cls(**body, **maps, address_filter=found, fields=carried)
 
 
-@dataclass(frozen=True)
-class PlanInputs:
-    """Everything a run plan is decided from, read before any write."""
+@dataclass
+class PlanCounts:
+    """What a plan does, summed over its parts (the run report's counts)."""
 
-    sync_id: str
-    run_id: str
-    started_at: str
-    audit_until: str | None
-    mode: str
-    current: BitMap
-    baseline: BitMap
-    resync: BitMap
-    taggable: Mapping[str, TaggableAddress]  # of added, re-synced and retried constituents
-    ledger: Mapping[str, set[int]]
-    rejected_constituents: BitMap
-    import_batch: int = MAX_IMPORT_BATCH
-    removal_batch: int = REMOVAL_BATCH
-    #: tagged addresses that listed constituents now hold too (audited email changes)
-    new_owners: Mapping[str, set[int]] = field(default_factory=dict)
-    #: contact data the imports carry (``TaggableAddress.values`` follow this order)
-    fields: tuple[CarriedField, ...] = ()
-    digests: DigestColumn = field(default_factory=DigestColumn)
-    #: the tag's purpose when the sync triggers webhooks (None: no purpose updates)
-    purpose_id: int | None = None
+    imports: Counter[str] = field(default_factory=Counter)  # by reason
+    removals: int = 0
+    kept_shared: int = 0
+    purposes_added: int = 0
+    purposes_removed: int = 0
+    values_left_out: Counter[str] = field(default_factory=Counter)
+    eligible: BitMap = field(default_factory=BitMap)  # listed owners of an address to tag
+    complete: bool = False  # the ``end`` part is frozen
 
+    def add_part(self, part: SyncPlanPart) -> None:
+        if part.kind not in (CHUNK, END):
+            return
+        note = json.loads(part.payload)
+        if part.kind == END:
+            self.complete = True
+            self.removals += note["removals"]
+            self.kept_shared += note["kept_shared"]
+            self.purposes_added += note["purposes_added"]
+            self.purposes_removed += note["purposes_removed"]
+            return
+        self.imports.update(note["imports"])
+        self.values_left_out.update(note["values_left_out"])
+        self.eligible |= _bitmap(note["eligible"])
 
-def build_run_plan(inputs: PlanInputs) -> SyncRunPlan:
-    """Imports for joiners, re-syncs and earlier rejections; removals for leavers' addresses
-    that no listed constituent still holds (shared household emails keep their tag)."""
-    delta = compute_delta(inputs.baseline, inputs.current)
-    resynced = inputs.resync & delta.kept
-    retried = (inputs.rejected_constituents & inputs.current) - delta.added - resynced
-    eligible = BitMap()
-    for entry in inputs.taggable.values():
-        eligible.update(entry.constituents)
-    added = delta.added & eligible
-    items, problems = _import_items(inputs, added, resynced, retried)
-    removal_items, kept_shared = _removal_items(inputs, delta.removed,
-                                                {i.address for i in items})
-    return SyncRunPlan(
-        run_id=inputs.run_id, sync_id=inputs.sync_id, started_at=inputs.started_at,
-        audit_until=inputs.audit_until, current=inputs.current, added=added,
-        removed=delta.removed, resynced=resynced, retried=retried,
-        import_batches=_chunks(items, inputs.import_batch),
-        removal_batches=_chunks(removal_items, inputs.removal_batch), kept_shared=kept_shared,
-        new_owners={a: sorted(c) for a, c in sorted(inputs.new_owners.items())},
-        field_ids=[f.field_id for f in inputs.fields],
-        field_names=[f.perstag for f in inputs.fields], value_problems=problems,
-        digests=inputs.digests, purpose_id=inputs.purpose_id,
-        purpose_batches=purpose_batches(inputs.purpose_id, [i.address for i in items],
-                                        [r.address for r in removal_items]),
-        waiting=delta.added - added)
+    def waiting(self, plan: SyncRunPlan) -> BitMap:
+        """Joiners with no address the filters let through (kept out of the baseline)."""
+        return plan.added - self.eligible
 
 
-def _import_items(inputs: PlanInputs, added: BitMap, resynced: BitMap, retried: BitMap
-                  ) -> tuple[list[ImportItem], dict[str, list[list[str]]]]:
-    """One import per address, with why (joined, re-synced, retried) and its contact data."""
+@dataclass
+class ChunkPlan:
+    """What one export chunk adds to the plan."""
+
+    items: list[ImportItem]
+    eligible: BitMap
+    digests: list[tuple[int, int]]
+
+    @property
+    def new_addresses(self) -> list[str]:
+        return [i.address for i in self.items if i.sent]
+
+
+def plan_chunk(plan: SyncRunPlan, rows: list[ExportRow], taggable: Mapping[str, TaggableAddress],
+               planned: set[str]) -> ChunkPlan:
+    """One import item per taggable address, with why (joined, re-synced, retried) and its
+    contact data; an address an earlier chunk imports only gains its owners (``owner``)."""
     items: list[ImportItem] = []
-    problems: dict[str, list[list[str]]] = {}
-    for key in sorted(inputs.taggable):
-        entry = inputs.taggable[key]
-        owners = BitMap(entry.constituents) & inputs.current
-        if owners & added:
+    eligible = BitMap()
+    for key in sorted(taggable):
+        entry = taggable[key]
+        owners = BitMap(entry.constituents) & plan.current
+        if owners & plan.added:
             reason: Reason = "add"
-        elif owners & resynced:
+        elif owners & plan.resynced:
             reason = "resync"
-        elif owners & retried:
+        elif owners & plan.retried:
             reason = "retry"
         else:
             continue
-        values, left_out = carried_values(inputs.fields, entry.values)
-        if left_out:
-            problems[key] = [[p.perstag, p.value, p.why] for p in left_out]
-        items.append(ImportItem(key, sorted(owners), reason, entry.first_name,
-                                entry.last_name, values))
-    return items, problems
+        eligible |= owners
+        if key in planned:
+            items.append(ImportItem(key, list(owners), "owner"))
+            continue
+        values, left_out = carried_values(plan.fields, entry.values)
+        items.append(ImportItem(key, list(owners), reason, entry.first_name, entry.last_name,
+                                values, [[p.perstag, p.value, p.why] for p in left_out]))
+    digests: dict[int, int] = {}
+    if plan.digest_sent:  # the values each constituent's import carried (its own rows)
+        for row in rows:
+            digests.setdefault(row.constituent_id, values_digest(row.values))
+    return ChunkPlan(items, eligible, sorted(digests.items()))
 
 
-def _removal_items(inputs: PlanInputs, removed: BitMap, importing: set[str]
-                   ) -> tuple[list[RemovalItem], int]:
-    """Leavers' addresses to untag, and how many stay tagged (a listed owner holds them)."""
+def chunk_note(number: int, chunk: ChunkPlan, carry: list[ImportItem]) -> bytes:
+    """The ``chunk`` part: how far the export got, its counts, and the items carried into
+    the next chunk's first batch (frozen here, so a resumed run sends them too)."""
+    sent = [i for i in chunk.items if i.sent]
+    left_out = Counter(f"{perstag}: {why}" for i in sent for perstag, _, why in i.problems)
+    return _json({"chunk": number, "imports": Counter(i.reason for i in sent),
+                  "values_left_out": left_out, "eligible": _b64(chunk.eligible),
+                  "carry": [item_wire(i) for i in carry]})
+
+
+def full_batches(items: list[ImportItem], size: int, *, last: bool
+                 ) -> tuple[list[list[ImportItem]], list[ImportItem]]:
+    """Batches of ``size`` imports (owner items ride along, they send nothing), and the
+    items short of a full batch, carried into the next chunk (none after the ``last``)."""
+    batches: list[list[ImportItem]] = []
+    batch: list[ImportItem] = []
+    sent = 0
+    for item in items:
+        if item.sent and sent == size:
+            batches.append(batch)
+            batch, sent = [], 0
+        batch.append(item)
+        sent += item.sent
+    if batch and (last or sent == size):
+        batches.append(batch)
+        batch = []
+    return batches, batch
+
+
+def carried_items(part: SyncPlanPart | None) -> tuple[int, list[ImportItem]]:
+    """The next export chunk to read and the items the last ``chunk`` part carried."""
+    if part is None:
+        return 0, []
+    note = json.loads(part.payload)
+    return note["chunk"] + 1, [item_from_wire(i) for i in note["carry"]]
+
+
+def removal_items(plan: SyncRunPlan, ledger: Mapping[str, set[int]], importing: set[str]
+                  ) -> tuple[list[RemovalItem], int]:
+    """Leavers' addresses to untag, and how many stay tagged (a listed owner holds them, or
+    this run imports them); ``ledger`` holds at least every leaver's addresses."""
     items: list[RemovalItem] = []
     kept_shared = 0
-    if inputs.mode != "add_and_remove" or not removed:
+    if plan.mode != "add_and_remove" or not plan.removed:
         return items, kept_shared
-    for address in sorted(inputs.ledger):
-        owners = BitMap(inputs.ledger[address]) | BitMap(inputs.new_owners.get(address, ()))
-        leavers = owners & removed
+    for address in sorted(ledger):
+        owners = BitMap(ledger[address]) | BitMap(plan.new_owners.get(address, ()))
+        leavers = owners & plan.removed
         if not leavers:
             continue
-        if (owners & inputs.current) or address in importing:
+        if (owners & plan.current) or address in importing:
             kept_shared += 1
             continue
-        items.append(RemovalItem(address, sorted(leavers)))
+        items.append(RemovalItem(address, list(leavers)))
     return items, kept_shared
 
 
-def _chunks(items: list[_Item], size: int) -> list[list[_Item]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def end_note(removals: int, kept_shared: int, purposes: Mapping[str, int]) -> bytes:
+    return _json({"removals": removals, "kept_shared": kept_shared,
+                  "purposes_added": purposes.get("add", 0),
+                  "purposes_removed": purposes.get("remove", 0)})
+
+
+def item_wire(item: ImportItem) -> list[Any]:
+    return [item.address, item.constituents, item.reason, item.first_name, item.last_name,
+            item.values, item.problems]
+
+
+def item_from_wire(wire: list[Any]) -> ImportItem:
+    return ImportItem(*wire)
+
+
+def batch_payload(kind: str, items: Iterable[Any]) -> bytes:
+    """An ``import`` or ``remove`` batch as a part's payload."""
+    if kind == IMPORT:
+        return _json([item_wire(i) for i in items])
+    return _json([[r.address, r.constituents] for r in items])
+
+
+def purpose_payload(action: str, addresses: list[str]) -> bytes:
+    """A ``purpose`` part: add or remove the tag's purpose on these addresses."""
+    return _json([action, addresses])
+
+
+def import_batch(part: SyncPlanPart) -> list[ImportItem]:
+    return [item_from_wire(w) for w in json.loads(part.payload)]
+
+
+def removal_batch(part: SyncPlanPart) -> list[RemovalItem]:
+    return [RemovalItem(a, c) for a, c in json.loads(part.payload)]
+
+
+def purpose_batch(part: SyncPlanPart) -> tuple[str, list[str]]:
+    """(action, addresses) of a ``purpose`` part."""
+    action, addresses = json.loads(part.payload)
+    return action, addresses
 
 
 def safety_problem(mode: str, baseline: BitMap, current: BitMap,
@@ -267,3 +326,14 @@ def safety_problem(mode: str, baseline: BitMap, current: BitMap,
                 f"({max_remove_fraction:.1%}); use --force to run it anyway")
     return None
 
+
+def _json(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _b64(bitmap: BitMap) -> str:
+    return base64.b64encode(dump_bitmap(bitmap)).decode()
+
+
+def _bitmap(text: str) -> BitMap:
+    return load_bitmap(base64.b64decode(text))

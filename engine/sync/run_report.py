@@ -15,7 +15,7 @@ from engine.sync.ports import SyncActivity
 from engine.words import plural, verb
 
 if TYPE_CHECKING:
-    from engine.sync.run_plan import SyncRunPlan
+    from engine.sync.run_plan import PlanCounts
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -68,21 +68,18 @@ class SyncRunReport:
     def ok(self) -> bool:
         return self.status == SUCCEEDED
 
-    def count_plan(self, plan: SyncRunPlan) -> None:
+    def count_plan(self, counts: PlanCounts) -> None:
         """Add a plan's counts, including batches an interrupted run already confirmed: the
         report is the run's."""
-        for item in plan.imports():
-            setattr(self, _COUNTER[item.reason], getattr(self, _COUNTER[item.reason]) + 1)
-        self.removed += len(plan.removals())
-        for batch in plan.purpose_batches:
-            if batch.action == "add":
-                self.purposes_added += len(batch.addresses)
-            else:
-                self.purposes_removed += len(batch.addresses)
-        for problems in plan.value_problems.values():
-            for perstag, _, why in problems:
-                reason = f"{perstag}: {why}"
-                self.values_left_out[reason] = self.values_left_out.get(reason, 0) + 1
+        for reason, count in counts.imports.items():
+            if reason in _COUNTER:
+                setattr(self, _COUNTER[reason], getattr(self, _COUNTER[reason]) + count)
+        self.removed += counts.removals
+        self.kept_shared += counts.kept_shared
+        self.purposes_added += counts.purposes_added
+        self.purposes_removed += counts.purposes_removed
+        for reason, count in counts.values_left_out.items():
+            self.values_left_out[reason] = self.values_left_out.get(reason, 0) + count
 
     def rejection_reasons(self) -> dict[str, int]:
         return dict(Counter(self.rejected.values()).most_common())

@@ -12,13 +12,14 @@ import asyncio
 import base64
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 
 from engine.errors import ProviderError, StaleObjectError
+from providers.http.json_stream import ArrayReader
 from providers.http.retry import RetryPolicy, request_was_not_sent
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,25 @@ class TessituraClient:
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """Decoded JSON of a GET; list-valued params are sent as CSV, as Tessitura expects."""
         return await self._call("GET", path, params=_query(params), replay_safe=True)
+
+    async def stream_array(self, path: str, each: Callable[[list[Any]], None]) -> None:
+        """GET a JSON array and hand ``each`` its elements a few thousand at a time as they
+        arrive, never holding the whole answer: a million-row list reads in constant memory.
+        A read, so retried from the start: ``each`` may see rows twice (a set, a bitmap)."""
+
+        async def consume(response: httpx.Response) -> None:
+            reader = ArrayReader()
+            async for chunk in response.aiter_bytes():
+                if rows := reader.feed(chunk):
+                    each(rows)
+            if rows := reader.close():
+                each(rows)
+
+        try:
+            await self._call("GET", path, replay_safe=True, consume=consume)
+        except ValueError as exc:
+            raise ProviderError(f"Tessitura answered GET {path} with something other than a "
+                                f"JSON array: {exc}") from exc
 
     async def put(self, path: str, body: Mapping[str, Any]) -> Any:
         """Replace one object; ``body`` must carry the ``UpdatedDateTime`` just read."""
@@ -95,15 +115,25 @@ class TessituraClient:
         return [row for row in answer if isinstance(row, dict)]
 
     async def _call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                    body: Any = None, replay_safe: bool, raw: bool = False) -> Any:
-        """The decoded answer (the response itself when ``raw``)."""
+                    body: Any = None, replay_safe: bool, raw: bool = False,
+                    consume: Callable[[httpx.Response], Awaitable[Any]] | None = None) -> Any:
+        """The decoded answer (the response itself when ``raw``; what ``consume`` makes of
+        a successful answer's stream, read while it arrives, when given)."""
         failures = throttled = 0
         while True:
             last = failures + 1 >= self.retry.attempts
             try:
                 async with self._slots:
                     self.requests_made += 1
-                    response = await self._http.request(method, path, params=params, json=body)
+                    request = self._http.build_request(method, path, params=params, json=body)
+                    response = await self._http.send(request, stream=consume is not None)
+                    if consume is not None:
+                        try:
+                            if response.status_code < 400:
+                                return await consume(response)
+                            await response.aread()
+                        finally:
+                            await response.aclose()
             except httpx.TransportError as exc:
                 failures += 1
                 if last or not (replay_safe or request_was_not_sent(exc)):

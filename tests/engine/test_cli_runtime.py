@@ -116,14 +116,13 @@ def test_the_plan_schema_knows_every_action_and_plan_field() -> None:
     assert set(PlanDoc.model_fields) == plan_fields
 
 
-def test_a_run_plan_frozen_with_the_old_format_key_is_still_read() -> None:
+def test_a_run_plan_frozen_by_another_version_is_refused_with_what_to_do() -> None:
     plan = SyncRunPlan(run_id="r1", sync_id="7", started_at="2026-01-01T00:00:00+00:00",
                        audit_until=None, current=BitMap([1, 2]), added=BitMap([2]),
                        removed=BitMap(), resynced=BitMap(), retried=BitMap())
     body = json.loads(plan.to_bytes())
     assert body["format_version"] == ARTIFACTS["sync-run-plan"].version
-    old = {"format": body.pop("format_version"), **body}
-    assert SyncRunPlan.from_bytes(json.dumps(old).encode()) == plan
-    newer = {**body, "format_version": 99}
-    with pytest.raises(PlanRefused, match="another version of Callboard"):
-        SyncRunPlan.from_bytes(json.dumps(newer).encode())
+    assert SyncRunPlan.from_bytes(plan.to_bytes()) == plan
+    for other in ({**body, "format_version": 99}, {"format": 1, "import_batches": []}):
+        with pytest.raises(PlanRefused, match="another version of Callboard"):
+            SyncRunPlan.from_bytes(json.dumps(other).encode())

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from engine.state.sqlite import SqliteState
 from engine.sync.contact_data import (
     CarriedField,
-    DigestColumn,
     carried_values,
     fit_value,
     value_text,
@@ -71,14 +70,6 @@ def test_a_misfit_is_left_out_and_said_without_its_value_when_masked() -> None:
 def test_digests_differ_when_values_do(a: list[str | None], b: list[str | None]) -> None:
     assert (values_digest(tuple(a)) == values_digest(tuple(b))) == (a == b)
     assert -(2 ** 63) <= values_digest(tuple(a)) < 2 ** 63
-
-
-def test_a_digest_column_round_trips_through_a_frozen_plan() -> None:
-    column = DigestColumn()
-    for n in range(5):
-        column.add(1000 + n, values_digest((str(n),)))
-    again = DigestColumn.from_wire(column.to_wire())
-    assert list(again.pairs()) == list(column.pairs())
 
 
 # -- the resync modes, as properties over the in-memory ports ------------------------------

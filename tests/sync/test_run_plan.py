@@ -1,18 +1,26 @@
-"""The pure parts of a sync run: filters, re-sync exceptions, the frozen plan, safety."""
+"""The parts of a sync run's decision: filters, re-sync exceptions, the frozen plan as the
+export streams it in (chunk by chunk, into a real state), safety."""
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyroaring import BitMap
 
+from engine.state.base import SyncBatchRecord
+from engine.state.sqlite import SqliteState
 from engine.sync.delta import compute_delta
 from engine.sync.filters import AddressFilter, taggable_addresses
-from engine.sync.ports import MAX_IMPORT_BATCH, AuditChange, ExportRow
+from engine.sync.plan_builder import PlanBuilder
+from engine.sync.planned_run import PlannedRun
+from engine.sync.ports import AuditChange, ExportRow
 from engine.sync.resync import resync_candidates
-from engine.sync.run_plan import PlanInputs, SyncRunPlan, build_run_plan, safety_problem
+from engine.sync.run_plan import SyncRunPlan, safety_problem
 
 ids = st.sets(st.integers(1, 60), max_size=40)
 WHEN = datetime(2026, 3, 1, tzinfo=UTC)
@@ -55,50 +63,108 @@ def test_resync_drops_the_seed_exceptions() -> None:
     assert list(resync_candidates(changes, BitMap(range(0, 10)))) == [1, 6]
 
 
+class HouseholdSource:
+    """A list source whose constituents share household addresses (``homes``), exported in
+    chunks by the plan builder; counts the export calls."""
+
+    def __init__(self, homes: dict[int, str], names: dict[int, str] | None = None) -> None:
+        self.homes, self.names, self.exports = homes, names or {}, 0
+
+    async def export(self, constituent_ids: list[int], output_set_id: int | None = None,
+                     columns: tuple[str, ...] = ()) -> list[ExportRow]:
+        self.exports += 1
+        return [_row(c, self.homes[c], first_name=self.names.get(c, f"F{c}"))
+                for c in constituent_ids if c in self.homes]
+
+
+def _planned(plan: SyncRunPlan, source: HouseholdSource,
+             ledger: dict[str, set[int]] | None = None) -> PlannedRun:
+    """``plan`` frozen into a fresh state holding ``ledger``, part by part, then read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        state = SqliteState(Path(folder) / "state.db")
+        state.record_sync_batch(plan.sync_id, "earlier", SyncBatchRecord(0, tagged=[
+            (a, c) for a, owners in (ledger or {}).items() for c in owners]))
+        state.freeze_sync_plan(plan.sync_id, plan.run_id, plan.to_bytes())
+        asyncio.run(PlanBuilder(source, state, state, plan).build())  # type: ignore[arg-type]
+        planned = PlannedRun.read(state, SyncRunPlan.from_bytes(state.sync_plan("1")[1]))
+        state.close()
+    return planned
+
+
+def _header(current: BitMap, baseline: BitMap, mode: str = "add_and_remove",
+            **overrides: object) -> SyncRunPlan:
+    delta = compute_delta(baseline, current)
+    values: dict[str, object] = dict(
+        run_id="r", sync_id="1", started_at="t", audit_until=None, current=current,
+        added=delta.added, removed=delta.removed, resynced=BitMap(), retried=BitMap(),
+        mode=mode)
+    values.update(overrides)
+    return SyncRunPlan(**values)  # type: ignore[arg-type]
+
+
 @st.composite
-def plan_inputs(draw: st.DrawFn) -> PlanInputs:
+def households(draw: st.DrawFn) -> tuple[SyncRunPlan, dict[int, str], dict[str, set[int]]]:
+    """A baseline and a list drawn from 60 constituents over 30 household addresses, the
+    baseline's addresses in the ledger, exported a few constituents a chunk."""
     baseline, current = BitMap(draw(ids)), BitMap(draw(ids))
-    # households: each address belongs to one or two constituents of the baseline
+    homes = {c: f"h{draw(st.integers(0, 30))}@x.org" for c in range(1, 61)}
     ledger: dict[str, set[int]] = {}
     for constituent in baseline:
-        ledger.setdefault(f"h{draw(st.integers(0, 30))}@x.org", set()).add(constituent)
-    rows = [_row(c, f"h{draw(st.integers(0, 30))}@x.org") for c in current - baseline]
-    return PlanInputs(
-        sync_id="1", run_id="r", started_at="t", audit_until=None,
-        mode=draw(st.sampled_from(["add_only", "add_and_remove"])), current=current,
-        baseline=baseline, resync=BitMap(draw(ids)), ledger=ledger,
-        taggable=taggable_addresses(rows, AddressFilter()),
-        rejected_constituents=BitMap(draw(ids)))
+        ledger.setdefault(homes[constituent], set()).add(constituent)
+    plan = _header(current, baseline, draw(st.sampled_from(["add_only", "add_and_remove"])),
+                   resynced=BitMap(draw(ids)) & baseline & current,
+                   export_batch=draw(st.integers(1, 12)), import_batch=draw(st.integers(1, 9)),
+                   removal_batch=draw(st.integers(1, 5)))
+    return plan, homes, ledger
 
 
-@settings(max_examples=150, deadline=None)
-@given(plan_inputs())
-def test_a_plan_never_untags_an_address_a_listed_constituent_holds(inputs: PlanInputs) -> None:
-    plan = build_run_plan(inputs)
-    imported = {i.address for i in plan.imports()}
-    for removal in plan.removals():
-        owners = inputs.ledger[removal.address]
-        assert not owners & set(inputs.current)
-        assert removal.address not in imported
-    if inputs.mode == "add_only":
-        assert not plan.removals()
-    left = set(inputs.baseline - inputs.current)
-    untagged = {r.address for r in plan.removals()}
-    for address, owners in inputs.ledger.items():  # every leaver's lone address goes
-        if inputs.mode == "add_and_remove" and owners <= left and address not in imported:
-            assert address in untagged
-    assert all(len(b) <= MAX_IMPORT_BATCH for b in plan.import_batches)
-    assert {i.address for i in plan.imports("add")} == set(inputs.taggable)
-    assert SyncRunPlan.from_bytes(plan.to_bytes()) == plan
+@settings(max_examples=120, deadline=None)
+@given(households())
+def test_a_streamed_plan_imports_each_address_once_and_never_untags_a_held_one(
+        drawn: tuple[SyncRunPlan, dict[int, str], dict[str, set[int]]]) -> None:
+    plan, homes, ledger = drawn
+    planned = _planned(plan, HouseholdSource(homes), ledger)
+    imported = [i.address for i in planned.imports()]
+    assert len(imported) == len(set(imported))  # a household shared across chunks: once
+    exported = plan.added | plan.resynced
+    assert set(imported) == {homes[c] for c in exported}
+    for item in planned.imports():  # named by its lowest exported owner
+        assert item.first_name == f"F{min(c for c in exported if homes[c] == item.address)}"
+    sizes = [len(b) for b in planned.batches]
+    assert all(size == plan.import_batch for size in sizes[:-1])  # full across chunks
+    assert planned.added == plan.added  # every joiner has an address here
+    held = {homes[c] for c in plan.current}
+    for removal in planned.removals():
+        assert removal.address not in held and removal.address not in imported
+    if plan.mode == "add_only":
+        assert not planned.removals()
+    else:  # every leaver's address no listed constituent holds goes
+        left = {homes[c] for c in plan.removed}
+        assert {r.address for r in planned.removals()} == left - held - set(imported)
 
 
-def test_a_large_plan_batches_imports_by_250() -> None:
+def test_a_large_plan_batches_imports_by_250_across_export_chunks() -> None:
     current = BitMap(range(1, 601))
-    rows = [_row(c, f"c{c}@x.org") for c in current]
-    plan = build_run_plan(PlanInputs("1", "r", "t", None, "add_only", current, BitMap(),
-                                     BitMap(), taggable_addresses(rows, AddressFilter()), {},
-                                     BitMap()))
-    assert [len(b) for b in plan.import_batches] == [250, 250, 100]
+    plan = _header(current, BitMap(), "add_only")
+    source = HouseholdSource({c: f"c{c}@x.org" for c in current})
+    planned = _planned(plan, source)
+    assert [len(b) for b in planned.batches] == [250, 250, 100]
+    assert source.exports == 1
+    chunked = _planned(_header(current, BitMap(), "add_only", export_batch=70), source)
+    assert [len(b) for b in chunked.batches] == [250, 250, 100] and source.exports == 10
+
+
+def test_a_joiner_without_an_address_waits_outside_the_baseline() -> None:
+    plan = _header(BitMap({1, 2, 3}), BitMap(), "add_only")
+    planned = _planned(plan, HouseholdSource({1: "a@x.org", 3: "c@x.org"}))
+    assert list(planned.added) == [1, 3] and list(planned.waiting) == [2]
+
+
+def test_a_frozen_plan_thaws_to_the_same_decision() -> None:
+    plan = _header(BitMap({2, 3}), BitMap({1, 2}), audit_until="2026-03-01T00:00:00+00:00",
+                   new_owners={"home@x.org": [2]},
+                   address_filter=AddressFilter(frozenset({7}), primary_only=True))
+    assert SyncRunPlan.from_bytes(plan.to_bytes()) == plan
 
 
 def test_safety_stops_an_emptied_list_and_mass_removals() -> None:
@@ -117,28 +183,7 @@ def test_the_delta_keeps_only_constituents_in_both_the_baseline_and_the_list() -
 
 
 def test_a_new_owner_keeps_an_address_its_old_owner_leaves_in_the_same_run() -> None:
-    inputs = PlanInputs(
-        sync_id="1", run_id="r", started_at="t", audit_until="2026-03-01T00:00:00+00:00",
-        mode="add_and_remove", current=BitMap({2}), baseline=BitMap({1, 2}),
-        resync=BitMap(), taggable={}, ledger={"home@x.org": {1}, "one@x.org": {1}},
-        rejected_constituents=BitMap(), new_owners={"home@x.org": {2}})
-    plan = build_run_plan(inputs)
-    assert [r.address for r in plan.removals()] == ["one@x.org"]
-    assert plan.kept_shared == 1 and plan.new_owners == {"home@x.org": [2]}
-
-
-def test_a_frozen_plan_keeps_its_new_owners_and_audit_window() -> None:
-    """A resumed run must record the same new owners and move the audit window as far."""
-    rows = [_row(3, "c3@x.org", first_name="Ada", last_name="Lovelace")]
-    plan = build_run_plan(PlanInputs(
-        sync_id="1", run_id="r", started_at="t", audit_until="2026-03-01T00:00:00+00:00",
-        mode="add_and_remove", current=BitMap({2, 3}), baseline=BitMap({1, 2}),
-        resync=BitMap(), taggable=taggable_addresses(rows, AddressFilter()),
-        ledger={"home@x.org": {1}}, rejected_constituents=BitMap(),
-        new_owners={"home@x.org": {2}}))
-    thawed = SyncRunPlan.from_bytes(plan.to_bytes())
-    assert thawed.new_owners == {"home@x.org": [2]}
-    assert thawed.audit_until == "2026-03-01T00:00:00+00:00"
-    [item] = thawed.imports()
-    assert (item.first_name, item.last_name) == ("Ada", "Lovelace")
-    assert thawed == plan
+    plan = _header(BitMap({2}), BitMap({1, 2}), new_owners={"home@x.org": [2]})
+    planned = _planned(plan, HouseholdSource({}), {"home@x.org": {1}, "one@x.org": {1}})
+    assert [r.address for r in planned.removals()] == ["one@x.org"]
+    assert planned.kept_shared == 1

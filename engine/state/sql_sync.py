@@ -1,0 +1,235 @@
+"""Data Sync runs in SQL (seed 003): baselines, frozen run plans and their batch journal, the
+address ledger, rejections, value digests, the run log. ``SqlState`` mixes it in.
+
+A run plan is frozen as a header (``sync_plan``) and parts (``sync_plan_part``), written in
+transactions of their own as the export streams in, so a million-member run never holds its
+plan in memory: the addresses it plans to import (``sync_plan_address``) answer "is this
+address already planned?" and the value digests it will keep wait in ``sync_plan_digest``
+until ``finish_sync_plan`` moves them, with the baseline, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from engine.errors import StateError
+from engine.state import base as b
+
+RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
+IN_QUERY = 900  # values one ``IN (…)`` look-up binds (SQLite allows 32,766)
+RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
+REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
+DIGEST = ("sync_id", "constituent_id", "digest")
+#: What a finished (or abandoned) run's plan leaves behind, all keyed by run.
+PLAN_TABLES = ("sync_plan", "sync_batch_journal", "sync_plan_part", "sync_plan_address",
+               "sync_plan_digest")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def upsert(table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            f"({', '.join('?' for _ in columns)}) ON CONFLICT ({', '.join(keys)}) "
+            f"DO UPDATE SET {updates}")
+
+
+def _slices(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), IN_QUERY):
+        yield values[start:start + IN_QUERY]
+
+
+class SyncRunsSql:
+    """The ``SyncRuns`` protocol over ``SqlState``'s statement helpers."""
+
+    url: str
+    _run: Callable[..., Any]
+    _all: Callable[..., Any]
+    _one: Callable[..., Any]
+    _many: Callable[[str, Iterable[Sequence[Any]]], None]
+    _tx: Callable[[], AbstractContextManager[None]]
+
+    def sync_baseline(self, sync_id: str) -> b.SyncBaseline | None:
+        row = self._one("SELECT members, audit_until, updated_at FROM sync_baseline "
+                        "WHERE sync_id = ?", (sync_id,))
+        return b.SyncBaseline(sync_id, bytes(row[0]), row[1], row[2]) if row else None
+
+    # -- the frozen plan -------------------------------------------------------------------
+    def sync_plan(self, sync_id: str) -> tuple[str, bytes] | None:
+        row = self._one("SELECT run_id, payload FROM sync_plan WHERE sync_id = ?", (sync_id,))
+        return (row[0], bytes(row[1])) if row else None
+
+    def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
+        if self._run("INSERT INTO sync_plan VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                     (sync_id, run_id, payload, now_iso())) != 1:
+            raise StateError(f"Data Sync {sync_id} already has an unfinished run in state "
+                             f"{self.url}")
+
+    def extend_sync_plan(self, sync_id: str, run_id: str, parts: Sequence[b.SyncPlanPart],
+                         addresses: Iterable[str] = (),
+                         digests: Iterable[tuple[int, int]] = ()) -> None:
+        """More of a run's plan, all or nothing: parts, the addresses they import, and the
+        value digests to keep once the run is done."""
+        with self._tx():
+            self._many("INSERT INTO sync_plan_part VALUES (?, ?, ?, ?, ?)",
+                       ((sync_id, run_id, p.part_no, p.kind, p.payload) for p in parts))
+            self._many("INSERT INTO sync_plan_address VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       ((sync_id, run_id, a) for a in addresses))
+            self._many(upsert("sync_plan_digest", ("sync_id", "run_id", *DIGEST[1:]),
+                              ("sync_id", "run_id", "constituent_id")),
+                       ((sync_id, run_id, int(c), int(d)) for c, d in digests))
+
+    def sync_plan_parts(self, sync_id: str, run_id: str, after: int = -1,
+                        limit: int = 100) -> list[b.SyncPlanPart]:
+        """The next ``limit`` parts after part ``after``, in order."""
+        rows = self._all("SELECT part_no, kind, payload FROM sync_plan_part WHERE sync_id = ? "
+                         "AND run_id = ? AND part_no > ? ORDER BY part_no LIMIT ?",
+                         (sync_id, run_id, after, limit))
+        return [b.SyncPlanPart(int(n), kind, bytes(payload)) for n, kind, payload in rows]
+
+    def sync_plan_last(self, sync_id: str, run_id: str,
+                       kind: str | None = None) -> b.SyncPlanPart | None:
+        """The run's last part (of ``kind``): where a resumed plan goes on from."""
+        where = " AND kind = ?" if kind else ""
+        row = self._one("SELECT part_no, kind, payload FROM sync_plan_part WHERE sync_id = ? "
+                        f"AND run_id = ?{where} ORDER BY part_no DESC LIMIT 1",
+                        (sync_id, run_id, *([kind] if kind else [])))
+        return b.SyncPlanPart(int(row[0]), row[1], bytes(row[2])) if row else None
+
+    def drop_sync_plan_parts(self, sync_id: str, run_id: str, after: int) -> None:
+        """Forget the parts after ``after`` (a plan's end, half frozen when its run died:
+        never sent, it is decided again)."""
+        self._run("DELETE FROM sync_plan_part WHERE sync_id = ? AND run_id = ? AND part_no > ?",
+                  (sync_id, run_id, after))
+
+    def sync_planned(self, sync_id: str, run_id: str, addresses: Sequence[str]) -> set[str]:
+        """Which of ``addresses`` the run already plans to import."""
+        return {row[0] for chunk in _slices(sorted(set(addresses))) for row in self._all(
+            "SELECT address FROM sync_plan_address WHERE sync_id = ? AND run_id = ? AND "
+            f"address IN ({', '.join('?' * len(chunk))})", (sync_id, run_id, *chunk))}
+
+    def sync_planned_page(self, sync_id: str, run_id: str, after: str,
+                          limit: int) -> list[str]:
+        """The run's planned addresses after ``after``, in order, ``limit`` at most."""
+        return [row[0] for row in self._all(
+            "SELECT address FROM sync_plan_address WHERE sync_id = ? AND run_id = ? AND "
+            "address > ? ORDER BY address LIMIT ?", (sync_id, run_id, after, limit))]
+
+    def discard_sync_plans(self, sync_id: str, keep_run_id: str | None) -> None:
+        """Forget what runs of this sync left before they froze a plan (a run stopped by a
+        safety check, a preview's, one killed while deciding); the frozen one stays."""
+        with self._tx():
+            for table in PLAN_TABLES[1:]:
+                self._run(f"DELETE FROM {table} WHERE sync_id = ? AND run_id <> ?",
+                          (sync_id, keep_run_id or ""))
+
+    # -- the journal ---------------------------------------------------------------------
+    def sync_batches_done(self, sync_id: str, run_id: str) -> set[int]:
+        return {r[0] for r in self._all("SELECT batch_no FROM sync_batch_journal "
+                                        "WHERE sync_id = ? AND run_id = ?", (sync_id, run_id))}
+
+    def record_sync_batch(self, sync_id: str, run_id: str, batch: b.SyncBatchRecord) -> None:
+        stamp = now_iso()
+        with self._tx():
+            self._run("INSERT INTO sync_batch_journal VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT DO NOTHING", (sync_id, run_id, batch.batch_no, stamp))
+            self._many("INSERT INTO sync_ledger VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       ((sync_id, a, c) for a, c in (*batch.tagged, *batch.owners)))
+            self._forget(sync_id, "address", {a for a, _ in batch.tagged}, "sync_rejected")
+            self._forget(sync_id, "address", batch.untagged, "sync_ledger", "sync_association",
+                         "sync_rejected")
+            self.save_sync_associations(sync_id, batch.associations)
+            self._many(upsert("sync_rejected", REJECTED, REJECTED[:3]),
+                       ((sync_id, a, c, reason, stamp)
+                        for a, (owners, reason) in batch.rejected.items() for c in owners))
+
+    def _forget(self, sync_id: str, column: str, values: Iterable[Any], *tables: str) -> None:
+        for table in tables:
+            self._many(f"DELETE FROM {table} WHERE sync_id = ? AND {column} = ?",
+                       ((sync_id, v) for v in sorted(values)))
+
+    def finish_sync_plan(self, sync_id: str, run_id: str, baseline: b.SyncBaseline,
+                         forget_owners: list[int], forget_rejected: list[int]) -> None:
+        """The run is done: the baseline moves, the leavers (``forget_owners``) leave the
+        ledger and the kept digests, the run's staged digests become the kept ones, and its
+        plan and journal go, in one transaction."""
+        with self._tx():
+            self._run(upsert("sync_baseline", ("sync_id", "members", "audit_until",
+                                               "updated_at"), ("sync_id",)),
+                      (sync_id, baseline.members, baseline.audit_until, now_iso()))
+            leavers = [int(c) for c in forget_owners]
+            self._forget(sync_id, "constituent_id", leavers, "sync_ledger", "sync_value_digest")
+            self._forget(sync_id, "constituent_id", map(int, forget_rejected), "sync_rejected")
+            self._run("INSERT INTO sync_value_digest (sync_id, constituent_id, digest) "
+                      "SELECT sync_id, constituent_id, digest FROM sync_plan_digest "
+                      "WHERE sync_id = ? AND run_id = ? ON CONFLICT (sync_id, constituent_id) "
+                      "DO UPDATE SET digest = excluded.digest", (sync_id, run_id))
+            self._forget(sync_id, "run_id", [run_id], *PLAN_TABLES)
+
+    # -- the ledger, rejections, digests -------------------------------------------------
+    def sync_ledger(self, sync_id: str) -> dict[str, set[int]]:
+        return _owners(self._all("SELECT address, constituent_id FROM sync_ledger "
+                                 "WHERE sync_id = ?", (sync_id,)))
+
+    def sync_ledger_of(self, sync_id: str, constituents: Iterable[int] = (),
+                       addresses: Iterable[str] = ()) -> dict[str, set[int]]:
+        """Every owner of the addresses these constituents hold in the ledger, and of these
+        addresses: what a removal decides from, without reading a million-row ledger."""
+        wanted = set(addresses)
+        for chunk in _slices(sorted({int(c) for c in constituents})):
+            wanted |= {row[0] for row in self._all(
+                "SELECT address FROM sync_ledger WHERE sync_id = ? AND constituent_id IN "
+                f"({', '.join('?' * len(chunk))})", (sync_id, *chunk))}
+        return _owners(row for chunk in _slices(sorted(wanted)) for row in self._all(
+            "SELECT address, constituent_id FROM sync_ledger WHERE sync_id = ? AND address IN "
+            f"({', '.join('?' * len(chunk))})", (sync_id, *chunk)))
+
+    def sync_associations(self, sync_id: str) -> dict[str, str]:
+        return dict(self._all("SELECT address, association_id FROM sync_association "
+                              "WHERE sync_id = ?", (sync_id,)))
+
+    def save_sync_associations(self, sync_id: str, associations: dict[str, str]) -> None:
+        with self._tx():
+            self._many(upsert("sync_association", ("sync_id", "address", "association_id"),
+                              ("sync_id", "address")),
+                       ((sync_id, a, i) for a, i in associations.items()))
+
+    def sync_rejected(self, sync_id: str) -> list[tuple[str, int, str]]:
+        return self._all("SELECT address, constituent_id, reason FROM sync_rejected "
+                         "WHERE sync_id = ? ORDER BY address, constituent_id", (sync_id,))
+
+    def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
+        return dict(row for chunk in _slices([int(i) for i in constituent_ids])
+                    for row in self._all(
+                        "SELECT constituent_id, digest FROM sync_value_digest WHERE sync_id = ? "
+                        f"AND constituent_id IN ({', '.join('?' * len(chunk))})",
+                        (sync_id, *chunk)))
+
+    # -- the run log ---------------------------------------------------------------------
+    def log_sync_run(self, entry: b.SyncRunLogEntry) -> None:
+        cutoff = (datetime.now(UTC) - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
+        with self._tx():
+            self._run(upsert("sync_run_log", RUN_LOG, ("run_id",)),
+                      (*[getattr(entry, c) for c in RUN_LOG[:-1]],
+                       json.dumps(entry.summary, sort_keys=True)))
+            self._run("DELETE FROM sync_run_log WHERE started_at < ?", (cutoff,))
+
+    def sync_runs(self, address: str | None, since: str) -> list[b.SyncRunLogEntry]:
+        where = " AND address = ?" if address is not None else ""
+        args = (since, address) if where else (since,)
+        rows = self._all(f"SELECT {', '.join(RUN_LOG)} FROM sync_run_log WHERE started_at >= "
+                         f"?{where} ORDER BY started_at, run_id", args)
+        return [b.SyncRunLogEntry(*r[:6], json.loads(r[6])) for r in rows]
+
+
+def _owners(rows: Iterable[tuple[str, int]]) -> dict[str, set[int]]:
+    ledger: dict[str, set[int]] = {}
+    for address, constituent in rows:
+        ledger.setdefault(address, set()).add(int(constituent))
+    return ledger
