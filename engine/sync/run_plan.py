@@ -94,11 +94,14 @@ class SyncRunPlan:
     import_batch: int = MAX_IMPORT_BATCH
     removal_batch: int = REMOVAL_BATCH
     export_batch: int = MAX_EXPORT_BATCH
+    _exported: BitMap | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def exported(self) -> BitMap:
         """Constituents whose addresses the run exports: joiners, re-synced, retried."""
-        return self.added | self.resynced | self.retried
+        if self._exported is None:
+            self._exported = self.added | self.resynced | self.retried
+        return self._exported
 
     @property
     def chunk_count(self) -> int:
@@ -111,7 +114,8 @@ class SyncRunPlan:
         return list(self.exported[start:start + self.export_batch])
 
     def to_bytes(self) -> bytes:
-        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _BITMAPS}
+        body = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in _BITMAPS and f.init}
         body["address_filter"] = {k: sorted(v) if isinstance(v, frozenset) else v
                                   for k, v in asdict(self.address_filter).items()}
         body["fields"] = [asdict(f) for f in self.fields]
