@@ -26,6 +26,9 @@ class FaultSettings(BaseModel):
     error_rate: float = Field(0.0, ge=0.0, le=1.0)
     rate_429: float = Field(0.0, ge=0.0, le=1.0)
     enforce_rate_limit: bool = False
+    #: Prospect2's budgets (5 requests a second, 100 imports a minute) times this, when
+    #: enforced: for benchmarks of long runs, with the client's budgets raised as much.
+    rate_limit_scale: float = Field(1.0, ge=1.0, le=1000.0)
 
 
 class EmulatorClock:

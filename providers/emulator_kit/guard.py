@@ -61,12 +61,13 @@ class SlidingWindowLimiter:
         self.window = window
         self._calls: dict[str, deque[float]] = defaultdict(deque)
 
-    def admit(self, account: str) -> bool:
+    def admit(self, account: str, scale: float = 1.0) -> bool:
+        """``scale`` multiplies the limit (the control API's ``rate_limit_scale``)."""
         now = time.monotonic()
         calls = self._calls[account]
         while calls and now - calls[0] >= self.window:
             calls.popleft()
-        if len(calls) >= self.limit:
+        if len(calls) >= self.limit * scale:
             return False
         calls.append(now)
         return True
@@ -98,7 +99,7 @@ def guarded(app: ASGIApp, routes: list[BaseRoute], control: EmulatorControl, *,
         faults = control.faults
 
         if limiter is not None and faults.enforce_rate_limit and not limiter.admit(
-                account_key(scope)):
+                account_key(scope), faults.rate_limit_scale):
             control.stats.rate_limited += 1
             await _reply(error_response(429, "Rate limit exceeded"), scope, receive, send,
                          retry_after=True)

@@ -64,7 +64,7 @@ async def test_reset_restores_the_seeded_organization(host: httpx.AsyncClient) -
 async def test_faults_are_set_and_read_back(host: httpx.AsyncClient) -> None:
     answer = (await host.post("/_emulator/faults", json={"rate_429": 1.0})).json()
     assert answer == {"latency_ms": 0, "error_rate": 0.0, "rate_429": 1.0,
-                      "enforce_rate_limit": False}
+                      "enforce_rate_limit": False, "rate_limit_scale": 1.0}
     assert (await host.get("/_emulator/faults")).json()["rate_429"] == 1.0
     limited = await host.get("/TessituraService/ReferenceData/ActivityTypes",
                              auth=TESSITURA_AUTH)

@@ -106,7 +106,8 @@ def _import_one(world: Prospect2World, item: dict[str, Any], now: str) -> int:
 async def bulk_import(request: Request) -> JSONResponse:
     control = control_of(request)
     # Imports are always counted, so switching enforcement on mid-run limits at once.
-    admitted = request.app.state.import_limiter.admit(account_key(request.scope))
+    admitted = request.app.state.import_limiter.admit(account_key(request.scope),
+                                                      control.faults.rate_limit_scale)
     if control.faults.enforce_rate_limit and not admitted:
         control.stats.rate_limited += 1
         # 400, not 429: the description's "Other Error" answer of this operation.
