@@ -21,6 +21,11 @@ EXPECTED = {
     "bench.api_calls": {"api.prospect2_calls_per_10k_adds", "api.prospect2_calls_per_removal",
                         "api.tessitura_calls_per_1000_changed"},
     "bench.rate_budget": {"rate.budget_share_pct", "rate.unhandled_429"},
+    "bench.sync_memory": {"memory.first_run_extra_mb_10k", "memory.first_run_extra_mb_150k"},
+    "bench.rate_floor": {"rate.first_run_floor_ratio_150k"},
+    "bench.contact_data_calls": {"api.tessitura_calls_for_changed_values",
+                                 "values.results_calls_150k",
+                                 "values.prospect2_calls_unchanged"},
 }
 
 
@@ -28,7 +33,7 @@ EXPECTED = {
 def quick_run() -> str:
     """``run_all --quick`` once: it runs every benchmark script in its own process."""
     finished = subprocess.run([sys.executable, "-m", "bench.run_all", "--quick"], cwd=REPO,
-                              capture_output=True, text=True, timeout=120, check=False)
+                              capture_output=True, text=True, timeout=240, check=False)
     assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
     return finished.stdout
 
@@ -46,6 +51,8 @@ def test_sync_runs_the_benchmarks_measure_succeed(quick_run: str) -> None:
     assert "removals: " in quick_run and "run succeeded" in quick_run
     assert "paced run: " in quick_run and "status succeeded" in quick_run
     assert "FIGURE rate.unhandled_429: 0 " in quick_run
+    assert "first run of list 102" in quick_run and "first run of 302 members" in quick_run
+    assert "resync: values, nothing changed:" in quick_run
 
 
 def test_run_all_prints_one_table_of_every_figure(quick_run: str) -> None:
