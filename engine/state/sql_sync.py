@@ -164,7 +164,10 @@ class SyncRunsSql:
                                                "updated_at"), ("sync_id",)),
                       (sync_id, baseline.members, baseline.audit_until, now_iso()))
             leavers = [int(c) for c in forget_owners]
-            self._forget(sync_id, "constituent_id", leavers, "sync_ledger", "sync_value_digest")
+            self._forget(sync_id, "constituent_id", leavers, "sync_ledger")
+            if self._one("SELECT 1 FROM sync_value_digest WHERE sync_id = ? LIMIT 1",
+                         (sync_id,)):  # a sync without contact data keeps no digests
+                self._forget(sync_id, "constituent_id", leavers, "sync_value_digest")
             self._forget(sync_id, "constituent_id", map(int, forget_rejected), "sync_rejected")
             self._run("INSERT INTO sync_value_digest (sync_id, constituent_id, digest) "
                       "SELECT sync_id, constituent_id, digest FROM sync_plan_digest "
