@@ -43,12 +43,6 @@ class StateHeader:
     #: What moved the serial last, in the words of the command that did it.
     last_change: str | None = None
 
-    def moved_since(self, serial: int) -> str:
-        """How the state moved on from ``serial``, for a stale plan's refusal."""
-        what = f"'{self.last_change}'" if self.last_change else "a change"
-        many = f"{self.serial - serial} changes, the last " if self.serial - serial > 1 else ""
-        return f"the state is now at serial {self.serial} after {many}{what}"
-
 
 @dataclass
 class WritebackLedger:

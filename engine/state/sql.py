@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import fields
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partialmethod
 from typing import Any
 
+from engine import clock
 from engine.errors import StateError
 from engine.state import base as b
 from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS
@@ -32,10 +33,6 @@ DIGEST = ("sync_id", "constituent_id", "digest")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
            "that 'state copy --force' kept), or 'callboard state copy GOOD_STATE' to it.")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def upsert(table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
@@ -85,10 +82,8 @@ class SqlState:
     _one = partialmethod(_run, fetch="fetchone")  # the first row, or None
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        batch = list(rows)
         with self._guard(), closing(self.db.cursor()) as cursor:
-            if batch:
-                cursor.executemany(sql.replace("?", self.marker), batch)
+            cursor.executemany(sql.replace("?", self.marker), list(rows))
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
@@ -165,7 +160,7 @@ class SqlState:
         self._run(upsert("resources", RESOURCE, ("address",)),
                   (*[getattr(record, c) for c in RESOURCE[:4]],
                    json.dumps(record.fields, sort_keys=True), bool(record.prevent_destroy),
-                   now_iso()))
+                   clock.iso_now()))
 
     def remove(self, address: str) -> None:
         self._run("DELETE FROM resources WHERE address = ?", (address,))
@@ -187,7 +182,7 @@ class SqlState:
 
     def mark_done(self, plan_id: str, address: str) -> None:
         self._run("INSERT INTO apply_journal VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                  (plan_id, address, now_iso()))
+                  (plan_id, address, clock.iso_now()))
 
     def writeback_statuses(self) -> dict[str, str]:
         return dict(self._all("SELECT campaign_id, status FROM writeback_ledger"))
@@ -199,7 +194,7 @@ class SqlState:
         return b.WritebackLedger(*row[:ids], json.loads(row[ids]), *row[ids + 1:]) if row else None
 
     def start_writeback(self, ledger: b.WritebackLedger) -> None:
-        ledger.started_at = ledger.updated_at = now_iso()
+        ledger.started_at = ledger.updated_at = clock.iso_now()
         values = {**vars(ledger), "constituent_ids": json.dumps(ledger.constituent_ids,
                                                                 separators=(",", ":"))}
         if self._run(f"INSERT INTO writeback_ledger ({', '.join(LEDGER)}) VALUES "
@@ -209,7 +204,7 @@ class SqlState:
                              f"state {self.url}")
 
     def update_writeback_progress(self, ledger: b.WritebackLedger) -> None:
-        ledger.updated_at = now_iso()
+        ledger.updated_at = clock.iso_now()
         if self._run(f"UPDATE writeback_ledger SET {', '.join(f'{c} = ?' for c in PROGRESS)} "
                      "WHERE campaign_id = ?",
                      [*(getattr(ledger, c) for c in PROGRESS), ledger.campaign_id]) != 1:
@@ -227,7 +222,7 @@ class SqlState:
 
     def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
         if self._run("INSERT INTO sync_plan VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                     (sync_id, run_id, payload, now_iso())) != 1:
+                     (sync_id, run_id, payload, clock.iso_now())) != 1:
             raise StateError(f"Data Sync {sync_id} already has an unfinished run in state "
                              f"{self.url}")
 
@@ -236,7 +231,7 @@ class SqlState:
                                         "WHERE sync_id = ? AND run_id = ?", (sync_id, run_id))}
 
     def record_sync_batch(self, sync_id: str, run_id: str, batch: b.SyncBatchRecord) -> None:
-        stamp = now_iso()
+        stamp = clock.iso_now()
         with self._tx():
             self._run("INSERT INTO sync_batch_journal VALUES (?, ?, ?, ?) "
                       "ON CONFLICT DO NOTHING", (sync_id, run_id, batch.batch_no, stamp))
@@ -260,7 +255,7 @@ class SqlState:
         with self._tx():
             self._run(upsert("sync_baseline", ("sync_id", "members", "audit_until",
                                                "updated_at"), ("sync_id",)),
-                      (sync_id, baseline.members, baseline.audit_until, now_iso()))
+                      (sync_id, baseline.members, baseline.audit_until, clock.iso_now()))
             self._forget(sync_id, "constituent_id", map(int, forget_owners), "sync_ledger")
             self._forget(sync_id, "constituent_id", map(int, forget_rejected), "sync_rejected")
             self._forget(sync_id, "run_id", [run_id], "sync_plan", "sync_batch_journal")
@@ -301,7 +296,7 @@ class SqlState:
                        ((sync_id, int(c), int(d)) for c, d in digests))
 
     def log_sync_run(self, entry: b.SyncRunLogEntry) -> None:
-        cutoff = (datetime.now(UTC) - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
+        cutoff = (clock.now() - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
         with self._tx():
             self._run(upsert("sync_run_log", RUN_LOG, ("run_id",)),
                       (*[getattr(entry, c) for c in RUN_LOG[:-1]],
@@ -345,7 +340,7 @@ class SqlState:
         """Take lock ``name``, or the row of a holder that ended (compare-and-swap)."""
         with self._tx():
             held, taken = self._lock(name), 0
-            mine = (holder, command, now_iso(), self.session, name)
+            mine = (holder, command, clock.iso_now(), self.session, name)
             if held is None:
                 taken = self._run("INSERT INTO locks (holder, command, since, session, name) "
                                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", mine)
@@ -366,8 +361,7 @@ class SqlState:
     def release_lock(self, holder: str) -> None:
         self._run("DELETE FROM locks WHERE name = 'state' AND holder = ?", (holder,))
 
-    def lock_info(self) -> b.LockInfo | None:
-        return self._lock("state")
+    lock_info = partialmethod(_lock, "state")  # who holds the state lock, alive or not
 
     def live_lock(self) -> b.LockInfo | None:
         info = self._lock("state")
