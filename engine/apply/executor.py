@@ -69,10 +69,10 @@ def check_state_matches(plan: Plan, state: StateStore) -> None:
     resuming = header.applying_plan == plan.id
     if plan.state_serial != header.serial and not resuming:
         raise StalePlan(f"plan is stale: it was made at state serial {plan.state_serial}, and "
-                        f"{_moved_since(header, plan.state_serial)}: make a new plan")
+                        f"{moved_since(header, plan.state_serial)}: make a new plan")
 
 
-def _moved_since(header: StateHeader, serial: int) -> str:
+def moved_since(header: StateHeader, serial: int) -> str:
     """How the state moved on from ``serial``: its last change's words, and how many."""
     what = f"'{header.last_change}'" if header.last_change else "a change"
     many = f"{header.serial - serial} changes, the last " if header.serial - serial > 1 else ""

@@ -82,8 +82,10 @@ class SqlState:
     _one = partialmethod(_run, fetch="fetchone")  # the first row, or None
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        batch = list(rows)
         with self._guard(), closing(self.db.cursor()) as cursor:
-            cursor.executemany(sql.replace("?", self.marker), list(rows))
+            if batch:
+                cursor.executemany(sql.replace("?", self.marker), batch)
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
@@ -332,14 +334,10 @@ class SqlState:
                            f"({', '.join('?' for _ in columns)})",
                            (tuple(row[c] for c in columns) for row in tables[table]))
 
-    def _lock(self, name: str) -> b.LockInfo | None:
-        row = self._one("SELECT holder, command, since FROM locks WHERE name = ?", (name,))
-        return b.LockInfo(*row) if row else None
-
-    def _acquire(self, name: str, holder: str, command: str, refusal: str) -> None:
+    def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:
         """Take lock ``name``, or the row of a holder that ended (compare-and-swap)."""
         with self._tx():
-            held, taken = self._lock(name), 0
+            held, taken = self.lock_info(name), 0
             mine = (holder, command, clock.iso_now(), self.session, name)
             if held is None:
                 taken = self._run("INSERT INTO locks (holder, command, since, session, name) "
@@ -349,27 +347,28 @@ class SqlState:
                                   "session = ? WHERE name = ? AND holder = ? AND since = ?",
                                   (*mine, held.holder, held.since))
         if not taken:
-            held = self._lock(name)
-            raise StateError(refusal.format(detail=held.describe() if held else "taken"))
+            held = self.lock_info(name)
+            detail = held.describe() if held else "taken"
+            raise StateError(f"state {self.url} is locked: {detail}. {self.busy_hint}"
+                             if name == "state" else
+                             f"{name.removeprefix('sync:')} is already running: lock {detail}")
         if held is not None:
             log.warning("state: taking over the lock %s: that run has ended", held.describe())
 
-    def acquire_lock(self, holder: str, command: str) -> None:
-        self._acquire("state", holder, command,
-                      f"state {self.url} is locked: {{detail}}. {self.busy_hint}")
+    def release_lock(self, holder: str, name: str = "state") -> None:
+        self._run("DELETE FROM locks WHERE name = ? AND holder = ?", (name, holder))
 
-    def release_lock(self, holder: str) -> None:
-        self._run("DELETE FROM locks WHERE name = 'state' AND holder = ?", (holder,))
-
-    lock_info = partialmethod(_lock, "state")  # who holds the state lock, alive or not
+    def lock_info(self, name: str = "state") -> b.LockInfo | None:
+        row = self._one("SELECT holder, command, since FROM locks WHERE name = ?", (name,))
+        return b.LockInfo(*row) if row else None
 
     def live_lock(self) -> b.LockInfo | None:
-        info = self._lock("state")
+        info = self.lock_info()
         return info if info is not None and self._alive("state", info) else None
 
     def force_unlock(self) -> b.LockInfo | None:
         """Forget the lock of a run that ended; a holder known to be alive keeps it."""
-        info = self._lock("state")
+        info = self.lock_info()
         if info is not None and self.certain and self._alive("state", info):
             raise StateError(f"state {self.url} is locked by a run that is still connected: "
                              f"{info.describe()}. It is released when that run ends; stop it "
@@ -384,16 +383,6 @@ class SqlState:
             yield
         finally:
             self.release_lock(holder)
-
-    def acquire_sync_lock(self, address: str, holder: str) -> None:
-        self._acquire(f"sync:{address}", holder, "sync run",
-                      f"{address} is already running: lock {{detail}}")
-
-    def release_sync_lock(self, address: str, holder: str) -> None:
-        self._run("DELETE FROM locks WHERE name = ? AND holder = ?", (f"sync:{address}", holder))
-
-    def sync_lock(self, address: str) -> b.LockInfo | None:
-        return self._lock(f"sync:{address}")
 
     def close(self) -> None:
         with self._mutex:
