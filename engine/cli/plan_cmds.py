@@ -13,7 +13,7 @@ import click
 from engine.apply.executor import apply_plan, check_made_from
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
-from engine.errors import CallboardError, PlanRefused, StalePlan
+from engine.errors import CallboardError, PlanRefused, StalePlan, UsageError
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
 from engine.plan.model import Change, Plan
@@ -60,7 +60,7 @@ def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]
     for target in targets:
         if target not in known and target not in kinds:
             hint = closest_address(target, [*known, *kinds])
-            raise CallboardError(f"--target {target}: no such resource in the manifests or "
+            raise UsageError(f"--target {target}: no such resource in the manifests or "
                                  f"state{hint}")
 
 
