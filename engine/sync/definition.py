@@ -74,13 +74,19 @@ def state_record(state: StateStore, name: str) -> ResourceRecord:
 
 
 async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:
-    """The live sync behind ``record``; an error if it was deleted out of band."""
+    """The live sync behind ``record``; an error if it was deleted out of band, or if the
+    account is no longer connected to Tessitura (Prospect2's own runner refuses it too)."""
+    target: TagTarget = session.port(TAG_TARGET_PORT)
+    account = await target.account()
+    if not account.tessitura_connected:
+        raise CallboardError(f"{record.address}: this Prospect2 account is not connected to "
+                             "Tessitura (tessituraConnected is false), so it runs no Data "
+                             "Syncs: connect it to Tessitura in Prospect2 first; nothing was "
+                             "changed")
     live = await session.handler(KIND).read(record.remote_id)
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "
                              "in Prospect2 (run 'callboard plan' to see the drift)")
-    target: TagTarget = session.port(TAG_TARGET_PORT)
-    account = await target.account()
     contact = getattr(live.value, "contact_data", None)
     fields = await target.custom_fields(list(contact.fields)) if contact else {}
     definition = definition_of(record, live.value,

@@ -1,0 +1,25 @@
+"""A Prospect2 account disconnected from Tessitura after apply: plan refuses the Part-B kinds,
+and a sync run must too (Prospect2's own runner does), rather than tag contacts through an
+integration the account no longer has."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.conftest import Sandbox
+
+
+def test_a_sync_run_in_an_account_not_connected_to_tessitura_is_refused(
+        sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    tagged = sandbox.api("GET", "/api/3/contactTags?limit=1").json()["meta"]["total"]
+    sandbox.api("POST", "/_emulator/account", {"tessituraConnected": False})
+    for args in (("sync", "run", "members"), ("sync", "preview", "members")):
+        result = sandbox.run(*args)
+        assert result.code == 1, result.out
+        assert result.err.strip() == (
+            "Error: data_syncs.members: this Prospect2 account is not connected to Tessitura "
+            "(tessituraConnected is false), so it runs no Data Syncs: connect it to Tessitura "
+            "in Prospect2 first; nothing was changed")
+    assert sandbox.api("GET", "/api/3/contactTags?limit=1").json()["meta"]["total"] == tagged
+    assert json.loads(sandbox.run("sync", "log", "--format", "json").out)["runs"] == []
