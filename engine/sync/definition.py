@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import CallboardError
+from engine.manifests.loader import suggest
 from engine.references import Ref
 from engine.resources import address, split_address
 from engine.session import Session
@@ -67,9 +68,10 @@ def state_record(state: StateStore, name: str) -> ResourceRecord:
     address = sync_address(name)
     record = state.get(address)
     if record is None or record.kind != KIND:
-        known = ", ".join(r.name for r in managed_syncs(state)) or "none"
-        raise CallboardError(f"{address} is not in state (apply it first); Data Syncs in "
-                             f"state: {known}")
+        names = sorted(r.name for r in managed_syncs(state))
+        raise CallboardError(f"{address} is not in state{suggest(name, names)}: apply it "
+                             f"first if a manifest declares it; Data Syncs in state: "
+                             f"{', '.join(names) or 'none'}")
     return record
 
 
