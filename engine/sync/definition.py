@@ -80,11 +80,7 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
     account is no longer connected to Tessitura (Prospect2's own runner refuses it too)."""
     target: TagTarget = session.port(TAG_TARGET_PORT)
     account = await target.account()
-    if not account.tessitura_connected:
-        raise CallboardError(f"{record.address}: this Prospect2 account is not connected to "
-                             "Tessitura (tessituraConnected is false), so it runs no Data "
-                             "Syncs: connect it to Tessitura in Prospect2 first; nothing was "
-                             "changed")
+    account.require_connected(record.address)
     live = await session.handler(KIND).read(record.remote_id)
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "

@@ -1,5 +1,5 @@
 """A Prospect2 account disconnected from Tessitura after apply: plan refuses the Part-B kinds,
-and a sync run must too (Prospect2's own runner does), rather than tag contacts through an
+and sync and writeback runs must too (Prospect2's own runner does), rather than use an
 integration the account no longer has."""
 
 from __future__ import annotations
@@ -19,7 +19,22 @@ def test_a_sync_run_in_an_account_not_connected_to_tessitura_is_refused(
         assert result.code == 1, result.out
         assert result.err.strip() == (
             "Error: data_syncs.members: this Prospect2 account is not connected to Tessitura "
-            "(tessituraConnected is false), so it runs no Data Syncs: connect it to Tessitura "
-            "in Prospect2 first; nothing was changed")
+            "(tessituraConnected is false): connect it to Tessitura in Prospect2 first; "
+            "nothing was changed")
     assert sandbox.api("GET", "/api/3/contactTags?limit=1").json()["meta"]["total"] == tagged
     assert json.loads(sandbox.run("sync", "log", "--format", "json").out)["runs"] == []
+
+
+def test_a_writeback_run_in_an_account_not_connected_to_tessitura_is_refused(
+        sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    sandbox.api("POST", "/_emulator/account", {"tessituraConnected": False})
+    result = sandbox.run("writeback", "run")
+    assert result.code == 1, result.out
+    assert result.err.strip() == (
+        "Error: writeback run: this Prospect2 account is not connected to Tessitura "
+        "(tessituraConnected is false): connect it to Tessitura in Prospect2 first; nothing "
+        "was changed")
+    sandbox.api("POST", "/_emulator/account", {"tessituraConnected": True})
+    written = sandbox.run("writeback", "run")  # nothing was recorded as written back
+    assert written.code == 0 and "60 promotions inserted, 0 already present" in written.out
