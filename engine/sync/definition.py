@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import CallboardError
+from engine.manifests.loader import suggest
 from engine.references import Ref
 from engine.resources import address, split_address
 from engine.session import Session
@@ -67,20 +68,23 @@ def state_record(state: StateStore, name: str) -> ResourceRecord:
     address = sync_address(name)
     record = state.get(address)
     if record is None or record.kind != KIND:
-        known = ", ".join(r.name for r in managed_syncs(state)) or "none"
-        raise CallboardError(f"{address} is not in state (apply it first); Data Syncs in "
-                             f"state: {known}")
+        names = sorted(r.name for r in managed_syncs(state))
+        raise CallboardError(f"{address} is not in state{suggest(name, names)}: apply it "
+                             f"first if a manifest declares it; Data Syncs in state: "
+                             f"{', '.join(names) or 'none'}")
     return record
 
 
 async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:
-    """The live sync behind ``record``; an error if it was deleted out of band."""
+    """The live sync behind ``record``; an error if it was deleted out of band, or if the
+    account is no longer connected to Tessitura (Prospect2's own runner refuses it too)."""
+    target: TagTarget = session.port(TAG_TARGET_PORT)
+    account = await target.account()
+    account.require_connected(record.address)
     live = await session.handler(KIND).read(record.remote_id)
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "
                              "in Prospect2 (run 'callboard plan' to see the drift)")
-    target: TagTarget = session.port(TAG_TARGET_PORT)
-    account = await target.account()
     contact = getattr(live.value, "contact_data", None)
     fields = await target.custom_fields(list(contact.fields)) if contact else {}
     definition = definition_of(record, live.value,
