@@ -37,6 +37,13 @@ class ManifestErrors(CallboardError):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+class UsageError(CallboardError):
+    """The command line names something that does not exist (a mistyped ``--target`` address
+    or sync NAME): a usage error like click's own, so scripts see the same ``kind``."""
+
+    kind = "usage"
+
+
 class ConfigurationError(CallboardError):
     """A setting Callboard needs is missing or cannot be right (e.g. a URL with no scheme):
     refused before any request, with the fix."""

@@ -26,8 +26,7 @@ class ValidationResult:
     @classmethod
     def of(cls, manifests: ManifestSet, online: bool,
            warnings: list[PlanWarning]) -> ValidationResult:
-        files = {r.origin.file for r in manifests.resources.values()}
-        return cls(online=online, resources=len(manifests.resources), files=len(files),
+        return cls(online=online, resources=len(manifests.resources), files=manifests.files,
                    warnings=warnings)
 
 

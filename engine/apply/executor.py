@@ -23,7 +23,7 @@ from engine.plan.model import Change, Plan, fingerprint
 from engine.providers import KindRegistry
 from engine.references import resolve_pending, with_ids
 from engine.session import Session
-from engine.state.base import ResourceRecord, StateStore
+from engine.state.base import ResourceRecord, StateHeader, StateStore
 from engine.sync.run_log import mark_activations
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,14 @@ def check_state_matches(plan: Plan, state: StateStore) -> None:
     resuming = header.applying_plan == plan.id
     if plan.state_serial != header.serial and not resuming:
         raise StalePlan(f"plan is stale: it was made at state serial {plan.state_serial}, and "
-                        f"{header.moved_since(plan.state_serial)}: make a new plan")
+                        f"{moved_since(header, plan.state_serial)}: make a new plan")
+
+
+def moved_since(header: StateHeader, serial: int) -> str:
+    """How the state moved on from ``serial``: its last change's words, and how many."""
+    what = f"'{header.last_change}'" if header.last_change else "a change"
+    many = f"{header.serial - serial} changes, the last " if header.serial - serial > 1 else ""
+    return f"the state is now at serial {header.serial} after {many}{what}"
 
 
 def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: KindRegistry,

@@ -13,7 +13,7 @@ import click
 from engine.apply.executor import apply_plan, check_made_from
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
-from engine.errors import CallboardError, PlanRefused, StalePlan
+from engine.errors import CallboardError, PlanRefused, StalePlan, UsageError
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
 from engine.plan.model import Change, Plan
@@ -41,7 +41,9 @@ def validate(rt: Runtime, online: bool, fmt: str) -> int:
 
 def _validation(rt: Runtime, online: bool, fmt: str) -> ValidationResult:
     """Text raises problems as errors; GitHub annotations carry every problem (the services'
-    too); JSON lists manifest problems and leaves any other error to the JSON error."""
+    too); JSON lists manifest problems and leaves any other error to the JSON error. Counts
+    are of what was read, problems or not."""
+    manifests: ManifestSet | None = None
     try:
         manifests = rt.load()
         warnings = []
@@ -50,7 +52,11 @@ def _validation(rt: Runtime, online: bool, fmt: str) -> ValidationResult:
     except CallboardError as exc:
         if fmt == "text" or (fmt == "json" and exc.kind != "manifest"):
             raise
-        return ValidationResult(online=online, errors=manifest_problems(exc))
+        loaded = manifests or getattr(exc, "manifests", None)  # what loaded around them
+        result = (ValidationResult.of(loaded, online, []) if loaded is not None
+                  else ValidationResult(online=online))
+        result.errors = manifest_problems(exc)
+        return result
     return ValidationResult.of(manifests, online, warnings)
 
 
@@ -60,7 +66,7 @@ def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]
     for target in targets:
         if target not in known and target not in kinds:
             hint = closest_address(target, [*known, *kinds])
-            raise CallboardError(f"--target {target}: no such resource in the manifests or "
+            raise UsageError(f"--target {target}: no such resource in the manifests or "
                                  f"state{hint}")
 
 

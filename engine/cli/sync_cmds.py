@@ -27,7 +27,6 @@ from engine.sync.definition import (
     managed_syncs,
     refuse_prospect2_runs,
     state_record,
-    state_records,
 )
 from engine.sync.locking import SyncSkipped, lock_wait, sync_slot
 from engine.sync.notify import send_summary
@@ -106,7 +105,8 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
     async def work(job: Job) -> None:
         runner = _runner(job, settings, import_batch=batch_size)
         records = await asyncio.to_thread(  # the store off the event loop
-            lambda: state_records(job.state, names) if names else managed_syncs(job.state))
+            lambda: [state_record(job.state, n) for n in names] if names
+            else managed_syncs(job.state))
         definitions = [await load_definition(job.session, r) for r in records]
         if names:
             refuse_prospect2_runs(definitions)

@@ -11,6 +11,7 @@ from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
 from engine.render.writeback import outcome_lines, summary_lines
+from engine.sync.ports import TAG_TARGET_PORT, TagTarget
 from engine.writeback.ports import (
     CAMPAIGNS_PORT,
     MAX_PROMOTION_BATCH,
@@ -48,6 +49,8 @@ async def _run(rt: Runtime, job: Job, campaign_id: str | None, batch_size: int,
     sink = job.session.port(TESSITURA_PORT)
     if not isinstance(campaigns, CampaignSource) or not isinstance(sink, WritebackSink):
         raise CallboardError("the installed providers offer incomplete writeback ports")
+    target: TagTarget = job.session.port(TAG_TARGET_PORT)
+    (await target.account()).require_connected("writeback run")
 
     def show(outcome: CampaignOutcome) -> None:
         for line in outcome_lines(outcome):

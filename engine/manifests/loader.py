@@ -39,12 +39,23 @@ class ManifestSet:
     settings: ProjectSettings = field(default_factory=ProjectSettings)
     #: Renames declared with top-level ``moved:`` entries, checked against ``resources``.
     moves: list[Move] = field(default_factory=list)
+    #: How many manifest files were read (settings aside), which ``validate`` reports.
+    files: int = 0
 
     def kinds(self) -> set[str]:
         return {r.kind for r in self.resources.values()}
 
     def of_kind(self, kind: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.kind == kind]
+
+
+class ManifestTreeErrors(ManifestErrors):
+    """A tree's problems together with what loaded around them, so ``validate --format json``
+    still counts the files and resources it read."""
+
+    def __init__(self, errors: list[ManifestError], manifests: ManifestSet) -> None:
+        super().__init__(errors)
+        self.manifests = manifests
 
 
 def suggest(word: str, choices: list[str]) -> str:
@@ -152,7 +163,9 @@ def load_manifests(directory: Path, registry: KindRegistry,
     except ManifestError as exc:
         errors.append(exc)
 
-    for path in manifest_files(directory):
+    files = manifest_files(directory)
+    manifests.files = len(files)
+    for path in files:
         display = _display(path, display_root)
         if path.name in (SETTINGS_FILE, MISNAMED_SETTINGS):
             errors.append(_misplaced_settings(path.name, display))
@@ -165,9 +178,10 @@ def load_manifests(directory: Path, registry: KindRegistry,
         errors.extend(_load_file(data, display, registry, manifests))
 
     errors.extend(check_references(manifests, registry))
+    errors.extend(check_natural_keys(manifests, registry))
     errors.extend(check_moves(manifests.moves, set(manifests.resources), registry))
     if errors:
-        raise ManifestErrors(errors)
+        raise ManifestTreeErrors(errors, manifests)
     return manifests
 
 
@@ -297,4 +311,24 @@ def check_references(manifests: ManifestSet, registry: KindRegistry) -> list[Man
                     f"refers to {target_kind}.{ref}, which no manifest declares"
                     f"{suggest(str(ref), declared)}", file=origin.file, line=origin.line,
                     field=f"{resource.address}.{field_name}"))
+    return errors
+
+
+def duplicate_key(resource: Resource, first: Resource, key: str) -> ManifestError:
+    """Two addresses of one live object: the second named at its line, the first beside it."""
+    return ManifestError(f"{resource.address} and {first.address} ({first.origin}) both declare "
+                         f"the {resource.kind} object {key!r}; one object can have only one "
+                         "address", file=resource.origin.file, line=resource.origin.line)
+
+
+def check_natural_keys(manifests: ManifestSet, registry: KindRegistry) -> list[ManifestError]:
+    """One live object declared under two NAMEs (keys compared without case, as Prospect2
+    refuses "vip" beside "VIP"), found offline: ``validate`` says it, not only ``plan``."""
+    errors: list[ManifestError] = []
+    seen: dict[tuple[str, str], Resource] = {}
+    for resource in sorted(manifests.resources.values(), key=lambda r: (r.kind, r.name)):
+        key = registry[resource.kind].key(resource.spec)  # in the planner's order and words
+        first = seen.setdefault((resource.kind, key.casefold()), resource)
+        if first is not resource:
+            errors.append(duplicate_key(resource, first, key))
     return errors

@@ -10,7 +10,7 @@ from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import FieldProblem, LiveObject, ReferenceContext, ReferenceRow, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.manifests.files import manifest_digest
-from engine.manifests.loader import ManifestSet
+from engine.manifests.loader import ManifestSet, duplicate_key
 from engine.plan.diff import diff, field_diffs, order_changes, targeted
 from engine.plan.impact import add_impact
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
@@ -81,10 +81,7 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
             key = session.registry[kind].key(resolved.spec)
             first = seen.get(key.casefold())  # "VIP" and "vip" are one object to Prospect2
             if first is not None:
-                errors.append(_located(
-                    f"{resource.address} and {first.address} ({first.origin}) both "
-                    f"declare the {kind} object {key!r}; one object can have only one address",
-                    resource.origin))
+                errors.append(duplicate_key(resource, first, key))
                 continue
             seen[key.casefold()] = desired[resource.address] = resolved
     if errors:

@@ -10,7 +10,7 @@ from engine.errors import StateError
 from engine.state.base import LockInfo, ResourceRecord, StateHeader, StateStore
 
 __all__ = ["LockInfo", "ResourceRecord", "StateHeader", "StateStore", "open_state",
-           "is_postgres_url", "DEFAULT_STATE", "SANDBOX_STATE"]
+           "is_postgres_url", "mask_password", "DEFAULT_STATE", "SANDBOX_STATE"]
 DEFAULT_STATE = ".callboard/state.db"
 SANDBOX_STATE = ".callboard/sandbox/state.db"
 
@@ -19,18 +19,21 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
+def mask_password(text: str) -> str:
+    """``text`` with the password of any URL in it masked: errors never show one."""
+    return re.sub(r"(\w+://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
 def _refuse_other_urls(url: str) -> None:
-    """A URL of another scheme (``postgressql://``, ``mysql://``) is a mistake, never a SQLite
-    path: taken as one, apply would fill a new local file, apart from the team's state."""
+    """Another scheme (``postgressql://``, ``mysql://``) is a mistake, never a SQLite path:
+    taken as one, apply would fill a new local file, apart from the team's state."""
     scheme, sep, _ = url.partition("://")
-    if not sep or is_postgres_url(url) or scheme == "sqlite":
-        return
-    close = difflib.get_close_matches(scheme.lower(), ["postgresql", "postgres"], cutoff=0.6)
-    hint = " (did you mean postgresql://?)" if close else ""
-    shown = re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)  # never print a password
-    raise StateError(f"state {shown} is not a SQLite path nor a postgresql:// URL{hint}: "
-                     "Callboard keeps state in a SQLite file (give its path) or in PostgreSQL "
-                     "(postgresql://user:pass@host/db)")
+    if sep and not is_postgres_url(url) and scheme != "sqlite":
+        hint = " (did you mean postgresql://?)" if difflib.get_close_matches(
+            scheme.lower(), ["postgresql", "postgres"], cutoff=0.6) else ""
+        raise StateError(f"state {mask_password(url)} is not a SQLite path nor a postgresql:// "
+                         f"URL{hint}: Callboard keeps state in a SQLite file (give its path) or "
+                         "in PostgreSQL (postgresql://user:pass@host/db)")
 
 
 def open_state(url: str, *, read_only: bool = False) -> StateStore:

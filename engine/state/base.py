@@ -43,12 +43,6 @@ class StateHeader:
     #: What moved the serial last, in the words of the command that did it.
     last_change: str | None = None
 
-    def moved_since(self, serial: int) -> str:
-        """How the state moved on from ``serial``, for a stale plan's refusal."""
-        what = f"'{self.last_change}'" if self.last_change else "a change"
-        many = f"{self.serial - serial} changes, the last " if self.serial - serial > 1 else ""
-        return f"the state is now at serial {self.serial} after {many}{what}"
-
 
 @dataclass
 class WritebackLedger:
@@ -140,16 +134,19 @@ class ApplyJournal(Protocol):
 
 
 class StateLocks(Protocol):
-    """The write lock and one per Data Sync: refused while the holder runs, then taken over."""
-    def acquire_lock(self, holder: str, command: str) -> None: ...
-    def release_lock(self, holder: str) -> None: ...
-    def lock_info(self) -> LockInfo | None: ...
+    """Named locks: "state" (the write lock) and ``sync_lock(address)`` (one Data Sync's runs),
+    each refused while its holder runs, then taken over."""
+    def acquire_lock(self, holder: str, command: str, name: str = "state") -> None: ...
+    def release_lock(self, holder: str, name: str = "state") -> None: ...
+    def lock_info(self, name: str = "state") -> LockInfo | None: ...
     def live_lock(self) -> LockInfo | None: ...
     def force_unlock(self) -> LockInfo | None: ...
     def locked(self, holder: str, command: str) -> AbstractContextManager[None]: ...
-    def acquire_sync_lock(self, address: str, holder: str) -> None: ...
-    def release_sync_lock(self, address: str, holder: str) -> None: ...
-    def sync_lock(self, address: str) -> LockInfo | None: ...
+
+
+def sync_lock(address: str) -> str:
+    """The name of the lock a run of Data Sync ``address`` holds."""
+    return f"sync:{address}"
 
 
 class WritebackLedgers(Protocol):

@@ -14,6 +14,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from engine.errors import StateError
+from engine.state import mask_password
 from engine.state.base import LockInfo, StateStore
 from engine.state.sql import SqlState
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 10  # seconds to wait for the server before saying it is unreachable
 SCHEMA = "callboard"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_URL_PASSWORD = re.compile(r"(?P<head>postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@")
 #: A session as lock rows name it; the epoch keeps it the same whatever a client's time zone.
 SESSION = "pid || '@' || extract(epoch FROM backend_start)"
 #: A PostgreSQL state made before the shared schema says 1 for what is now 3 (one migration).
@@ -31,7 +31,7 @@ LEGACY_VERSIONS = {1: 3}
 
 def redact(text: str, url: str | None = None) -> str:
     """``text`` with any URL password (and the password of ``url`` wherever it appears) masked."""
-    masked = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
+    masked = mask_password(text)
     with suppress(psycopg.Error):  # an unparseable URL has no password to find
         if url and (password := conninfo_to_dict(url).get("password")):
             masked = masked.replace(str(password), "***")

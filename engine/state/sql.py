@@ -15,15 +15,21 @@ from dataclasses import fields
 from functools import partialmethod
 from typing import Any
 
+from engine import clock
 from engine.errors import StateError
 from engine.state import base as b
 from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS
-from engine.state.sql_sync import SyncRunsSql, now_iso, upsert
+from engine.state.sql_sync import SyncRunsSql, upsert
 
 log = logging.getLogger(__name__)
+RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
+DIGEST_QUERY = 900  # constituent ids a digest look-up binds (SQLite allows 32,766)
 RESOURCE = ("address", "kind", "name", "remote_id", "fields", "prevent_destroy", "updated_at")
 LEDGER = tuple(f.name for f in fields(b.WritebackLedger))
 PROGRESS = ("source_id", "batches_confirmed", "inserted", "skipped", "status", "updated_at")
+RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
+REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
+DIGEST = ("sync_id", "constituent_id", "digest")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
            "that 'state copy --force' kept), or 'callboard state copy GOOD_STATE' to it.")
@@ -149,7 +155,7 @@ class SqlState(SyncRunsSql):
         self._run(upsert("resources", RESOURCE, ("address",)),
                   (*[getattr(record, c) for c in RESOURCE[:4]],
                    json.dumps(record.fields, sort_keys=True), bool(record.prevent_destroy),
-                   now_iso()))
+                   clock.iso_now()))
 
     def remove(self, address: str) -> None:
         self._run("DELETE FROM resources WHERE address = ?", (address,))
@@ -171,7 +177,7 @@ class SqlState(SyncRunsSql):
 
     def mark_done(self, plan_id: str, address: str) -> None:
         self._run("INSERT INTO apply_journal VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                  (plan_id, address, now_iso()))
+                  (plan_id, address, clock.iso_now()))
 
     def writeback_statuses(self) -> dict[str, str]:
         return dict(self._all("SELECT campaign_id, status FROM writeback_ledger"))
@@ -183,7 +189,7 @@ class SqlState(SyncRunsSql):
         return b.WritebackLedger(*row[:ids], json.loads(row[ids]), *row[ids + 1:]) if row else None
 
     def start_writeback(self, ledger: b.WritebackLedger) -> None:
-        ledger.started_at = ledger.updated_at = now_iso()
+        ledger.started_at = ledger.updated_at = clock.iso_now()
         values = {**vars(ledger), "constituent_ids": json.dumps(ledger.constituent_ids,
                                                                 separators=(",", ":"))}
         if self._run(f"INSERT INTO writeback_ledger ({', '.join(LEDGER)}) VALUES "
@@ -193,7 +199,7 @@ class SqlState(SyncRunsSql):
                              f"state {self.url}")
 
     def update_writeback_progress(self, ledger: b.WritebackLedger) -> None:
-        ledger.updated_at = now_iso()
+        ledger.updated_at = clock.iso_now()
         if self._run(f"UPDATE writeback_ledger SET {', '.join(f'{c} = ?' for c in PROGRESS)} "
                      "WHERE campaign_id = ?",
                      [*(getattr(ledger, c) for c in PROGRESS), ledger.campaign_id]) != 1:
@@ -222,15 +228,11 @@ class SqlState(SyncRunsSql):
                            f"({', '.join('?' for _ in columns)})",
                            (tuple(row[c] for c in columns) for row in tables[table]))
 
-    def _lock(self, name: str) -> b.LockInfo | None:
-        row = self._one("SELECT holder, command, since FROM locks WHERE name = ?", (name,))
-        return b.LockInfo(*row) if row else None
-
-    def _acquire(self, name: str, holder: str, command: str, refusal: str) -> None:
+    def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:
         """Take lock ``name``, or the row of a holder that ended (compare-and-swap)."""
         with self._tx():
-            held, taken = self._lock(name), 0
-            mine = (holder, command, now_iso(), self.session, name)
+            held, taken = self.lock_info(name), 0
+            mine = (holder, command, clock.iso_now(), self.session, name)
             if held is None:
                 taken = self._run("INSERT INTO locks (holder, command, since, session, name) "
                                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", mine)
@@ -239,28 +241,28 @@ class SqlState(SyncRunsSql):
                                   "session = ? WHERE name = ? AND holder = ? AND since = ?",
                                   (*mine, held.holder, held.since))
         if not taken:
-            held = self._lock(name)
-            raise StateError(refusal.format(detail=held.describe() if held else "taken"))
+            held = self.lock_info(name)
+            detail = held.describe() if held else "taken"
+            raise StateError(f"state {self.url} is locked: {detail}. {self.busy_hint}"
+                             if name == "state" else
+                             f"{name.removeprefix('sync:')} is already running: lock {detail}")
         if held is not None:
             log.warning("state: taking over the lock %s: that run has ended", held.describe())
 
-    def acquire_lock(self, holder: str, command: str) -> None:
-        self._acquire("state", holder, command,
-                      f"state {self.url} is locked: {{detail}}. {self.busy_hint}")
+    def release_lock(self, holder: str, name: str = "state") -> None:
+        self._run("DELETE FROM locks WHERE name = ? AND holder = ?", (name, holder))
 
-    def release_lock(self, holder: str) -> None:
-        self._run("DELETE FROM locks WHERE name = 'state' AND holder = ?", (holder,))
-
-    def lock_info(self) -> b.LockInfo | None:
-        return self._lock("state")
+    def lock_info(self, name: str = "state") -> b.LockInfo | None:
+        row = self._one("SELECT holder, command, since FROM locks WHERE name = ?", (name,))
+        return b.LockInfo(*row) if row else None
 
     def live_lock(self) -> b.LockInfo | None:
-        info = self._lock("state")
+        info = self.lock_info()
         return info if info is not None and self._alive("state", info) else None
 
     def force_unlock(self) -> b.LockInfo | None:
         """Forget the lock of a run that ended; a holder known to be alive keeps it."""
-        info = self._lock("state")
+        info = self.lock_info()
         if info is not None and self.certain and self._alive("state", info):
             raise StateError(f"state {self.url} is locked by a run that is still connected: "
                              f"{info.describe()}. It is released when that run ends; stop it "
@@ -275,16 +277,6 @@ class SqlState(SyncRunsSql):
             yield
         finally:
             self.release_lock(holder)
-
-    def acquire_sync_lock(self, address: str, holder: str) -> None:
-        self._acquire(f"sync:{address}", holder, "sync run",
-                      f"{address} is already running: lock {{detail}}")
-
-    def release_sync_lock(self, address: str, holder: str) -> None:
-        self._run("DELETE FROM locks WHERE name = ? AND holder = ?", (f"sync:{address}", holder))
-
-    def sync_lock(self, address: str) -> b.LockInfo | None:
-        return self._lock(f"sync:{address}")
 
     def close(self) -> None:
         with self._mutex:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from engine import clock
 from engine.errors import StateError
 from engine.state import base as b
 
@@ -27,10 +28,6 @@ DIGEST = ("sync_id", "constituent_id", "digest")
 #: What a finished (or abandoned) run's plan leaves behind, all keyed by run.
 PLAN_TABLES = ("sync_plan", "sync_batch_journal", "sync_plan_part", "sync_plan_address",
                "sync_plan_digest")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def upsert(table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
@@ -67,7 +64,7 @@ class SyncRunsSql:
 
     def freeze_sync_plan(self, sync_id: str, run_id: str, payload: bytes) -> None:
         if self._run("INSERT INTO sync_plan VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                     (sync_id, run_id, payload, now_iso())) != 1:
+                     (sync_id, run_id, payload, clock.iso_now())) != 1:
             raise StateError(f"Data Sync {sync_id} already has an unfinished run in state "
                              f"{self.url}")
 
@@ -135,7 +132,7 @@ class SyncRunsSql:
                                         "WHERE sync_id = ? AND run_id = ?", (sync_id, run_id))}
 
     def record_sync_batch(self, sync_id: str, run_id: str, batch: b.SyncBatchRecord) -> None:
-        stamp = now_iso()
+        stamp = clock.iso_now()
         with self._tx():
             self._run("INSERT INTO sync_batch_journal VALUES (?, ?, ?, ?) "
                       "ON CONFLICT DO NOTHING", (sync_id, run_id, batch.batch_no, stamp))
@@ -162,7 +159,7 @@ class SyncRunsSql:
         with self._tx():
             self._run(upsert("sync_baseline", ("sync_id", "members", "audit_until",
                                                "updated_at"), ("sync_id",)),
-                      (sync_id, baseline.members, baseline.audit_until, now_iso()))
+                      (sync_id, baseline.members, baseline.audit_until, clock.iso_now()))
             leavers = [int(c) for c in forget_owners]
             self._forget(sync_id, "constituent_id", leavers, "sync_ledger")
             if self._one("SELECT 1 FROM sync_value_digest WHERE sync_id = ? LIMIT 1",
@@ -216,7 +213,7 @@ class SyncRunsSql:
 
     # -- the run log ---------------------------------------------------------------------
     def log_sync_run(self, entry: b.SyncRunLogEntry) -> None:
-        cutoff = (datetime.now(UTC) - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
+        cutoff = (clock.now() - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
         with self._tx():
             self._run(upsert("sync_run_log", RUN_LOG, ("run_id",)),
                       (*[getattr(entry, c) for c in RUN_LOG[:-1]],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 from engine.errors import StateError
@@ -90,9 +91,8 @@ def _create(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         SqliteState._fresh(str(path), temp).close()
-        os.link(temp, path)
-    except FileExistsError:
-        pass  # another runner made it first: theirs is the state
+        with suppress(FileExistsError):  # another runner made it first: theirs is the state
+            os.link(temp, path)
     except OSError as exc:
         raise StateError(f"cannot create state {path}: {exc}") from None
     finally:

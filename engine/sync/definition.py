@@ -7,13 +7,14 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import CallboardError
+from engine.manifests.loader import suggest
 from engine.references import Ref
-from engine.resources import address, closest_address, split_address
+from engine.resources import address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.sync.contact_data import CarriedField
@@ -64,38 +65,26 @@ def managed_syncs(state: StateStore) -> list[ResourceRecord]:
 
 
 def state_record(state: StateStore, name: str) -> ResourceRecord:
-    return state_records(state, [name])[0]
-
-
-def state_records(state: StateStore, names: Sequence[str]) -> list[ResourceRecord]:
-    """The syncs ``sync run NAMES`` / ``sync preview NAME`` mean, or one error before
-    anything runs naming every NAME not in state: the sync meant when it looks like a typo,
-    else "apply it first"."""
-    found: list[ResourceRecord] = []
-    missing: list[str] = []
-    syncs = managed_syncs(state)
-    for name in names:
-        wanted = sync_address(name)
-        record = state.get(wanted)
-        if record is None or record.kind != KIND:
-            hint = closest_address(wanted, [r.address for r in syncs])
-            missing.append(f"{wanted} is not in state{hint or ' (apply it first)'}")
-        else:
-            found.append(record)
-    if missing:
-        known = ", ".join(sorted(r.name for r in syncs)) or "none"
-        raise CallboardError(f"{'; '.join(missing)}; Data Syncs in state: {known}")
-    return found
+    address = sync_address(name)
+    record = state.get(address)
+    if record is None or record.kind != KIND:
+        names = sorted(r.name for r in managed_syncs(state))
+        raise CallboardError(f"{address} is not in state{suggest(name, names)}: apply it "
+                             f"first if a manifest declares it; Data Syncs in state: "
+                             f"{', '.join(names) or 'none'}")
+    return record
 
 
 async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:
-    """The live sync behind ``record``; an error if it was deleted out of band."""
+    """The live sync behind ``record``; an error if it was deleted out of band, or if the
+    account is no longer connected to Tessitura (Prospect2's own runner refuses it too)."""
+    target: TagTarget = session.port(TAG_TARGET_PORT)
+    account = await target.account()
+    account.require_connected(record.address)
     live = await session.handler(KIND).read(record.remote_id)
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "
                              "in Prospect2 (run 'callboard plan' to see the drift)")
-    target: TagTarget = session.port(TAG_TARGET_PORT)
-    account = await target.account()
     contact = getattr(live.value, "contact_data", None)
     fields = await target.custom_fields(list(contact.fields)) if contact else {}
     definition = definition_of(record, live.value,

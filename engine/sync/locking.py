@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 
 from engine.errors import CallboardError, StateError
-from engine.state.base import LockInfo, StateLocks
+from engine.state.base import LockInfo, StateLocks, sync_lock
 
 LOCK_WAIT_ENV = "CALLBOARD_LOCK_WAIT"
 #: Seconds a sync run waits for an apply, and an apply for a sync run, before giving up.
@@ -46,11 +46,11 @@ def lock_wait(env: Mapping[str, str]) -> float:
 @contextmanager
 def sync_locked(state: StateLocks, address: str, holder: str) -> Iterator[None]:
     """One sync's lock, without regard to applies (the store takes over an ended holder)."""
-    state.acquire_sync_lock(address, holder)
+    state.acquire_lock(holder, "sync run", sync_lock(address))
     try:
         yield
     finally:
-        state.release_sync_lock(address, holder)
+        state.release_lock(holder, sync_lock(address))
 
 
 def _apply_running(state: StateLocks) -> LockInfo | None:
@@ -63,19 +63,20 @@ def _try_run(state: StateLocks, address: str, holder: str) -> LockInfo | None:
     Another run of the same sync is an error at once (StateError), as it always was."""
     blocker = _apply_running(state)
     if blocker is None:
-        state.acquire_sync_lock(address, holder)
+        state.acquire_lock(holder, "sync run", sync_lock(address))
         blocker = _apply_running(state)
         if blocker is not None:  # an apply came first after all: let it have the sync
-            state.release_sync_lock(address, holder)
+            state.release_lock(holder, sync_lock(address))
     return blocker
 
 
 def _try_hold(state: StateLocks, address: str, holder: str) -> LockInfo | None:
     """Take a sync's lock for an apply; the running sync's lock if it is held."""
     try:
-        state.acquire_sync_lock(address, holder)
+        state.acquire_lock(holder, "sync run", sync_lock(address))
     except StateError:
-        return state.sync_lock(address) or LockInfo("another run", "sync run", "just now")
+        held = state.lock_info(sync_lock(address))
+        return held or LockInfo("another run", "sync run", "just now")
     return None
 
 
@@ -108,7 +109,7 @@ async def sync_slot(state: StateLocks, address: str, holder: str, *, wait: float
     try:
         yield
     finally:
-        await asyncio.to_thread(state.release_sync_lock, address, holder)
+        await asyncio.to_thread(state.release_lock, holder, sync_lock(address))
 
 
 @asynccontextmanager
@@ -133,4 +134,4 @@ async def syncs_held(state: StateLocks, addresses: Iterable[str], holder: str, *
         yield
     finally:
         for address in held:
-            await asyncio.to_thread(state.release_sync_lock, address, holder)
+            await asyncio.to_thread(state.release_lock, holder, sync_lock(address))

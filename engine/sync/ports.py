@@ -15,6 +15,8 @@ from typing import Protocol
 
 from pyroaring import BitMap
 
+from engine.errors import CallboardError
+
 LIST_SOURCE_PORT = "sync.list_source"
 TAG_TARGET_PORT = "sync.tag_target"
 
@@ -30,6 +32,14 @@ class AccountFacts:
 
     tessitura_connected: bool
     contact_permissions_integrated: bool
+
+    def require_connected(self, what: str) -> None:
+        """Data Sync and writeback runs need the account connected to Tessitura, as plan
+        needs it for their kinds (and Prospect2's own runner for its runs)."""
+        if not self.tessitura_connected:
+            raise CallboardError(f"{what}: this Prospect2 account is not connected to "
+                                 "Tessitura (tessituraConnected is false): connect it to "
+                                 "Tessitura in Prospect2 first; nothing was changed")
 
 
 @dataclass(frozen=True)

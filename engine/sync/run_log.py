@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from engine import clock
-from engine.errors import CallboardError
+from engine.errors import UsageError
 from engine.manifests.loader import suggest
 from engine.plan.model import Change
 from engine.state.base import ResourceRecord, StateStore, SyncRunLogEntry
@@ -109,5 +109,5 @@ def known_sync(state: StateStore, name: str) -> str:
         return address
     names = sorted(a.partition(".")[2] for a in known)
     listed = ", ".join(names) or "none"
-    raise CallboardError(f"no Data Sync {address} in state or the run log"
+    raise UsageError(f"no Data Sync {address} in state or the run log"
                          f"{suggest(address.partition('.')[2], names)}; Data Syncs: {listed}")

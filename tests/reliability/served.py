@@ -145,7 +145,9 @@ class Workspace:
         try:
             with sqlite3.connect(self.state_db, timeout=1) as conn:
                 return conn.execute(sql).fetchall()
-        except sqlite3.Error:
+        except sqlite3.OperationalError as exc:
+            if "no such" in str(exc):  # a query the schema moved away from: never "no rows"
+                raise
             return []
 
 

@@ -39,8 +39,9 @@ async def test_seed000_title_unique_among_csi_webhooks(tmp_path: Path) -> None:
         "csi_webhooks.vip-again (manifests/csi_title_duplicate.bad.yaml:6) both declare the "
         "csi_webhooks object 'VIP feedback'; one object can have only one address")
     assert await refused(tmp_path / "case", "csi_title_case.bad") == (
-        "manifests/csi_title_case.bad.yaml:7: csi_webhooks.vip-feedback.title: another CSI "
-        "webhook is titled 'VIP feedback'; titles are unique regardless of case in Prospect2")
+        "manifests/csi_title_case.bad.yaml:6: csi_webhooks.vip-feedback and "
+        "csi_webhooks.vip-again (manifests/csi_title_case.bad.yaml:2) both declare the "
+        "csi_webhooks object 'Vip Feedback'; one object can have only one address")
     plan = await planned(tmp_path / "good", "csi_title.good")
     assert creates(plan) == ["csi_webhooks.vip-feedback", "csi_webhooks.vip-follow-up"]
 

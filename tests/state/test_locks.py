@@ -14,17 +14,19 @@ import pytest
 
 from engine.errors import StateError
 from engine.state import StateStore, is_postgres_url
+from engine.state.base import sync_lock
 from engine.sync.locking import sync_locked
 
 HOLD_LOCK = """
 import sys, time
 from engine.cli.runtime import lock_holder
 from engine.state import open_state
+from engine.state.base import sync_lock
 store = open_state(sys.argv[1])
 if sys.argv[2] == "state":
     store.acquire_lock(lock_holder(), "apply")
 else:
-    store.acquire_sync_lock(sys.argv[2], lock_holder())
+    store.acquire_lock(lock_holder(), "sync run", sync_lock(sys.argv[2]))
 print("locked", flush=True)
 time.sleep(60)
 """
@@ -101,26 +103,27 @@ def test_a_holder_on_another_host_needs_state_unlock(
 
 def test_sync_locks_are_per_sync(open_store: Callable[[], StateStore]) -> None:
     first, second = open_store(), open_store()
-    first.acquire_sync_lock("data_syncs.members", "alice@ci pid 42")
+    first.acquire_lock("alice@ci pid 42", "sync run", sync_lock("data_syncs.members"))
     with pytest.raises(StateError, match="data_syncs.members is already running: lock held by "
                                          "alice@ci pid 42"):
-        second.acquire_sync_lock("data_syncs.members", "bob@ci pid 7")
-    second.acquire_sync_lock("data_syncs.donors", "bob@ci pid 7")  # another sync: no conflict
-    first.release_sync_lock("data_syncs.members", "alice@ci pid 42")
-    assert second.sync_lock("data_syncs.members") is None
-    second.acquire_sync_lock("data_syncs.members", "bob@ci pid 7")
-    assert first.sync_lock("data_syncs.members").holder == "bob@ci pid 7"  # type: ignore[union-attr]
+        second.acquire_lock("bob@ci pid 7", "sync run", sync_lock("data_syncs.members"))
+    # another sync: no conflict
+    second.acquire_lock("bob@ci pid 7", "sync run", sync_lock("data_syncs.donors"))
+    first.release_lock("alice@ci pid 42", sync_lock("data_syncs.members"))
+    assert second.lock_info(sync_lock("data_syncs.members")) is None
+    second.acquire_lock("bob@ci pid 7", "sync run", sync_lock("data_syncs.members"))
+    assert first.lock_info(sync_lock("data_syncs.members")).holder == "bob@ci pid 7"  # type: ignore[union-attr]
 
 
 def test_a_killed_sync_run_is_taken_over(state_url: str,
                                          open_store: Callable[[], StateStore]) -> None:
     dead = _killed_holder(state_url, "data_syncs.members")
     store = open_store()
-    assert store.sync_lock("data_syncs.members").holder.endswith(dead)  # type: ignore[union-attr]
+    assert store.lock_info(sync_lock("data_syncs.members")).holder.endswith(dead)  # type: ignore[union-attr]
 
     def take_over() -> None:
         with sync_locked(store, "data_syncs.members", "next@runner pid 1"):
-            assert store.sync_lock("data_syncs.members").holder == "next@runner pid 1"  # type: ignore[union-attr]
+            assert store.lock_info(sync_lock("data_syncs.members")).holder == "next@runner pid 1"  # type: ignore[union-attr]
 
     _eventually(take_over)
-    assert store.sync_lock("data_syncs.members") is None
+    assert store.lock_info(sync_lock("data_syncs.members")) is None

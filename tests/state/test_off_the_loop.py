@@ -52,6 +52,6 @@ def test_commands_call_the_store_off_the_event_loop(
         assert result.code in (0, 2), (command, result.out, result.err)
     for seen in ("begin_apply", "put", "mark_done", "finish_apply", "resources", "header",
                  "freeze_sync_plan", "record_sync_batch", "finish_sync_plan", "log_sync_run",
-                 "writeback_statuses", "acquire_sync_lock", "live_lock", "sync_digests",
+                 "writeback_statuses", "acquire_lock", "live_lock", "sync_digests",
                  "extend_sync_plan", "sync_plan_parts", "sync_runs"):
         assert seen in calls, seen  # the checks did see the store at work

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.state import StateStore, open_state
-from engine.state.base import ResourceRecord, SyncBaseline
+from engine.state.base import ResourceRecord, SyncBaseline, sync_lock
 from engine.state.schema import MIGRATIONS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -58,7 +58,7 @@ def _assert_everything_kept(store: StateStore) -> None:
     assert store.sync_rejected("s1") == [("bad@x.org", 2, "invalid")]
     assert [r.run_id for r in store.sync_runs("data_syncs.members", "")] == ["r1"]
     # The old lock tables are gone with the locks the old runs left; the state works on.
-    assert store.lock_info() is None and store.sync_lock("data_syncs.members") is None
+    assert store.lock_info() is None and store.lock_info(sync_lock("data_syncs.members")) is None
     with store.locked("next@runner pid 1", "apply"):
         store.put(ResourceRecord("tags.new", "tags", "new", "12", {}))
     assert store.begin_apply("plan-3") == 3

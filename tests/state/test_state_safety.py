@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.apply.executor import moved_since
 from engine.errors import StateError
 from engine.state import StateStore, is_postgres_url, open_state
 from engine.state.base import ResourceRecord, SyncBatchRecord
@@ -31,11 +32,11 @@ def test_a_change_moves_the_serial_and_says_what_it_was(state: StateStore) -> No
     after = state.header()
     assert (after.serial, after.last_change) == (before.serial + 1,
                                                  "state mv tags.t1x tags.keepme")
-    assert after.moved_since(before.serial) == (
+    assert moved_since(after, before.serial) == (
         f"the state is now at serial {after.serial} after 'state mv tags.t1x tags.keepme'")
     assert state.begin_apply("plan-9") == after.serial + 1
-    assert "2 changes, the last 'apply of plan plan-9'" in state.header().moved_since(
-        before.serial)
+    assert "2 changes, the last 'apply of plan plan-9'" in moved_since(
+        state.header(), before.serial)
 
 
 def test_a_failed_change_changes_nothing(state: StateStore) -> None:

@@ -13,6 +13,7 @@ import pytest
 from engine.cli.runtime import lock_holder
 from engine.errors import CallboardError, StateError
 from engine.state import StateStore
+from engine.state.base import sync_lock
 from engine.sync.locking import SyncSkipped, lock_wait, sync_slot, syncs_held
 
 SYNC = "data_syncs.members"
@@ -32,7 +33,7 @@ def test_a_sync_run_waits_for_an_apply_then_runs(open_store: Callable[[], StateS
     async def run() -> float:
         started = time.monotonic()
         async with sync_slot(syncing, SYNC, "cron@runner pid 7", wait=10, say=said.append):
-            assert syncing.sync_lock(SYNC).holder == "cron@runner pid 7"  # type: ignore[union-attr]
+            assert syncing.lock_info(sync_lock(SYNC)).holder == "cron@runner pid 7"  # type: ignore[union-attr]
             assert applying.live_lock() is None  # never both at once
         return time.monotonic() - started
 
@@ -43,7 +44,7 @@ def test_a_sync_run_waits_for_an_apply_then_runs(open_store: Callable[[], StateS
     assert len(said) == 1 and said[0].startswith(
         f"{SYNC}: waiting up to 10s: apply holds the state (held by {lock_holder()} (command: "
         "apply) since")
-    assert syncing.sync_lock(SYNC) is None
+    assert syncing.lock_info(sync_lock(SYNC)) is None
 
 
 def test_a_sync_run_is_skipped_when_the_apply_outlasts_the_wait(
@@ -58,7 +59,7 @@ def test_a_sync_run_is_skipped_when_the_apply_outlasts_the_wait(
     with pytest.raises(SyncSkipped, match=f"{SYNC}: skipped: apply still holds the state "
                                           r"after 0.3s .*the next run syncs it"):
         asyncio.run(run())
-    assert syncing.sync_lock(SYNC) is None  # it stepped back without a trace
+    assert syncing.lock_info(sync_lock(SYNC)) is None  # it stepped back without a trace
 
 
 def test_a_writeback_run_does_not_hold_syncs_back(open_store: Callable[[], StateStore]) -> None:
@@ -75,27 +76,29 @@ def test_a_writeback_run_does_not_hold_syncs_back(open_store: Callable[[], State
 def test_an_apply_waits_for_a_running_sync_then_holds_it(
         open_store: Callable[[], StateStore]) -> None:
     syncing, applying = open_store(), open_store()
-    syncing.acquire_sync_lock(SYNC, lock_holder())
+    syncing.acquire_lock(lock_holder(), "sync run", sync_lock(SYNC))
     said: list[str] = []
 
     async def apply() -> None:
         async with syncs_held(applying, {SYNC, "data_syncs.donors"}, "ci@runner pid 9",
                               wait=10, say=said.append):
-            assert syncing.sync_lock(SYNC).holder == "ci@runner pid 9"  # type: ignore[union-attr]
+            assert syncing.lock_info(sync_lock(SYNC)).holder == "ci@runner pid 9"  # type: ignore[union-attr]
             with pytest.raises(StateError, match="already running"):
-                syncing.acquire_sync_lock(SYNC, "cron@runner pid 7")  # no run starts meanwhile
+                # no run starts meanwhile
+                syncing.acquire_lock("cron@runner pid 7", "sync run", sync_lock(SYNC))
 
-    timer = _release_later(lambda: syncing.release_sync_lock(SYNC, lock_holder()), 0.6)
+    timer = _release_later(lambda: syncing.release_lock(lock_holder(), sync_lock(SYNC)), 0.6)
     asyncio.run(apply())
     timer.join()
     assert said and said[0].startswith(f"Waiting up to 10s for the sync run of {SYNC} to finish")
-    assert syncing.sync_lock(SYNC) is None and syncing.sync_lock("data_syncs.donors") is None
+    assert syncing.lock_info(sync_lock(SYNC)) is None
+    assert syncing.lock_info(sync_lock("data_syncs.donors")) is None
 
 
 def test_an_apply_refuses_after_the_wait_and_holds_nothing(
         open_store: Callable[[], StateStore]) -> None:
     syncing, applying = open_store(), open_store()
-    syncing.acquire_sync_lock(SYNC, lock_holder())
+    syncing.acquire_lock(lock_holder(), "sync run", sync_lock(SYNC))
 
     async def apply() -> None:
         async with syncs_held(applying, {"data_syncs.a", SYNC}, "ci@runner pid 9", wait=0.3,
@@ -105,7 +108,7 @@ def test_an_apply_refuses_after_the_wait_and_holds_nothing(
     with pytest.raises(StateError, match=f"{SYNC} is still running a sync after 0.3s "
                                          r".*nothing was applied"):
         asyncio.run(apply())
-    assert applying.sync_lock("data_syncs.a") is None  # the one it had taken is let go
+    assert applying.lock_info(sync_lock("data_syncs.a")) is None  # the one it had taken is let go
 
 
 def test_the_wait_is_configurable() -> None:

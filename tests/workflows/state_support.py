@@ -18,17 +18,18 @@ HOLD = """
 import sys
 from engine.cli.runtime import lock_holder
 from engine.state import open_state
+from engine.state.base import sync_lock
 store, what = open_state(sys.argv[1]), sys.argv[2]
 if what == "state":
     store.acquire_lock(lock_holder(), sys.argv[3])
 else:
-    store.acquire_sync_lock(what, lock_holder())
+    store.acquire_lock(lock_holder(), "sync run", sync_lock(what))
 print("locked", flush=True)
 sys.stdin.readline()
 if what == "state":
     store.release_lock(lock_holder())
 else:
-    store.release_sync_lock(what, lock_holder())
+    store.release_lock(lock_holder(), sync_lock(what))
 store.close()
 """
 

@@ -76,3 +76,16 @@ def test_validate_json_reports_manifest_problems_in_its_own_document(sandbox: Sa
     assert result.code == 1
     document = json.loads(result.out)
     assert document["valid"] is False and "error" not in document
+
+
+def test_validate_json_counts_what_it_read_around_a_yaml_error(sandbox: Sandbox) -> None:
+    """A YAML syntax error in one file: the document still counts every file it read and
+    the resources of the others (it said files: 0, resources: 0)."""
+    good = json.loads(sandbox.run("validate", "--format", "json").out)
+    (sandbox.manifests / "broken.yaml").write_text("tags:\n  x:\n    name: [A\n")
+    result = sandbox.run("validate", "--format", "json")
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert document["files"] == good["files"] + 1 > 1
+    assert document["resources"] == good["resources"] > 0
+    assert [(e["file"], e["line"]) for e in document["errors"]] == [("manifests/broken.yaml", 3)]

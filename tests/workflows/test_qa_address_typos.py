@@ -95,3 +95,17 @@ def test_import_into_a_mistyped_address_names_the_one_meant(sandbox: Sandbox) ->
     assert result.code == 1
     assert "tags.vipp is not declared in manifests (did you mean 'tags.vip'?)" in result.err
     assert _state(sandbox) == ""
+
+
+@pytest.mark.parametrize("command", [("sync", "run", "membrs"), ("sync", "preview", "membrs")])
+def test_a_mistyped_sync_name_names_the_sync_meant(applied: Sandbox,
+                                                   command: tuple[str, ...]) -> None:
+    """It said only "not in state (apply it first)", which sends a user with a typo to apply."""
+    before = _state(applied)
+    result = applied.run(*command)
+    assert result.code == 1
+    assert result.err.strip() == (
+        "Error: data_syncs.membrs is not in state (did you mean 'members'?): apply it first if "
+        "a manifest declares it; Data Syncs in state: lapsed-donors, members, "
+        "newsletter-subscribers")
+    assert _state(applied) == before

@@ -37,3 +37,21 @@ def test_two_declarations_whose_names_differ_only_in_case_are_refused(sandbox: S
             "Error: manifests/twins.yaml:3: tags.twin-b and tags.twin-a (manifests/twins.yaml:2)"
             " both declare the tags object 'twin'; one object can have only one address")
     assert live_tags(sandbox) == before
+
+
+def test_validate_finds_one_object_declared_under_two_names(sandbox: Sandbox) -> None:
+    """Offline, before any plan: the same tag name (or one differing in case) under two keys
+    is one live object with two addresses, named with both places."""
+    (sandbox.manifests / "twins.yaml").write_text("tags:\n  twin-a: {name: Twin}\n")
+    (sandbox.manifests / "more.yaml").write_text("tags:\n  twin-b: {name: Twin}\n"
+                                                 "  twin-c: {name: TWIN}\n")
+    result = sandbox.run("validate")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "Error: manifests/more.yaml:2: tags.twin-b and tags.twin-a (manifests/twins.yaml:2) both"
+        " declare the tags object 'Twin'; one object can have only one address",
+        "manifests/more.yaml:3: tags.twin-c and tags.twin-a (manifests/twins.yaml:2) both"
+        " declare the tags object 'TWIN'; one object can have only one address"]
+    document = json.loads(sandbox.run("validate", "--format", "json").out)
+    assert [(e["file"], e["line"]) for e in document["errors"]] == [
+        ("manifests/more.yaml", 2), ("manifests/more.yaml", 3)]
