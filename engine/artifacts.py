@@ -151,6 +151,14 @@ class SyncPreviewDoc(_Strict):
     resync: list[str]
     retry: list[str]
     remove: list[str]
+    #: Contact data: the custom fields (perstags) each import fills.
+    contact_fields: list[str]
+    #: Whether values are shown (``--show-values``) or masked as ``***``.
+    values_shown: bool
+    #: Each re-sync's values by perstag (null: left out, it does not fit its field).
+    resync_values: dict[str, dict[str, str | None]]
+    #: Addresses whose import leaves a value out, with why ("PERSTAG: why").
+    values_left_out: dict[str, list[str]]
 
 
 class SyncRunDoc(_Strict):
@@ -177,6 +185,14 @@ class SyncRunDoc(_Strict):
     rate_limited: int
     message: str
     notify_error: str
+    #: ``prospect2``: a run Prospect2 made itself (``runner: prospect2``), from its activity
+    #: log, which holds the counts of addresses and the errors alone.
+    run_by: Literal["callboard", "prospect2"]
+    #: Contact data left out of imports (it does not fit its field): reason -> addresses.
+    values_left_out: dict[str, int]
+    #: Trigger webhooks: addresses whose tag's Contact Point Purpose was added / removed.
+    purposes_added: int
+    purposes_removed: int
     rejection_reasons: dict[str, int]
 
 

@@ -29,8 +29,13 @@ class LiveIndex:
         return self._by_id.get((kind, remote_id)) if remote_id is not None else None
 
     def with_key(self, kind: str, key: str) -> list[LiveObject]:
-        """Every object of ``kind`` with this natural key, claimed or not."""
-        return [o for o in self.of_kind(kind) if o.key == key]
+        """Every object of ``kind`` with this natural key, claimed or not; when none has it
+        exactly, those whose key differs only in case (Prospect2 refuses "vip" beside "VIP",
+        so creating it would fail: the object is adopted and its key updated instead)."""
+        exact = [o for o in self.of_kind(kind) if o.key == key]
+        if exact:
+            return exact
+        return [o for o in self.of_kind(kind) if o.key.casefold() == key.casefold()]
 
     def unclaimed(self, kind: str) -> list[LiveObject]:
         return [o for o in self.of_kind(kind) if not self.is_claimed(o)]

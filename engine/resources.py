@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +31,20 @@ def address(kind: str, name: str) -> str:
 def split_address(addr: str) -> tuple[str, str]:
     kind, _, name = addr.partition(".")
     return kind, name
+
+
+def closest_address(addr: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'tags.members-active'?)`` for a mistyped address, or ''. NAMEs are
+    compared within their kind (the shared ``tags.`` would make any two tags look alike);
+    an address of an unknown kind, or a kind alone, is compared whole."""
+    choices = sorted(set(known))
+    kind, name = split_address(addr)
+    by_name = {split_address(a)[1]: a for a in choices if split_address(a)[0] == kind}
+    if by_name and name:
+        close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
+        return f" (did you mean {by_name[close[0]]!r}?)" if close else ""
+    close = difflib.get_close_matches(addr, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @dataclass

@@ -58,9 +58,12 @@ class Session:
         return dict(zip(wanted, results, strict=True))
 
     async def reference(self, table: str) -> list[ReferenceRow]:
-        """Rows of a reference table from the provider that serves it, read once a session."""
+        """Rows of a reference table from the provider that serves it, read once a session.
+        A table may take arguments after its name (``tessitura.output_set_columns/31``)."""
         if table not in self._reference_cache:
-            owner = next((p for p in self._classes.values() if table in p.reference_tables), None)
+            name = table.split("/", 1)[0]
+            owner = next((p for p in self._classes.values() if name in p.reference_tables),
+                         None)
             if owner is None:
                 raise CallboardError(f"no provider serves reference table {table!r}")
             self._reference_cache[table] = await self.provider(owner.name).reference(table)

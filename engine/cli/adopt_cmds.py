@@ -16,7 +16,7 @@ from engine.generate import Generated, generate_kind, write_generated
 from engine.kinds import Kind, LiveObject
 from engine.live_index import LiveIndex
 from engine.manifests.loader import ManifestSet, load_settings
-from engine.resources import Resource, split_address
+from engine.resources import Resource, closest_address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
 from engine.words import plural
@@ -33,11 +33,13 @@ def _record(address: str, obj: LiveObject) -> ResourceRecord:
 @click.argument("remote_id")
 @p.pass_runtime
 def import_(rt: Runtime, address: str, remote_id: str) -> None:
-    """Adopt the live object REMOTE_ID as ADDR (declared in a manifest) into state."""
+    """Adopt a live object into state at once: REMOTE_ID is its id in the service (a tag's id,
+    as drift shows it), ADDRESS the KIND.NAME a manifest declares for it."""
     manifests = rt.load()
     if address not in manifests.resources:
-        raise CallboardError(f"{address} is not declared in {rt.manifests_dir}: declare it first "
-                             "(callboard generate writes manifests for live objects)")
+        hint = closest_address(address, manifests.resources)
+        raise CallboardError(f"{address} is not declared in {rt.manifests_dir}{hint}: declare it "
+                             "first (callboard generate writes manifests for live objects)")
     kind, _ = split_address(address)
 
     def check_free(store: StateStore) -> None:
@@ -159,13 +161,14 @@ def generate_report(result: Generated, directory: Path, manifests_dir: Path) -> 
 @click.argument("field", required=False)
 @p.pass_runtime
 def output(rt: Runtime, address: str, field: str | None) -> None:
-    """Print one live value of a managed resource, including ones plans mask (e.g. a CSI
-    webhook's url, to paste into an automation's Webhook action). Without FIELD, list the
-    fields it has."""
+    """Print FIELD of the managed resource at ADDRESS (KIND.NAME) as it is live, including
+    values plans mask (e.g. a CSI webhook's url, to paste into an automation's Webhook action).
+    Without FIELD, list the fields it has."""
     with rt.state() as store:
         record = store.get(address)
+        hint = closest_address(address, store.resources()) if record is None else ""
     if record is None:
-        raise CallboardError(f"{address} is not in state: apply it first")
+        raise CallboardError(f"{address} is not in state{hint or ': apply it first'}")
     obj = rt.run(lambda job: _read(job.session, record.kind, record.remote_id), state=False)
     if field is None:
         for line in field_lines(address, obj):

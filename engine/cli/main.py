@@ -14,7 +14,7 @@ import traceback
 
 import click
 
-from engine.cli.params import ENV_DEBUG, GlobalFlags, add_global_options
+from engine.cli.params import ENV_DEBUG, GlobalFlags, add_global_options, format_in_argv
 from engine.errors import CallboardError
 from engine.interrupts import EXIT_CODE, Interrupted
 from engine.render.errors import callboard_error_json, error_json
@@ -84,6 +84,10 @@ def _internal(flags: GlobalFlags, exc: Exception) -> int:
     return 1
 
 
+#: Ctrl-C outside a stretch of writes (``engine.interrupts``): planning, reading, a prompt.
+READING_STOPPED = "Interrupted: nothing was being written, so nothing changed."
+
+
 def _interrupted(flags: GlobalFlags, message: str) -> int:
     """Ctrl-C (spec §3): what finished and how to finish, exit 130."""
     if flags.output_format == "json":
@@ -94,12 +98,14 @@ def _interrupted(flags: GlobalFlags, message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (tests and the demo call this in-process)."""
-    flags = GlobalFlags()
+    flags = GlobalFlags(output_format=format_in_argv(sys.argv[1:] if argv is None else argv))
     try:
         code = cli.main(args=argv, prog_name="callboard", standalone_mode=False, obj=flags)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            return _interrupted(flags, READING_STOPPED)  # click turns Ctrl-C into Abort
         click.echo("Aborted.", err=True)
         return 1
     except click.ClickException as exc:
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:
         return _interrupted(flags, exc.message())
     except KeyboardInterrupt:
-        return _interrupted(flags, "Interrupted.")
+        return _interrupted(flags, READING_STOPPED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
         return _internal(flags, exc)
     return code if isinstance(code, int) else 0

@@ -57,7 +57,11 @@ class GlobalFlags:
         """The command's runtime, built once every option has been read."""
         if self._runtime is None:
             configure_logging(self.verbose, self.log_format)
-            self._runtime = Runtime(manifests_dir=self.manifests, state_url=self.state_url,
+            # CALLBOARD_STATE names a real organization's state: never the sandbox's, whose
+            # ids would mix with it; only --state given on the command line goes with it.
+            state_url = (self.state_url if not self.sandbox or "state_url" in self.given
+                         else None)
+            self._runtime = Runtime(manifests_dir=self.manifests, state_url=state_url,
                                     sandbox=self.sandbox, color=self.color,
                                     output=Output(color=self.color))
         return self._runtime
@@ -141,9 +145,23 @@ _FORMAT_HELP = {
 }
 
 
+FORMAT = "--format"
+
+
+def format_in_argv(argv: list[str]) -> str:
+    """The ``--format`` on the command line, for errors click raises before any option is
+    processed (a mistyped option): a script that asked for JSON still gets a JSON error."""
+    for i, arg in enumerate(argv):
+        if arg == FORMAT and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(f"{FORMAT}="):
+            return arg.removeprefix(f"{FORMAT}=")
+    return "text"
+
+
 def output_format(output: str) -> Callable[[_F], _F]:
     """``--format``: the formats are those engine/render has renderers for, for ``output``."""
-    return click.option("--format", "fmt", type=click.Choice(formats(output)), default="text",
+    return click.option(FORMAT, "fmt", type=click.Choice(formats(output)), default="text",
                         show_default=True, callback=_remember_format,
                         help=f"How to print it: {_FORMAT_HELP[output]}")
 
@@ -205,6 +223,18 @@ force_sync = click.option("--force", is_flag=True, help="Run past the removal sa
                           "run a disabled sync named here.")
 since = click.option("--since", default="7d", show_default=True, metavar="DURATION",
                      help="How far back: N followed by m, h, d or w (the log keeps 30 days).")
+no_regenerate = click.option(
+    "--no-regenerate", is_flag=True,
+    help="Use the list as last generated instead of regenerating it as a run would (faster; "
+    "the counts may then differ from the next run's).")
+show_values = click.option(
+    "--show-values", is_flag=True,
+    help="Show the contact data re-syncs carry in JSON output too (masked there by default: "
+    "it is personal data).")
+back_fill_since = click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
+    help="Also write back campaigns sent on or after DATE (YYYY-MM-DD) that a mapping's "
+    "since leaves out: a back-fill, on purpose.")
 campaign = click.option("--campaign", "campaign_id", default=None, metavar="ID",
                         help="Only this Prospect2 campaign (it must be sent and match a "
                         "mapping).")

@@ -21,7 +21,7 @@ from engine.plan.planner import make_plan
 from engine.render.json_output import plan_document
 from engine.render.outputs import render
 from engine.render.text import plan_text
-from engine.resources import split_address
+from engine.resources import closest_address, split_address
 from engine.state.base import StateStore
 from engine.sync.definition import KIND as SYNC_KIND
 from engine.sync.locking import lock_wait, syncs_held
@@ -59,7 +59,9 @@ def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]
     kinds = {split_address(a)[0] for a in known}
     for target in targets:
         if target not in known and target not in kinds:
-            raise CallboardError(f"--target {target}: no such resource in the manifests or state")
+            hint = closest_address(target, [*known, *kinds])
+            raise CallboardError(f"--target {target}: no such resource in the manifests or "
+                                 f"state{hint}")
 
 
 @click.command()
@@ -72,6 +74,9 @@ def _check_targets(manifests: ManifestSet, state: StateStore, targets: list[str]
 def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
          targets: tuple[str, ...], refresh_only: bool) -> int:
     """Show what apply would change to make live objects match the manifests."""
+    if out and not out.absolute().parent.is_dir():  # refused before planning, not after
+        raise click.BadParameter(f"the folder {out.parent} does not exist (create it first)",
+                                 param_hint="'--out'")
     manifests = rt.load()
 
     async def work(job: Job) -> Plan:
@@ -91,7 +96,10 @@ def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
 def save_plan_file(path: Path, plan: Plan) -> str:
     """Write the plan file; its SHA-256 names this exact file for review and apply."""
     blob = (json.dumps(plan_document(plan), indent=2, sort_keys=True) + "\n").encode()
-    path.write_bytes(blob)
+    try:
+        path.write_bytes(blob)
+    except OSError as exc:
+        raise CallboardError(f"cannot save the plan to {path}: {exc.strerror or exc}") from exc
     return hashlib.sha256(blob).hexdigest()
 
 
@@ -134,7 +142,7 @@ def _listener(rt: Runtime):  # noqa: ANN202
 @p.pass_runtime
 def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple[str, ...],
           parallelism: int, force: bool, expect_sha256: str | None) -> None:
-    """Apply a saved plan exactly, or plan, confirm and apply."""
+    """Apply PLANFILE (saved by 'plan --out') exactly, or without it plan, confirm and apply."""
     if planfile and targets:
         raise CallboardError("--target goes with planning; a saved plan is applied exactly")
     if expect_sha256 and not planfile:

@@ -77,7 +77,7 @@ class Runtime:
         return load_manifests(self.manifests_dir, self.registry())
 
     def open_state(self) -> StateStore:
-        url = self.state_url or self.env.get("CALLBOARD_STATE")
+        url = self.state_url or (None if self.sandbox else self.env.get("CALLBOARD_STATE"))
         if not url:
             url = str(self.sandbox_dir / "state.db") if self.sandbox else DEFAULT_STATE
             if self.sandbox and self.sandbox_dir == Path(SANDBOX_DIR):

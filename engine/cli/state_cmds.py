@@ -14,7 +14,7 @@ from engine.cli.runtime import Runtime, lock_holder
 from engine.errors import CallboardError
 from engine.lock_holders import why_unknown
 from engine.render.state_record import record_json
-from engine.resources import NAME_PATTERN, split_address
+from engine.resources import NAME_PATTERN, closest_address, split_address
 from engine.state import StateStore, is_postgres_url, open_state
 from engine.state.base import LockInfo
 from engine.state.copy import copy_state, require_source
@@ -39,11 +39,11 @@ def list_(rt: Runtime) -> None:
 @click.argument("address")
 @p.pass_runtime
 def show(rt: Runtime, address: str) -> None:
-    """One managed resource as state records it."""
+    """The managed resource at ADDRESS (KIND.NAME) as state records it."""
     with rt.state() as store:
         record = store.get(address)
         if record is None:
-            raise CallboardError(f"{address} is not in state")
+            raise not_in_state(address, store)
         rt.output.raw(record_json(record))
 
 
@@ -52,7 +52,8 @@ def show(rt: Runtime, address: str) -> None:
 @click.argument("dst")
 @p.pass_runtime
 def mv(rt: Runtime, src: str, dst: str) -> None:
-    """Rename a managed resource's address (after renaming it in a manifest)."""
+    """Move the state of SRC to DST (KIND.NAME each) after renaming the resource in a manifest
+    (or declare the rename with a moved: entry instead)."""
     src_kind, _ = split_address(src)
     dst_kind, dst_name = split_address(dst)
     if src_kind != dst_kind:
@@ -62,7 +63,8 @@ def mv(rt: Runtime, src: str, dst: str) -> None:
     with rt.state(lock="state mv") as store, store.changing(f"state mv {src} {dst}"):
         record = store.get(src)
         if record is None:
-            raise CallboardError(f"{src} is not in state")
+            raise not_in_state(src, store)
+        _check_declared(rt, src, dst, store)
         if store.get(dst) is not None:
             raise CallboardError(f"{dst} is already in state")
         store.remove(src)
@@ -71,14 +73,38 @@ def mv(rt: Runtime, src: str, dst: str) -> None:
     rt.output.line(f"Moved {src} to {dst}.")
 
 
+def not_in_state(address: str, store: StateStore) -> CallboardError:
+    """A mistyped address names the one meant, as a mistyped manifest field does."""
+    return CallboardError(f"{address} is not in state"
+                          f"{closest_address(address, store.resources())}")
+
+
+def _check_declared(rt: Runtime, src: str, dst: str, store: StateStore) -> None:
+    """``state mv`` follows a rename in the manifests; a DST no manifest declares is a typo
+    (or a move made too early), which the next plan would turn into a create and a destroy.
+    Without a manifest directory (state repaired from elsewhere) there is nothing to check."""
+    if dst in store.resources() or not rt.manifests_dir.is_dir():
+        return
+    declared = rt.load().resources
+    if dst in declared:
+        return
+    why = "rename the resource in its manifest first, then move its state; nothing was changed"
+    if src in declared:
+        raise CallboardError(f"{dst} is not declared in manifests, and {src} still is: {why}")
+    free = [a for a in declared if store.get(a) is None]
+    hint = closest_address(dst, free)
+    if hint:
+        raise CallboardError(f"{dst} is not declared in manifests{hint}: {why}")
+
+
 @state.command()
 @click.argument("address")
 @p.pass_runtime
 def rm(rt: Runtime, address: str) -> None:
-    """Forget a resource in state; the live object is left as it is."""
+    """Forget the resource at ADDRESS (KIND.NAME) in state; the live object is left as it is."""
     with rt.state(lock="state rm") as store, store.changing(f"state rm {address}"):
         if store.get(address) is None:
-            raise CallboardError(f"{address} is not in state")
+            raise not_in_state(address, store)
         store.remove(address)
     rt.output.line(f"Removed {address} from state; the live object is untouched.")
 

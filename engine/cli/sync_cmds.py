@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,11 +20,12 @@ from engine.manifests.loader import load_settings
 from engine.manifests.settings import ProjectSettings
 from engine.render.outputs import render
 from engine.render.sync_log import SyncLog, run_text
-from engine.state.base import ResourceRecord, StateStore
+from engine.state.base import ResourceRecord, StateStore, SyncRunLogEntry
 from engine.sync.definition import (
     SyncDefinition,
     load_definition,
     managed_syncs,
+    refuse_prospect2_runs,
     state_record,
 )
 from engine.sync.locking import SyncSkipped, lock_wait, sync_slot
@@ -60,18 +61,22 @@ def sync() -> None:
 
 @sync.command("preview")
 @click.argument("name")
+@p.no_regenerate
+@p.show_values
 @p.output_format("sync-preview")
 @p.pass_runtime
-def preview_command(rt: Runtime, name: str, fmt: str) -> None:
-    """What a run would do now, changing nothing (the list as last generated)."""
+def preview_command(rt: Runtime, name: str, no_regenerate: bool, show_values: bool,
+                    fmt: str) -> None:
+    """What a run would do now, changing nothing in Prospect2 (the list regenerated first, as
+    a run does, unless --no-regenerate)."""
     settings = _settings(rt)
 
     async def work(job: Job) -> SyncPreview:
         record = await asyncio.to_thread(state_record, job.state, name)  # off the event loop
         definition = await load_definition(job.session, record)
-        return await _runner(job, settings).preview(definition)
+        return await _runner(job, settings).preview(definition, regenerate=not no_regenerate)
 
-    rt.output.show(render("sync-preview", fmt, rt.run(work)))
+    rt.output.show(render("sync-preview", fmt, rt.run(work), show_values=show_values))
 
 
 @sync.command("run")
@@ -96,13 +101,16 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         records = await asyncio.to_thread(  # the store off the event loop
             lambda: [state_record(job.state, n) for n in names] if names
             else managed_syncs(job.state))
+        definitions = [await load_definition(job.session, r) for r in records]
+        if names:
+            refuse_prospect2_runs(definitions)
         with interrupts.writing():
-            for record in records:
+            for record, definition in zip(records, definitions, strict=True):
                 if interrupts.stop_requested():
                     raise Interrupted(f"stopped before {record.address}; "
                                       f"{plural(len(reports), 'sync run')} finished")
                 try:
-                    report = await _run_one(rt, job, runner, record, settings,
+                    report = await _run_one(rt, job, runner, record, definition, settings,
                                             named=bool(names), due=due, force=force)
                 except SyncSkipped as exc:  # an apply held the state all along: cron comes back
                     rt.output.line(str(exc), "yellow")
@@ -122,10 +130,11 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
 
 
 async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
-                   settings: ProjectSettings, *, named: bool, due: bool,
-                   force: bool) -> SyncRunReport | None:
+                   definition: SyncDefinition, settings: ProjectSettings, *, named: bool,
+                   due: bool, force: bool) -> SyncRunReport | None:
     state = job.state
-    definition = await load_definition(job.session, record)
+    if _theirs(rt, definition, due):
+        return None
     unfinished = await asyncio.to_thread(state.sync_plan, definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
@@ -137,21 +146,39 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
         return None
     async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
                          say=rt.output.line):
-        fresh = await asyncio.to_thread(state.get, record.address)
-        if fresh is None:  # an apply removed it while this run waited
-            rt.output.line(f"{record.address}: no longer in state; skipped")
+        now = await _current(rt, job, record, definition, due)
+        if now is None:
             return None
-        if fresh != record:  # an apply changed it while this run waited
-            definition = await load_definition(job.session, fresh)
-        await asyncio.to_thread(close_dead_runs, state, definition.address)
+        await asyncio.to_thread(close_dead_runs, state, now.address)
         try:
-            report = await runner.run(definition, force=force)
+            report = await runner.run(now, force=force)
         except (Interrupted, asyncio.CancelledError) as stop:
-            raise await asyncio.to_thread(_stopped, rt, state, definition, stop) from None
-    if definition.notify:
-        await _notify(rt, state, definition, report)
+            raise await asyncio.to_thread(_stopped, rt, state, now, stop) from None
+    if now.notify:
+        await _notify(rt, state, now, report)
     rt.output.rich(run_text(report))
     return report
+
+
+async def _current(rt: Runtime, job: Job, record: ResourceRecord, definition: SyncDefinition,
+                   due: bool) -> SyncDefinition | None:
+    """The sync as state holds it once this run has its slot: None if an apply removed it or
+    handed it to Prospect2 while this run waited, reloaded if an apply changed it."""
+    fresh = await asyncio.to_thread(job.state.get, record.address)
+    if fresh is None:
+        rt.output.line(f"{record.address}: no longer in state; skipped")
+        return None
+    if fresh == record:
+        return definition
+    definition = await load_definition(job.session, fresh)
+    return None if _theirs(rt, definition, due) else definition
+
+
+def _theirs(rt: Runtime, definition: SyncDefinition, due: bool) -> bool:
+    """A sync Prospect2 runs (runner: prospect2) is skipped: exactly one engine runs it."""
+    if definition.run_by_prospect2 and not due:
+        rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); skipped")
+    return definition.run_by_prospect2
 
 
 def _stopped(rt: Runtime, state: StateStore, definition: SyncDefinition,
@@ -192,13 +219,35 @@ async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
 @p.output_format("sync-log")
 @p.pass_runtime
 def log_command(rt: Runtime, name: str | None, since: str, fmt: str) -> None:
-    """Past runs: counts added, removed, re-synced, rejected with reasons, API calls."""
-    start = clock.now() - parse_duration(since)
-    with rt.state() as state:
-        entries = state.sync_runs(known_sync(state, name) if name else None,
-                                  start.isoformat(timespec="seconds"))
-    runs = [SyncRunReport.from_log_entry(e) for e in runs_only(entries)]
-    rt.output.show(render("sync-log", fmt, SyncLog(runs, since)))
+    """Past runs: counts added, removed, re-synced, rejected with reasons, API calls; for a
+    sync Prospect2 runs (runner: prospect2), its own runs from Prospect2's activity log."""
+    start = (clock.now() - parse_duration(since)).isoformat(timespec="seconds")
+
+    async def work(job: Job) -> list[SyncRunReport]:
+        entries, theirs = await asyncio.to_thread(_logged, job.state, name, start)
+        runs = [SyncRunReport.from_log_entry(e) for e in entries]
+        if theirs:  # only then is Prospect2 asked (the session opens on first use)
+            target: TagTarget = job.session.port(TAG_TARGET_PORT)
+            for record in theirs:
+                runs += [SyncRunReport.from_activity(record.address, record.remote_id, a)
+                         for a in await target.activity(record.remote_id, start)]
+        return sorted(runs, key=lambda r: (_instant(r.started_at), r.run_id))
+
+    rt.output.show(render("sync-log", fmt, SyncLog(rt.run(work), since)))
+
+
+def _logged(state: StateStore, name: str | None,
+            start: str) -> tuple[list[SyncRunLogEntry], list[ResourceRecord]]:
+    """The run log's runs since ``start`` and the syncs Prospect2 runs, of ``name`` or all."""
+    wanted = known_sync(state, name) if name else None
+    theirs = [r for r in managed_syncs(state)
+              if r.fields.get("runner") == "prospect2" and wanted in (None, r.address)]
+    return runs_only(state.sync_runs(wanted, start)), theirs
+
+
+def _instant(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_duration(text: str) -> timedelta:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import click
 
 from engine import interrupts
@@ -26,17 +28,22 @@ def writeback() -> None:
 
 @writeback.command("run")
 @p.campaign
+@p.back_fill_since
 @p.batch_size(MAX_PROMOTION_BATCH, "Constituents")
 @p.pass_runtime
-def run_command(rt: Runtime, campaign_id: str | None, batch_size: int) -> None:
-    """Write back every sent campaign that matches a mapping and is not yet written back."""
-    report = rt.run(lambda job: _run(rt, job, campaign_id, batch_size), lock="writeback run")
+def run_command(rt: Runtime, campaign_id: str | None, since: datetime | None,
+                batch_size: int) -> None:
+    """Write back every sent campaign that matches a mapping and is not yet written back
+    (campaigns sent before a mapping's since only with --since)."""
+    back_fill = since.date() if since else None
+    report = rt.run(lambda job: _run(rt, job, campaign_id, batch_size, back_fill),
+                    lock="writeback run")
     for line in summary_lines(report, only=campaign_id is not None):
         rt.output.line(line)
 
 
-async def _run(rt: Runtime, job: Job, campaign_id: str | None,
-               batch_size: int) -> WritebackReport:
+async def _run(rt: Runtime, job: Job, campaign_id: str | None, batch_size: int,
+               back_fill: date | None) -> WritebackReport:
     campaigns = job.session.port(CAMPAIGNS_PORT)
     sink = job.session.port(TESSITURA_PORT)
     if not isinstance(campaigns, CampaignSource) or not isinstance(sink, WritebackSink):
@@ -46,7 +53,8 @@ async def _run(rt: Runtime, job: Job, campaign_id: str | None,
         for line in outcome_lines(outcome):
             rt.output.line(line)
 
-    run = WritebackRun(campaigns, sink, job.state, batch_size=batch_size, on_outcome=show)
+    run = WritebackRun(campaigns, sink, job.state, batch_size=batch_size, on_outcome=show,
+                       back_fill=back_fill)
     with interrupts.writing():
         return await run.run(campaign_id)
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from engine.errors import ManifestError
 
 SETTINGS_FILE = "callboard.yaml"
+#: The name a newcomer writes instead (manifests may end in .yml): refused, never ignored.
+MISNAMED_SETTINGS = "callboard.yml"
+MISNAMED_MESSAGE = f"settings are read from {SETTINGS_FILE}, not {MISNAMED_SETTINGS}: rename it"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
 
@@ -50,8 +53,8 @@ def manifest_files(directory: Path) -> list[Path]:
     loader reads them (the settings file beside them is not a manifest)."""
     if not directory.is_dir():
         return []
-    settings = directory / SETTINGS_FILE
-    files = [p for p in _walk(directory, set()) if p != settings]
+    beside = (directory / SETTINGS_FILE, directory / MISNAMED_SETTINGS)
+    files = [p for p in _walk(directory, set()) if p not in beside]
     return sorted(files, key=lambda p: p.relative_to(directory).as_posix())
 
 
@@ -60,6 +63,9 @@ def settings_file(directory: Path, cwd: Path | None = None) -> Path | None:
     (a repository's root). Both present is an error, so no setting is silently ignored."""
     found: list[Path] = []
     here = cwd / SETTINGS_FILE if cwd else Path(SETTINGS_FILE)
+    for misnamed in (directory / MISNAMED_SETTINGS, here.with_name(MISNAMED_SETTINGS)):
+        if misnamed.is_file():
+            raise ManifestError(MISNAMED_MESSAGE, file=str(misnamed), line=1)
     for candidate in (directory / SETTINGS_FILE, here):
         if candidate.is_file() and all(candidate.resolve() != f.resolve() for f in found):
             found.append(candidate)

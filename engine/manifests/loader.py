@@ -15,7 +15,14 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from engine.errors import ManifestError, ManifestErrors
-from engine.manifests.files import SETTINGS_FILE, manifest_files, settings_file
+from engine.kinds import Kind, ResourceSpec
+from engine.manifests.files import (
+    MISNAMED_MESSAGE,
+    MISNAMED_SETTINGS,
+    SETTINGS_FILE,
+    manifest_files,
+    settings_file,
+)
 from engine.manifests.moved import MOVED_KEY, Move, check_moves, read_moves
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
@@ -119,6 +126,15 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _misplaced_settings(name: str, display: str) -> ManifestError:
+    """A settings file in a subfolder would be read as a manifest, or not at all."""
+    where = "beside the manifests or in the current directory"
+    if name == SETTINGS_FILE:
+        return ManifestError(f"{SETTINGS_FILE} is read only {where}: move it there",
+                             file=display, line=1)
+    return ManifestError(f"{MISNAMED_MESSAGE} (and keep it {where})", file=display, line=1)
+
+
 def load_manifests(directory: Path, registry: KindRegistry,
                    display_root: Path | None = None) -> ManifestSet:
     """Read every ``*.yaml`` under ``directory``, subfolders included (settings aside), and
@@ -138,10 +154,8 @@ def load_manifests(directory: Path, registry: KindRegistry,
 
     for path in manifest_files(directory):
         display = _display(path, display_root)
-        if path.name == SETTINGS_FILE:
-            errors.append(ManifestError(f"{SETTINGS_FILE} is read only beside the manifests or "
-                                        "in the current directory: move it there", file=display,
-                                        line=1))
+        if path.name in (SETTINGS_FILE, MISNAMED_SETTINGS):
+            errors.append(_misplaced_settings(path.name, display))
             continue
         try:
             data = load_yaml_file(path, display)
@@ -196,14 +210,9 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
     origin = locate(root, (kind_name, name), display, 1)
     addr = address(kind_name, name)
     kind = registry[kind_name]
-    pattern = kind.name_pattern or NAME_PATTERN
-    if not isinstance(name, str) or not pattern.match(name):
-        if kind.name_pattern is not None:
-            return [ManifestError(f"bad name {name!r}: must match {pattern.pattern}",
-                                  file=display, line=origin.line, field=addr)]
-        return [ManifestError(
-            f"bad name {name!r}: names use lower-case letters, digits, '-' and '_' and start "
-            "with a letter or digit", file=display, line=origin.line, field=addr)]
+    bad_name = _bad_name(kind, name)
+    if bad_name:
+        return [ManifestError(bad_name, file=display, line=origin.line, field=addr)]
     if addr in manifests.resources:
         first = manifests.resources[addr].origin
         return [ManifestError(f"declared twice: at {first} and at {origin}",
@@ -219,17 +228,56 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
         return [ManifestError(unknown_field(str(derived[0]), kind.model), file=display,
                               line=where.line, field=f"{addr}.{derived[0]}")]
     try:
-        spec = kind.desired(name, kind.model.model_validate(plain(body)))
+        declared = kind.model.model_validate(plain(body))
+        spec = kind.desired(name, declared)
     except ValidationError as exc:
         return validation_errors(exc, kind.model, root, (kind_name, name), display,
                                  origin.line, addr)
     except ValueError as exc:
         return [ManifestError(str(exc), file=display, line=origin.line, field=addr)]
+    filled = _filled_errors(declared, spec, name)
+    if filled:
+        return [ManifestError(message, file=display, line=origin.line, field=f"{addr}.{field}")
+                for field, message in filled]
     field_origins = {str(k): locate(root, (kind_name, name, k), display, origin.line)
                      for k in body}
     manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, origin=origin,
                                          field_origins=field_origins)
     return []
+
+
+def _bad_name(kind: Kind, name: Any) -> str | None:
+    """Why ``name`` cannot name an object of ``kind`` (its own pattern, or Callboard's)."""
+    pattern = kind.name_pattern or NAME_PATTERN
+    if isinstance(name, str) and pattern.match(name):
+        return None
+    if kind.name_pattern is not None:
+        return f"bad name {name!r}: must match {pattern.pattern}"
+    return (f"bad name {name!r}: names use lower-case letters, digits, '-' and '_' and start "
+            "with a letter or digit")
+
+
+def _filled_errors(declared: ResourceSpec, spec: ResourceSpec,
+                   name: str) -> list[tuple[str, str]]:
+    """What ``Kind.desired`` filled in (a tag's name from its NAME) obeys the key's own
+    rules, so a NAME too long for the name it becomes is refused here, at its line, rather
+    than by the planner's model or by the service at apply."""
+    model = type(spec)
+    out: list[tuple[str, str]] = []
+    for key in model.model_fields:
+        value = getattr(spec, key)
+        if value == getattr(declared, key):
+            continue
+        try:
+            model.__pydantic_validator__.validate_assignment(declared.model_copy(), key, value)
+        except ValidationError as exc:
+            how = ("is" if key in model.derived else "defaults to")
+            fix = ("use a shorter NAME" if key in model.derived
+                   else f"declare a shorter {key}, or a shorter NAME")
+            hint = f" (the {key} {how} the NAME: {fix})" if value == name else ""
+            out += [(key, err["msg"].removeprefix("Value error, ") + hint)
+                    for err in exc.errors()]
+    return out
 
 
 def check_references(manifests: ManifestSet, registry: KindRegistry) -> list[ManifestError]:

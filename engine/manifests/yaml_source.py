@@ -34,11 +34,23 @@ _OPENERS = {"[": "the '[' opened", "{": "the '{' opened", '"': "the quote opened
             "'": "the quote opened"}
 
 
+#: The parser's words for the mistakes newcomers make most, and what they mean.
+_IN_USERS_WORDS = {
+    "found character '\\t' that cannot start any token":
+        "this line is indented with a tab; YAML indents with spaces only",
+    "expected <block end>, but found '<block mapping start>'":
+        "this line's indentation does not match the lines above it (a key is one or more "
+        "spaces off)",
+}
+
+
 def yaml_problem(exc: MarkedYAMLError, text: str) -> tuple[str, int | None]:
     """The message and line for a YAML error. An unclosed bracket or quote is only noticed at
     the end of the file, so it is placed where it opened (the parser's context mark), not on a
     line past the end."""
     problem = exc.problem or exc.context or "invalid YAML"
+    problem = next((said for parser, said in _IN_USERS_WORDS.items() if parser in problem),
+                   problem)
     if "duplicate key" in problem:
         problem = problem.split(" with value")[0] + " (a key appears twice in one mapping)"
     context, mark = exc.context_mark, exc.problem_mark or exc.context_mark

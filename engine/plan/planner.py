@@ -79,13 +79,14 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
                 errors.append(_field_error(resource, exc))
                 continue
             key = session.registry[kind].key(resolved.spec)
-            if key in seen:
+            first = seen.get(key.casefold())  # "VIP" and "vip" are one object to Prospect2
+            if first is not None:
                 errors.append(_located(
-                    f"{resource.address} and {seen[key].address} ({seen[key].origin}) both "
+                    f"{resource.address} and {first.address} ({first.origin}) both "
                     f"declare the {kind} object {key!r}; one object can have only one address",
                     resource.origin))
                 continue
-            seen[key] = desired[resource.address] = resolved
+            seen[key.casefold()] = desired[resource.address] = resolved
     if errors:
         raise ManifestErrors(errors)
     return desired, refs.warnings

@@ -1,4 +1,9 @@
-"""A Data Sync preview: counts first, then each address (removals red, the ones to check)."""
+"""A Data Sync preview: counts first, then each address (removals red, the ones to check).
+
+Re-syncs show the contact data they would send. That is personal data (membership levels,
+giving), so the JSON output, made to be saved and shared, masks values unless the user asks
+for them (``--show-values``); the terminal shows them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import Any
 from rich.text import Text
 
 from engine.artifacts import SYNC_PREVIEW
+from engine.sync.contact_data import ValueProblem
+from engine.sync.run_plan import ImportItem, SyncRunPlan
 from engine.sync.runner import SyncPreview
 from engine.words import plural, verb
 
@@ -21,34 +28,62 @@ def preview_counts(preview: SyncPreview) -> dict[str, int]:
             "kept_shared": plan.kept_shared}
 
 
-def preview_document(preview: SyncPreview) -> dict[str, Any]:
+MASKED = "***"
+
+
+def _values(plan: SyncRunPlan, item: ImportItem, show: bool) -> dict[str, str | None]:
+    """An import's contact data by perstag; None: left out (it does not fit its field)."""
+    return {name: (value if show or value is None else MASKED)
+            for name, value in zip(plan.field_names, item.values, strict=False)}
+
+
+def _left_out(plan: SyncRunPlan, show: bool) -> dict[str, list[str]]:
+    return {address: [ValueProblem(*problem).describe(show_value=show) for problem in problems]
+            for address, problems in sorted(plan.value_problems.items())}
+
+
+def preview_document(preview: SyncPreview, show_values: bool = False) -> dict[str, Any]:
     plan = preview.plan
     return SYNC_PREVIEW.stamp({
         "sync": preview.definition.address,
         "list_id": preview.definition.list_id,
-        "regenerated": False,
+        "regenerated": preview.regenerated,
         "unfinished_run": preview.unfinished_run,
         "counts": preview_counts(preview),
         "add": [i.address for i in plan.imports("add")],
         "resync": [i.address for i in plan.imports("resync")],
         "retry": [i.address for i in plan.imports("retry")],
         "remove": [r.address for r in plan.removals()],
+        "contact_fields": list(plan.field_names),
+        "values_shown": show_values,
+        "resync_values": {i.address: _values(plan, i, show_values)
+                          for i in plan.imports("resync")},
+        "values_left_out": _left_out(plan, show_values),
     })
 
 
-def preview_json(preview: SyncPreview) -> str:
-    return json.dumps(preview_document(preview), indent=2) + "\n"
+def preview_json(preview: SyncPreview, show_values: bool = False) -> str:
+    return json.dumps(preview_document(preview, show_values), indent=2) + "\n"
 
 
 def _heading(preview: SyncPreview, counts: dict[str, int]) -> list[str]:
     definition = preview.definition
+    source = ("the list regenerated now, as a run does" if preview.regenerated else
+              "the list as last generated (--no-regenerate), which a run would regenerate first")
     lines = [
-        f"Preview of {definition.address} (tag {definition.tag!r}, {definition.mode}); the "
-        "list as last generated, not regenerated for a preview",
+        f"Preview of {definition.address} (tag {definition.tag!r}, {definition.mode}); "
+        f"{source}",
         f"  list: {plural(counts['list'], 'constituent')}, baseline: {counts['baseline']} "
         f"({counts['constituents_joined']} joined, {counts['constituents_left']} left)",
         f"  {counts['add']} to add, {counts['resync']} to re-sync, {counts['retry']} to "
         f"retry, {counts['remove']} to remove"]
+    if definition.run_by_prospect2:
+        lines.append("  runner: prospect2: Prospect2 runs this sync from a baseline of its own, "
+                     "which its API does not show; these counts are against Callboard's")
+    left_out = len(preview.plan.value_problems)
+    if left_out:
+        lines.append(f"  {plural(left_out, 'import')} {verb(left_out, 'leaves', 'leave')} a "
+                     "value out: it does not fit its field (listed below)")
     if counts["kept_shared"]:
         kept = counts["kept_shared"]
         lines.append(f"  {plural(kept, 'address', 'addresses')} of leavers "
@@ -68,9 +103,14 @@ def preview_text(preview: SyncPreview) -> Text:
     for item in plan.imports("add"):
         out.append(f"+ {item.address}\n", style="green")
     for item in plan.imports("resync"):
-        out.append(f"~ {item.address}\n", style="yellow")
+        carried = ", ".join(f"{name}={'(left out)' if value is None else value}"
+                            for name, value in _values(plan, item, True).items())
+        out.append(f"~ {item.address}" + (f"  {carried}" if carried else "") + "\n",
+                   style="yellow")
     for item in plan.imports("retry"):
         out.append(f"+ {item.address} (retry)\n", style="green")
     for removal in plan.removals():
         out.append(f"- {removal.address}\n", style="red")
+    for address, problems in _left_out(plan, True).items():
+        out.append(f"! {address}: {'; '.join(problems)}\n", style="yellow")
     return out

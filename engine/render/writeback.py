@@ -53,6 +53,11 @@ def summary_lines(report: WritebackReport, *, only: bool = False) -> list[str]:
     if report.already_complete:
         lines.append(f"{plural(len(report.already_complete), 'campaign')} already written "
                      "back.")
+    if report.before_since:
+        lines.append(f"{plural(report.before_since, 'sent campaign')} "
+                     f"{verb(report.before_since, 'matches', 'match')} a mapping but "
+                     f"{verb(report.before_since, 'was', 'were')} sent before its since; "
+                     "'writeback run --since DATE' writes back those sent on or after DATE.")
     if report.unmatched_sent:
         lines.append(f"{plural(report.unmatched_sent, 'sent campaign')} "
                      f"{verb(report.unmatched_sent, 'matches', 'match')} no writeback mapping.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 from engine.errors import StateError
@@ -17,9 +19,24 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
+def _refuse_other_urls(url: str) -> None:
+    """A URL of another scheme (``postgressql://``, ``mysql://``) is a mistake, never a SQLite
+    path: taken as one, apply would fill a new local file, apart from the team's state."""
+    scheme, sep, _ = url.partition("://")
+    if not sep or is_postgres_url(url) or scheme == "sqlite":
+        return
+    close = difflib.get_close_matches(scheme.lower(), ["postgresql", "postgres"], cutoff=0.6)
+    hint = " (did you mean postgresql://?)" if close else ""
+    shown = re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)  # never print a password
+    raise StateError(f"state {shown} is not a SQLite path nor a postgresql:// URL{hint}: "
+                     "Callboard keeps state in a SQLite file (give its path) or in PostgreSQL "
+                     "(postgresql://user:pass@host/db)")
+
+
 def open_state(url: str, *, read_only: bool = False) -> StateStore:
     """``postgresql://…`` for teams, else a SQLite path. ``read_only``: where no state exists,
     an empty one written nowhere (no file, directory or schema), for commands that only look."""
+    _refuse_other_urls(url)
     if is_postgres_url(url):
         try:
             from engine.state.postgres import PostgresState

@@ -4,15 +4,13 @@ after a backup of it is kept (as ``terraform.tfstate.backup``), and its serial m
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import count
 
 from engine.errors import StateError
 from engine.state import open_state
 from engine.state.base import Rows, StateStore
-from engine.state.schema import NOT_DATA
-
-NOT_COPIED = NOT_DATA
 
 
 @dataclass(frozen=True)
@@ -46,12 +44,9 @@ def keep_backup(target: StateStore, tables: Rows) -> str:
         probe.close()
         if not probe.exists:
             break
-    spare = open_state(url)
-    try:
+    with closing(open_state(url)) as spare:
         spare.load_rows(tables)
         return spare.url
-    finally:
-        spare.close()
 
 
 def copy_state(source: StateStore, target: StateStore, holder: str,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -24,20 +25,16 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _URL_PASSWORD = re.compile(r"(?P<head>postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@")
 #: A session as lock rows name it; the epoch keeps it the same whatever a client's time zone.
 SESSION = "pid || '@' || extract(epoch FROM backend_start)"
-#: States made before the shared schema stored 1 for what is now 3 (one migration held all
-#: three); the shared list migrates a PostgreSQL state in one transaction, never leaving 1 or 2.
+#: A PostgreSQL state made before the shared schema says 1 for what is now 3 (one migration).
 LEGACY_VERSIONS = {1: 3}
 
 
 def redact(text: str, url: str | None = None) -> str:
     """``text`` with any URL password (and the password of ``url`` wherever it appears) masked."""
     masked = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
-    try:
-        password = conninfo_to_dict(url).get("password") if url else None
-    except psycopg.Error:
-        password = None
-    if password:
-        masked = masked.replace(str(password), "***")
+    with suppress(psycopg.Error):  # an unparseable URL has no password to find
+        if url and (password := conninfo_to_dict(url).get("password")):
+            masked = masked.replace(str(password), "***")
     return re.sub(r"password=\S+", "password=***", masked)
 
 
@@ -98,18 +95,16 @@ class PostgresState(SqlState):
     def _fault(self, exc: Exception) -> StateError:
         detail = redact(str(exc), self.secret_url).strip()
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-            detail += (" — this PostgreSQL role may read the state but not change it: apply, "
-                       "state edits, sync and writeback runs need a role that may write "
-                       f"Callboard's tables in schema {self.schema}, and a state at an older "
-                       "schema version must first be opened by a role that may create tables")
+            detail += (" — this role may read the state but not change it: apply, state edits "
+                       "and runs (and migrating an older state) need a role that may write "
+                       f"Callboard's tables in schema {self.schema}")
         return StateError(f"state {self.url}: {detail}")
 
     def _version(self) -> int:
-        """Read under a transaction-level lock, so concurrent first opens migrate once."""
+        """Read under a transaction-level lock, so concurrent first opens migrate once; DDL
+        only when there is none yet, so a SELECT-only role opens a current state."""
         self._run("SELECT pg_advisory_xact_lock(hashtext(?))", (f"callboard:{self.schema}",))
         if not self._one("SELECT to_regclass('schema_version')")[0]:
-            # DDL only when there is none yet: a plan job's SELECT-only role opens a current
-            # state without needing CREATE on the database.
             self._run(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
             self._run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = self._one("SELECT version FROM schema_version")

@@ -59,6 +59,9 @@ MIGRATIONS: list[str] = [
     CREATE TABLE locks (name TEXT PRIMARY KEY, holder TEXT NOT NULL, command TEXT NOT NULL,
         since TEXT NOT NULL, session TEXT);
     """,
+    # contact data (resync: values): the digest of each member's carried values, as sent
+    """CREATE TABLE sync_value_digest (sync_id TEXT NOT NULL, constituent_id {int} NOT NULL,
+        digest {int} NOT NULL, PRIMARY KEY (sync_id, constituent_id));""",
 ]
 
 #: Tables that say who holds a lock now or how the schema is versioned: never copied.
@@ -68,8 +71,3 @@ NOT_DATA: frozenset[str] = frozenset({"locks", "schema_version"})
 DATA_TABLES = tuple(t for t in re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))
                     if t not in NOT_DATA)
 BOOLEAN_COLUMNS = frozenset(re.findall(r"(\w+) \{bool\}", "".join(MIGRATIONS)))
-
-
-def statements(version: int, words: dict[str, str]) -> list[str]:
-    """Migration ``version`` (0-based) in one backend's words, one statement each."""
-    return [s for s in MIGRATIONS[version].format(**words).split(";") if s.strip()]

@@ -10,20 +10,25 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
+from functools import partialmethod
 from typing import Any
 
 from engine.errors import StateError
 from engine.state import base as b
-from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS, statements
+from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS
 
 log = logging.getLogger(__name__)
 RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
+DIGEST_QUERY = 900  # constituent ids a digest look-up binds (SQLite allows 32,766)
 RESOURCE = ("address", "kind", "name", "remote_id", "fields", "prevent_destroy", "updated_at")
 LEDGER = tuple(f.name for f in fields(b.WritebackLedger))
+PROGRESS = ("source_id", "batches_confirmed", "inserted", "skipped", "status", "updated_at")
 RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
+REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
+DIGEST = ("sync_id", "constituent_id", "digest")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
            "that 'state copy --force' kept), or 'callboard state copy GOOD_STATE' to it.")
@@ -52,8 +57,7 @@ class SqlState:
 
     def __init__(self, url: str, db: Any) -> None:
         self.url, self.db = url, db
-        self._mutex = threading.RLock()
-        self._depth = 0
+        self._mutex, self._depth = threading.RLock(), 0
 
     # Each backend versions its schema and knows whether a lock's holder still runs.
     def _version(self) -> int: raise NotImplementedError
@@ -77,21 +81,14 @@ class SqlState:
             cursor = self.db.execute(sql.replace("?", self.marker), args)
             return getattr(cursor, fetch)() if fetch else cursor.rowcount
 
-    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        return self._run(sql, args, "fetchall")
-
-    def _one(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return self._run(sql, args, "fetchone")
+    _all = partialmethod(_run, fetch="fetchall")  # every row
+    _one = partialmethod(_run, fetch="fetchone")  # the first row, or None
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         batch = list(rows)
-        with self._guard():
-            cursor = self.db.cursor()
-            try:
-                if batch:
-                    cursor.executemany(sql.replace("?", self.marker), batch)
-            finally:
-                cursor.close()
+        with self._guard(), closing(self.db.cursor()) as cursor:
+            if batch:
+                cursor.executemany(sql.replace("?", self.marker), batch)
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
@@ -123,8 +120,8 @@ class SqlState:
                 raise StateError(f"state {self.url} has schema version {version}, newer than "
                                  f"this Callboard understands ({latest}): a newer Callboard "
                                  "wrote it. Upgrade Callboard, or restore a backup.")
-            for number in range(version, latest):
-                for statement in statements(number, self.words):
+            for migration in MIGRATIONS[version:latest]:  # in this backend's words
+                for statement in filter(str.strip, migration.format(**self.words).split(";")):
                     self._run(statement)
             if version == 0:
                 self._run("INSERT INTO meta VALUES ('lineage', ?), ('serial', '0')",
@@ -134,9 +131,8 @@ class SqlState:
 
     def header(self) -> b.StateHeader:
         meta = dict(self._all("SELECT key, value FROM meta"))
-        return b.StateHeader(meta.get("lineage", ""), int(meta.get("serial", 0)),
-                             meta.get("applying_plan"), meta.get("last_applied_plan"),
-                             meta.get("last_change"))
+        return b.StateHeader(meta.get("lineage", ""), int(meta.get("serial", 0)), *map(
+            meta.get, ("applying_plan", "last_applied_plan", "last_change")))
 
     def _set_meta(self, key: str, value: str) -> None:
         self._run(upsert("meta", ("key", "value"), ("key",)), (key, value))
@@ -199,11 +195,8 @@ class SqlState:
     def writeback_ledger(self, campaign_id: str) -> b.WritebackLedger | None:
         row = self._one(f"SELECT {', '.join(LEDGER)} FROM writeback_ledger "
                         "WHERE campaign_id = ?", (campaign_id,))
-        if row is None:
-            return None
-        values = dict(zip(LEDGER, row, strict=True))
-        values["constituent_ids"] = json.loads(values["constituent_ids"])
-        return b.WritebackLedger(**values)
+        ids = LEDGER.index("constituent_ids")
+        return b.WritebackLedger(*row[:ids], json.loads(row[ids]), *row[ids + 1:]) if row else None
 
     def start_writeback(self, ledger: b.WritebackLedger) -> None:
         ledger.started_at = ledger.updated_at = now_iso()
@@ -217,11 +210,9 @@ class SqlState:
 
     def update_writeback_progress(self, ledger: b.WritebackLedger) -> None:
         ledger.updated_at = now_iso()
-        progress = ("source_id", "batches_confirmed", "inserted", "skipped", "status",
-                    "updated_at")
-        if self._run(f"UPDATE writeback_ledger SET {', '.join(f'{c} = ?' for c in progress)} "
+        if self._run(f"UPDATE writeback_ledger SET {', '.join(f'{c} = ?' for c in PROGRESS)} "
                      "WHERE campaign_id = ?",
-                     [*(getattr(ledger, c) for c in progress), ledger.campaign_id]) != 1:
+                     [*(getattr(ledger, c) for c in PROGRESS), ledger.campaign_id]) != 1:
             raise StateError(f"campaign {ledger.campaign_id} has no writeback ledger in state "
                              f"{self.url}")
 
@@ -255,9 +246,7 @@ class SqlState:
             self._forget(sync_id, "address", batch.untagged, "sync_ledger", "sync_association",
                          "sync_rejected")
             self.save_sync_associations(sync_id, batch.associations)
-            self._many(upsert("sync_rejected", ("sync_id", "address", "constituent_id",
-                                                "reason", "seen_at"),
-                              ("sync_id", "address", "constituent_id")),
+            self._many(upsert("sync_rejected", REJECTED, REJECTED[:3]),
                        ((sync_id, a, c, reason, stamp)
                         for a, (owners, reason) in batch.rejected.items() for c in owners))
 
@@ -297,14 +286,27 @@ class SqlState:
         return self._all("SELECT address, constituent_id, reason FROM sync_rejected "
                          "WHERE sync_id = ? ORDER BY address, constituent_id", (sync_id,))
 
+    def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
+        chunks = [[int(i) for i in constituent_ids[n:n + DIGEST_QUERY]]
+                  for n in range(0, len(constituent_ids), DIGEST_QUERY)]
+        return dict(row for chunk in chunks for row in self._all(
+            "SELECT constituent_id, digest FROM sync_value_digest WHERE sync_id = ? AND "
+            f"constituent_id IN ({', '.join('?' * len(chunk))})", (sync_id, *chunk)))
+
+    def record_sync_digests(self, sync_id: str, digests: Iterable[tuple[int, int]],
+                            forget: Iterable[int]) -> None:
+        with self._tx():
+            self._forget(sync_id, "constituent_id", map(int, forget), "sync_value_digest")
+            self._many(upsert("sync_value_digest", DIGEST, DIGEST[:2]),
+                       ((sync_id, int(c), int(d)) for c, d in digests))
+
     def log_sync_run(self, entry: b.SyncRunLogEntry) -> None:
-        cutoff = datetime.now(UTC) - timedelta(days=RUN_LOG_DAYS)
+        cutoff = (datetime.now(UTC) - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
         with self._tx():
             self._run(upsert("sync_run_log", RUN_LOG, ("run_id",)),
                       (*[getattr(entry, c) for c in RUN_LOG[:-1]],
                        json.dumps(entry.summary, sort_keys=True)))
-            self._run("DELETE FROM sync_run_log WHERE started_at < ?",
-                      (cutoff.isoformat(timespec="seconds"),))
+            self._run("DELETE FROM sync_run_log WHERE started_at < ?", (cutoff,))
 
     def sync_runs(self, address: str | None, since: str) -> list[b.SyncRunLogEntry]:
         where = " AND address = ?" if address is not None else ""
@@ -342,7 +344,7 @@ class SqlState:
     def _acquire(self, name: str, holder: str, command: str, refusal: str) -> None:
         """Take lock ``name``, or the row of a holder that ended (compare-and-swap)."""
         with self._tx():
-            held = self._lock(name)
+            held, taken = self._lock(name), 0
             mine = (holder, command, now_iso(), self.session, name)
             if held is None:
                 taken = self._run("INSERT INTO locks (holder, command, since, session, name) "
@@ -351,8 +353,6 @@ class SqlState:
                 taken = self._run("UPDATE locks SET holder = ?, command = ?, since = ?, "
                                   "session = ? WHERE name = ? AND holder = ? AND since = ?",
                                   (*mine, held.holder, held.since))
-            else:
-                taken = 0
         if not taken:
             held = self._lock(name)
             raise StateError(refusal.format(detail=held.describe() if held else "taken"))

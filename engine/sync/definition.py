@@ -7,7 +7,8 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import CallboardError
@@ -15,7 +16,9 @@ from engine.references import Ref
 from engine.resources import address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
+from engine.sync.contact_data import CarriedField
 from engine.sync.filters import AddressFilter
+from engine.sync.ports import TAG_TARGET_PORT, CustomFieldFacts, TagTarget
 from engine.sync.schedule import Schedule
 
 KIND = "data_syncs"
@@ -36,6 +39,19 @@ class SyncDefinition:
     notify: tuple[str, ...]
     enabled: bool
     description: str = ""
+    runner: str = "callboard"
+    #: ``audit`` (seed 003, with P2DSTrackChanges = YES) | ``values`` | ``off``
+    resync: str = "audit"
+    #: Contact data: the output set (None: the list's own) and the fields it fills.
+    output_set_id: int | None = None
+    contact_fields: tuple[CarriedField, ...] = ()
+    #: Trigger webhooks: the tag's Contact Point Purpose in Tessitura (None: none to update).
+    purpose_id: int | None = None
+
+    @property
+    def run_by_prospect2(self) -> bool:
+        """``runner: prospect2``: Prospect2's scheduler runs it, never ``sync run``."""
+        return self.runner == "prospect2"
 
 
 def sync_address(name: str) -> str:
@@ -63,13 +79,26 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
     if live is None:
         raise CallboardError(f"{record.address}: Data Sync {record.remote_id} no longer exists "
                              "in Prospect2 (run 'callboard plan' to see the drift)")
-    return definition_of(record, live.value)
+    target: TagTarget = session.port(TAG_TARGET_PORT)
+    account = await target.account()
+    contact = getattr(live.value, "contact_data", None)
+    fields = await target.custom_fields(list(contact.fields)) if contact else {}
+    definition = definition_of(record, live.value,
+                               permissions_integrated=account.contact_permissions_integrated,
+                               fields=fields)
+    if definition.trigger_webhooks:
+        definition = replace(definition, purpose_id=await target.tag_purpose(definition.tag))
+    return definition
 
 
-def definition_of(record: ResourceRecord, sync: Any) -> SyncDefinition:
+def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: bool = True,
+                  fields: Mapping[str, CustomFieldFacts] | None = None) -> SyncDefinition:
     """A run's view of a live Data Sync (the ``data_syncs`` kind's model): its references
-    already hold the Tessitura ids the list source speaks, its schedule is parsed."""
+    already hold the Tessitura ids the list source speaks, its schedule is parsed.
+    ``permissions_integrated`` is the account's: answers filter only where it is; ``fields``
+    the custom fields its contact data names, by perstag."""
     filters = sync.filters
+    contact = getattr(sync, "contact_data", None)
     return SyncDefinition(
         address=record.address, name=record.name, sync_id=record.remote_id,
         list_id=_wire_id(record, "list", sync.list),
@@ -81,10 +110,45 @@ def definition_of(record: ResourceRecord, sync: Any) -> SyncDefinition:
             eaddress_type_ids=frozenset(_wire_id(record, "filters.eaddress_types", r)
                                         for r in filters.eaddress_types),
             primary_only=filters.primary_only,
-            ignore_contact_permissions=filters.ignore_contact_permissions),
+            ignore_contact_permissions=filters.ignore_contact_permissions,
+            permissions_integrated=permissions_integrated),
         # a schedule form Callboard does not know is never due
         schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
-        notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description)
+        notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description,
+        runner=sync.runner, resync=getattr(sync, "resync", "audit"),
+        output_set_id=(int(contact.output_set.id) if contact and contact.output_set else None),
+        contact_fields=_carried(record, contact, fields or {}))
+
+
+def _carried(record: ResourceRecord, contact: Any, fields: Mapping[str, CustomFieldFacts]
+             ) -> tuple[CarriedField, ...]:
+    """The live contact data's fields with their ids and types; one gone from Prospect2 since
+    the sync was applied is an error, not a value silently dropped."""
+    if contact is None:
+        return ()
+    carried = []
+    for perstag, column in contact.fields.items():
+        facts = fields.get(perstag)
+        if facts is None:
+            raise CallboardError(f"{record.address}: its contact_data fills the custom field "
+                                 f"{perstag}, which no longer exists in Prospect2 (run "
+                                 "'callboard plan' to see the drift)")
+        carried.append(CarriedField(facts.field_id, perstag, column, facts.type, facts.options))
+    return tuple(carried)
+
+
+def refuse_prospect2_runs(definitions: list[SyncDefinition]) -> None:
+    """Named syncs that Prospect2 runs itself are refused before any runs (exactly one engine
+    runs a sync: a second one would tag from a baseline of its own)."""
+    theirs = [d for d in definitions if d.run_by_prospect2]
+    if not theirs:
+        return
+    names = ", ".join(d.address for d in theirs)
+    raise CallboardError(
+        f"{names}: runner: prospect2, so Prospect2 runs "
+        f"{'it' if len(theirs) == 1 else 'them'} on its own schedule and 'callboard sync run' "
+        "does not (two engines would tag from two baselines); set runner: callboard in the "
+        "manifest and apply to run it here, or see Prospect2's runs with 'callboard sync log'")
 
 
 def _wire_id(record: ResourceRecord, field: str, ref: Ref | None) -> int:

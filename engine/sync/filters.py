@@ -1,8 +1,11 @@
 """Seed 003's address filters: which of a listed constituent's email addresses get the tag.
 
-Pure: export rows in, addresses out. Inactive addresses never qualify; contact permission
-must be ``Y`` unless the sync ignores contact permissions; purposes and types match any of
-the listed ids; ``primary_only`` keeps the primary address alone.
+Pure: export rows in, addresses out. Inactive addresses never qualify; purposes and types
+match any of the listed ids; ``primary_only`` keeps the primary address alone. Contact
+permissions count only where the Prospect2 account is integrated with Tessitura's Contact
+Permissions (``contactPermissionsIntegrated``): there the answer must be ``Y`` (NO and N/A are
+excluded) unless the sync ignores them; elsewhere no permission type is integrated, the
+export carries no answer, and permissions play no part.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ class AddressFilter:
     eaddress_type_ids: frozenset[int] = frozenset()
     primary_only: bool = False
     ignore_contact_permissions: bool = False
+    #: The account's ``contactPermissionsIntegrated``: whether answers filter at all.
+    permissions_integrated: bool = True
 
     def passes(self, row: ExportRow) -> bool:
         if row.inactive or not row.address.strip():
@@ -29,7 +34,9 @@ class AddressFilter:
             return False
         if self.purpose_ids and not (row.purpose_ids & self.purpose_ids):
             return False
-        return self.ignore_contact_permissions or row.permission == "Y"
+        if not self.permissions_integrated or self.ignore_contact_permissions:
+            return True
+        return row.permission == "Y"
 
 
 def address_key(address: str) -> str:
@@ -39,12 +46,14 @@ def address_key(address: str) -> str:
 
 @dataclass
 class TaggableAddress:
-    """One address to import: the constituents it is tagged for and the name to send."""
+    """One address to import: the constituents it is tagged for, and the name and contact
+    data to send (those of its lowest constituent)."""
 
     address: str
     constituents: set[int]
     first_name: str = ""
     last_name: str = ""
+    values: tuple[str | None, ...] = ()
 
 
 def taggable_addresses(rows: Iterable[ExportRow], address_filter: AddressFilter
@@ -62,7 +71,7 @@ def taggable_addresses(rows: Iterable[ExportRow], address_filter: AddressFilter
         entry = found.get(key)
         if entry is None:
             found[key] = TaggableAddress(key, {row.constituent_id}, row.first_name,
-                                         row.last_name)
+                                         row.last_name, row.values)
         else:
             entry.constituents.add(row.constituent_id)
     return found

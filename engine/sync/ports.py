@@ -8,7 +8,7 @@ by bulk import and untags them by contactTag association. Providers offer them a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +25,14 @@ MAX_IMPORT_BATCH = 250
 
 
 @dataclass(frozen=True)
+class AccountFacts:
+    """The Prospect2 account's Tessitura integration, as a run needs it."""
+
+    tessitura_connected: bool
+    contact_permissions_integrated: bool
+
+
+@dataclass(frozen=True)
 class AuditChange:
     """One audited change of a constituent's data: which table and column, and when."""
 
@@ -34,11 +42,29 @@ class AuditChange:
     changed_at: datetime
 
 
+#: ``Lists/{id}/Results`` pages at most this many rows (one call per page).
+RESULTS_PAGE = 1000
+
+
 @dataclass(frozen=True)
 class ImportContact:
+    """``fields``: (custom field id, value) pairs the import fills (``""`` clears one)."""
+
     email: str
     first_name: str = ""
     last_name: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomFieldFacts:
+    """A Prospect2 custom field as a sync's contact data needs it: where values go and
+    which values fit (``options`` of a choice field; empty when none are defined)."""
+
+    field_id: str
+    perstag: str
+    type: str
+    options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,6 +100,25 @@ class ExportRow:
     """The contact permission's answer: "Y", "N" or None (none given)."""
     first_name: str = ""
     last_name: str = ""
+    #: The output set's columns asked for (``export(columns=…)``), as text (None: NULL).
+    values: tuple[str | None, ...] = ()
+
+
+#: One page of a list's output-set results: (constituent id, its columns' values as text).
+ResultsPage = list[tuple[int, tuple[str | None, ...]]]
+
+
+@dataclass(frozen=True)
+class SyncActivity:
+    """One run Prospect2 made itself of a sync it runs (``runner: prospect2``), as its
+    activity log holds it: counts are addresses; an error without an email failed the run."""
+
+    activity_id: str
+    run_at: str
+    added: int = 0
+    removed: int = 0
+    resynced: int = 0
+    errors: tuple[tuple[str | None, str], ...] = ()
 
 
 class ListSource(Protocol):
@@ -83,8 +128,18 @@ class ListSource(Protocol):
     async def members(self, list_id: int) -> BitMap:
         """Constituent ids in the list as last generated."""
 
-    async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
-        """Email rows of these constituents (the port batches by MAX_EXPORT_BATCH)."""
+    async def export(self, constituent_ids: Sequence[int], output_set_id: int | None = None,
+                     columns: Sequence[str] = ()) -> list[ExportRow]:
+        """Email rows of these constituents (the port batches by MAX_EXPORT_BATCH), with
+        ``columns`` of the output set beside each (``ExportRow.values``)."""
+
+    async def output_set_of(self, list_id: int) -> int | None:
+        """The list's own (default) output set, or None."""
+
+    def results(self, list_id: int, output_set_id: int, columns: Sequence[str]
+                ) -> AsyncIterator[ResultsPage]:
+        """Every member's ``columns`` as last generated, page by page (RESULTS_PAGE a call),
+        without regenerating the list."""
 
     async def track_changes(self) -> bool:
         """Whether T_DEFAULTS P2DSTrackChanges is YES (seed 003 re-sync)."""
@@ -95,12 +150,27 @@ class ListSource(Protocol):
     async def now(self) -> datetime:
         """The service's clock, so audit windows never miss or repeat a change."""
 
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        """Add (``action`` "add") or remove a Contact Point Purpose on these addresses (at
+        most 1,000) for every constituent owning them: address -> what happened (added,
+        removed, unchanged, not_found). Idempotent."""
+
     @property
     def calls(self) -> int:
         """Requests made so far (for the run log and benchmarks)."""
 
 
 class TagTarget(Protocol):
+    async def account(self) -> AccountFacts:
+        """The account's integration settings (read once)."""
+
+    async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
+        """The custom fields with these perstags (absent ones left out), with options."""
+
+    async def tag_purpose(self, tag: str) -> int | None:
+        """The Tessitura Contact Point Purpose the tag stands for (``tessituraPurposeId``)."""
+
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
                             ) -> ImportOutcome:
@@ -114,6 +184,10 @@ class TagTarget(Protocol):
 
     async def remove(self, association_id: str) -> bool:
         """Delete a contactTag association; False when it was already gone."""
+
+    async def activity(self, sync_id: str, since: str) -> list[SyncActivity]:
+        """Prospect2's own runs of a sync it runs, started at or after ``since`` (ISO),
+        oldest first (its activity log keeps 30 days)."""
 
     @property
     def calls(self) -> int:

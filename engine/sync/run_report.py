@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.state.base import SyncRunLogEntry
+from engine.sync.ports import SyncActivity
 from engine.words import plural, verb
+
+if TYPE_CHECKING:
+    from engine.sync.run_plan import SyncRunPlan
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 STOPPED = "stopped"  # refused by a safety check before any write
 RUNNING = "running"
 INTERRUPTED = "interrupted"  # stopped by Ctrl-C (or found dead): the next run finishes it
+
+_COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
 
 
 @dataclass
@@ -45,10 +51,35 @@ class SyncRunReport:
     rate_limited: int = 0
     message: str = ""
     notify_error: str = ""
+    #: Which engine ran it: ``callboard`` or ``prospect2`` (its own activity log, read back).
+    run_by: str = "callboard"
+    #: Trigger webhooks: addresses the run adds the tag's Contact Point Purpose to / removes
+    #: it from in Tessitura (an address Prospect2 refused to import is skipped when sent).
+    purposes_added: int = 0
+    purposes_removed: int = 0
+    #: Contact data left out of imports because it does not fit its field: reason -> count
+    #: of addresses (the reason names the field, never the value).
+    values_left_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status == SUCCEEDED
+
+    def count_plan(self, plan: SyncRunPlan) -> None:
+        """Add a plan's counts, including batches an interrupted run already confirmed: the
+        report is the run's."""
+        for item in plan.imports():
+            setattr(self, _COUNTER[item.reason], getattr(self, _COUNTER[item.reason]) + 1)
+        self.removed += len(plan.removals())
+        for batch in plan.purpose_batches:
+            if batch.action == "add":
+                self.purposes_added += len(batch.addresses)
+            else:
+                self.purposes_removed += len(batch.addresses)
+        for problems in plan.value_problems.values():
+            for perstag, _, why in problems:
+                reason = f"{perstag}: {why}"
+                self.values_left_out[reason] = self.values_left_out.get(reason, 0) + 1
 
     def rejection_reasons(self) -> dict[str, int]:
         return dict(Counter(self.rejected.values()).most_common())
@@ -68,9 +99,24 @@ class SyncRunReport:
                    started_at=entry.started_at, finished_at=entry.finished_at,
                    status=entry.status, **extra)
 
+    @classmethod
+    def from_activity(cls, address: str, sync_id: str, activity: SyncActivity
+                      ) -> SyncRunReport:
+        """A run Prospect2 made itself (``runner: prospect2``), from its activity log: an
+        error naming no email failed the run; the others are refused contacts."""
+        failures = [reason for email, reason in activity.errors if email is None]
+        return cls(address=address, sync_id=sync_id, run_id=f"prospect2-{activity.activity_id}",
+                   started_at=activity.run_at, finished_at=activity.run_at,
+                   status=FAILED if failures else SUCCEEDED, added=activity.added,
+                   removed=activity.removed, resynced=activity.resynced,
+                   rejected={email: reason for email, reason in activity.errors if email},
+                   message="; ".join(failures), run_by="prospect2")
+
     def headline(self) -> str:
         """One line: ``data_syncs.members: succeeded: 12 added, 3 removed, …``."""
         resumed = " (finished an interrupted run)" if self.resumed else ""
+        if self.run_by == "prospect2":
+            resumed = " (run by Prospect2)"
         if self.status == STOPPED:
             return f"{self.address}: stopped before any write: {self.message}"
         if self.status == FAILED:
@@ -85,16 +131,24 @@ class SyncRunReport:
                 f"{len(self.rejected)} rejected")
 
     def detail_lines(self) -> list[str]:
+        if self.run_by == "prospect2":  # its activity log holds the counts alone
+            return [f"  rejected {count}: {reason}"
+                    for reason, count in self.rejection_reasons().items()]
         lines = [f"  constituents: {self.constituents_added} joined, "
                  f"{self.constituents_removed} left, {self.list_size} in the list",
                  f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
                  f"{self.prospect2_calls} ({self.rate_limited} answered 429)"]
+        if self.purposes_added or self.purposes_removed:
+            lines.append(f"  contact point purpose: added to {self.purposes_added}, removed "
+                         f"from {self.purposes_removed} (trigger webhooks)")
         if self.kept_shared:
             lines.append(f"  {plural(self.kept_shared, 'address', 'addresses')} of leavers "
                          f"{verb(self.kept_shared, 'keeps', 'keep')} the tag: a listed "
                          f"constituent still {verb(self.kept_shared, 'owns it', 'owns them')}")
         for reason, count in self.rejection_reasons().items():
             lines.append(f"  rejected {count}: {reason}")
+        for reason, count in sorted(self.values_left_out.items()):
+            lines.append(f"  value left out of {plural(count, 'import')}: {reason}")
         if self.notify_error:
             lines.append(f"  summary not sent: {self.notify_error}")
         return lines

@@ -23,6 +23,7 @@ from engine import clock, interrupts
 from engine.errors import CallboardError
 from engine.interrupts import Interrupted
 from engine.state.base import SyncBaseline, SyncBatchRecord, SyncRuns
+from engine.sync.contact_data import DigestColumn
 from engine.sync.definition import SyncDefinition
 from engine.sync.delta import DataSyncDelta, compute_delta, dump_bitmap, load_bitmap
 from engine.sync.filters import (
@@ -41,6 +42,7 @@ from engine.sync.ports import (
     TagTarget,
 )
 from engine.sync.progress import RunProgress
+from engine.sync.purposes import PurposeBatch
 from engine.sync.resync import resync_candidates
 from engine.sync.run_plan import (
     REMOVAL_BATCH,
@@ -52,6 +54,7 @@ from engine.sync.run_plan import (
     safety_problem,
 )
 from engine.sync.run_report import FAILED, INTERRUPTED, STOPPED, SUCCEEDED, SyncRunReport
+from engine.sync.value_changes import changed_values, sent_digests
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -71,12 +74,14 @@ def new_run_id() -> str:
 
 @dataclass
 class SyncPreview:
-    """What a run would do now, from the list as last generated (no regenerate)."""
+    """What a run would do now: from the list regenerated first, as a run does (so the counts
+    agree with the run that follows), or, when ``regenerated`` is False, as last generated."""
 
     definition: SyncDefinition
     plan: SyncRunPlan
     baseline_size: int
     unfinished_run: bool
+    regenerated: bool = True
 
 
 class DataSyncRunner:
@@ -100,48 +105,92 @@ class DataSyncRunner:
     # -- deciding ----------------------------------------------------------------------------
     async def decide(self, definition: SyncDefinition, run_id: str) -> SyncRunPlan:
         """Every read a run needs, then the pure plan; no writes."""
-        sync_id = definition.sync_id
         audit_until = await self.source.now()
         current = await self.source.members(definition.list_id)
-        stored = await self._db(self.state.sync_baseline, sync_id)
+        stored = await self._db(self.state.sync_baseline, definition.sync_id)
         baseline = load_bitmap(stored.members if stored else None)
         delta = compute_delta(baseline, current)
+        output_set = await self._output_set(definition)
+        changes, tracking = await self._audited(definition, stored, delta, audit_until)
+        resync, digests = await self._resync(definition, output_set, delta, changes, tracking)
         removing = definition.mode == "add_and_remove"
-        changes, tracking = await self._audited(stored, delta, audit_until, removing)
-        resync = resync_candidates(changes, delta.kept) if tracking else BitMap()
         movers = _movers(changes, delta, resync) if removing else BitMap()
-        rejected = BitMap(c for _, c, _ in await self._db(self.state.sync_rejected, sync_id))
+        rejected = BitMap(c for _, c, _ in await self._db(self.state.sync_rejected,
+                                                          definition.sync_id))
         importing = delta.added | resync | (rejected & current)
-        wanted = importing | movers
-        rows = await self.source.export(list(wanted)) if wanted else []
-        ledger = (await self._db(self.state.sync_ledger, sync_id)
+        rows = await self._export(definition, output_set, importing | movers)
+        if definition.contact_fields and definition.resync != "values":
+            digests = sent_digests(rows, importing)
+        ledger = (await self._db(self.state.sync_ledger, definition.sync_id)
                   if removing and (delta.removed or movers) else {})
         moved = _taggable(rows, movers, definition.address_filter)
         return build_run_plan(PlanInputs(
-            sync_id=sync_id, run_id=run_id, started_at=self.clock(),
+            sync_id=definition.sync_id, run_id=run_id, started_at=self.clock(),
             audit_until=audit_until.isoformat(), mode=definition.mode, current=current,
             baseline=baseline, resync=resync,
             taggable=_taggable(rows, importing, definition.address_filter),
             ledger=ledger, rejected_constituents=rejected, import_batch=self.import_batch,
             removal_batch=self.removal_batch,
-            new_owners={a: e.constituents for a, e in moved.items() if a in ledger}))
+            new_owners={a: e.constituents for a, e in moved.items() if a in ledger},
+            fields=definition.contact_fields, digests=digests,
+            purpose_id=definition.purpose_id if definition.trigger_webhooks else None))
 
-    async def _audited(self, stored: SyncBaseline | None, delta: DataSyncDelta,
-                       until: datetime, removing: bool) -> tuple[list[AuditChange], bool]:
+    async def _output_set(self, definition: SyncDefinition) -> int | None:
+        """The output set contact data comes from: the sync's, else its list's own."""
+        if not definition.contact_fields:
+            return None
+        found = definition.output_set_id or await self.source.output_set_of(definition.list_id)
+        if found is None:
+            raise CallboardError(f"{definition.address}: list {definition.list_id} has no "
+                                 "output set and the sync's contact_data names none")
+        return found
+
+    async def _export(self, definition: SyncDefinition, output_set: int | None,
+                      wanted: BitMap) -> list[ExportRow]:
+        """Exported addresses of ``wanted``, with the contact data's columns beside each."""
+        if not wanted:
+            return []
+        columns = [f.column for f in definition.contact_fields]
+        return await self.source.export(list(wanted), output_set, columns)
+
+    async def _audited(self, definition: SyncDefinition, stored: SyncBaseline | None,
+                       delta: DataSyncDelta, until: datetime
+                       ) -> tuple[list[AuditChange], bool]:
         """Audited changes since the last run's window, and whether seed 003's re-sync is on
-        (P2DSTrackChanges). A removing sync reads them anyway, for the addresses that moved."""
-        tracking = bool(stored and delta.kept and await self.source.track_changes())
+        (``resync: audit`` and P2DSTrackChanges). A removing sync reads them anyway, for the
+        addresses that moved."""
+        tracking = bool(stored and delta.kept and definition.resync == "audit"
+                        and await self.source.track_changes())
+        removing = definition.mode == "add_and_remove"
         if not (stored and stored.audit_until and delta.kept and (tracking or removing)):
             return [], tracking
         since = datetime.fromisoformat(stored.audit_until)
         changes = await self.source.audit_changes(since, until) if since < until else []
         return changes, tracking
 
-    async def preview(self, definition: SyncDefinition) -> SyncPreview:
+    async def _resync(self, definition: SyncDefinition, output_set: int | None,
+                      delta: DataSyncDelta, changes: list[AuditChange], tracking: bool
+                      ) -> tuple[BitMap, DigestColumn]:
+        """Listed members to re-import: audited changes (seed 003), or carried values that
+        changed (``resync: values``, with the digests to keep), or none (``off``)."""
+        if definition.resync == "values" and output_set is not None:
+            changed, digests = await changed_values(
+                self.source, self.state, definition.sync_id, definition.list_id, output_set,
+                definition.contact_fields)
+            return changed & delta.kept, digests
+        resync = resync_candidates(changes, delta.kept) if tracking else BitMap()
+        return resync, DigestColumn()
+
+    async def preview(self, definition: SyncDefinition, *,
+                      regenerate: bool = True) -> SyncPreview:
+        """Reads only (regenerating a list changes no data, only which rows it holds)."""
+        if regenerate:
+            await self.source.regenerate(definition.list_id)
         stored = await self._db(self.state.sync_baseline, definition.sync_id)
         plan = await self.decide(definition, run_id="preview")
         return SyncPreview(definition, plan, len(load_bitmap(stored.members if stored else None)),
-                           await self._db(self.state.sync_plan, definition.sync_id) is not None)
+                           await self._db(self.state.sync_plan, definition.sync_id) is not None,
+                           regenerated=regenerate)
 
     # -- running -----------------------------------------------------------------------------
     async def run(self, definition: SyncDefinition, *, force: bool = False) -> SyncRunReport:
@@ -199,36 +248,48 @@ class DataSyncRunner:
     async def _send(self, definition: SyncDefinition, plan: SyncRunPlan,
                     report: SyncRunReport) -> None:
         done = await self._db(self.state.sync_batches_done, plan.sync_id, plan.run_id)
-        pending_imports = [(n, b) for n, b in enumerate(plan.import_batches) if n not in done]
-        offset = len(plan.import_batches)
-        pending_removals = [(offset + n, b) for n, b in enumerate(plan.removal_batches)
-                            if offset + n not in done]
-        # Counts include batches an interrupted run already confirmed: the report is the run's.
-        for item in plan.imports():
-            setattr(report, _COUNTER[item.reason], getattr(report, _COUNTER[item.reason]) + 1)
-        report.removed += len(plan.removals())
+        imports, removals, purposes = (
+            [(n, b) for n, b in batches if n not in done] for batches in plan.numbered_batches())
+        report.count_plan(plan)
         # Progress counts API calls (an import batch is a POST and its status read), so the
         # ETA follows the rate budget rather than the number of contacts.
-        total = 2 * len(pending_imports) + sum(len(b) for _, b in pending_removals)
+        total = 2 * len(imports) + sum(len(b) for _, b in removals) + len(purposes)
         if not total:
             return
         with RunProgress(f"{definition.address} (API calls)", total,
                          self.target.rate_per_second) as progress:
-            for number, batch in pending_imports:
+            for number, batch in imports:
                 _stop_if_asked(number, plan.batch_count)
                 await self._import(definition, plan, number, batch, report)
                 progress.advance(2)
-            if pending_removals:
-                associations = await self._associations(definition, plan, pending_removals)
-                for number, removals in pending_removals:
+            if removals:
+                associations = await self._associations(definition, plan, removals)
+                for number, items in removals:
                     _stop_if_asked(number, plan.batch_count)
-                    await self._remove(definition, plan, number, removals, associations)
-                    progress.advance(len(removals))
+                    await self._remove(definition, plan, number, items, associations)
+                    progress.advance(len(items))
+            for number, purposes_batch in purposes:
+                _stop_if_asked(number, plan.batch_count)
+                await self._purposes(plan, number, purposes_batch)
+                progress.advance(1)
+
+    async def _purposes(self, plan: SyncRunPlan, number: int, batch: PurposeBatch) -> None:
+        """One purpose update in Tessitura (trigger webhooks), journaled once confirmed;
+        addresses Prospect2 refused to import are left out (they carry no tag)."""
+        assert plan.purpose_id is not None
+        refused = {a for a, _, _ in await self._db(self.state.sync_rejected, plan.sync_id)}
+        addresses = [a for a in batch.addresses if batch.action == "remove" or a not in refused]
+        if addresses:
+            await self.source.set_purposes(plan.purpose_id, batch.action, addresses)
+        await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
+                       SyncBatchRecord(batch_no=number))
+        log.info("sync: %s purpose %s %s on %d addresses (batch %d)", plan.sync_id,
+                 plan.purpose_id, batch.action, len(addresses), number)
 
     async def _import(self, definition: SyncDefinition, plan: SyncRunPlan, number: int,
                       batch: list[ImportItem], report: SyncRunReport) -> None:
         outcome = await self.target.import_tagged(
-            [ImportContact(i.address, i.first_name, i.last_name) for i in batch],
+            [_contact(i, plan.field_ids) for i in batch],
             definition.tag, trigger_automations=definition.trigger_automations,
             trigger_webhooks=definition.trigger_webhooks)
         accepted = {address_key(e) for e in outcome.accepted}
@@ -273,6 +334,9 @@ class DataSyncRunner:
                        SyncBatchRecord(batch_no=number, untagged=[r.address for r in removals]))
 
     async def _commit(self, plan: SyncRunPlan) -> None:
+        if len(plan.digests) or plan.removed:  # kept before the baseline moves past them
+            await self._db(self.state.record_sync_digests, plan.sync_id, plan.digests.pairs(),
+                           plan.removed)
         if plan.new_owners:
             await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
                            SyncBatchRecord(batch_no=plan.batch_count, tagged=[
@@ -291,13 +355,18 @@ class DataSyncRunner:
         return await asyncio.to_thread(call, *args)
 
 
-_COUNTER = {"add": "added", "resync": "resynced", "retry": "retried"}
-
-
 def _stop_if_asked(number: int, total: int) -> None:
     """Between batches: Ctrl-C stops here, every confirmed batch journaled."""
     if interrupts.stop_requested():
         raise Interrupted(f"{number} of {total} batches sent and recorded")
+
+
+def _contact(item: ImportItem, field_ids: list[str]) -> ImportContact:
+    """One import: name and the contact data that fits its fields (misfits left out)."""
+    fields = tuple((field_id, value) for field_id, value in zip(field_ids, item.values,
+                                                                strict=False)
+                   if value is not None)
+    return ImportContact(item.address, item.first_name, item.last_name, fields)
 
 
 def _taggable(rows: list[ExportRow], owners: BitMap,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from fnmatch import fnmatchcase
 
 from engine.writeback.ports import Campaign, WritebackMapping
@@ -55,3 +56,21 @@ def tag_mappings_without_tags(campaigns: Iterable[Campaign],
     if any(c.tags for c in campaigns):
         return []
     return [m for m in in_name_order(mappings) if m.campaign_tag is not None]
+
+
+def written_back_since(mapping: WritebackMapping, back_fill: date | None = None) -> date | None:
+    """The first sending day a mapping writes back: its ``since`` (by default the day it was
+    made, so a new mapping never back-fills the past), or ``--since`` when that is earlier."""
+    if back_fill is not None and (mapping.since is None or back_fill < mapping.since):
+        return back_fill
+    return mapping.since
+
+
+def sent_too_early(campaign: Campaign, mapping: WritebackMapping,
+                   back_fill: date | None = None) -> date | None:
+    """The ``since`` a campaign was sent before (it is not written back), or None. A sent
+    campaign whose day the service does not say is written back."""
+    since = written_back_since(mapping, back_fill)
+    if since is None or campaign.sent_on is None or campaign.sent_on >= since:
+        return None
+    return since

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol, runtime_checkable
 
 CAMPAIGNS_PORT = "writeback.campaigns"
@@ -29,6 +30,8 @@ class Campaign:
     sent: bool
     status: str = ""
     tags: tuple[str, ...] = ()
+    #: The day it was sent, in the service's own offset (None: not sent, or not said).
+    sent_on: date | None = None
 
 
 def campaign_ref(campaign_id: str) -> str:
@@ -50,6 +53,9 @@ class WritebackMapping:
     media_type_id: int = 7
     campaign_name_glob: str | None = None
     campaign_tag: str | None = None
+    #: Campaigns sent before this day are not written back (Prospect2 answers the mapping's
+    #: creation date when none was set); None: the service said nothing.
+    since: date | None = None
 
     def describe_match(self) -> str:
         if self.campaign_tag is not None:

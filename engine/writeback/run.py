@@ -12,13 +12,19 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from engine import interrupts
 from engine.errors import CallboardError
 from engine.interrupts import Interrupted
 from engine.state.base import WritebackLedger, WritebackLedgers
 from engine.writeback import ledger as ledgers
-from engine.writeback.matching import MappingChoice, choose_mapping, tag_mappings_without_tags
+from engine.writeback.matching import (
+    MappingChoice,
+    choose_mapping,
+    sent_too_early,
+    tag_mappings_without_tags,
+)
 from engine.writeback.ports import (
     MAX_PROMOTION_BATCH,
     Campaign,
@@ -59,6 +65,8 @@ class WritebackReport:
     #: Campaigns a full run skipped as already written back (ids; their ledgers stay unread).
     already_complete: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Sent, matched campaigns left alone: sent before their mapping's ``since``.
+    before_since: int = 0
 
     def by_result(self, result: str) -> list[CampaignOutcome]:
         return [o for o in self.outcomes if o.result == result]
@@ -80,19 +88,24 @@ class WritebackPlan:
     tasks: list[WritebackTask] = field(default_factory=list)
     unmatched_sent: int = 0
     already_complete: list[str] = field(default_factory=list)
+    before_since: int = 0
 
 
 def plan_tasks(campaigns: Sequence[Campaign], mappings: Sequence[WritebackMapping],
-               statuses: Mapping[str, str], only: str | None = None) -> WritebackPlan:
+               statuses: Mapping[str, str], only: str | None = None,
+               back_fill: date | None = None) -> WritebackPlan:
     """The campaigns a run works on, in id order.
 
     A campaign with a started ledger is finished even if its mapping has since changed: a
     started writeback is a promise to complete it with what was frozen. A full run only
     counts complete ones; ``only`` (``--campaign``) reports its campaign whatever its state.
+    Campaigns sent before their mapping's ``since`` are left alone unless ``back_fill``
+    (``--since``) reaches back to them.
     """
     by_id = {c.id: c for c in campaigns}
     if only is not None:
-        return WritebackPlan([_only_task(only, by_id.get(only), mappings, statuses)])
+        return WritebackPlan([_only_task(only, by_id.get(only), mappings, statuses,
+                                         back_fill)])
     plan = WritebackPlan()
     for campaign_id in sorted(set(by_id) | set(statuses), key=_id_order):
         campaign = by_id.get(campaign_id) or Campaign(campaign_id, "", False)
@@ -105,14 +118,16 @@ def plan_tasks(campaigns: Sequence[Campaign], mappings: Sequence[WritebackMappin
             choice = choose_mapping(campaign, mappings)
             if choice is None:
                 plan.unmatched_sent += 1
+            elif sent_too_early(campaign, choice.mapping, back_fill):
+                plan.before_since += 1
             else:
                 plan.tasks.append(WritebackTask(campaign, choice, None))
     return plan
 
 
 def _only_task(campaign_id: str, campaign: Campaign | None,
-               mappings: Sequence[WritebackMapping],
-               statuses: Mapping[str, str]) -> WritebackTask:
+               mappings: Sequence[WritebackMapping], statuses: Mapping[str, str],
+               back_fill: date | None) -> WritebackTask:
     status = statuses.get(campaign_id)
     if status is not None:
         return WritebackTask(campaign or Campaign(campaign_id, "", False), None, status)
@@ -126,6 +141,12 @@ def _only_task(campaign_id: str, campaign: Campaign | None,
         names = ", ".join(f"{m.name} ({m.describe_match()})" for m in mappings) or "none exist"
         raise CallboardError(f"campaign {campaign_id} ({campaign.name!r}) matches no writeback "
                              f"mapping (mappings: {names})")
+    since = sent_too_early(campaign, choice.mapping, back_fill)
+    if since is not None:
+        raise CallboardError(
+            f"campaign {campaign_id} ({campaign.name!r}) was sent on {campaign.sent_on}, before "
+            f"mapping {choice.mapping.name}'s since ({since}), so it is not written back; add "
+            f"--since {campaign.sent_on} to write it back on purpose")
     return WritebackTask(campaign, choice, None)
 
 
@@ -142,8 +163,12 @@ class WritebackRun:
 
     def __init__(self, campaigns: CampaignSource, sink: WritebackSink, state: WritebackLedgers, *,
                  batch_size: int = MAX_PROMOTION_BATCH,
-                 on_outcome: Callable[[CampaignOutcome], None] | None = None) -> None:
+                 on_outcome: Callable[[CampaignOutcome], None] | None = None,
+                 back_fill: date | None = None) -> None:
+        """``back_fill`` (``--since``): also campaigns sent on or after that day, before their
+        mapping's own ``since``."""
         self.campaigns = campaigns
+        self.back_fill = back_fill
         self.sink = sink
         self.state = state
         self.batch_size = ledgers.check_batch_size(batch_size)
@@ -153,9 +178,10 @@ class WritebackRun:
         campaigns = await self.campaigns.campaigns()
         mappings = await self.campaigns.mappings()
         statuses = await asyncio.to_thread(self.state.writeback_statuses)  # off the loop
-        plan = plan_tasks(campaigns, mappings, statuses, only_campaign)
+        plan = plan_tasks(campaigns, mappings, statuses, only_campaign, self.back_fill)
         report = WritebackReport(unmatched_sent=plan.unmatched_sent,
-                                 already_complete=plan.already_complete)
+                                 already_complete=plan.already_complete,
+                                 before_since=plan.before_since)
         for mapping in tag_mappings_without_tags(campaigns, mappings):
             report.notes.append(
                 f"mapping {mapping.name} matches by campaign tag ({mapping.campaign_tag!r}), "

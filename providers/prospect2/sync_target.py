@@ -16,12 +16,23 @@ import logging
 import time
 import weakref
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.errors import ProviderError
-from engine.sync.ports import MAX_IMPORT_BATCH, ImportContact, ImportOutcome, TagAssociation
+from engine.sync.ports import (
+    MAX_IMPORT_BATCH,
+    AccountFacts,
+    CustomFieldFacts,
+    ImportContact,
+    ImportOutcome,
+    SyncActivity,
+    TagAssociation,
+)
 from providers.http.rate_limit import SlidingWindowLimiter
+from providers.prospect2.account import account_facts
 from providers.prospect2.client import PAGE_SIZE, PUBLISHED_RATE, Prospect2Client
+from providers.prospect2.custom_field_facts import custom_field_facts
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +94,19 @@ class Prospect2TagTarget:
         """The account's published budget: what a long run's ETA assumes."""
         return PUBLISHED_RATE
 
+    async def account(self) -> AccountFacts:
+        return await account_facts(self.client)
+
+    async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
+        return await custom_field_facts(self.client, perstags)
+
+    async def tag_purpose(self, tag: str) -> int | None:
+        key = tag.strip().casefold()
+        rows = await self.client.paged("/tags", "tags", {"search": tag.strip()})
+        found = next((row for row in rows if str(row.get("tag", "")).casefold() == key), None)
+        purpose = found.get("tessituraPurposeId") if found else None
+        return int(purpose) if purpose not in (None, "") else None
+
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
@@ -91,9 +115,10 @@ class Prospect2TagTarget:
             raise ValueError(f"at most {MAX_IMPORT_BATCH} contacts per import, "
                              f"not {len(contacts)}")
         if trigger_webhooks:
-            # Neither ActiveCampaign's bulk import nor prospect2-api.md has a wire field for
-            # it; Prospect2's webhooks fire on API imports as the account configures them.
-            log.debug("prospect2: trigger_webhooks has no bulk-import field; not sent")
+            # The bulk import has no wire field for it: what the webhooks would do (the tag's
+            # Contact Point Purpose in Tessitura) the run does itself, through the list
+            # source's LP_CALLBOARD_SET_PURPOSES batches (engine/sync/purposes.py).
+            log.debug("prospect2: trigger_webhooks is carried out in Tessitura by the run")
         pending = _unique_by_email(contacts)
         rejected: dict[str, str] = {}
         batch_id = ""
@@ -192,6 +217,41 @@ class Prospect2TagTarget:
             return False
         return True
 
+    # -- Prospect2's own runs --------------------------------------------------------------
+    async def activity(self, sync_id: str, since: str) -> list[SyncActivity]:
+        """Newest first, page by page, until a run older than ``since``; a sync deleted
+        meanwhile has no activity."""
+        found: list[SyncActivity] = []
+        offset = 0
+        while True:
+            status, page = await self.client.exchange(
+                "GET", f"/tessitura/dataSyncs/{sync_id}/activity",
+                params={"limit": PAGE_SIZE, "offset": offset}, replay_safe=True, accept=(404,))
+            rows = page.get("activities") or [] if status != 404 and isinstance(page, dict) else []
+            for row in rows:
+                entry = _activity(row)
+                if _instant(entry.run_at) < _instant(since):
+                    return sorted(found, key=lambda a: _instant(a.run_at))
+                found.append(entry)
+            offset += len(rows)
+            if not rows or offset >= (_total(page) or 0):
+                return sorted(found, key=lambda a: _instant(a.run_at))
+
+
+def _activity(row: Mapping[str, Any]) -> SyncActivity:
+    errors = tuple((None if e.get("email") is None else str(e["email"]),
+                    str(e.get("reason") or "no reason given"))
+                   for e in row.get("errors") or [] if isinstance(e, Mapping))
+    return SyncActivity(activity_id=str(row.get("id") or ""), run_at=str(row.get("runAt") or ""),
+                        added=int(row.get("added") or 0), removed=int(row.get("removed") or 0),
+                        resynced=int(row.get("resynced") or 0), errors=errors)
+
+
+def _instant(stamp: str) -> datetime:
+    """An ISO time, naive ones as UTC, so Prospect2's and Callboard's times compare."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
 
 def _unique_by_email(contacts: Sequence[ImportContact]) -> list[ImportContact]:
     """One entry per address (case-insensitive): import/info reports by address."""
@@ -212,6 +272,8 @@ def _import_wire(contact: ImportContact, tag: str) -> dict[str, Any]:
         wire["first_name"] = contact.first_name
     if contact.last_name:
         wire["last_name"] = contact.last_name
+    if contact.fields:  # the sync's contact data ("" clears a value the member lost)
+        wire["fields"] = [{"id": field_id, "value": value} for field_id, value in contact.fields]
     return wire
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from engine.errors import ProviderError
@@ -46,7 +47,8 @@ def campaign_from_wire(row: Mapping[str, Any]) -> Campaign:
                  for t in raw_tags if t) if isinstance(raw_tags, list) else ()
     status = str(row.get("status") if row.get("status") is not None else "")
     return Campaign(id=str(row["id"]), name=str(row.get("name") or ""),
-                    sent=status == SENT_STATUS, status=status, tags=tags)
+                    sent=status == SENT_STATUS, status=status, tags=tags,
+                    sent_on=_day(row.get("sdate")))
 
 
 def mapping_from_wire(row: Mapping[str, Any]) -> WritebackMapping:
@@ -58,10 +60,26 @@ def mapping_from_wire(row: Mapping[str, Any]) -> WritebackMapping:
             source_group_id=int(row["sourceGroupId"]),
             media_type_id=int(row.get("mediaTypeId") or 7),
             campaign_name_glob=_text(match.get("campaignName")),
-            campaign_tag=_text(match.get("campaignTag")))
+            campaign_tag=_text(match.get("campaignTag")), since=_day(row.get("since")))
     except (KeyError, TypeError, ValueError) as exc:
         raise ProviderError(f"Prospect2 writeback mapping {row.get('id')} ({name}) is "
                             f"incomplete: {exc!r}") from exc
+
+
+def _day(value: Any) -> date | None:
+    """The day of an ActiveCampaign date-time (``2026-08-12T09:00:00-05:00``, in its own
+    offset) or date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            log.warning("prospect2: cannot read the date %r", text)
+            return None
 
 
 def _text(value: Any) -> str | None:

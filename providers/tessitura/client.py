@@ -67,6 +67,13 @@ class TessituraClient:
         """A POST; retried after a 5xx or a dropped connection only when ``idempotent``."""
         return await self._call("POST", path, body=body, replay_safe=idempotent)
 
+    async def post_page(self, path: str, body: Any) -> tuple[Any, int | None]:
+        """A paged read by POST (``Lists/{id}/Results``): the decoded page and the
+        ``X-Total-Count`` header (None when absent). A read, so retried freely."""
+        response = await self._call("POST", path, body=body, replay_safe=True, raw=True)
+        total = response.headers.get("X-Total-Count")
+        return _json(response), int(total) if total and total.strip().isdigit() else None
+
     async def execute(self, procedure: str, *, idempotent: bool = False,
                       **params: Any) -> list[dict[str, Any]]:
         """Run a registered local procedure (``POST /Custom/Execute``) and return its rows.
@@ -88,7 +95,8 @@ class TessituraClient:
         return [row for row in answer if isinstance(row, dict)]
 
     async def _call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                    body: Any = None, replay_safe: bool) -> Any:
+                    body: Any = None, replay_safe: bool, raw: bool = False) -> Any:
+        """The decoded answer (the response itself when ``raw``)."""
         failures = throttled = 0
         while True:
             last = failures + 1 >= self.retry.attempts
@@ -118,7 +126,7 @@ class TessituraClient:
                 continue
             if status >= 400:
                 raise self._error(method, path, response)
-            return _json(response)
+            return response if raw else _json(response)
 
     def _error(self, method: str, path: str, response: httpx.Response) -> ProviderError:
         status = response.status_code

@@ -135,12 +135,42 @@ async def lists(client: TessituraClient) -> list[ReferenceRow]:
                  if isinstance(s, dict)]
     details = await asyncio.gather(
         *(client.get(f"/Reporting/Lists/{int(s['Id'])}") for s in summaries))
-    prospect2 = {int(d["Id"]): bool(d.get("TMSIndicator")) for d in details
-                 if isinstance(d, dict)}
+    by_id = {int(d["Id"]): d for d in details if isinstance(d, dict)}
     return _described(summaries, lambda row: {
         "is_dynamic": bool(row.get("IsDynamic")),
-        "prospect2": prospect2.get(int(row["Id"]), False),
-        "constituent_count": int(row.get("ConstituentCount") or 0)})
+        "prospect2": bool(by_id.get(int(row["Id"]), {}).get("TMSIndicator")),
+        "constituent_count": int(row.get("ConstituentCount") or 0),
+        "output_set_id": _id(by_id.get(int(row["Id"]), {}).get("OutputSet"))})
+
+
+async def output_sets(client: TessituraClient) -> list[ReferenceRow]:
+    """Output sets (``OutputSetSummary``): the column sets a list's results can carry."""
+    return await _plain(client, "/Reporting/OutputSets/Summary")
+
+
+async def output_set_columns(client: TessituraClient, output_set_id: str) -> list[ReferenceRow]:
+    """One output set's columns, by the name a user sees (``DescriptionRenamed``), in rank
+    order; inactive elements are left out (they return nothing)."""
+    found = await client.get(f"/Reporting/OutputSets/{int(output_set_id)}")
+    elements = [e for group in (found or {}).get("ElementGroups") or []
+                for e in group.get("Elements") or [] if not e.get("Inactive")]
+    elements.sort(key=lambda e: e.get("Rank") or 0)
+    return [ReferenceRow(id=int(e.get("Id") or 0), description=str(
+        e.get("DescriptionRenamed") or (e.get("QueryElement") or {}).get("Description") or ""))
+        for e in elements]
+
+
+async def list_results(client: TessituraClient, list_id: str, output_set_id: str
+                       ) -> list[ReferenceRow]:
+    """The first page of a list's results in an output set, as last generated: a sample of
+    the values its columns hold (one call), for checking them against field types."""
+    rows, _ = await client.post_page(
+        f"/Reporting/Lists/{int(list_id)}/Results",
+        {"OutputSetId": int(output_set_id), "Page": 1, "PageSize": 1000,
+         "DisableListGenerate": True})
+    return [ReferenceRow(id=int(row["ConstituentId"]), description="",
+                         data={k: v for k, v in row.items() if k != "ConstituentId"})
+            for row in rows or [] if isinstance(row, dict) and "ConstituentId" in row]
 
 
 async def appeals(client: TessituraClient) -> list[ReferenceRow]:
@@ -183,15 +213,25 @@ READERS: dict[str, Reader] = {
     "tessitura.source_groups": source_groups,
     "tessitura.media_types": media_types,
     "tessitura.defaults": defaults,
+    "tessitura.output_sets": output_sets,
+}
+#: Tables that take arguments after their name (``tessitura.output_set_columns/31``).
+READERS_WITH_ARGUMENTS: dict[str, Callable[..., Awaitable[list[ReferenceRow]]]] = {
+    "tessitura.output_set_columns": output_set_columns,
+    "tessitura.list_results": list_results,
 }
 
-REFERENCE_TABLES: frozenset[str] = frozenset(READERS)
+REFERENCE_TABLES: frozenset[str] = frozenset(READERS) | frozenset(READERS_WITH_ARGUMENTS)
 
 
 async def read_reference_table(client: TessituraClient, table: str) -> list[ReferenceRow]:
     """Rows of one ``tessitura.*`` table, straight from the service (the session caches)."""
-    reader = READERS.get(table)
-    if reader is None:
+    name, *arguments = table.split("/")
+    reader = READERS.get(name) if not arguments else None
+    if reader is not None:
+        return await reader(client)
+    with_arguments = READERS_WITH_ARGUMENTS.get(name)
+    if with_arguments is None or not arguments or not all(a.isdigit() for a in arguments):
         raise CallboardError(f"Tessitura serves no reference table {table!r}; it serves "
-                             f"{', '.join(sorted(READERS))}")
-    return await reader(client)
+                             f"{', '.join(sorted(REFERENCE_TABLES))}")
+    return await with_arguments(client, *arguments)

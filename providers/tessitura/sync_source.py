@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,12 +18,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pyroaring import BitMap
 
 from engine.errors import ProviderError
-from engine.sync.ports import MAX_EXPORT_BATCH, AuditChange, ExportRow
+from engine.sync.contact_data import value_text
+from engine.sync.ports import (
+    MAX_EXPORT_BATCH,
+    RESULTS_PAGE,
+    AuditChange,
+    ExportRow,
+    ResultsPage,
+)
 from providers.tessitura.client import TessituraClient, parse_tessitura_datetime
 
 log = logging.getLogger(__name__)
 
 EXPORT_PROCEDURE = "LP_CALLBOARD_SYNC_EXPORT"
+PURPOSES_PROCEDURE = "LP_CALLBOARD_SET_PURPOSES"
 AUDIT_PROCEDURE = "LP_CALLBOARD_AUDIT_CHANGES"
 #: T_DEFAULTS row that switches seed 003's re-sync of changed constituents on ("YES").
 TRACK_CHANGES_DEFAULT = "P2DSTrackChanges"
@@ -63,13 +71,46 @@ class TessituraListSource:
         log.info("tessitura: list %s has %s members", list_id, len(members))
         return members
 
-    async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
+    async def export(self, constituent_ids: Sequence[int], output_set_id: int | None = None,
+                     columns: Sequence[str] = ()) -> list[ExportRow]:
+        """``@output_set_id`` brings the set's columns beside each address (pack 1.1.0), so a
+        delta's contact data costs no call beyond the export's one per 1,000."""
         ids = sorted(set(constituent_ids))
         chunks = [ids[i:i + MAX_EXPORT_BATCH] for i in range(0, len(ids), MAX_EXPORT_BATCH)]
+        extra = {"output_set_id": output_set_id} if output_set_id is not None else {}
         answers = await asyncio.gather(*(
-            self.client.execute(EXPORT_PROCEDURE, idempotent=True, constituent_ids=chunk)
+            self.client.execute(EXPORT_PROCEDURE, idempotent=True, constituent_ids=chunk,
+                                **extra)
             for chunk in chunks))
-        return [export_row_from_wire(row) for rows in answers for row in rows]
+        return [export_row_from_wire(row, columns) for rows in answers for row in rows]
+
+    async def output_set_of(self, list_id: int) -> int | None:
+        found = await self.client.get(f"/Reporting/Lists/{list_id}")
+        output_set = found.get("OutputSet") if isinstance(found, dict) else None
+        if isinstance(output_set, dict) and output_set.get("Id"):
+            return int(output_set["Id"])
+        return None
+
+    async def results(self, list_id: int, output_set_id: int, columns: Sequence[str]
+                      ) -> AsyncIterator[ResultsPage]:
+        """``POST Lists/{id}/Results`` a page at a time, the list as last generated
+        (``DisableListGenerate``: a run regenerates it once, itself); ``X-Total-Count``
+        says when to stop, so a list of N members costs ceil(N / 1,000) calls."""
+        page = 1
+        while True:
+            rows, total = await self.client.post_page(
+                f"/Reporting/Lists/{list_id}/Results",
+                {"OutputSetId": output_set_id, "Page": page, "PageSize": RESULTS_PAGE,
+                 "DisableListGenerate": True})
+            if not isinstance(rows, list):
+                raise ProviderError(f"Tessitura answered list {list_id}'s results with "
+                                    f"{type(rows).__name__}, not an array of rows")
+            yield [results_row_from_wire(row, columns) for row in rows]
+            seen = page * RESULTS_PAGE
+            if not rows or (total is not None and seen >= total) or (
+                    total is None and len(rows) < RESULTS_PAGE):
+                return
+            page += 1
 
     async def track_changes(self) -> bool:
         rows = await self.client.get("/ReferenceData/SystemDefaults/Defaults",
@@ -85,6 +126,23 @@ class TessituraListSource:
                                          until=until)
         return [audit_change_from_wire(row) for row in rows]
 
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        """One ``LP_CALLBOARD_SET_PURPOSES`` call (pack 1.1.0); idempotent, so a lost answer
+        is asked again. Rows come back in no fixed order: they are matched by address, and an
+        address with several owners reports what happened for any of them."""
+        rows = await self.client.execute(PURPOSES_PROCEDURE, idempotent=True,
+                                         purpose_id=purpose_id, action=action,
+                                         addresses=list(addresses))
+        results: dict[str, str] = {}
+        for row in rows:
+            address = str(row.get("Address") or "").strip().lower()
+            result = str(row.get("Result") or "")
+            if results.get(address) in (None, "unchanged", "not_found"):
+                results[address] = result
+        log.info("tessitura: purpose %s %s on %s addresses", purpose_id, action, len(addresses))
+        return results
+
     async def now(self) -> datetime:
         """``Diagnostics/Status``'s ``TimeStamp``: the server's clock, not ours, so an audit
         window ends exactly where the server's audit rows stop."""
@@ -98,7 +156,16 @@ class TessituraListSource:
         return moment
 
 
-def export_row_from_wire(row: Mapping[str, Any]) -> ExportRow:
+def results_row_from_wire(row: Any, columns: Sequence[str]
+                          ) -> tuple[int, tuple[str | None, ...]]:
+    try:
+        return int(row["ConstituentId"]), tuple(value_text(row.get(c)) for c in columns)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProviderError(f"Tessitura returned a list results row Callboard cannot read "
+                            f"({exc!r}): {row!r:.200}") from exc
+
+
+def export_row_from_wire(row: Mapping[str, Any], columns: Sequence[str] = ()) -> ExportRow:
     """One ``LP_CALLBOARD_SYNC_EXPORT`` row; absent columns were NULL (Tessitura omits them)."""
     try:
         return ExportRow(
@@ -113,6 +180,7 @@ def export_row_from_wire(row: Mapping[str, Any]) -> ExportRow:
             permission=_permission(row.get("PermissionAnswer")),
             first_name=str(row.get("FirstName") or ""),
             last_name=str(row.get("LastName") or ""),
+            values=tuple(value_text(row.get(c)) for c in columns),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProviderError(f"{EXPORT_PROCEDURE} returned a row Callboard cannot read "

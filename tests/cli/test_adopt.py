@@ -27,4 +27,4 @@ def test_output_prints_one_live_value(sandbox: Sandbox) -> None:
     result = sandbox.run("output", "tags.members-active", "name")
     assert result.out == "Member - Active\n"
     bad = sandbox.run("output", "tags.members-active", "colour")
-    assert bad.code == 1 and "fields: description, name" in bad.err
+    assert bad.code == 1 and "fields: contact_point_purpose, description, name" in bad.err

@@ -43,6 +43,7 @@ def test_first_plan_of_the_example_organization(sandbox: Sandbox, snapshot) -> N
 def test_plan_with_replaces_updates_and_a_delete(sandbox: Sandbox, snapshot) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
     _edit(sandbox, "data_syncs.yaml", "    tag: members-active", "    tag: feedback-requested")
+    _edit(sandbox, "data_syncs.yaml", "trigger_webhooks: true ", "trigger_webhooks: false")
     _edit(sandbox, "custom_fields.yaml", "    type: date", "    type: datetime")
     _edit(sandbox, "csi_webhooks.yaml", "Completed the post-show survey.",
           "Completed the post-show survey; see the survey tool for answers.")

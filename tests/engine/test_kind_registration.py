@@ -190,11 +190,13 @@ def test_every_seed_rule_says_its_seed_and_shows_both_forms() -> None:
     (custom field options, spec §2)."""
     rules = get_rules("providers.prospect2.rules")
     assert [r.name for r in rules] == [
-        "csi_activity_type_origin", "csi_activity_type_perf_ind", "csi_auto_close",
+        "account_tessitura_connected", "csi_activity_type_origin",
+        "csi_activity_type_perf_ind", "csi_auto_close",
         "csi_note_fields", "csi_notes_length", "csi_performance_field", "csi_unique_title",
         "custom_field_option_removal", "custom_field_options",
-        "sync_contact_permissions", "sync_cpp_filters", "sync_eaddress_types", "sync_list",
-        "sync_notify_smtp", "sync_tag"]
+        "sync_contact_data", "sync_contact_permissions", "sync_cpp_filters",
+        "sync_eaddress_types", "sync_list", "sync_notify_smtp", "sync_tag",
+        "sync_trigger_webhooks", "tag_contact_point_purpose"]
     for rule in rules:
         doc = sys.modules[type(rule).__module__].__doc__ or ""
         if rule.seed.startswith("spec §"):
@@ -203,5 +205,6 @@ def test_every_seed_rule_says_its_seed_and_shows_both_forms() -> None:
             assert doc.startswith(f"Seed{'s' if ',' in rule.seed else ''} "), rule.name
         assert "refused" in doc or "warned" in doc, rule.name
         assert "accepted" in doc or "quiet" in doc, rule.name
-        assert rule.kinds and all(k in ("csi_webhooks", "data_syncs", "custom_fields")
+        assert rule.kinds and all(k in ("csi_webhooks", "data_syncs", "campaign_writebacks",
+                                        "custom_fields", "tags")
                                   for k in rule.kinds)

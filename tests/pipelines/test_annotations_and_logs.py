@@ -39,7 +39,7 @@ def test_validate_github_puts_each_error_on_its_line(checkout: Path,
     assert out.splitlines() == [
         "::error file=manifests/tags.yaml,line=5,title=callboard::tags.newsletter.descripton: "
         "unknown field 'descripton' (did you mean 'description'?); allowed: lifecycle, name, "
-        "description"]
+        "description, contact_point_purpose"]
 
 
 def test_validate_github_online_warns_on_the_line(checkout: Path,
@@ -51,7 +51,7 @@ def test_validate_github_online_warns_on_the_line(checkout: Path,
         "::warning file=manifests/csi_webhooks.yaml,line=28,title=callboard::"
         "csi_webhooks.survey-reply-logged: activity type 'Survey Reply' is in the category "
         "'Feedback Received', which auto-closes: CSIs will be created closed",
-        "::warning file=manifests/data_syncs.yaml,line=13,title=callboard::data_syncs.members: "
+        "::warning file=manifests/data_syncs.yaml,line=19,title=callboard::data_syncs.members: "
         "notify lists 1 address but CALLBOARD_SMTP_URL is not set, so no run summary will be "
         "sent: set it where 'callboard sync run' runs"]
 

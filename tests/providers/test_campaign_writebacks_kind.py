@@ -35,7 +35,8 @@ async def test_create_list_update_delete_round_trip(tmp_path: Path) -> None:
         assert created.changes[0].after == {
             "name": "subscriptions", "match": {"campaign_name": "SUBS *"},
             "appeal": "FY27 Subscriptions", "source_group": "Email Marketing",
-            "media_type": "E-mail"}
+            "media_type": "E-mail", "since": None}  # none given: Prospect2 says the day made
+        assert [m["since"] for m in wire] == ["2026-09-01"]  # the emulator's today
         assert (await ws.plan()).changes == []
 
         ws.write(MAPPING.format(match="{campaign_tag: subscriptions}", source_group="Direct Mail"))
@@ -73,7 +74,8 @@ async def test_references_written_any_way_are_shown_and_kept_as_descriptions(
         [wire] = await wire_mappings(ws)
         assert (wire["appealId"], wire["sourceGroupId"], wire["mediaTypeId"]) == (501, 21, 7)
         recorded = ws.state.get("campaign_writebacks.subscriptions")
-        assert recorded is not None and recorded.fields == change.after
+        assert recorded is not None
+        assert recorded.fields == {**change.after, "since": "2026-09-01"}
         assert (await ws.plan()).changes == []
         drift = await ws.drift()
         assert (drift.has_drift, drift.items) == (False, [])
@@ -151,3 +153,26 @@ async def test_a_lost_create_answer_leaves_one_mapping(tmp_path: Path,
         recorded = ws.state.get("campaign_writebacks.subscriptions")
         assert recorded is not None and recorded.remote_id == str(mapping["id"])
         assert (await ws.plan()).changes == []
+
+
+async def test_since_is_sent_kept_and_changed_in_place(tmp_path: Path) -> None:
+    """Seed 002 beyond its words: a mapping writes back campaigns sent from its ``since`` on.
+    Omitted, the mapping keeps the day it holds (its creation day), so no plan ever shows a
+    change nobody asked for."""
+    base = MAPPING.format(match='{campaign_name: "SUBS *"}', source_group="Email Marketing")
+    async with workspace(tmp_path) as ws:
+        ws.write(base + "    since: 2026-08-01\n")
+        created = await ws.plan_and_apply()
+        assert created.changes[0].after["since"] == "2026-08-01"
+        assert [m["since"] for m in await wire_mappings(ws)] == ["2026-08-01"]
+        assert (await ws.plan()).changes == []
+        ws.write(base)
+        assert (await ws.plan()).changes == []
+        ws.write(base + "    since: 2026-07-15\n")
+        update = await ws.plan()
+        assert [(d.field, d.before, d.after) for d in update.changes[0].diffs] == [
+            ("since", "2026-08-01", "2026-07-15")]
+        await ws.apply(update)
+        assert [m["since"] for m in await wire_mappings(ws)] == ["2026-07-15"]
+        ws.write(base + "    since: August\n")
+        assert "since" in await ws.refused()

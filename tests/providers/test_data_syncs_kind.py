@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from provider_support import AnswerLosingTransport
+from pyroaring import BitMap
 
+from engine.state.base import SyncBaseline
+from engine.sync.delta import dump_bitmap
 from providers.prospect2.kinds.data_syncs import DataSyncsKind, DataSyncSpec
 from tests.rules.rule_support import Workspace, workspace
 
@@ -72,7 +75,8 @@ async def test_create_list_update_delete_round_trip(tmp_path: Path) -> None:
         delete = await ws.plan()
         assert [(c.action, c.address, c.impact) for c in delete.changes] == [
             ("delete", "data_syncs.members",
-             "list 'Members - Current' no longer adds or removes the tag 'Member - Active'")]
+             "list 'Members - Current' no longer adds or removes the tag 'Member - Active'; "
+             "the tag stays on the contacts that carry it")]
         puts = await ws.count("PUT /api/3/tessitura/dataSyncs/{id}")
         await ws.apply(delete)
         assert await wire_syncs(ws) == []
@@ -81,72 +85,55 @@ async def test_create_list_update_delete_round_trip(tmp_path: Path) -> None:
         assert await ws.count("DELETE /api/3/tessitura/dataSyncs/{id}") == 1
 
 
-async def test_changing_the_tag_of_an_enabled_sync_replaces_it(tmp_path: Path) -> None:
-    """Seed 003: "create a new Data Sync: Tag, making sure to deactivate any that are no
-    longer needed"; the new sync exists before the old one goes."""
+@pytest.mark.parametrize("enabled", ["true", "false"])
+async def test_changing_the_tag_replaces_the_sync_enabled_or_not(tmp_path: Path,
+                                                                 enabled: str) -> None:
+    """Seed 003: "If you need to change or update the tag … create a new Data Sync: Tag". The
+    baseline belongs to the old tag, so the new sync (made before the old one goes) starts
+    from an empty one, and the plan says the old tag stays on its contacts."""
     async with workspace(tmp_path) as ws:
-        ws.write(manifest())
+        ws.write(manifest(enabled=enabled))
         await ws.plan_and_apply()
         [old] = await wire_syncs(ws)
-        ws.write(manifest(tag="members-current"))
+        ws.state.finish_sync_plan(str(old["id"]), "r1", SyncBaseline(
+            str(old["id"]), dump_bitmap(BitMap([1001, 1002]))), [], [])
+        ws.write(manifest(tag="members-current", enabled=enabled))
         plan = await ws.plan()
         [change] = plan.changes
         assert (change.action, change.replace_reason, change.impact) == (
-            "replace", "tag", "list 'Members - Current' no longer adds the tag 'Member - Active'")
+            "replace", "tag", "list 'Members - Current' no longer adds the tag 'Member - "
+            "Active'; the tag stays on the contacts that carry it; its baseline holds 2 "
+            "constituents")
         assert plan.estimates["prospect2"]["calls"] == 3
         await ws.apply(plan)
         [new] = await wire_syncs(ws)
-        assert (new["name"], new["tag"], new["active"]) == ("members", "Member - Current", True)
+        assert (new["name"], new["tag"], new["active"]) == (
+            "members", "Member - Current", enabled == "true")
         assert new["id"] != old["id"]
+        assert ws.state.sync_baseline(str(new["id"])) is None  # a new, empty baseline
         assert (await ws.plan()).changes == []
-        assert ws.state.get("data_syncs.members").remote_id == new["id"]
+        assert ws.state.get("data_syncs.members").remote_id == str(new["id"])
 
 
-async def test_turning_a_sync_off_while_changing_its_tag_updates_in_place(
-        tmp_path: Path) -> None:
-    """Seed 003 forbids changing the tag of a sync that is ON; one turned OFF in the same
-    change keeps its id: the handler turns it OFF before it sends the new tag."""
-    async with workspace(tmp_path) as ws:
-        ws.write(manifest())
-        await ws.plan_and_apply()
-        [old] = await wire_syncs(ws)
-        ws.write(manifest(tag="members-current", enabled="false"))
-        plan = await ws.plan()
-        assert [(c.action, [d.field for d in c.diffs]) for c in plan.changes] == [
-            ("update", ["tag", "enabled"])]
-        await ws.apply(plan)
-        [same] = await wire_syncs(ws)
-        assert (same["id"], same["tag"], same["active"]) == (
-            old["id"], "Member - Current", False)
-
-
-def test_a_disabled_sync_changes_its_tag_in_place() -> None:
-    """Seed 003: only a sync that is ON must not have its tag changed."""
+def test_a_tag_change_is_a_replace_whatever_enabled_says() -> None:
     kind = DataSyncsKind()
-    off = DataSyncSpec.model_construct(name="members", tag="Member - Active", enabled=False)
-    assert kind.replace_reason(off, off.model_copy(update={"tag": "Member - Current"})) is None
-    on = off.model_copy(update={"enabled": True})
-    assert kind.replace_reason(on, on.model_copy(update={"tag": "Member - Current"})) == "tag"
-    assert kind.replace_reason(on, on.model_copy(update={"description": "d"})) is None
+    for enabled in (True, False):
+        live = DataSyncSpec.model_construct(name="members", tag="Member - Active",
+                                            enabled=enabled)
+        assert kind.replace_reason(live, live.model_copy(update={"tag": "Member - Current"})
+                                   ) == "tag"
+        assert kind.replace_reason(live, live.model_copy(update={"description": "d"})) is None
 
 
-async def test_a_disabled_sync_changes_its_tag_in_place_when_planned(tmp_path: Path) -> None:
-    """Seed 003 through the planner: a sync that stays OFF keeps its id when its tag
-    changes (the planner sees the unchanged ``enabled: false``)."""
+async def test_trigger_automations_is_on_unless_unchecked(tmp_path: Path) -> None:
+    """Seed 003: "unchecking this box will allow the Import to process faster": it is on by
+    default."""
     async with workspace(tmp_path) as ws:
-        ws.write(manifest(enabled="false"))
-        await ws.plan_and_apply()
-        [old] = await wire_syncs(ws)
-        ws.write(manifest(tag="members-current", enabled="false"))
-        plan = await ws.plan()
-        assert [(c.action, [(d.field, d.before, d.after) for d in c.diffs])
-                for c in plan.changes] == [
-            ("update", [("tag", "Member - Active", "Member - Current")])]
-        await ws.apply(plan)
-        [same] = await wire_syncs(ws)
-        assert (same["id"], same["tag"], same["active"]) == (
-            old["id"], "Member - Current", False)
-        assert (await ws.plan()).changes == []
+        ws.write(manifest().replace("    trigger_automations: true\n", ""))
+        plan = await ws.plan_and_apply()
+        assert plan.changes[-1].after["trigger_automations"] is True
+        [sync] = await wire_syncs(ws)
+        assert sync["triggerAutomations"] is True
 
 
 async def test_references_written_any_way_are_shown_and_kept_as_descriptions(

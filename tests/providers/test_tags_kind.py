@@ -33,9 +33,10 @@ async def handler(transport: httpx.ASGITransport) -> AsyncIterator[TagsHandler]:
 def test_the_name_defaults_to_the_manifest_key() -> None:
     kind = TagsKind()
     assert kind.desired("members-active", TagSpec()).plain() == {
-        "name": "members-active", "description": ""}
+        "name": "members-active", "description": "", "contact_point_purpose": None}
     named = kind.desired("members-active", TagSpec(name="Member - Active", description="d"))
-    assert named.plain() == {"name": "Member - Active", "description": "d"}
+    assert named.plain() == {"name": "Member - Active", "description": "d",
+                             "contact_point_purpose": None}
     assert kind.key(named) == "Member - Active"
 
 
@@ -46,7 +47,8 @@ def test_unknown_manifest_keys_are_refused() -> None:
 
 async def test_create_update_delete_round_trip(handler: TagsHandler) -> None:
     created = await handler.create(TagSpec(name="Round trip", description="first"))
-    assert created.fields == {"name": "Round trip", "description": "first"}
+    assert created.fields == {"name": "Round trip", "description": "first",
+                              "contact_point_purpose": None}
     assert created.key == "Round trip"
 
     updated = await handler.update(created, TagSpec(name="Round trip", description="second"))

@@ -83,8 +83,27 @@ async def test_lists_say_dynamic_prospect2_and_size(provider: TessituraProvider)
         101: (True, True), 102: (True, True), 103: (False, True), 104: (True, False)}
     assert all(isinstance(data["constituent_count"], int) and data["constituent_count"] >= 0
                for _, data in lists.values())
-    assert all(set(data) == {"is_dynamic", "prospect2", "constituent_count"}
+    assert all(set(data) == {"is_dynamic", "prospect2", "constituent_count", "output_set_id"}
                for _, data in lists.values())
+    # "Pro2 Member Data" is the default output set of every Prospect2 list (spec §6)
+    assert {k: lists[k][1]["output_set_id"] for k in (101, 102, 103, 104, 105)} == {
+        101: 31, 102: 31, 103: 31, 104: None, 105: 31}
+
+
+async def test_output_sets_their_columns_and_a_sample_of_a_lists_values(
+        provider: TessituraProvider) -> None:
+    """What a Data Sync's contact_data is checked against at plan time."""
+    sets = await rows_of(provider, "tessitura.output_sets")
+    assert {k: v[0] for k, v in sets.items()} == {31: "Pro2 Member Data", 32: "Patron Names"}
+    columns = await provider.reference("tessitura.output_set_columns/31")
+    assert [c.description for c in columns] == [
+        "Membership Level", "Last Performance Date", "Lifetime Giving"]
+    sample = await provider.reference("tessitura.list_results/101/31")
+    assert 0 < len(sample) <= 1000
+    assert set(sample[0].data) == {"Membership Level", "Last Performance Date",
+                                   "Lifetime Giving"}
+    with pytest.raises(CallboardError, match="serves no reference table"):
+        await provider.reference("tessitura.output_set_columns/x")
 
 
 async def test_appeals_and_defaults(provider: TessituraProvider) -> None:
@@ -98,7 +117,10 @@ async def test_appeals_and_defaults(provider: TessituraProvider) -> None:
 
 async def test_every_declared_table_is_served_in_a_get_or_two(
         provider: TessituraProvider, control: EmulatorControl) -> None:
-    for table in sorted(provider.reference_tables - {"tessitura.lists"}):
+    with_arguments = {"tessitura.output_set_columns": "tessitura.output_set_columns/31",
+                      "tessitura.list_results": "tessitura.list_results/101/31"}
+    for name in sorted(provider.reference_tables - {"tessitura.lists"}):
+        table = with_arguments.get(name, name)
         before = (await control.http.get("/_emulator/stats")).json()["requests"]
         await provider.reference(table)
         after = (await control.http.get("/_emulator/stats")).json()["requests"]

@@ -45,9 +45,12 @@ NO_FAULTS = {"error_rate": 0.0, "rate_429": 0.0, "latency_ms": 0}
 FAST_RETRY = RetryPolicy(base_delay=0.001, max_delay=0.004)
 #: Files that can be left out of a run together with what depends on them.
 OPTIONAL = (("custom_fields.yaml",), ("tessitura.yaml", "csi_webhooks.yaml"),
-            ("data_syncs.yaml",), ("campaign_writebacks.yaml",))
+            ("data_syncs.yaml", "custom_fields.yaml"), ("campaign_writebacks.yaml",))
 SYNC = "members"
 SYNC_TAG = "Member - Active"
+#: The members sync's list and its tag's purpose ("Season Announcements", trigger webhooks).
+MEMBERS_LIST, PURPOSE = 101, 2
+TESSITURA_AUTH = ("callboard:admin:emulator", "emulator")
 
 
 class Org:
@@ -91,6 +94,18 @@ class Org:
             if len(page) < 100:
                 return found
             offset += 100
+
+    async def holding_purpose(self, purpose: int) -> set[str]:
+        """Addresses of the members list that hold ``purpose`` in Tessitura now."""
+        contents = await self.http.get(f"/TessituraService/Reporting/Lists/{MEMBERS_LIST}/"
+                                       "Contents", auth=TESSITURA_AUTH)
+        ids = ",".join(str(r["ConstituentId"]) for r in contents.json())
+        rows = (await self.http.post("/TessituraService/Custom/Execute", auth=TESSITURA_AUTH,
+                                     json={"ProcedureName": "LP_CALLBOARD_SYNC_EXPORT",
+                                           "ParameterValues": [{"Name": "@constituent_ids",
+                                                                "Value": ids}]})).json()
+        return {r["Address"].strip().lower() for r in rows
+                if str(purpose) in str(r.get("PurposeIds") or "").split(",")}
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -157,8 +172,12 @@ async def one_run(org: Org, root: Path, files: set[str], dice: int,
         doubled = [key for key, count in after.items() if count > max(1, before[key])]
         if doubled:
             problems.append(f"doubled: {doubled}")
-        if reference is not None and await org.tagged(SYNC_TAG) != reference[0]:
-            problems.append("tagged contacts differ from a fault-free run")
+        if reference is not None:
+            tagged = await org.tagged(SYNC_TAG)
+            if tagged != reference[0]:
+                problems.append("tagged contacts differ from a fault-free run")
+            if tagged - await org.holding_purpose(PURPOSE):
+                problems.append("lost: tagged addresses lack the tag's purpose in Tessitura")
     finally:
         state.close()
     return problems
@@ -183,7 +202,8 @@ async def _reference(org: Org, root: Path) -> tuple[set[str], int]:
     """The members sync without faults: who ends up tagged, and how many were added."""
     await org.control("reset", {"seed": "demo"})
     registry = KindRegistry(provider_classes())
-    manifests = load_manifests(_manifests(root, {"data_syncs.yaml"}), registry)
+    manifests = load_manifests(_manifests(root, {"data_syncs.yaml", "custom_fields.yaml"}),
+                               registry)
     state = SqliteState(root / "state.db")
     session = org.session()
     try:

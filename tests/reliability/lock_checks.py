@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.reliability.figures import Figure, figure
 from tests.reliability.served import NO_FAULTS, Emulator, Workspace, wait_for
 
-SYNC_FILES = ("tags.yaml", "data_syncs.yaml")
+SYNC_FILES = ("tags.yaml", "custom_fields.yaml", "data_syncs.yaml")
 
 
 def _race(workspace: Workspace, emulator: Emulator, command: list[str],

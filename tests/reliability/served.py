@@ -53,6 +53,25 @@ class Emulator:
         return httpx.request(method, f"{self.base}/api/3{path}",
                              headers={"Api-Token": self.token}, timeout=30, **kwargs)
 
+    def tessitura(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.base}/TessituraService{path}",
+                             auth=("callboard:admin:emulator", self.password), timeout=30,
+                             **kwargs)
+
+    def holding_purpose(self, list_id: int, purpose: int) -> set[str]:
+        """Addresses of the list's members that hold ``purpose`` in Tessitura now."""
+        members = [r["ConstituentId"] for r in
+                   self.tessitura("GET", f"/Reporting/Lists/{list_id}/Contents").json()]
+        held: set[str] = set()
+        for start in range(0, len(members), 1000):
+            rows = self.tessitura("POST", "/Custom/Execute", json={
+                "ProcedureName": "LP_CALLBOARD_SYNC_EXPORT", "ParameterValues": [
+                    {"Name": "@constituent_ids",
+                     "Value": ",".join(map(str, members[start:start + 1000]))}]}).json()
+            held |= {r["Address"].strip().lower() for r in rows
+                     if str(purpose) in str(r.get("PurposeIds") or "").split(",")}
+        return held
+
     def writes(self) -> int:
         """Write requests the services have seen (control routes are not counted)."""
         requests = self.control("stats")["requests"]

@@ -21,7 +21,7 @@ from tests.reliability.served import Emulator
 
 #: CI keeps each process-level run small: a subset of the example manifests.
 APPLY_FILES = ("tags.yaml", "custom_fields.yaml", "tessitura.yaml")
-SYNC_FILES = ("tags.yaml", "data_syncs.yaml")
+SYNC_FILES = ("tags.yaml", "custom_fields.yaml", "data_syncs.yaml")
 
 
 def _green(found: Figure) -> None:

@@ -39,10 +39,10 @@ async def test_seed002_codes_exist_in_tessitura(tmp_path: Path) -> None:
         assert {c.name: c.after for c in plan.changes} == {
             "subscriptions": {"name": "subscriptions", "match": {"campaign_name": "SUBS *"},
                               "appeal": "FY27 Subscriptions", "source_group": "Email Marketing",
-                              "media_type": "E-mail"},
+                              "media_type": "E-mail", "since": None},
             "mailings": {"name": "mailings", "match": {"campaign_tag": "annual-fund"},
                          "appeal": "FY27 Annual Fund", "source_group": "Direct Mail",
-                         "media_type": "Mail"},
+                         "media_type": "Mail", "since": None},
         }
 
 

@@ -138,3 +138,106 @@ async def test_seed003_add_only_is_the_default_mode(tmp_path: Path) -> None:
     assert await refused(tmp_path / "bad", "sync_notify.bad") == (
         "manifests/sync_notify.bad.yaml:6: data_syncs.members.notify: 'box office' is not an "
         "email address")
+
+
+async def test_seed003_contact_data_names_what_exists_and_fits(tmp_path: Path) -> None:
+    """Seed 003 (re-syncing data changes): the output set, its columns and the custom fields
+    exist, and the values the list holds fit the fields' types; resync: values needs them."""
+    assert (await refused(tmp_path / "bad", "sync_contact_data.bad")).splitlines() == [
+        "manifests/sync_contact_data.bad.yaml:16: data_syncs.no-such-column.contact_data."
+        "fields.MEMBERSHIP_LEVEL: output set 'Pro2 Member Data' has no column 'Membership Lvl'"
+        " (did you mean 'Membership Level'?); its columns: 'Membership Level', 'Last "
+        "Performance Date', 'Lifetime Giving'",
+        "manifests/sync_contact_data.bad.yaml:9: data_syncs.no-such-set.contact_data."
+        "output_set: no output set is described 'Pro2 Member Dta' (did you mean 'Pro2 Member "
+        "Data'?); candidates: 'Pro2 Member Data' (id 31), 'Patron Names' (id 32)",
+        "manifests/sync_contact_data.bad.yaml:22: data_syncs.not-a-custom-field.contact_data."
+        "fields.FIRST_NAME: FIRST_NAME is not a custom field: neither declared under "
+        "custom_fields nor in Prospect2 (contact data fills custom fields; email and names "
+        "come with every import)",
+        "manifests/sync_contact_data.bad.yaml:28: data_syncs.not-a-date.contact_data.fields."
+        "LAST_ATTENDED: column 'Membership Level' holds 'Patron' (constituent 1000), not a "
+        "date (YYYY-MM-DD), as a date field needs; map a column that fits, or change the "
+        "field's type",
+        "manifests/sync_contact_data.bad.yaml:34: data_syncs.values-of-nothing.resync: resync:"
+        " values re-imports members whose carried values changed, and this sync carries "
+        "none: declare contact_data, or use resync: audit or off"]
+    async with workspace(tmp_path / "good") as ws:
+        ws.use_case("sync_contact_data.good")
+        plan = await ws.plan_and_apply()
+        assert after(plan, "data_syncs.members")["contact_data"] == {
+            "output_set": None, "fields": {"MEMBERSHIP_LEVEL": "Membership Level",
+                                           "LAST_ATTENDED": "Last Performance Date"}}
+        assert after(plan, "data_syncs.lapsed")["contact_data"] == {
+            "output_set": "Patron Names", "fields": {"SEAT_LOCATION": "Level"}}
+        syncs = {s["name"]: s for s in
+                 (await ws.api("GET", "/tessitura/dataSyncs")).json()["dataSyncs"]}
+        fields = {f["perstag"]: f["id"] for f in
+                  (await ws.api("GET", "/fields?limit=100")).json()["fields"]}
+        assert (syncs["members"]["outputSetId"], syncs["members"]["resync"]) == (None, "values")
+        assert syncs["members"]["fields"] == [
+            {"fieldId": fields["MEMBERSHIP_LEVEL"], "column": "Membership Level"},
+            {"fieldId": fields["LAST_ATTENDED"], "column": "Last Performance Date"}]
+        assert syncs["lapsed"]["outputSetId"] == 32
+        assert (await ws.plan()).changes == []  # the wire's ids read back as perstags
+
+
+async def test_seed003_contact_data_values_fit_a_dropdowns_options(tmp_path: Path) -> None:
+    """A choice field takes its options only: the list's levels include 'Supporter', which a
+    dropdown of Friend, Patron and Benefactor cannot hold."""
+    async with workspace(tmp_path) as ws:
+        made = await ws.api("POST", "/fields", {"field": {
+            "title": "Level", "type": "dropdown", "perstag": "LEVEL"}})
+        field_id = made.json()["field"]["id"]
+        options = [{"field": field_id, "label": o, "value": o, "orderid": n}
+                   for n, o in enumerate(["Friend", "Patron", "Benefactor"])]
+        assert (await ws.api("POST", "/fieldOption/bulk", {"fieldOptions": options})
+                ).status_code == 201
+        ws.write(SYNC_WITH_LEVEL)
+        refusal = await ws.refused()
+        assert refusal.startswith(
+            "manifests/main.yaml:6: data_syncs.members.contact_data.fields.LEVEL: column "
+            "'Membership Level' holds 'Supporter' (constituent ")
+        assert refusal.endswith(
+            "not one of the dropdown field's options (Friend, Patron, Benefactor); map a "
+            "column that fits, or change the field's type")
+        more = [{"field": field_id, "label": "Supporter", "value": "Supporter", "orderid": 9}]
+        assert (await ws.api("POST", "/fieldOption/bulk", {"fieldOptions": more})
+                ).status_code == 201
+        assert [c.address for c in (await ws.plan()).changes] == ["data_syncs.members"]
+
+
+SYNC_WITH_LEVEL = """\
+data_syncs:
+  members:
+    list: Members - Current
+    tag: Newsletter
+    schedule: {daily: "02:00"}
+    contact_data:
+      fields: {LEVEL: Membership Level}
+"""
+
+
+async def test_seed003_trigger_webhooks_update_the_tags_email_purpose(tmp_path: Path) -> None:
+    """Seed 003: trigger webhooks "update integrated Contact Point Purposes on email
+    addresses": a tag stands for an Email Address purpose, and a sync that triggers webhooks
+    has a tag with one."""
+    assert (await refused(tmp_path / "bad", "tag_purpose.bad")).splitlines() == [
+        "manifests/tag_purpose.bad.yaml:2: tags.members-active.contact_point_purpose: contact "
+        "point purpose 'Mail Appeals' (id 3) is not of the Email Address category; trigger "
+        "webhooks update purposes on email addresses, so a tag stands for an Email Address "
+        "purpose",
+        "manifests/tag_purpose.bad.yaml:8: data_syncs.members.trigger_webhooks: "
+        "trigger_webhooks updates the tag's Contact Point Purpose in Tessitura, and the tag "
+        "'Newsletter' has none: give the tag a contact_point_purpose (an Email Address "
+        "purpose), or set trigger_webhooks: false"]
+    async with workspace(tmp_path / "good") as ws:
+        ws.use_case("tag_purpose.good")
+        plan = await ws.plan_and_apply()
+        assert after(plan, "tags.members-active")["contact_point_purpose"] == (
+            "Season Announcements")
+        tags = (await ws.api("GET", "/tags?search=Member - Active")).json()["tags"]
+        assert [t["tessituraPurposeId"] for t in tags if t["tag"] == "Member - Active"] == [2]
+        [sync] = (await ws.api("GET", "/tessitura/dataSyncs")).json()["dataSyncs"]
+        assert sync["triggerWebhooks"] is True
+        assert (await ws.plan()).changes == []

@@ -15,7 +15,7 @@ from engine.state.base import (
     SyncRunLogEntry,
     WritebackLedger,
 )
-from engine.state.copy import NOT_COPIED
+from engine.state.schema import NOT_DATA as NOT_COPIED
 from engine.state.sqlite import SqliteState
 
 

@@ -47,10 +47,11 @@ def test_commands_call_the_store_off_the_event_loop(
     monkeypatch.setattr("engine.cli.runtime.open_state", opener)
     for command in (["apply", "--auto-approve"], ["plan"], ["drift"],
                     ["sync", "run", "members"], ["sync", "preview", "members"],
-                    ["writeback", "run"]):
+                    ["sync", "log"], ["writeback", "run"]):
         result = sandbox.run(*team, *command)
         assert result.code in (0, 2), (command, result.out, result.err)
     for seen in ("begin_apply", "put", "mark_done", "finish_apply", "resources", "header",
                  "freeze_sync_plan", "record_sync_batch", "finish_sync_plan", "log_sync_run",
-                 "writeback_statuses", "acquire_sync_lock", "live_lock"):
+                 "writeback_statuses", "acquire_sync_lock", "live_lock", "sync_digests",
+                 "record_sync_digests", "sync_runs"):
         assert seen in calls, seen  # the checks did see the store at work

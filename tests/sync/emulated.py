@@ -30,6 +30,9 @@ QUICK_RETRY = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.002)
 MEMBERS_LIST = 101
 TAG = "Member - Synced"
 GENERATE_ROUTE = "POST /TessituraService/Reporting/Lists/{listId}/Generate"
+#: The contact data of ``EmulatedSync(contact_data=True)``: (perstag, type, column).
+CONTACT_FIELDS = (("MEMBERSHIP_LEVEL", "text", "Membership Level"),
+                  ("LAST_ATTENDED", "date", "Last Performance Date"))
 WRITE_ROUTES = ("POST /api/3/import/bulk_import", "DELETE /api/3/contactTags/{id}",
                 "POST /api/3/contactTags", GENERATE_ROUTE)
 
@@ -39,7 +42,11 @@ class EmulatedSync:
 
     def __init__(self, state_path: Path, *, mode: str = "add_and_remove",
                  max_remove_fraction: float = 1.0, import_batch: int = 250,
-                 removal_batch: int = 50) -> None:
+                 removal_batch: int = 50, contact_data: bool = False,
+                 resync: str = "audit", purpose: int | None = None) -> None:
+        """``contact_data``: the sync carries the list's "Pro2 Member Data" into two custom
+        fields, MEMBERSHIP_LEVEL (text) and LAST_ATTENDED (date). ``purpose``: the tag stands
+        for that Contact Point Purpose and the sync triggers webhooks."""
         self.transport = httpx.ASGITransport(app=build_emulator_app(seed="small"))
         self.http = httpx.AsyncClient(transport=self.transport, base_url=BASE, timeout=30)
         self.state = SqliteState(state_path)
@@ -49,16 +56,29 @@ class EmulatedSync:
         self.session: Session | None = None
         self.runner: DataSyncRunner | None = None
         self.definition: SyncDefinition | None = None
+        self.contact_data = contact_data
+        self.resync = resync
+        self.purpose = purpose
+        self.field_ids: dict[str, str] = {}
 
     async def start(self) -> None:
         wire = {"name": "members", "listManagerListId": MEMBERS_LIST, "tag": TAG,
-                "mode": self.mode, "triggerWebhooks": False, "triggerAutomations": False,
+                "mode": self.mode, "triggerAutomations": False,
                 "contactPointPurposeIds": [], "eaddressTypeIds": [], "primaryOnly": True,
                 "ignoreContactPermissions": False,
                 "schedule": {"frequency": "daily", "time": "02:00"}, "notify": [],
-                "description": "", "active": True}
+                "description": "", "active": True, "runBy": "external",
+                "resync": self.resync, "triggerWebhooks": self.purpose is not None}
         await self.prospect2("POST", "/tags", {"tag": {"tag": TAG, "tagType": "contact",
-                                                      "description": ""}})
+                                                      "description": "",
+                                                      "tessituraPurposeId": self.purpose}})
+        if self.contact_data:
+            wire["fields"] = []
+            for perstag, kind, column in CONTACT_FIELDS:
+                made = await self.prospect2("POST", "/fields", {"field": {
+                    "title": perstag, "type": kind, "perstag": perstag}})
+                self.field_ids[perstag] = str(made["field"]["id"])
+                wire["fields"].append({"fieldId": self.field_ids[perstag], "column": column})
         created = await self.prospect2("POST", "/tessitura/dataSyncs", {"dataSync": wire})
         record = ResourceRecord("data_syncs.members", "data_syncs", "members",
                                 str(created["dataSync"]["id"]))
@@ -127,6 +147,37 @@ class EmulatedSync:
         return {r.address.strip().lower() for r in rows
                 if r.primary and not r.inactive and r.permission == "Y"}
 
+    async def holding_purpose(self, purpose: int, constituents: set[int]) -> set[str]:
+        """Addresses of these constituents that hold ``purpose`` in Tessitura now."""
+        assert self.session is not None
+        rows = await self.session.port(LIST_SOURCE_PORT).export(sorted(constituents))
+        return {r.address.strip().lower() for r in rows if purpose in r.purpose_ids}
+
     async def members(self) -> set[int]:
         assert self.session is not None
         return set(await self.session.port(LIST_SOURCE_PORT).members(MEMBERS_LIST))
+
+    async def output_values(self) -> dict[int, dict[str, object]]:
+        """Each list member's "Pro2 Member Data" row, read straight from Tessitura."""
+        rows: dict[int, dict[str, object]] = {}
+        page = 1
+        while True:
+            answer = await self.http.post(
+                f"/TessituraService/Reporting/Lists/{MEMBERS_LIST}/Results",
+                json={"Page": page, "PageSize": 1000, "DisableListGenerate": True},
+                auth=("callboard:admin:emulator", "emulator"))
+            answer.raise_for_status()
+            rows.update({r["ConstituentId"]: r for r in answer.json()})
+            if page * 1000 >= int(answer.headers["X-Total-Count"]):
+                return rows
+            page += 1
+
+    async def field_values(self, email: str) -> dict[str, str]:
+        """A contact's custom field values in Prospect2, by perstag."""
+        found = (await self.prospect2("GET", f"/contacts?email={email}"))["contacts"]
+        if not found:
+            return {}
+        values = (await self.prospect2("GET", f"/contacts/{found[0]['id']}/fieldValues"))
+        by_id = {v: k for k, v in self.field_ids.items()}
+        return {by_id[str(v["field"])]: v["value"] for v in values["fieldValues"]
+                if str(v["field"]) in by_id}

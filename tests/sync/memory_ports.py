@@ -7,17 +7,21 @@ the emulator elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from pyroaring import BitMap
 
 from engine.sync.ports import (
+    RESULTS_PAGE,
+    AccountFacts,
     AuditChange,
+    CustomFieldFacts,
     ExportRow,
     ImportContact,
     ImportOutcome,
+    ResultsPage,
     TagAssociation,
 )
 
@@ -37,6 +41,11 @@ def address_of(constituent: int) -> str:
 class MemorySource:
     members_now: set[int] = field(default_factory=set)
     extra_rows: dict[int, list[ExportRow]] = field(default_factory=dict)
+    #: Each constituent's output-set values by column (absent: NULL); the list's own set.
+    values: dict[int, dict[str, str]] = field(default_factory=dict)
+    output_set: int | None = 31
+    #: Results pages read (``resync: values``), and constituents each export asked columns of.
+    results_calls: int = 0
     changes: list[AuditChange] = field(default_factory=list)
     tracking: bool = True
     clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
@@ -53,15 +62,50 @@ class MemorySource:
         self._calls += 1
         return BitMap(self.members_now)
 
-    async def export(self, constituent_ids: Sequence[int]) -> list[ExportRow]:
+    async def export(self, constituent_ids: Sequence[int], output_set_id: int | None = None,
+                     columns: Sequence[str] = ()) -> list[ExportRow]:
         self._calls += (len(constituent_ids) + 999) // 1000
         self.exported.append(list(constituent_ids))
         rows: list[ExportRow] = []
         for c in constituent_ids:
+            values = self._values(c, columns)
             rows.append(ExportRow(c, c, address_of(c), TYPE, True, False, frozenset({PURPOSE}),
-                                  "Y", f"F{c}", f"L{c}"))
-            rows += self.extra_rows.get(c, [])
+                                  "Y", f"F{c}", f"L{c}", values))
+            rows += [replace(r, values=values) for r in self.extra_rows.get(c, [])]
         return rows
+
+    def _values(self, constituent: int, columns: Sequence[str]) -> tuple[str | None, ...]:
+        own = self.values.get(constituent, {})
+        return tuple(own.get(column) for column in columns)
+
+    #: Purpose updates sent (purpose id, action, addresses), and purposes held by address.
+    purpose_calls: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    purposes: dict[str, set[int]] = field(default_factory=dict)
+
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        self._calls += 1
+        self.purpose_calls.append((purpose_id, action, list(addresses)))
+        results = {}
+        for address in addresses:
+            held = self.purposes.setdefault(address, set())
+            before = purpose_id in held
+            (held.add if action == "add" else held.discard)(purpose_id)
+            results[address] = "unchanged" if before == (action == "add") else (
+                "added" if action == "add" else "removed")
+        return results
+
+    async def output_set_of(self, list_id: int) -> int | None:
+        self._calls += 1
+        return self.output_set
+
+    async def results(self, list_id: int, output_set_id: int, columns: Sequence[str]
+                      ) -> AsyncIterator[ResultsPage]:
+        members = sorted(self.members_now)
+        for start in range(0, max(len(members), 1), RESULTS_PAGE):
+            self._calls += 1
+            self.results_calls += 1
+            yield [(c, self._values(c, columns)) for c in members[start:start + RESULTS_PAGE]]
 
     async def track_changes(self) -> bool:
         return self.tracking
@@ -93,6 +137,22 @@ class MemoryTarget:
     writes: int = 0
     _calls: int = 0
     _next: int = 1
+
+    #: The account's settings and its custom fields by perstag (contact data).
+    integrated: bool = True
+    fields: dict[str, CustomFieldFacts] = field(default_factory=dict)
+
+    async def account(self) -> AccountFacts:
+        return AccountFacts(True, self.integrated)
+
+    async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
+        return {p: self.fields[p] for p in perstags if p in self.fields}
+
+    #: The tag's Contact Point Purpose (``tessituraPurposeId``).
+    purpose: int | None = None
+
+    async def tag_purpose(self, tag: str) -> int | None:
+        return self.purpose
 
     def _written(self) -> None:
         self.writes += 1

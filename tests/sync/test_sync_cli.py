@@ -81,8 +81,14 @@ def test_due_disabled_notify_preview_and_log(sandbox: Path, capsys: pytest.Captu
     assert out.splitlines()[1].strip().startswith("list:")  # counts first
     code, out, _ = _callboard(capsys, "sync", "preview", "board", "--format", "json")
     preview = json.loads(out)
-    assert preview["format_version"] == 1 and preview["regenerated"] is False
+    assert preview["format_version"] == 1 and preview["regenerated"] is True
     assert preview["counts"]["add"] == len(preview["add"]) == 0
+
+    code, out, _ = _callboard(capsys, "sync", "preview", "board", "--no-regenerate")
+    assert code == 0 and "the list as last generated (--no-regenerate)" in out.splitlines()[0]
+    code, out, _ = _callboard(capsys, "sync", "preview", "board", "--no-regenerate",
+                              "--format", "json")
+    assert json.loads(out)["regenerated"] is False
 
     code, out, _ = _callboard(capsys, "sync", "log", "--format", "json")
     runs = json.loads(out)["runs"]

@@ -10,7 +10,7 @@ import pytest
 from engine.sync.delta import load_bitmap
 from engine.sync.run_report import STOPPED, SUCCEEDED
 
-from .emulated import MEMBERS_LIST, EmulatedSync
+from .emulated import GENERATE_ROUTE, MEMBERS_LIST, EmulatedSync
 
 pytestmark = pytest.mark.anyio
 
@@ -46,18 +46,28 @@ async def test_first_run_tags_the_list_then_churn_moves_only_the_delta(
     assert churn["removed"]
 
 
-async def test_preview_makes_zero_writes_and_shows_the_run(org: EmulatedSync) -> None:
-    await _run(org)
-    await org.control("churn", {"list_id": MEMBERS_LIST, "add": 2, "remove": 1, "seed": 5})
-    before = await org.writes()
+async def test_preview_writes_nothing_to_prospect2_and_agrees_with_the_next_run(
+        org: EmulatedSync) -> None:
+    """Seed 003 / spec §4: a preview regenerates the list as a run would, so its counts are
+    the counts of the run that follows; ``--no-regenerate`` shows the list as last generated."""
+    await _run(org, force=True)
+    await org.control("churn", {"list_id": MEMBERS_LIST, "add": 3, "remove": 2, "seed": 5})
+    stale = await org.runner.preview(org.definition, regenerate=False)
+    assert not stale.regenerated
+    assert not stale.plan.added and not stale.plan.removed  # the churn is not visible yet
+    before = (await org.control("stats"))["requests"]
     preview = await org.runner.preview(org.definition)
-    assert await org.writes() == before
-    # the list was not regenerated, so the churn is not visible yet
-    assert not preview.plan.added and not preview.plan.removed
-    await org.session.port("sync.list_source").regenerate(MEMBERS_LIST)
-    preview = await org.runner.preview(org.definition)
-    assert len(preview.plan.added) == 2 and len(preview.plan.removed) == 1
-    assert len(preview.plan.removals()) == 1
+    after = (await org.control("stats"))["requests"]
+    written = {k for k in after if after[k] != before.get(k, 0) and not k.startswith("GET ")}
+    assert written <= {GENERATE_ROUTE, "POST /TessituraService/Custom/Execute"}  # reads
+    assert preview.regenerated
+    counts = (len(preview.plan.added), len(preview.plan.removed),
+              len(preview.plan.imports("add")), len(preview.plan.imports("resync")),
+              len(preview.plan.removals()))
+    assert counts[:2] == (3, 2)
+    run = await _run(org, force=True)
+    assert (run.constituents_added, run.constituents_removed, run.added, run.resynced,
+            run.removed) == counts
 
 
 async def test_a_mass_removal_stops_before_any_write(org: EmulatedSync) -> None:

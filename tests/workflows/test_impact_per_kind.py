@@ -69,10 +69,11 @@ def test_each_kind_says_what_destroying_its_own_object_means(sandbox: Sandbox) -
         ("tessitura_defaults", ["P2DSTrackChanges"])) for n in names}
     assert re.fullmatch(r"carried by [\d,]+ contacts?", impacts["tags.newsletter"])
     assert impacts["data_syncs.lapsed-donors"] == (
-        "list 'Lapsed Donors' no longer adds or removes the tag 'Donor - Lapsed'; "
-        f"its baseline holds {members:,} constituents")
+        "list 'Lapsed Donors' no longer adds or removes the tag 'Donor - Lapsed'; the tag "
+        f"stays on the contacts that carry it; its baseline holds {members:,} constituents")
     assert impacts["data_syncs.newsletter-subscribers"] == (
-        "list 'All Constituents' no longer adds the tag 'Newsletter'")  # never ran
+        "list 'All Constituents' no longer adds the tag 'Newsletter'; the tag stays on the "
+        "contacts that carry it")  # never ran
     assert impacts["csi_webhooks.cancellation-feedback"] == (
         "automations using its URL stop creating CSIs")
     assert impacts["campaign_writebacks.single-tickets"] == (

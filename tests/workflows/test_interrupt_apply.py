@@ -36,9 +36,9 @@ def _assert_nothing_doubled(workspace: Workspace) -> None:
 @pytest.mark.parametrize("presses", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
 def test_ctrl_c_mid_apply_then_the_same_command_finishes(workspace: Workspace,
                                                          presses: int) -> None:
-    shutil.rmtree(workspace.root / "manifests")  # tags and the syncs that use them: 8 changes
-    (workspace.root / "manifests").mkdir()
-    for name in ("callboard.yaml", "tags.yaml", "data_syncs.yaml"):
+    shutil.rmtree(workspace.root / "manifests")  # tags, custom fields and the syncs that use
+    (workspace.root / "manifests").mkdir()        # them (contact data): 12 changes
+    for name in ("callboard.yaml", "tags.yaml", "custom_fields.yaml", "data_syncs.yaml"):
         shutil.copy(EXAMPLE / name, workspace.root / "manifests" / name)
     workspace.served.control("faults", {"latency_ms": 100})
     apply = Watched(workspace, "apply", "--auto-approve")

@@ -136,7 +136,7 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
     result = Tour()
     exports: list[str] = []
     ports: tuple[str, str] | None = None
-    served: subprocess.Popen[str] | None = None
+    servers: list[subprocess.Popen[str]] = []  # every block that serves, each stopped
     try:
         for line in TOUR:
             command = line.command
@@ -150,6 +150,7 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
                 served = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=workdir,
                                           env=env, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, text=True)
+                servers.append(served)
                 printed = ""  # the variables, up to its "# emulator ... listening" line
                 while (text := served.stdout.readline()) and not text.startswith("# "):
                     printed += text
@@ -164,7 +165,7 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
             result.outcomes.append(Outcome(line, command, ran.returncode, ran.stdout,
                                            ran.stderr))
     finally:
-        if served is not None:
+        for served in servers:
             served.terminate()
             served.communicate(timeout=10)
     result.readme_exports = _exports("\n".join(exports))

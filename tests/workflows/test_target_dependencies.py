@@ -1,7 +1,8 @@
 """``--target`` takes along what the targets depend on, lists it, and warns the plan is partial.
 
 On a fresh organization, ``--target data_syncs.members`` used to plan the sync alone and fail
-at apply (its tag did not exist yet). As in Terraform, the tag comes along now.
+at apply (its tag did not exist yet). As in Terraform, the tag comes along now, and so do the
+custom fields its contact data fills.
 """
 
 from __future__ import annotations
@@ -24,23 +25,27 @@ def _state(sandbox: Sandbox) -> set[str]:
     return {line.split("\t")[0] for line in sandbox.run("state", "list").out.splitlines()}
 
 
+MEMBERS_NEEDS = ["custom_fields.last-attended", "custom_fields.membership-level",
+                 "tags.members-active"]
+
+
 def test_a_targeted_sync_on_a_fresh_organization_applies_with_its_tag(sandbox: Sandbox,
                                                                        snapshot) -> None:
     plan = sandbox.run("plan", "--target", "data_syncs.members")
     assert plan.code == 0, plan.err
-    assert (WARNING + "data_syncs.members and what it depends on (tags.members-active)") \
-        in plan.out
+    assert (WARNING + f"data_syncs.members and what it depends on ({', '.join(MEMBERS_NEEDS)})"
+            ) in plan.out
     data = _plan(sandbox, "data_syncs.members")
     assert [(c["action"], c["address"]) for c in data["changes"]] == [
-        ("create", "tags.members-active"), ("create", "data_syncs.members")]
+        *(("create", a) for a in MEMBERS_NEEDS), ("create", "data_syncs.members")]
     assert data["targets"] == ["data_syncs.members"]
-    assert data["target_dependencies"] == ["tags.members-active"]
+    assert data["target_dependencies"] == MEMBERS_NEEDS
     assert plan.out == snapshot
 
     applied = sandbox.run("apply", "--auto-approve", "--target", "data_syncs.members")
     assert applied.code == 0, applied.err
     assert "Resource targeting is in effect" in applied.out
-    assert _state(sandbox) == {"tags.members-active", "data_syncs.members"}
+    assert _state(sandbox) == {*MEMBERS_NEEDS, "data_syncs.members"}
     syncs = sandbox.api("GET", "/api/3/tessitura/dataSyncs").json()["dataSyncs"]
     assert [(s["name"], s["tag"]) for s in syncs] == [("members", "Member - Active")]
     run = sandbox.run("sync", "run", "members")
@@ -63,9 +68,9 @@ def test_a_targeted_csi_webhook_takes_its_activity_type_and_note_field(
 
 def test_a_whole_kind_takes_every_dependency_once(sandbox: Sandbox) -> None:
     data = _plan(sandbox, "data_syncs")
-    assert data["target_dependencies"] == ["tags.lapsed-donors", "tags.members-active",
-                                           "tags.newsletter"]
-    assert {c["kind"] for c in data["changes"]} == {"tags", "data_syncs"}
+    assert data["target_dependencies"] == [*MEMBERS_NEEDS[:2], "tags.lapsed-donors",
+                                           "tags.members-active", "tags.newsletter"]
+    assert {c["kind"] for c in data["changes"]} == {"custom_fields", "tags", "data_syncs"}
 
 
 def test_a_dependency_already_in_place_is_listed_but_has_no_change(sandbox: Sandbox) -> None:
@@ -74,7 +79,7 @@ def test_a_dependency_already_in_place_is_listed_but_has_no_change(sandbox: Sand
     syncs.write_text(syncs.read_text().replace(
         "Members get the tag", "Members get the tag (reviewed)", 1))
     data = _plan(sandbox, "data_syncs.members")
-    assert data["target_dependencies"] == ["tags.members-active"]
+    assert data["target_dependencies"] == MEMBERS_NEEDS
     assert [(c["action"], c["address"]) for c in data["changes"]] == [
         ("update", "data_syncs.members")]
 

@@ -75,8 +75,17 @@ def test_a_run_reports_each_campaign_and_a_summary_and_the_next_run_skips_them(
         sandbox: SandboxOrganization) -> None:
     sandbox.add_mapping("subscriptions", "SUBS *")
     sandbox.add_mapping("all-mail", "*")
+    sources = sandbox.source_ids()
 
-    first = sandbox.callboard("writeback", "run")
+    # both sent campaigns went out before the mappings were made (their since): left alone
+    new = sandbox.callboard("writeback", "run")
+    assert (new.code, new.out.splitlines()) == (0, [
+        "No sent campaign needed writing back.",
+        "2 sent campaigns match a mapping but were sent before its since; 'writeback run "
+        "--since DATE' writes back those sent on or after DATE."])
+    assert sandbox.source_ids() == sources  # nothing written to Tessitura
+
+    first = sandbox.callboard("writeback", "run", "--since", "2026-08-01")  # on purpose
 
     assert (first.code, first.err) == (0, "")
     lines = first.out.splitlines()
@@ -99,7 +108,8 @@ def test_a_run_reports_each_campaign_and_a_summary_and_the_next_run_skips_them(
 def test_one_campaign_already_written_back_is_skipped_and_said_so(
         sandbox: SandboxOrganization) -> None:
     sandbox.add_mapping("subscriptions", "SUBS *")
-    assert sandbox.callboard("writeback", "run", "--campaign", "1").code == 0
+    assert sandbox.callboard("writeback", "run", "--campaign", "1", "--since",
+                             "2026-08-12").code == 0
 
     again = sandbox.callboard("writeback", "run", "--campaign", "1")
 
@@ -114,6 +124,9 @@ def test_one_campaign_already_written_back_is_skipped_and_said_so(
           "campaigns are written back\n"),
     ("2", "Error: campaign 2 ('Lakeside Monthly - August') matches no writeback mapping "
           "(mappings: subscriptions (campaign name 'SUBS *'))\n"),
+    ("1", "Error: campaign 1 ('SUBS Spring Preview') was sent on 2026-08-12, before mapping "
+          "subscriptions's since (2026-09-01), so it is not written back; add --since "
+          "2026-08-12 to write it back on purpose\n"),
 ])
 def test_a_campaign_that_cannot_be_written_back_is_one_clear_error(
         sandbox: SandboxOrganization, campaign: str, message: str) -> None:

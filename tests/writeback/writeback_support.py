@@ -30,9 +30,10 @@ class Organization:
         self.transport = transport
 
     async def add_mapping(self, name: str, match: dict[str, str], *,
-                          appeal_id: int = APPEAL_ID) -> str:
+                          appeal_id: int = APPEAL_ID, since: str | None = None) -> str:
+        """``since`` None: the mapping writes back campaigns sent from the day it is made."""
         body = {"writebackMapping": {"name": name, "match": match, "appealId": appeal_id,
-                                     "sourceGroupId": SOURCE_GROUP_ID}}
+                                     "sourceGroupId": SOURCE_GROUP_ID, "since": since}}
         answer = await self.http.post("/api/3/tessitura/writebackMappings", json=body,
                                       headers=TOKEN)
         answer.raise_for_status()

@@ -3,11 +3,14 @@ under which appeal, source group and media type (seed 002).
 
 The campaign form's Tessitura tab asks for those three per campaign; a mapping declares them
 once for every campaign whose name matches a glob (or that carries a campaign tag), and
-``writeback run`` records matching sent campaigns. The manifest key is the mapping's name.
+``writeback run`` records matching sent campaigns sent on or after the mapping's ``since``
+(by default the day the mapping was made, so a new mapping never back-fills old campaigns by
+surprise). The manifest key is the mapping's name.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
@@ -62,6 +65,9 @@ class CampaignWritebackSpec(ResourceSpec):
     appeal: AppealRef
     source_group: SourceGroupRef
     media_type: MediaTypeRef = Field(DEFAULT_MEDIA_TYPE, validate_default=True)
+    #: Campaigns sent before this day are not written back; omitted: the mapping keeps the
+    #: day it holds (Prospect2 answers its creation day when none was ever set).
+    since: date | None = None
 
 
 class CampaignWritebacksKind(Kind):
@@ -96,17 +102,22 @@ class CampaignWritebacksHandler(Prospect2Handler):
                  for field, wire_key in WIRE_CODES.items()}
         value = CampaignWritebackSpec.model_construct(
             name=name, match=WritebackMatch.model_construct(
-                **{k: match[w] for k, w in MATCH_KEYS.items() if match.get(w)}), **codes)
+                **{k: match[w] for k, w in MATCH_KEYS.items() if match.get(w)}), **codes,
+            since=_day(wire.get("since")))
         return LiveObject(kind=self.kind.name, remote_id=str(wire["id"]), key=name,
                           value=value, version=wire.get("udate"))
 
     async def resolve(self, spec: CampaignWritebackSpec,
                       refs: ReferenceContext) -> CampaignWritebackSpec:
         """Seed 002: appeal, source group and media type must exist in Tessitura."""
-        resolved = {}
+        resolved: dict[str, Any] = {}
         for field, (_, what, ui_form) in CODES.items():
             _, resolved[field] = await resolve_ref(refs.reference, getattr(spec, field),
                                                    field=field, what=what, ui_form=ui_form)
+        if spec.since is None:  # keep what the live mapping holds (its creation day)
+            live = next((o for o in await refs.live_objects(self.kind.name)
+                         if o.key == spec.name), None)
+            resolved["since"] = live.value.since if live is not None else None
         return spec.model_copy(update=resolved)
 
     async def find_by_name(self, name: str) -> dict[str, Any] | None:
@@ -138,4 +149,12 @@ def writeback_to_wire(spec: CampaignWritebackSpec) -> dict[str, Any]:
         "name": spec.name,
         "match": {MATCH_KEYS[k]: v for k, v in spec.match.given().items()},
         **{wire_key: getattr(spec, field).id for field, wire_key in WIRE_CODES.items()},
+        "since": spec.since.isoformat() if spec.since else None,
     }
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None

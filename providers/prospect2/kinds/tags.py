@@ -1,15 +1,23 @@
 """The ``tags`` kind: Prospect2 contact tags, keyed by their name.
 
 Data Syncs and imports refer to a tag by name, so the name is the tag's identity; the
-manifest key is only the user's handle and doubles as the default name.
+manifest key is only the user's handle and doubles as the default name. A tag may stand for an
+integrated Tessitura Contact Point Purpose (``contact_point_purpose``, ``tessituraPurposeId``
+on the wire): a Data Sync with ``trigger_webhooks`` keeps that purpose on its addresses.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.kinds import Kind, LiveObject, ResourceSpec
+from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
+from engine.references import resolve_ref
 from providers.prospect2.kinds.handler import Prospect2Handler
+from providers.prospect2.kinds.tessitura_references import (
+    CONTACT_POINT_PURPOSES,
+    PurposeRef,
+    ReferenceVocabulary,
+)
 from providers.prospect2.limits import Description, Name
 
 
@@ -18,6 +26,8 @@ class TagSpec(ResourceSpec):
 
     name: Name | None = None
     description: Description = ""
+    #: An Email Address category purpose the tag stands for in Tessitura (seed 003).
+    contact_point_purpose: PurposeRef | None = None
 
 
 class TagsKind(Kind):
@@ -34,24 +44,32 @@ class TagsKind(Kind):
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": live.fields["name"]}
-        if live.fields.get("description"):
-            entry["description"] = live.fields["description"]
+        for name in ("description", "contact_point_purpose"):
+            if live.fields.get(name):
+                entry[name] = live.fields[name]
         return entry
 
 
-def tag_from_wire(tag: dict[str, Any]) -> LiveObject:
-    """A wire tag (``{"id", "tag", "tagType", "description"}``) in manifest vocabulary."""
+async def tag_from_wire(tag: dict[str, Any],
+                        vocabulary: ReferenceVocabulary | None = None) -> LiveObject:
+    """A wire tag (``{"id", "tag", "tagType", "description", "tessituraPurposeId"}``) in
+    manifest vocabulary (the purpose labelled when ``vocabulary`` can read the table)."""
     name = str(tag.get("tag") or "")
+    purpose = await (vocabulary or ReferenceVocabulary()).ref(
+        CONTACT_POINT_PURPOSES, tag.get("tessituraPurposeId"))
     return LiveObject(
         kind=TagsKind.name,
         remote_id=str(tag["id"]),
         key=name,
-        value=TagSpec.model_construct(name=name, description=tag.get("description") or ""),
+        value=TagSpec.model_construct(name=name, description=tag.get("description") or "",
+                                      contact_point_purpose=purpose),
     )
 
 
 def tag_to_wire(spec: TagSpec) -> dict[str, Any]:
-    return {"tag": spec.name, "tagType": "contact", "description": spec.description or ""}
+    purpose = spec.contact_point_purpose
+    return {"tag": spec.name, "tagType": "contact", "description": spec.description or "",
+            "tessituraPurposeId": purpose.id if purpose is not None else None}
 
 
 def is_contact_tag(tag: dict[str, Any]) -> bool:
@@ -66,7 +84,17 @@ class TagsHandler(Prospect2Handler):
 
     async def list(self) -> list[LiveObject]:
         tags = await self.client.paged("/tags", "tags")
-        return [tag_from_wire(t) for t in tags if is_contact_tag(t)]
+        return [await tag_from_wire(t, self.vocabulary) for t in tags if is_contact_tag(t)]
+
+    async def resolve(self, spec: TagSpec, refs: ReferenceContext) -> TagSpec:
+        """The purpose resolved to its Tessitura row (the ``tag_contact_point_purpose`` rule
+        then checks its category)."""
+        if spec.contact_point_purpose is None:
+            return spec
+        _, purpose = await resolve_ref(refs.reference, spec.contact_point_purpose,
+                                       field="contact_point_purpose",
+                                       what="contact point purpose")
+        return spec.model_copy(update={"contact_point_purpose": purpose})
 
     async def find_by_name(self, name: str) -> dict[str, Any] | None:
         """The contact tag with exactly this name (``search`` matches substrings)."""
@@ -79,11 +107,11 @@ class TagsHandler(Prospect2Handler):
         tag = await self.client.create(
             "/tags", "tag", tag_to_wire(spec),
             find_existing=lambda: self.find_by_name(str(spec.name)))
-        return tag_from_wire(tag)
+        return await tag_from_wire(tag, self.vocabulary)
 
     async def update(self, live: LiveObject, spec: TagSpec) -> LiveObject:
         tag = await self.client.put(f"/tags/{live.remote_id}", "tag", tag_to_wire(spec))
-        return tag_from_wire(tag)
+        return await tag_from_wire(tag, self.vocabulary)
 
     async def impact(self, live: LiveObject) -> str | None:
         """How many contacts lose the tag: one cheap paged read of its contacts' total."""

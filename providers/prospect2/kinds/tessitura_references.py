@@ -23,6 +23,17 @@ ORIGINS = "tessitura.origins"
 APPEALS = "tessitura.appeals"
 SOURCE_GROUPS = "tessitura.source_groups"
 MEDIA_TYPES = "tessitura.media_types"
+OUTPUT_SETS = "tessitura.output_sets"
+
+
+def output_set_columns_table(output_set_id: Any) -> str:
+    """The table of one output set's columns (a table with an argument: ``…/31``)."""
+    return f"tessitura.output_set_columns/{output_set_id}"
+
+
+def list_results_table(list_id: Any, output_set_id: Any) -> str:
+    """The first page of a list's results in an output set (a sample of its values)."""
+    return f"tessitura.list_results/{list_id}/{output_set_id}"
 
 ActivityTypeRef = Annotated[Ref, ReferenceTo(ACTIVITY_TYPES)]
 ContactTypeRef = Annotated[Ref, ReferenceTo(CONTACT_TYPES)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.kinds import FieldProblem
-from engine.references import row_of
+from engine.kinds import FieldProblem, ReferenceContext, ReferenceRow
+from engine.references import Ref, row_of
 from engine.rules import Rule, RuleContext
 
 EMAIL_CATEGORY = "Email Address"
@@ -25,16 +25,21 @@ class SyncCppFilters(Rule):
     kinds: ClassVar[tuple[str, ...]] = ("data_syncs",)
 
     async def check(self, sync: Any, context: RuleContext) -> None:
-        categories = await context.refs.reference(CATEGORIES)
-        email_ids = {str(c.id) for c in categories
-                     if c.description.casefold() == EMAIL_CATEGORY.casefold()}
-        purposes = await context.refs.reference(PURPOSES)
         for index, ref in enumerate(sync.filters.contact_point_purposes):
-            purpose = row_of(ref, purposes)
-            if purpose is None:
-                continue
-            if not email_ids & {str(c) for c in purpose.data.get("category_ids", [])}:
+            purpose = await not_an_email_purpose(ref, context.refs)
+            if purpose is not None:
                 raise FieldProblem(f"filters.contact_point_purposes.{index}", (
                     f"contact point purpose {purpose.description!r} (id {purpose.id}) is not "
                     f"of the {EMAIL_CATEGORY} category; only Email Address purposes can filter "
                     "a Data Sync"))
+
+
+async def not_an_email_purpose(ref: Ref, refs: ReferenceContext) -> ReferenceRow | None:
+    """The purpose's row when it is not of the Email Address category (else None)."""
+    categories = await refs.reference(CATEGORIES)
+    email_ids = {str(c.id) for c in categories
+                 if c.description.casefold() == EMAIL_CATEGORY.casefold()}
+    purpose = row_of(ref, await refs.reference(PURPOSES))
+    if purpose is None or email_ids & {str(c) for c in purpose.data.get("category_ids", [])}:
+        return None
+    return purpose

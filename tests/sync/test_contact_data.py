@@ -1,0 +1,139 @@
+"""Contact data's pure parts (values as text, fitting field types, digests) and the resync
+modes as properties over the in-memory ports."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.state.sqlite import SqliteState
+from engine.sync.contact_data import (
+    CarriedField,
+    DigestColumn,
+    carried_values,
+    fit_value,
+    value_text,
+    values_digest,
+)
+from engine.sync.ports import AuditChange
+from engine.sync.runner import DataSyncRunner
+
+from .memory_ports import MemorySource, MemoryTarget, address_of
+from .test_runner_memory import DEFINITION
+
+LEVEL = CarriedField("7", "LEVEL", "Membership Level", "dropdown",
+                     ("Friend", "Patron", "Benefactor"))
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    (None, None), (150.0, "150"), (99.5, "99.5"), (3, "3"), (True, "Y"), (" Patron ", "Patron"),
+    ("2026-08-07", "2026-08-07")])
+def test_tessitura_values_become_text_once(raw: object, text: str | None) -> None:
+    assert value_text(raw) == text
+
+
+@pytest.mark.parametrize(("field", "text", "sent", "why"), [
+    (CarriedField("1", "D", "c", "date"), "2026-08-07", "2026-08-07", None),
+    (CarriedField("1", "D", "c", "date"), "2026-08-07T19:30:00", "2026-08-07", None),
+    (CarriedField("1", "D", "c", "date"), "Patron", None, "not a date (YYYY-MM-DD), as a "
+     "date field needs"),
+    (CarriedField("1", "T", "c", "datetime"), "2026-08-07", "2026-08-07T00:00:00", None),
+    (LEVEL, "patron", "Patron", None),
+    (LEVEL, "Supporter", None, "not one of the dropdown field's options (Friend, Patron, "
+     "Benefactor)"),
+    (replace(LEVEL, type="checkbox"), "Friend||patron", "||Friend||Patron||", None),
+    (replace(LEVEL, options=()), "Anything", "Anything", None),  # no options: not checked
+    (CarriedField("1", "T", "c", "text"), "Anything", "Anything", None),
+    (LEVEL, None, "", None),  # the member has no value now: the field is cleared
+])
+def test_values_fit_their_fields_type(field: CarriedField, text: str | None,
+                                      sent: str | None, why: str | None) -> None:
+    value, problem = fit_value(field, text)
+    assert value == sent
+    assert (problem.why if problem else None) == why
+
+
+def test_a_misfit_is_left_out_and_said_without_its_value_when_masked() -> None:
+    values, problems = carried_values((LEVEL, CarriedField("2", "D", "d", "date")),
+                                      ("Gold", "2026-01-02"))
+    assert values == [None, "2026-01-02"]
+    assert problems[0].describe() == ("LEVEL 'Gold': not one of the dropdown field's options "
+                                      "(Friend, Patron, Benefactor)")
+    assert "Gold" not in problems[0].describe(show_value=False)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=4),
+       st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=4))
+def test_digests_differ_when_values_do(a: list[str | None], b: list[str | None]) -> None:
+    assert (values_digest(tuple(a)) == values_digest(tuple(b))) == (a == b)
+    assert -(2 ** 63) <= values_digest(tuple(a)) < 2 ** 63
+
+
+def test_a_digest_column_round_trips_through_a_frozen_plan() -> None:
+    column = DigestColumn()
+    for n in range(5):
+        column.add(1000 + n, values_digest((str(n),)))
+    again = DigestColumn.from_wire(column.to_wire())
+    assert list(again.pairs()) == list(column.pairs())
+
+
+# -- the resync modes, as properties over the in-memory ports ------------------------------
+
+LEVELS = ("Friend", "Patron", "Benefactor")
+# a small world, so members stay listed across runs and their values change while they are
+step = st.tuples(st.sets(st.integers(1, 12), min_size=1, max_size=10),       # the list now
+                 st.dictionaries(st.integers(1, 12), st.sampled_from(LEVELS)))  # value changes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["audit", "values", "off"]), st.lists(step, min_size=1, max_size=4))
+def test_resync_modes_reimport_what_they_promise(
+        tmp_path_factory: pytest.TempPathFactory, mode: str,
+        steps: list[tuple[set[int], dict[int, str]]]) -> None:
+    """``values``: kept members whose carried values differ from what was last sent;
+    ``audit``: kept members with audited changes; ``off``: nobody. Every import carries the
+    member's values now; ``values`` reads each page of results once, and nothing else."""
+    state = SqliteState(tmp_path_factory.mktemp("s") / "state.db")
+    source, target = MemorySource(), MemoryTarget()
+    definition = replace(DEFINITION, mode="add_only", resync=mode, contact_fields=(LEVEL,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    sent: dict[int, str | None] = {}  # what Prospect2 holds, per member
+    previous: set[int] = set()
+    for members, changes in steps:
+        audited = set()  # changed since the last run, as the audit trail says
+        for constituent, level in changes.items():
+            if _level(source, constituent) != level:
+                source.values[constituent] = {"Membership Level": level}
+                source.changes.append(AuditChange(constituent, "TA_AUDIT_MEMBERSHIP",
+                                                  "memb_level", source.clock))
+                audited.add(constituent)
+        source.members_now = members
+        kept = members & previous
+        expected = {"off": set(), "audit": kept & audited,
+                    "values": {c for c in kept if sent.get(c) != _level(source, c)}}[mode]
+        pages, contacts = source.results_calls, len(target.contacts)
+        report = asyncio.run(runner.run(definition, force=True))
+        imported = target.contacts[contacts:]
+        resynced = {int(c.email[1:].split("@")[0]) for c in imported} - (members - previous)
+        assert resynced == expected
+        assert report.resynced == len(expected)
+        for contact in imported:
+            constituent = int(contact.email[1:].split("@")[0])
+            assert dict(contact.fields) == {"7": _level(source, constituent) or ""}
+            sent[constituent] = _level(source, constituent)
+        if mode == "values":
+            assert source.results_calls - pages == 1
+        previous = members
+    state.close()
+
+
+def _level(source: MemorySource, constituent: int) -> str | None:
+    return source.values.get(constituent, {}).get("Membership Level")
+
+
+def test_address_of_names_the_member() -> None:
+    assert address_of(12) == "c12@example.org"

@@ -1,0 +1,88 @@
+"""Trigger webhooks (seed 003) through real runs: the tag's Contact Point Purpose follows the
+tag in Tessitura, added on the addresses a run tags and removed from those it untags."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from engine.state.sqlite import SqliteState
+from engine.sync.run_report import SUCCEEDED
+from engine.sync.runner import DataSyncRunner
+
+from .emulated import MEMBERS_LIST, EmulatedSync
+from .memory_ports import Crash, MemorySource, MemoryTarget, address_of
+from .test_runner_memory import DEFINITION
+
+SEASON_ANNOUNCEMENTS = 2  # an Email Address purpose of the seeded Tessitura
+
+
+@pytest.fixture
+async def org(tmp_path: Path) -> AsyncIterator[EmulatedSync]:
+    emulated = EmulatedSync(tmp_path / "state.db", purpose=SEASON_ANNOUNCEMENTS)
+    await emulated.start()
+    yield emulated
+    await emulated.close()
+
+
+@pytest.mark.anyio
+async def test_the_purpose_follows_the_tag_in_tessitura(org: EmulatedSync) -> None:
+    assert org.runner is not None and org.definition is not None
+    assert org.definition.purpose_id == SEASON_ANNOUNCEMENTS
+    members = await org.members()
+    first = await org.runner.run(org.definition, force=True)
+    assert first.status == SUCCEEDED and first.purposes_added == first.added > 0
+    tagged = await org.tagged()
+    assert tagged <= await org.holding_purpose(SEASON_ANNOUNCEMENTS, members)
+
+    churn = await org.control("churn", {"list_id": MEMBERS_LIST, "remove": 6, "seed": 4})
+    second = await org.runner.run(org.definition, force=True)
+    assert second.status == SUCCEEDED and second.removed > 0
+    untagged = tagged - await org.tagged()
+    assert second.purposes_removed == len(untagged) == second.removed
+    held = await org.holding_purpose(SEASON_ANNOUNCEMENTS, members | set(churn["removed"]))
+    assert not untagged & held and await org.tagged() <= held
+
+
+def test_purposes_go_1000_addresses_a_call_and_a_crash_doubles_nothing(tmp_path: Path) -> None:
+    """Batched and journaled like imports: a run killed after a purpose batch landed resends
+    at most that batch (the procedure is idempotent); refused addresses get no purpose."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 2501))), MemoryTarget(purpose=7)
+    target.refuse[address_of(5)] = "bounced"
+    definition = replace(DEFINITION, mode="add_and_remove", trigger_webhooks=True,
+                         purpose_id=7)
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    real = source.set_purposes
+    calls = 0
+
+    async def dies_after_two(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        nonlocal calls
+        answer = await real(*args, **kwargs)
+        calls += 1
+        if calls == 2:
+            raise Crash()
+        return answer
+
+    source.set_purposes = dies_after_two  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        asyncio.run(runner.run(definition, force=True))
+    source.set_purposes = real  # type: ignore[method-assign]
+    report = asyncio.run(runner.run(definition, force=True))
+    assert report.status == SUCCEEDED and report.resumed
+    sent = [(action, len(addresses)) for _, action, addresses in source.purpose_calls]
+    # the batch in flight when the process died is sent once more; nothing else is
+    assert sent == [("add", 1000), ("add", 1000), ("add", 1000), ("add", 499)]
+    assert {a for a, held in source.purposes.items() if 7 in held} == {
+        address_of(c) for c in range(1, 2501)} - {address_of(5)}
+
+    source.members_now = set(range(1, 2401))
+    source.purpose_calls.clear()
+    assert asyncio.run(runner.run(definition, force=True)).purposes_removed == 100
+    assert [(a, len(x)) for _, a, x in source.purpose_calls] == [("remove", 100)]
+    assert not any(7 in source.purposes.get(address_of(c), set()) for c in range(2401, 2501))
+    state.close()
