@@ -62,8 +62,13 @@ LEFT_OUT: dict[str, str] = {
         "tests/workflows/test_interrupt_writeback_run.py",
         "tests/workflows/test_notify_without_smtp.py",
     ), "runs Callboard only in subprocesses, which never load a mutant"),
-    # mutmut's workers ignore SIGINT, so Callboard (rightly) installs no Ctrl-C handler there.
+    # mutmut's workers ignore SIGINT, so Callboard (rightly) installs no Ctrl-C handler there,
+    # and a child process inherits the ignored signal.
     "tests/engine/test_interrupts.py": "sends real SIGINTs to its own process",
+    **dict.fromkeys((
+        "tests/workflows/test_qa_interrupt_reading.py",
+        "tests/workflows/test_qa_sandbox_by_hand.py",
+    ), "sends Ctrl-C to a child process, which inherits the workers' ignored SIGINT"),
 }
 
 PACKAGES: dict[str, Package] = {p.path: p for p in (
