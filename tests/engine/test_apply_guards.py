@@ -206,3 +206,37 @@ async def test_a_reference_to_an_object_made_in_the_same_apply_is_resolved(
         assert wire["activityTypeId"] == made
         recorded = ws.state.get("activity_types.pro2-feedback")
         assert recorded is not None and recorded.remote_id == str(made)
+
+
+async def test_an_update_of_an_object_deleted_since_planning_is_refused(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags:\n  zed: {name: Zed, description: two}\n")
+        plan = await ws.plan()
+        [zed] = await tags_named(ws, "Zed")
+        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        with pytest.raises(StalePlan, match=rf"saved plan refused: tags.zed \(id {zed['id']}\) "
+                                            r"was deleted since the plan was made\. Make a new "
+                                            "plan."):
+            await apply_saved(ws, plan)
+        assert await tags_named(ws, "Zed") == []  # not created again behind the user's back
+
+
+async def test_an_object_saved_unchanged_since_planning_is_refused_by_its_version(
+        tmp_path: Path) -> None:
+    """Someone saved the field in the UI without changing what Callboard compares: its
+    update time moved, so the saved plan no longer describes what is live."""
+    async with workspace(tmp_path) as ws:
+        ws.write("custom_fields:\n  level: {title: Level, type: text}\n")
+        await ws.plan_and_apply()
+        ws.write("custom_fields:\n  level: {title: Level Two, type: text}\n")
+        plan = await ws.plan()
+        [field] = [f for f in (await ws.api("GET", "/fields?limit=100")).json()["fields"]
+                   if f["perstag"] == "LEVEL"]
+        async with httpx.AsyncClient(transport=ws.transport, base_url="http://emulator") as h:
+            (await h.post("/_emulator/clock", json={"advance_seconds": 60})).raise_for_status()
+        (await ws.api("PUT", f"/fields/{field['id']}", {"field": {
+            "title": "Level", "type": "text", "perstag": "LEVEL"}})).raise_for_status()
+        with pytest.raises(StalePlan, match=r"custom_fields.level \(id \d+\) changed since the "
+                                            "plan was made: its version"):
+            await apply_saved(ws, plan)
