@@ -251,8 +251,8 @@ class PlanApplier:
     async def _apply_create(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
         planned = await self._planned(change)
-        # An earlier, interrupted run may have created it without recording it: take it over.
-        existing = self.index.unclaimed_by_key(change.kind, self._key(change, planned))
+        # An earlier, interrupted run may have created it, recorded or not: take it over.
+        existing = await self._made_by_interrupted_run(change, planned)
         if existing is not None:
             obj = existing
             if field_diffs(existing.fields, change.after or {}, []):
@@ -313,8 +313,9 @@ class PlanApplier:
 
     async def _made_by_interrupted_run(self, change: Change,
                                        planned: ResourceSpec) -> LiveObject | None:
-        """The new object of a replace an interrupted run got part-way through: recorded in
-        state (its id differs from the planned old one), or made but unrecorded (by key)."""
+        """The new object of a create or replace an interrupted run got part-way through:
+        recorded in state (its id differs from the planned old one; a stop at once can land
+        between recording it and journaling the change), or made but unrecorded (by key)."""
         record = await asyncio.to_thread(self.state.get, change.address)
         if record is not None and record.remote_id != change.remote_id:
             made = self.index.by_id(change.kind, record.remote_id)

@@ -20,6 +20,7 @@ from engine.errors import StalePlan
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Change, Plan
 from engine.plan.planner import make_plan
+from engine.state.base import ResourceRecord
 from tests.rules.rule_support import Workspace, workspace
 
 pytestmark = pytest.mark.anyio
@@ -144,6 +145,26 @@ async def test_a_rerun_takes_over_what_an_interrupted_run_created(tmp_path: Path
         assert details == {"tags.fresh": f"created (found id {tag['id']} from an earlier run)"}
         recorded = ws.state.get("tags.fresh")
         assert recorded is not None and recorded.remote_id == str(tag["id"])
+
+
+async def test_a_rerun_takes_over_what_an_interrupted_run_recorded_but_did_not_journal(
+        tmp_path: Path) -> None:
+    """A run stopped at once between recording the new tag in state and journaling its
+    change: the next run takes the recorded tag over instead of creating it again."""
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)
+        made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
+                                                      "description": ""}})
+        made.raise_for_status()
+        tag_id = str(made.json()["tag"]["id"])
+        ws.state.put(ResourceRecord("tags.fresh", "tags", "fresh", tag_id,
+                                    {"name": "Fresh Tag", "description": ""}))
+        details: dict[str, str] = {}
+        await apply_saved(ws, plan, details=details)
+        assert details == {"tags.fresh": f"created (found id {tag_id} from an earlier run)"}
+        assert [t["id"] for t in await tags_named(ws, "Fresh Tag")] == [tag_id]
 
 
 class InFlight(httpx.AsyncBaseTransport):
