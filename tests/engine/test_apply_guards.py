@@ -167,6 +167,25 @@ async def test_a_rerun_takes_over_what_an_interrupted_run_recorded_but_did_not_j
         assert [t["id"] for t in await tags_named(ws, "Fresh Tag")] == [tag_id]
 
 
+async def test_a_rerun_accepts_the_update_its_interrupted_run_made(tmp_path: Path) -> None:
+    """The interrupted run updated the tag and died before journaling it: the tag changed
+    since planning, but into what the plan writes, so the re-run is not refused (a tag edited
+    into anything else still is)."""
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags:\n  zed: {name: Zed, description: two}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)
+        await edit_tag(ws, "Zed", "edited by hand")
+        with pytest.raises(StalePlan, match="tags.zed .* changed since the plan was made"):
+            await apply_saved(ws, plan)
+        await edit_tag(ws, "Zed", "two")  # what the interrupted run wrote
+        result = await apply_saved(ws, plan)
+        assert result.done == ["tags.zed"]
+        recorded = ws.state.get("tags.zed")
+        assert recorded is not None and recorded.fields["description"] == "two"
+
+
 class InFlight(httpx.AsyncBaseTransport):
     """Counts the tag creations Prospect2 is working on at the same moment."""
 
