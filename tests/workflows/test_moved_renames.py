@@ -112,8 +112,12 @@ def test_a_rename_without_moved_is_refused_before_anything_changes(sandbox: Sand
 def test_a_targeted_rename_without_moved_is_refused_too(sandbox: Sandbox) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
     _rename(sandbox)
-    refused = sandbox.run("plan", "--target", NEW)
-    assert refused.code == 1 and ENTRY in refused.err
+    for target in (NEW, OLD):  # either half of the rename
+        refused = sandbox.run("plan", "--target", target)
+        assert refused.code == 1 and ENTRY in refused.err
+    # a target the rename is no part of plans without it
+    other = sandbox.run("plan", "--target", "tags.newsletter", "--detailed-exitcode")
+    assert other.code == 0, other.err
 
 
 def test_a_rename_by_state_mv_needs_no_entry(sandbox: Sandbox) -> None:
