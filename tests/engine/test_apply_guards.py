@@ -280,3 +280,19 @@ async def test_an_object_saved_unchanged_since_planning_is_refused_by_its_versio
         with pytest.raises(StalePlan, match=r"custom_fields.level \(id \d+\) changed since the "
                                             "plan was made: its version"):
             await apply_saved(ws, plan)
+
+
+async def test_dropping_an_object_deleted_by_hand_only_forgets_it(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        [zed] = await tags_named(ws, "Zed")
+        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        ws.write("tags: {}\n")
+        plan = await ws.plan()
+        [change] = plan.changes
+        assert (change.action, change.notes) == (
+            "delete", ["already deleted outside Callboard; only state is updated"])
+        details: dict[str, str] = {}
+        result = await apply_saved(ws, plan, details=details)
+        assert (result.done, details) == (["tags.zed"], {"tags.zed": "deleted"})
+        assert ws.state.resources() == {}
