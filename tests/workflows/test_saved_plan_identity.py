@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from engine import __version__
@@ -72,6 +73,9 @@ def test_a_plan_made_from_other_manifests_is_refused(sandbox: Sandbox) -> None:
     refused = sandbox.run("apply", str(path))
     assert refused.code == 3
     planned = json.loads(path.read_text())
+    assert Path(planned["manifests"]).resolve() == sandbox.manifests.resolve()
+    made = datetime.fromisoformat(planned["created_at"])
+    assert made.utcoffset() == timedelta(0)  # in UTC, whatever the machine's zone
     assert (f"plan {planned['id']} was made from other manifests than the ones in "
             f"{planned['manifests']} now (digest {planned['manifest_digest'][:12]}…, the working "
             f"tree's is {manifest_digest(sandbox.manifests)[:12]}…): the manifests or "
