@@ -30,13 +30,16 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def apply_until(ws: Workspace, plan: Plan, presses: int) -> ApplyResult:
+async def apply_until(ws: Workspace, plan: Plan, presses: int,
+                      events: list[tuple[str, str, str]] | None = None) -> ApplyResult:
     """Apply ``plan`` one change at a time; Ctrl-C is pressed ``presses`` times (1: stop after
     the request in flight; 2: at once) as soon as the first change of this run finishes."""
     stop = StopSignal(asyncio.get_running_loop(), asyncio.current_task(), lambda _: None)
     token = interrupts._current.set(stop)
 
     def listen(change: Change, event: str, detail: str) -> None:
+        if events is not None and event != "start":
+            events.append((change.address, event, detail))
         if event == "done" and not stop.requested:
             for _ in range(presses):
                 stop.on_sigint(signal.SIGINT, None)
@@ -63,8 +66,14 @@ async def test_a_stopped_apply_says_what_finished_and_the_next_run_finishes(
             "same command again to finish.")
         assert sorted(ws.state.resources()) == ["tags.one", "tags.three"]
 
-        last = await apply_until(ws, plan, 0)
+        events: list[tuple[str, str, str]] = []
+        last = await apply_until(ws, plan, 0, events)
         assert (last.done, sorted(last.skipped)) == (["tags.two"], ["tags.one", "tags.three"])
+        earlier = "already applied by an earlier run of this plan"
+        two = ws.state.get("tags.two")
+        assert two is not None
+        assert events == [("tags.one", "skip", earlier), ("tags.three", "skip", earlier),
+                          ("tags.two", "done", f"created (id {two.remote_id})")]
         assert sorted(ws.state.resources()) == ["tags.one", "tags.three", "tags.two"]
         assert ws.state.header().applying_plan is None
 
