@@ -282,7 +282,8 @@ async def test_an_object_saved_unchanged_since_planning_is_refused_by_its_versio
             await apply_saved(ws, plan)
 
 
-async def test_dropping_an_object_deleted_by_hand_only_forgets_it(tmp_path: Path) -> None:
+async def test_dropping_an_object_deleted_by_hand_only_forgets_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with workspace(tmp_path) as ws:
         await manage_zed(ws)
         [zed] = await tags_named(ws, "Zed")
@@ -293,6 +294,8 @@ async def test_dropping_an_object_deleted_by_hand_only_forgets_it(tmp_path: Path
         assert (change.action, change.notes) == (
             "delete", ["already deleted outside Callboard; only state is updated"])
         details: dict[str, str] = {}
-        result = await apply_saved(ws, plan, details=details)
+        with caplog.at_level("INFO", logger="engine.apply.executor"):
+            result = await apply_saved(ws, plan, details=details)
         assert (result.done, details) == (["tags.zed"], {"tags.zed": "deleted"})
+        assert caplog.messages == ["apply: delete tags.zed"]  # what -v shows
         assert ws.state.resources() == {}
