@@ -131,17 +131,19 @@ async def test_a_replace_of_an_object_edited_since_planning_is_refused(tmp_path:
 
 async def test_a_rerun_takes_over_what_an_interrupted_run_created(tmp_path: Path) -> None:
     """A run created the tag and died before recording it: the next run of the same plan
-    records that tag instead of creating a second one."""
+    records that tag instead of creating a second one (and writes what the plan says, should
+    the tag hold anything else by now)."""
     async with workspace(tmp_path) as ws:
-        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        ws.write("tags:\n  fresh: {name: Fresh Tag, description: Planned}\n")
         plan = await ws.plan()
         ws.state.begin_apply(plan.id)  # the interrupted run had started this plan
         made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
-                                                      "description": ""}})
+                                                      "description": "meanwhile"}})
         made.raise_for_status()
         details: dict[str, str] = {}
         await apply_saved(ws, plan, details=details)
         [tag] = await tags_named(ws, "Fresh Tag")
+        assert tag["description"] == "Planned"
         assert details == {"tags.fresh": f"created (found id {tag['id']} from an earlier run)"}
         recorded = ws.state.get("tags.fresh")
         assert recorded is not None and recorded.remote_id == str(tag["id"])
