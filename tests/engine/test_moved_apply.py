@@ -91,7 +91,7 @@ def test_a_move_interrupted_between_its_two_state_writes_is_finished(tmp_path: P
     asyncio.run(scenario())
 
 
-def test_a_move_whose_old_entry_was_forgotten_meanwhile_asks_for_a_new_plan(
+def test_a_move_whose_entries_changed_meanwhile_asks_for_a_new_plan(
         tmp_path: Path) -> None:
     """The interrupted run had not moved the entry yet, and someone ran ``state rm`` on it
     before the re-run: neither address is in state, so there is nothing to move."""
@@ -108,11 +108,20 @@ def test_a_move_whose_old_entry_was_forgotten_meanwhile_asks_for_a_new_plan(
         changed = load_manifests(tmp_path, session.registry)
         planned = Plan.from_dict((await make_plan(session, changed, state)).to_dict())
         state.begin_apply(planned.id)
+        old = state.get("tags.vip")
         state.remove("tags.vip")
         with pytest.raises(ApplyFailed, match="tags.members: tags.vip is no longer in state; "
                                               "plan again"):
             await apply_plan(session, planned, state, saved=True)
         assert state.resources() == {}
+
+        # or both are there, for two objects (an import onto the new address meanwhile)
+        state.put(old)
+        state.put(ResourceRecord("tags.members", "tags", "members", "999", {}))
+        with pytest.raises(ApplyFailed, match=r"tags.members: state manages both tags.vip and "
+                                              r"tags.members \(another object\); plan again"):
+            await apply_plan(session, planned, state, saved=True)
+        assert sorted(state.resources()) == ["tags.members", "tags.vip"]
         await session.aclose()
 
     asyncio.run(scenario())
