@@ -112,8 +112,12 @@ def test_every_undeclared_rename_is_caught_with_its_entry(world) -> None:
         return
     with pytest.raises(PlanRefused) as refused:
         refuse_unmoved_renames(pairs, REGISTRY.kinds)
-    for new, old in renamed.items():
-        assert f"- {{from: {old}, to: {new}}}" in str(refused.value)
+    text = str(refused.value)
+    for new, old in renamed.items():  # each entry on a line of its own, ready to paste
+        assert f"\n    - {{from: {old}, to: {new}}}\n" in text
+    olds = list(renamed.values())
+    assert (f"If you renamed {olds[0]}, say so" if len(olds) == 1
+            else "If these are renames, say so") in text
 
 
 ADDRESSES = st.sampled_from(["labels.a", "labels.b", "labels.c", "links.a", "links.b"])
