@@ -4,6 +4,7 @@
     python -m bench.mutation engine/plan          # one package (engine/plan, engine/apply, ...)
     python -m bench.mutation engine/apply --fresh # forget earlier results, measure from scratch
     python -m bench.mutation engine/plan --rerun-survivors   # after adding tests: retry those
+    python -m bench.mutation engine/plan --rerun-survivors --only 'engine.plan.targets.*'
     python -m bench.mutation engine/plan --report # print the last results without running
 
 A score says how many small faults (``<`` for ``<=``, ``break`` for ``continue``, a value
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -257,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="forget earlier results (else unchanged functions keep theirs)")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="test again the mutants that survived last time (after new tests)")
+    parser.add_argument("--only", metavar="GLOB", default="*",
+                        help="with --rerun-survivors: only survivors whose mutant name matches "
+                             "(e.g. 'engine.plan.targets.*')")
     parser.add_argument("--report", action="store_true", help="print the last results only")
     args = parser.parse_args(argv)
     unknown = [p for p in args.packages if p not in PACKAGES]
@@ -268,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = None
         if not args.report:
             where = prepare(package, args.fresh)
-            names = ([v.name for v in verdicts(package) if v.status not in CAUGHT]
+            names = ([v.name for v in verdicts(package) if v.status not in CAUGHT | {UNCHECKED}
+                      and fnmatch.fnmatchcase(v.name, args.only)]
                      if args.rerun_survivors else [])
             if args.rerun_survivors and not names:
                 print(f"{package.path}: no survivors to test again")
