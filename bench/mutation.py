@@ -259,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="forget earlier results (else unchanged functions keep theirs)")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="test again the mutants that survived last time (after new tests)")
-    parser.add_argument("--only", metavar="GLOB", default="*",
+    parser.add_argument("--only", metavar="GLOB", action="append",
                         help="with --rerun-survivors: only survivors whose mutant name matches "
-                             "(e.g. 'engine.plan.targets.*')")
+                             "(e.g. 'engine.plan.targets.*'; may be repeated)")
     parser.add_argument("--report", action="store_true", help="print the last results only")
     args = parser.parse_args(argv)
     unknown = [p for p in args.packages if p not in PACKAGES]
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.report:
             where = prepare(package, args.fresh)
             names = ([v.name for v in verdicts(package) if v.status not in CAUGHT | {UNCHECKED}
-                      and fnmatch.fnmatchcase(v.name, args.only)]
+                      and any(fnmatch.fnmatchcase(v.name, g) for g in args.only or ["*"])]
                      if args.rerun_survivors else [])
             if args.rerun_survivors and not names:
                 print(f"{package.path}: no survivors to test again")
