@@ -33,16 +33,19 @@ def anyio_backend() -> str:
 async def apply_until(ws: Workspace, plan: Plan, presses: int,
                       events: list[tuple[str, str, str]] | None = None) -> ApplyResult:
     """Apply ``plan`` one change at a time; Ctrl-C is pressed ``presses`` times (1: stop after
-    the request in flight; 2: at once) as soon as the first change of this run finishes."""
+    the request in flight; 2: at once) as the second change of this run starts."""
     stop = StopSignal(asyncio.get_running_loop(), asyncio.current_task(), lambda _: None)
     token = interrupts._current.set(stop)
+    started: list[str] = []
 
     def listen(change: Change, event: str, detail: str) -> None:
         if events is not None and event != "start":
             events.append((change.address, event, detail))
-        if event == "done" and not stop.requested:
-            for _ in range(presses):
-                stop.on_sigint(signal.SIGINT, None)
+        if event == "start":
+            started.append(change.address)
+            if len(started) == 2:
+                for _ in range(presses):
+                    stop.on_sigint(signal.SIGINT, None)
 
     session = ws.session()
     try:
