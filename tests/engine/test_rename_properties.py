@@ -152,3 +152,11 @@ def test_check_moves_examples() -> None:
     assert "chain" in str(problem) and "{from: labels.a, to: labels.c}" in str(problem)
     twice = [Move("labels.a", "labels.b"), Move("labels.a", "labels.c")]
     assert "one address moves once" in str(check_moves(twice, declared, REGISTRY)[0])
+
+
+def test_a_move_applied_before_does_not_stop_the_ones_after_it() -> None:
+    state = {"labels.b": ResourceRecord("labels.b", "labels", "b", "2", {"name": "B"})}
+    moved, sources = moved_state(state, [Move("labels.a", "labels.p"),
+                                         Move("labels.b", "labels.q")])
+    assert (list(moved), sources) == (["labels.q"], {"labels.q": "labels.b"})
+    assert (moved["labels.q"].remote_id, moved["labels.q"].name) == ("2", "q")
