@@ -1,11 +1,15 @@
 """Suite-wide hooks: the contract suite's counts reach the terminal with or without xdist.
 
 Tests run in parallel workers (pytest-xdist); each worker hands its contract summary lines to
-the controller, which prints them once at the end of the run.
+the controller, which prints them once at the end of the run. Under mutation testing
+(``bench/mutation.py``) a mutant's tests run fastest first.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,3 +35,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("contract: emulators against the vendors' descriptions")
         for line in dict.fromkeys(SUMMARIES):  # a run may check the same API twice
             terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under mutmut, which runs a mutant's tests until the first failure, run them fastest
+    first by the times it recorded (``mutmut-stats.json`` in its working directory): most
+    mutants then die in a unit test before any slow workflow test starts. Otherwise (and
+    while mutmut records those times) pytest's own order stands."""
+    stats = Path("mutmut-stats.json")
+    if not os.environ.get("MUTANT_UNDER_TEST") or not stats.is_file():
+        return
+    durations: dict[str, float] = json.loads(stats.read_text()).get("duration_by_test", {})
+    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))

@@ -59,3 +59,23 @@ def test_run_all_prints_one_table_of_every_figure(quick_run: str) -> None:
     table_rows = [line for line in quick_run.splitlines() if line.startswith("| ")]
     keys = {row.split("|")[1].strip() for row in table_rows[1:]}
     assert keys == set().union(*EXPECTED.values())
+
+
+def test_the_mutation_driver_names_packages_and_test_folders_that_exist() -> None:
+    """``bench/mutation.py`` is not run here (most of an hour); its map must not rot."""
+    import tomllib
+
+    from bench.mutation import LEFT_OUT, PACKAGES, SOURCE_PATHS, mutmut_section
+
+    assert {"engine/plan", "engine/apply", "engine/sync"} <= set(PACKAGES)
+    for package in PACKAGES.values():
+        assert list((REPO / package.path).glob("*.py")), package.path
+        assert package.path.split("/")[0] in SOURCE_PATHS
+        for folder in package.tests:
+            assert list((REPO / folder).glob("test_*.py")), folder
+        section = tomllib.loads(mutmut_section(package))["tool"]["mutmut"]
+        assert section["only_mutate"] == [f"{package.path}/*"]
+        assert section["pytest_add_cli_args_test_selection"][:len(package.tests)] \
+            == list(package.tests)
+    for left_out in LEFT_OUT:
+        assert (REPO / left_out).is_file(), left_out

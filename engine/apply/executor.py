@@ -138,14 +138,14 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
     kinds = {c.kind for c in plan.changes}
     live = await session.read_live(kinds) if kinds else {}
     index = LiveIndex(live, (await asyncio.to_thread(state.resources)).values())
+    resuming = header.applying_plan == plan.id
     if saved:
-        resuming = header.applying_plan == plan.id
         check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
         return ApplyResult()
     # A sync created or switched on first runs at its next scheduled time (sync run --due).
     applier = PlanApplier(session, plan, state, index, parallelism,
-                          mark_activations(state, listener))
+                          mark_activations(state, listener), resuming=resuming)
     return await applier.run(done)
 
 
@@ -154,8 +154,11 @@ class PlanApplier:
     ``_apply_Create`` / ``_apply_Update`` / ``_apply_Delete``), recording each as it ends."""
 
     def __init__(self, session: Session, plan: Plan, state: StateStore, index: LiveIndex,
-                 parallelism: int, listener: ApplyListener | None) -> None:
+                 parallelism: int, listener: ApplyListener | None, *,
+                 resuming: bool = False) -> None:
         self.session, self.plan, self.state, self.index = session, plan, state, index
+        #: An interrupted run of this plan came first: what it made may be in state already.
+        self.resuming = resuming
         self.limit = asyncio.Semaphore(max(1, parallelism))
         self.notify: ApplyListener = listener or (lambda change, event, detail: None)
         self.result = ApplyResult()
@@ -258,8 +261,11 @@ class PlanApplier:
     async def _apply_create(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
         planned = await self._planned(change)
-        # An earlier, interrupted run may have created it without recording it: take it over.
+        # An earlier, interrupted run may have created it, recorded or not: take it over. (A
+        # first run reads no state here, so a group's creates start in plan order.)
         existing = self.index.unclaimed_by_key(change.kind, self._key(change, planned))
+        if existing is None and self.resuming:
+            existing = await self._made_by_interrupted_run(change, planned)
         if existing is not None:
             obj = existing
             if field_diffs(existing.fields, change.after or {}, []):
@@ -320,8 +326,9 @@ class PlanApplier:
 
     async def _made_by_interrupted_run(self, change: Change,
                                        planned: ResourceSpec) -> LiveObject | None:
-        """The new object of a replace an interrupted run got part-way through: recorded in
-        state (its id differs from the planned old one), or made but unrecorded (by key)."""
+        """The new object of a create or replace an interrupted run got part-way through:
+        recorded in state (its id differs from the planned old one; a stop at once can land
+        between recording it and journaling the change), or made but unrecorded (by key)."""
         record = await asyncio.to_thread(self.state.get, change.address)
         if record is not None and record.remote_id != change.remote_id:
             made = self.index.by_id(change.kind, record.remote_id)

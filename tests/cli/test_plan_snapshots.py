@@ -40,8 +40,8 @@ def test_first_plan_of_the_example_organization(sandbox: Sandbox, snapshot) -> N
     assert (text.out, markdown.out, _stable_json(data.out)) == snapshot
 
 
-def test_plan_with_replaces_updates_and_a_delete(sandbox: Sandbox, snapshot) -> None:
-    assert sandbox.run("apply", "--auto-approve").code == 0
+def _replace_update_delete(sandbox: Sandbox) -> None:
+    """Replace a Data Sync (tag) and a custom field (type), update a webhook, delete a tag."""
     _edit(sandbox, "data_syncs.yaml", "    tag: members-active", "    tag: feedback-requested")
     _edit(sandbox, "data_syncs.yaml", "trigger_webhooks: true ", "trigger_webhooks: false")
     _edit(sandbox, "custom_fields.yaml", "    type: date", "    type: datetime")
@@ -52,6 +52,11 @@ def test_plan_with_replaces_updates_and_a_delete(sandbox: Sandbox, snapshot) -> 
     (sandbox.manifests / "tags.yaml").write_text(text.split("  cancellation-notice-gone:")[0]
                                                  + "  feedback-requested:" +
                                                  text.split("  feedback-requested:")[1])
+
+
+def test_plan_with_replaces_updates_and_a_delete(sandbox: Sandbox, snapshot) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _replace_update_delete(sandbox)
     plan = sandbox.run("plan", "--detailed-exitcode")
     assert plan.code == 2
     data = json.loads(sandbox.run("plan", "--format", "json").out)
@@ -64,3 +69,16 @@ def test_plan_with_replaces_updates_and_a_delete(sandbox: Sandbox, snapshot) -> 
     }
     markdown = sandbox.run("plan", "--format", "markdown")
     assert (plan.out, markdown.out, _stable_json(json.dumps(data))) == snapshot
+
+
+def test_apply_says_what_it_did_to_each_object(sandbox: Sandbox, snapshot) -> None:
+    """Each finished change gets a line with its new or kept id (one at a time, so in plan
+    order): created, adopted, updated; then replaced, updated, deleted."""
+    first = sandbox.run("apply", "--auto-approve", "--parallelism", "1")
+    assert first.code == 0, first.err
+    assert "tags.newsletter: adopted (id " in first.out
+    _replace_update_delete(sandbox)
+    second = sandbox.run("apply", "--auto-approve", "--parallelism", "1")
+    assert second.code == 0, second.err
+    assert "tags.cancellation-notice: deleted" in second.out
+    assert (first.out, second.out) == snapshot

@@ -104,3 +104,7 @@ def test_a_small_project_deletes_without_force(sandbox: Sandbox) -> None:
     _keep_only(sandbox, "tags:\n  a: {name: Tag A}\n")
     plan = sandbox.run("plan")
     assert "Needs --force: too many deletes and replaces: 50.00% is over 30.00% (1/2)" in plan.out
+    # the threshold is a setting too: half of them may go at 0.5
+    (sandbox.manifests / "callboard.yaml").write_text(
+        "safety: {min_managed: 2, max_delete_fraction: 0.5}\n")
+    assert "Needs --force" not in sandbox.run("plan").out

@@ -20,6 +20,7 @@ from engine.errors import StalePlan
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Change, Plan
 from engine.plan.planner import make_plan
+from engine.state.base import ResourceRecord
 from tests.rules.rule_support import Workspace, workspace
 
 pytestmark = pytest.mark.anyio
@@ -130,20 +131,61 @@ async def test_a_replace_of_an_object_edited_since_planning_is_refused(tmp_path:
 
 async def test_a_rerun_takes_over_what_an_interrupted_run_created(tmp_path: Path) -> None:
     """A run created the tag and died before recording it: the next run of the same plan
-    records that tag instead of creating a second one."""
+    records that tag instead of creating a second one (and writes what the plan says, should
+    the tag hold anything else by now)."""
     async with workspace(tmp_path) as ws:
-        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        ws.write("tags:\n  fresh: {name: Fresh Tag, description: Planned}\n")
         plan = await ws.plan()
         ws.state.begin_apply(plan.id)  # the interrupted run had started this plan
         made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
-                                                      "description": ""}})
+                                                      "description": "meanwhile"}})
         made.raise_for_status()
         details: dict[str, str] = {}
         await apply_saved(ws, plan, details=details)
         [tag] = await tags_named(ws, "Fresh Tag")
+        assert tag["description"] == "Planned"
         assert details == {"tags.fresh": f"created (found id {tag['id']} from an earlier run)"}
         recorded = ws.state.get("tags.fresh")
         assert recorded is not None and recorded.remote_id == str(tag["id"])
+
+
+async def test_a_rerun_takes_over_what_an_interrupted_run_recorded_but_did_not_journal(
+        tmp_path: Path) -> None:
+    """A run stopped at once between recording the new tag in state and journaling its
+    change: the next run takes the recorded tag over instead of creating it again."""
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)
+        made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
+                                                      "description": ""}})
+        made.raise_for_status()
+        tag_id = str(made.json()["tag"]["id"])
+        ws.state.put(ResourceRecord("tags.fresh", "tags", "fresh", tag_id,
+                                    {"name": "Fresh Tag", "description": ""}))
+        details: dict[str, str] = {}
+        await apply_saved(ws, plan, details=details)
+        assert details == {"tags.fresh": f"created (found id {tag_id} from an earlier run)"}
+        assert [t["id"] for t in await tags_named(ws, "Fresh Tag")] == [tag_id]
+
+
+async def test_a_rerun_accepts_the_update_its_interrupted_run_made(tmp_path: Path) -> None:
+    """The interrupted run updated the tag and died before journaling it: the tag changed
+    since planning, but into what the plan writes, so the re-run is not refused (a tag edited
+    into anything else still is)."""
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags:\n  zed: {name: Zed, description: two}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)
+        await edit_tag(ws, "Zed", "edited by hand")
+        with pytest.raises(StalePlan, match="tags.zed .* changed since the plan was made"):
+            await apply_saved(ws, plan)
+        await edit_tag(ws, "Zed", "two")  # what the interrupted run wrote
+        result = await apply_saved(ws, plan)
+        assert result.done == ["tags.zed"]
+        recorded = ws.state.get("tags.zed")
+        assert recorded is not None and recorded.fields["description"] == "two"
 
 
 class InFlight(httpx.AsyncBaseTransport):
@@ -206,3 +248,56 @@ async def test_a_reference_to_an_object_made_in_the_same_apply_is_resolved(
         assert wire["activityTypeId"] == made
         recorded = ws.state.get("activity_types.pro2-feedback")
         assert recorded is not None and recorded.remote_id == str(made)
+
+
+async def test_an_update_of_an_object_deleted_since_planning_is_refused(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags:\n  zed: {name: Zed, description: two}\n")
+        plan = await ws.plan()
+        [zed] = await tags_named(ws, "Zed")
+        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        with pytest.raises(StalePlan, match=rf"saved plan refused: tags.zed \(id {zed['id']}\) "
+                                            r"was deleted since the plan was made\. Make a new "
+                                            "plan."):
+            await apply_saved(ws, plan)
+        assert await tags_named(ws, "Zed") == []  # not created again behind the user's back
+
+
+async def test_an_object_saved_unchanged_since_planning_is_refused_by_its_version(
+        tmp_path: Path) -> None:
+    """Someone saved the field in the UI without changing what Callboard compares: its
+    update time moved, so the saved plan no longer describes what is live."""
+    async with workspace(tmp_path) as ws:
+        ws.write("custom_fields:\n  level: {title: Level, type: text}\n")
+        await ws.plan_and_apply()
+        ws.write("custom_fields:\n  level: {title: Level Two, type: text}\n")
+        plan = await ws.plan()
+        [field] = [f for f in (await ws.api("GET", "/fields?limit=100")).json()["fields"]
+                   if f["perstag"] == "LEVEL"]
+        async with httpx.AsyncClient(transport=ws.transport, base_url="http://emulator") as h:
+            (await h.post("/_emulator/clock", json={"advance_seconds": 60})).raise_for_status()
+        (await ws.api("PUT", f"/fields/{field['id']}", {"field": {
+            "title": "Level", "type": "text", "perstag": "LEVEL"}})).raise_for_status()
+        with pytest.raises(StalePlan, match=r"custom_fields.level \(id \d+\) changed since the "
+                                            "plan was made: its version"):
+            await apply_saved(ws, plan)
+
+
+async def test_dropping_an_object_deleted_by_hand_only_forgets_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        [zed] = await tags_named(ws, "Zed")
+        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        ws.write("tags: {}\n")
+        plan = await ws.plan()
+        [change] = plan.changes
+        assert (change.action, change.notes) == (
+            "delete", ["already deleted outside Callboard; only state is updated"])
+        details: dict[str, str] = {}
+        with caplog.at_level("INFO", logger="engine.apply.executor"):
+            result = await apply_saved(ws, plan, details=details)
+        assert (result.done, details) == (["tags.zed"], {"tags.zed": "deleted"})
+        assert caplog.messages == ["apply: delete tags.zed"]  # what -v shows
+        assert ws.state.resources() == {}

@@ -159,3 +159,38 @@ def test_replace_interrupted_between_create_and_delete_is_finished(tmp_path: Pat
         assert after.changes == []
 
     asyncio.run(scenario())
+
+
+def test_a_failed_group_stops_the_apply_before_the_kinds_after_it(tmp_path: Path) -> None:
+    """The tag could not be created: the Data Sync naming it (a later group) is not tried,
+    and running the same apply again once the cause is fixed makes both."""
+    (tmp_path / "m.yaml").write_text(SYNC % "feedback")
+    app = build_emulator_app(seed="small")
+    state = SqliteState(tmp_path / "state.db")
+
+    async def scenario() -> None:
+        planner = _session(httpx.ASGITransport(app=app))
+        plan = await make_plan(planner, load_manifests(tmp_path, planner.registry), state)
+        await planner.aclose()
+        assert [c.address for c in plan.changes] == ["tags.feedback", "tags.members-active",
+                                                     "data_syncs.members"]
+        broken = _session(RefusingTransport(httpx.ASGITransport(app=app), "POST",
+                                            "/api/3/tags"))
+        failed: list[tuple[str, str]] = []
+        with pytest.raises(ApplyFailed, match=r"^2 change\(s\) failed; 0 finished"):
+            await apply_plan(broken, plan, state, saved=False, listener=lambda change, event,
+                             detail: failed.append((change.address, detail))
+                             if event == "error" else None)
+        assert sorted(a for a, _ in failed) == ["tags.feedback", "tags.members-active"]
+        assert all("Refused for the test" in detail for _, detail in failed)
+        await broken.aclose()
+        assert await _syncs(app) == [] and state.resources() == {}
+
+        fixed = _session(httpx.ASGITransport(app=app))
+        result = await apply_plan(fixed, plan, state, saved=False)
+        await fixed.aclose()
+        assert sorted(result.done) == ["data_syncs.members", "tags.feedback",
+                                       "tags.members-active"]
+        assert [s["tag"] for s in await _syncs(app)] == ["Feedback"]
+
+    asyncio.run(scenario())

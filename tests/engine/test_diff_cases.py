@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import ClassVar
+
 from engine.kinds import LiveObject
 from engine.plan.diff import diff
 from engine.plan.model import Change
 from engine.providers import KindRegistry
 from engine.resources import Resource
 from engine.state.base import ResourceRecord
-from tests.engine.fake_kinds import FakeProvider, live_object, resource
+from tests.engine.fake_kinds import FakeProvider, LabelKind, live_object, resource
 
 REGISTRY = KindRegistry([FakeProvider])
 
@@ -101,3 +104,24 @@ def test_a_delete_shows_the_live_fields_and_pins_them() -> None:
     [change] = plan([], [live_label("4", "A", "red")], [record("labels.a", "4", name="A")])
     assert change.before == {"name": "A", "colour": "red"}
     assert change.notes == [] and change.fingerprint is not None
+
+
+def test_a_delete_is_pinned_to_the_live_version_too() -> None:
+    """A saved delete must be refused when someone saved the object since, even with the same
+    fields: its fingerprint covers the version (update time) as well."""
+    state = [record("labels.a", "4", name="A")]
+    [before] = plan([], [replace(live_label("4", "A"), version="2026-01-01")], state)
+    [after] = plan([], [replace(live_label("4", "A"), version="2026-02-01")], state)
+    assert before.fingerprint != after.fingerprint
+
+
+class KeptLabelKind(LabelKind):
+    delete_note: ClassVar[str | None] = "labels stay; Callboard only stops managing this one"
+
+
+def test_a_kind_whose_delete_only_stops_managing_says_so() -> None:
+    kinds = {**REGISTRY.kinds, "labels": KeptLabelKind()}
+    [change] = diff(kinds, REGISTRY.order(), {}, {"labels": [live_label("4", "A")]},
+                    {"labels.a": record("labels.a", "4", name="A")})
+    assert (change.action, change.notes) == (
+        "delete", ["labels stay; Callboard only stops managing this one"])

@@ -43,7 +43,10 @@ def test_a_moved_update_refused_after_the_move_is_finished_by_a_rerun(tmp_path: 
 
         broken = _session(RefusingPrefixTransport(httpx.ASGITransport(app=app), "PUT",
                                                   "/api/3/tags/"))
-        with pytest.raises(ApplyFailed, match="run the same apply again"):
+        with pytest.raises(ApplyFailed, match=(
+                r"^1 change\(s\) failed; 0 finished and are recorded in state\. Fix the cause "
+                r"and run the same apply again to finish:\n  tags\.members: .*Refused for the "
+                "test")):
             await apply_plan(broken, saved, state, saved=True)
         await broken.aclose()
         assert state.get("tags.vip") is None  # the entry moved before the refused write
@@ -83,6 +86,42 @@ def test_a_move_interrupted_between_its_two_state_writes_is_finished(tmp_path: P
         assert set(state.resources()) == {"tags.members"}
         assert state.get("tags.members").remote_id == old.remote_id
         assert (await make_plan(session, changed, state)).changes == []
+        await session.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_move_whose_entries_changed_meanwhile_asks_for_a_new_plan(
+        tmp_path: Path) -> None:
+    """The interrupted run had not moved the entry yet, and someone ran ``state rm`` on it
+    before the re-run: neither address is in state, so there is nothing to move."""
+    (tmp_path / "m.yaml").write_text(BEFORE)
+    app = build_emulator_app(seed="small")
+    state = SqliteState(tmp_path / "state.db")
+
+    async def scenario() -> None:
+        session = _session(httpx.ASGITransport(app=app))
+        manifests = load_manifests(tmp_path, session.registry)
+        await apply_plan(session, await make_plan(session, manifests, state), state,
+                         saved=False)
+        (tmp_path / "m.yaml").write_text(AFTER)
+        changed = load_manifests(tmp_path, session.registry)
+        planned = Plan.from_dict((await make_plan(session, changed, state)).to_dict())
+        state.begin_apply(planned.id)
+        old = state.get("tags.vip")
+        state.remove("tags.vip")
+        with pytest.raises(ApplyFailed, match="tags.members: tags.vip is no longer in state; "
+                                              "plan again"):
+            await apply_plan(session, planned, state, saved=True)
+        assert state.resources() == {}
+
+        # or both are there, for two objects (an import onto the new address meanwhile)
+        state.put(old)
+        state.put(ResourceRecord("tags.members", "tags", "members", "999", {}))
+        with pytest.raises(ApplyFailed, match=r"tags.members: state manages both tags.vip and "
+                                              r"tags.members \(another object\); plan again"):
+            await apply_plan(session, planned, state, saved=True)
+        assert sorted(state.resources()) == ["tags.members", "tags.vip"]
         await session.aclose()
 
     asyncio.run(scenario())

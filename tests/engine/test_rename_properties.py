@@ -112,8 +112,12 @@ def test_every_undeclared_rename_is_caught_with_its_entry(world) -> None:
         return
     with pytest.raises(PlanRefused) as refused:
         refuse_unmoved_renames(pairs, REGISTRY.kinds)
-    for new, old in renamed.items():
-        assert f"- {{from: {old}, to: {new}}}" in str(refused.value)
+    text = str(refused.value)
+    for new, old in renamed.items():  # each entry on a line of its own, ready to paste
+        assert f"\n    - {{from: {old}, to: {new}}}\n" in text
+    olds = list(renamed.values())
+    assert (f"If you renamed {olds[0]}, say so" if len(olds) == 1
+            else "If these are renames, say so") in text
 
 
 ADDRESSES = st.sampled_from(["labels.a", "labels.b", "labels.c", "links.a", "links.b"])
@@ -148,3 +152,11 @@ def test_check_moves_examples() -> None:
     assert "chain" in str(problem) and "{from: labels.a, to: labels.c}" in str(problem)
     twice = [Move("labels.a", "labels.b"), Move("labels.a", "labels.c")]
     assert "one address moves once" in str(check_moves(twice, declared, REGISTRY)[0])
+
+
+def test_a_move_applied_before_does_not_stop_the_ones_after_it() -> None:
+    state = {"labels.b": ResourceRecord("labels.b", "labels", "b", "2", {"name": "B"})}
+    moved, sources = moved_state(state, [Move("labels.a", "labels.p"),
+                                         Move("labels.b", "labels.q")])
+    assert (list(moved), sources) == (["labels.q"], {"labels.q": "labels.b"})
+    assert (moved["labels.q"].remote_id, moved["labels.q"].name) == ("2", "q")

@@ -85,7 +85,8 @@ def test_a_rename_with_a_field_change_updates_the_same_tag(sandbox: Sandbox) -> 
     assert sandbox.run("plan", "--detailed-exitcode").code == 0
 
 
-def test_a_rename_without_moved_is_refused_before_anything_changes(sandbox: Sandbox) -> None:
+def test_a_rename_without_moved_is_refused_before_anything_changes(sandbox: Sandbox,
+                                                                   snapshot) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
     # Another change in the same plan, ordered before the rename's create and delete.
     fields = sandbox.manifests / "custom_fields.yaml"
@@ -100,6 +101,7 @@ def test_a_rename_without_moved_is_refused_before_anything_changes(sandbox: Sand
                 "'Notified - Cancellation'") in refused.err
         assert f"moved:\n    {ENTRY}" in refused.err
         assert "Nothing was changed" in refused.err
+        assert refused.err == snapshot  # the whole refusal, as the user reads it
     assert _state(sandbox) == state_before
     assert _live_tags(sandbox) == live_before
     assert "extra-note" not in sandbox.run("state", "list").out
@@ -112,8 +114,12 @@ def test_a_rename_without_moved_is_refused_before_anything_changes(sandbox: Sand
 def test_a_targeted_rename_without_moved_is_refused_too(sandbox: Sandbox) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
     _rename(sandbox)
-    refused = sandbox.run("plan", "--target", NEW)
-    assert refused.code == 1 and ENTRY in refused.err
+    for target in (NEW, OLD):  # either half of the rename
+        refused = sandbox.run("plan", "--target", target)
+        assert refused.code == 1 and ENTRY in refused.err
+    # a target the rename is no part of plans without it
+    other = sandbox.run("plan", "--target", "tags.newsletter", "--detailed-exitcode")
+    assert other.code == 0, other.err
 
 
 def test_a_rename_by_state_mv_needs_no_entry(sandbox: Sandbox) -> None:

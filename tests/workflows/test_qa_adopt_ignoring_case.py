@@ -26,16 +26,19 @@ def test_declaring_a_tag_whose_name_differs_only_in_case_adopts_it(sandbox: Sand
     assert sandbox.run("plan", "--detailed-exitcode").code == 0
 
 
-def test_two_declarations_whose_names_differ_only_in_case_are_refused(sandbox: Sandbox) -> None:
+def test_declarations_whose_names_differ_only_in_case_are_each_refused(sandbox: Sandbox) -> None:
     (sandbox.manifests / "twins.yaml").write_text("tags:\n  twin-a: {name: Twin}\n"
-                                                  "  twin-b: {name: twin}\n")
+                                                  "  twin-b: {name: twin}\n"
+                                                  "  twin-c: {name: TWIN}\n")
     before = live_tags(sandbox)
     for command in (("plan",), ("apply", "--auto-approve")):
         result = sandbox.run(*command)
         assert result.code == 1
         assert result.err.strip() == (
             "Error: manifests/twins.yaml:3: tags.twin-b and tags.twin-a (manifests/twins.yaml:2)"
-            " both declare the tags object 'twin'; one object can have only one address")
+            " both declare the tags object 'twin'; one object can have only one address\n"
+            "manifests/twins.yaml:4: tags.twin-c and tags.twin-a (manifests/twins.yaml:2) both "
+            "declare the tags object 'TWIN'; one object can have only one address")
     assert live_tags(sandbox) == before
 
 

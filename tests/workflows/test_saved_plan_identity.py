@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from engine import __version__
+from engine.manifests.files import manifest_digest
 from tests.cli.conftest import Sandbox
 
 
@@ -69,9 +72,38 @@ def test_a_plan_made_from_other_manifests_is_refused(sandbox: Sandbox) -> None:
     before = _live_tags(sandbox)
     refused = sandbox.run("apply", str(path))
     assert refused.code == 3
-    assert "was made from other manifests than the ones in" in refused.err
-    assert "make a new plan" in refused.err
+    planned = json.loads(path.read_text())
+    assert Path(planned["manifests"]).resolve() == sandbox.manifests.resolve()
+    made = datetime.fromisoformat(planned["created_at"])
+    assert made.utcoffset() == timedelta(0)  # in UTC, whatever the machine's zone
+    assert (f"plan {planned['id']} was made from other manifests than the ones in "
+            f"{planned['manifests']} now (digest {planned['manifest_digest'][:12]}…, the working "
+            f"tree's is {manifest_digest(sandbox.manifests)[:12]}…): the manifests or "
+            "callboard.yaml changed since it was planned; make a new plan") in refused.err
     assert _live_tags(sandbox) == before and sandbox.run("state", "list").out == ""
+
+
+def test_a_plan_file_without_a_manifest_digest_is_refused(sandbox: Sandbox) -> None:
+    path, _, _ = _saved_plan(sandbox)
+    data = json.loads(path.read_text())
+    data["manifest_digest"] = ""
+    path.write_text(json.dumps(data))
+    refused = sandbox.run("apply", str(path))
+    assert refused.code == 3 and "(digest none recorded, the working tree's is" in refused.err
+    assert sandbox.run("state", "list").out == ""
+
+
+def test_a_saved_plan_applied_again_changes_nothing(sandbox: Sandbox) -> None:
+    """A pipeline job re-run after success: the plan was applied completely, so it is not
+    refused as stale (its serial is old now) and nothing is written twice."""
+    path, _, _ = _saved_plan(sandbox)
+    assert sandbox.run("apply", str(path)).code == 0
+    state = sandbox.run("state", "list").out
+    again = sandbox.run("apply", str(path))
+    assert again.code == 0, again.err
+    plan_id = json.loads(path.read_text())["id"]
+    assert again.out.strip() == f"Nothing to apply: plan {plan_id} was already applied completely."
+    assert sandbox.run("state", "list").out == state
 
 
 def test_settings_are_part_of_the_digest(sandbox: Sandbox) -> None:
@@ -97,7 +129,9 @@ def test_a_plan_from_another_callboard_version_is_refused(sandbox: Sandbox) -> N
     data["callboard_version"] = "0.0.1"
     path.write_text(json.dumps(data))
     refused = sandbox.run("apply", str(path))
-    assert refused.code == 3 and "was made by Callboard 0.0.1" in refused.err
+    assert refused.code == 3
+    assert (f"was made by Callboard 0.0.1; this is Callboard {__version__}: make a new plan with "
+            "this version") in refused.err
 
 
 def test_a_stale_state_exits_3(sandbox: Sandbox) -> None:

@@ -71,6 +71,9 @@ def test_a_whole_kind_takes_every_dependency_once(sandbox: Sandbox) -> None:
     assert data["target_dependencies"] == [*MEMBERS_NEEDS[:2], "tags.lapsed-donors",
                                            "tags.members-active", "tags.newsletter"]
     assert {c["kind"] for c in data["changes"]} == {"custom_fields", "tags", "data_syncs"}
+    # a whole kind keeps its resources' warnings (the members sync's notify), not others'
+    assert [w["address"] for w in data["warnings"]] == ["data_syncs.members", None]
+    assert "notify lists 1 address" in data["warnings"][0]["message"]
 
 
 def test_a_dependency_already_in_place_is_listed_but_has_no_change(sandbox: Sandbox) -> None:
