@@ -68,40 +68,10 @@ class PlanSender:
                          self.target.rate_per_second) as progress:
             try:
                 after = -1
-                while True:
-                    frozen.clear()
-                    parts = await self._parts(after)
-                    if not parts and building is not None and not building.done():
-                        await _more(frozen, building)
-                        continue
-                    if not parts:
-                        if building is not None:
-                            building.result()  # the builder's error, if it failed
-                            parts = await self._parts(after)
-                        if not parts:
-                            break
+                while parts := await self._next_parts(after, building, frozen):
                     for part in parts:
                         after = part.part_no
-                        self.counts.add_part(part)
-                        if part.kind in (CHUNK, END):
-                            continue
-                        self.sendable += 1
-                        if part.part_no in done:
-                            continue
-                        if progress.completed + _cost(part) > progress.total:
-                            progress.resize(progress.completed + _cost(part))
-                        await self._stop_if_asked(in_flight, after, building)
-                        if part.kind == IMPORT:
-                            await _room(in_flight, IMPORTS_IN_FLIGHT - 1)
-                            in_flight.add(asyncio.create_task(self._import(part, progress)))
-                            continue
-                        await _room(in_flight, 0)
-                        if building is not None:
-                            await building  # the plan's end is whole before it is sent
-                        await (self._remove(part) if part.kind != PURPOSE
-                               else self._purposes(part))
-                        progress.advance(_cost(part))
-                        self.sent += 1
+                        await self._send_part(part, done, in_flight, building, progress)
                 await _room(in_flight, 0)
             except BaseException:
                 for task in (*in_flight, *([building] if building else [])):
@@ -109,6 +79,46 @@ class PlanSender:
                 await asyncio.gather(*in_flight, *([building] if building else []),
                                      return_exceptions=True)
                 raise
+
+    async def _next_parts(self, after: int, building: asyncio.Task[None] | None,
+                          frozen: asyncio.Event) -> list[SyncPlanPart]:
+        """The parts frozen after ``after``, waiting while ``building`` freezes more; none
+        once the plan is whole and sent (the builder's error, if it failed)."""
+        while True:
+            frozen.clear()
+            if parts := await self._parts(after):
+                return parts
+            if building is None:
+                return []
+            if building.done():
+                building.result()
+                return await self._parts(after)
+            await _more(frozen, building)
+
+    async def _send_part(self, part: SyncPlanPart, done: set[int],
+                         in_flight: set[asyncio.Task[None]],
+                         building: asyncio.Task[None] | None, progress: RunProgress) -> None:
+        """Count ``part``; send it unless journaled: imports a few at once, the rest alone
+        once every import has returned and the plan is whole."""
+        self.counts.add_part(part)
+        if part.kind in (CHUNK, END):
+            return
+        self.sendable += 1
+        if part.part_no in done:
+            return
+        if progress.completed + _cost(part) > progress.total:
+            progress.resize(progress.completed + _cost(part))
+        await self._stop_if_asked(in_flight, part.part_no, building)
+        if part.kind == IMPORT:
+            await _room(in_flight, IMPORTS_IN_FLIGHT - 1)
+            in_flight.add(asyncio.create_task(self._import(part, progress)))
+            return
+        await _room(in_flight, 0)
+        if building is not None:
+            await building  # the plan's end is whole before it is sent
+        await (self._remove(part) if part.kind != PURPOSE else self._purposes(part))
+        progress.advance(_cost(part))
+        self.sent += 1
 
     def _estimate(self) -> int:
         """API calls the plan will take, before its end is frozen: an import batch for every
