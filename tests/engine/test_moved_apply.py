@@ -13,6 +13,7 @@ from engine.apply.executor import ApplyFailed, apply_plan
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Plan
 from engine.plan.planner import make_plan
+from engine.session import Session
 from engine.state.base import ResourceRecord
 from engine.state.sqlite import SqliteState
 from providers.emulator_host import build_emulator_app
@@ -21,6 +22,15 @@ from tests.engine.test_apply_resume import RefusingPrefixTransport, _session
 BEFORE = "tags:\n  vip: {name: Member - Active, description: Members}\n"
 AFTER = ("tags:\n  members: {name: Member - Active, description: Current members}\n"
          "moved:\n  - {from: tags.vip, to: tags.members}\n")
+
+
+async def _saved_move(session: Session, tmp_path: Path, state: SqliteState, after: str) -> Plan:
+    """BEFORE applied, then ``after`` written: the saved plan that moves tags.vip."""
+    manifests = load_manifests(tmp_path, session.registry)
+    await apply_plan(session, await make_plan(session, manifests, state), state, saved=False)
+    (tmp_path / "m.yaml").write_text(after)
+    changed = load_manifests(tmp_path, session.registry)
+    return Plan.from_dict((await make_plan(session, changed, state)).to_dict())
 
 
 def test_a_moved_update_refused_after_the_move_is_finished_by_a_rerun(tmp_path: Path) -> None:
@@ -72,12 +82,9 @@ def test_a_move_interrupted_between_its_two_state_writes_is_finished(tmp_path: P
 
     async def scenario() -> None:
         session = _session(httpx.ASGITransport(app=app))
-        manifests = load_manifests(tmp_path, session.registry)
-        await apply_plan(session, await make_plan(session, manifests, state), state,
-                         saved=False)
-        (tmp_path / "m.yaml").write_text(AFTER.replace("Current members", "Members"))
+        planned = await _saved_move(session, tmp_path, state,
+                                    AFTER.replace("Current members", "Members"))
         changed = load_manifests(tmp_path, session.registry)
-        planned = Plan.from_dict((await make_plan(session, changed, state)).to_dict())
         assert [(c.action, c.moved_from) for c in planned.changes] == [("move", "tags.vip")]
         old = state.get("tags.vip")
         state.begin_apply(planned.id)  # the interrupted run got this far
@@ -101,12 +108,7 @@ def test_a_move_whose_entries_changed_meanwhile_asks_for_a_new_plan(
 
     async def scenario() -> None:
         session = _session(httpx.ASGITransport(app=app))
-        manifests = load_manifests(tmp_path, session.registry)
-        await apply_plan(session, await make_plan(session, manifests, state), state,
-                         saved=False)
-        (tmp_path / "m.yaml").write_text(AFTER)
-        changed = load_manifests(tmp_path, session.registry)
-        planned = Plan.from_dict((await make_plan(session, changed, state)).to_dict())
+        planned = await _saved_move(session, tmp_path, state, AFTER)
         state.begin_apply(planned.id)
         old = state.get("tags.vip")
         state.remove("tags.vip")
