@@ -22,14 +22,9 @@ from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS
 from engine.state.sql_sync import SyncRunsSql, upsert
 
 log = logging.getLogger(__name__)
-RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
-DIGEST_QUERY = 900  # constituent ids a digest look-up binds (SQLite allows 32,766)
 RESOURCE = ("address", "kind", "name", "remote_id", "fields", "prevent_destroy", "updated_at")
 LEDGER = tuple(f.name for f in fields(b.WritebackLedger))
 PROGRESS = ("source_id", "batches_confirmed", "inserted", "skipped", "status", "updated_at")
-RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
-REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
-DIGEST = ("sync_id", "constituent_id", "digest")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
            "that 'state copy --force' kept), or 'callboard state copy GOOD_STATE' to it.")
