@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from engine.errors import StateError
 from engine.state import mask_password
 from engine.state.base import LockInfo, StateStore
-from engine.state.sql import SqlState
+from engine.state.sql_sync import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
         raise StateError(f"{what} {redact(url)}: {redact(str(exc), url).strip()}") from None
 
 
-class PostgresState(SqlState):
+class PostgresState(SqlStore):
     marker, certain = "%s", True
     words = {"int": "BIGINT", "bool": "BOOLEAN", "false": "FALSE", "blob": "BYTEA",
              "c": ' COLLATE "C"'}

@@ -15,6 +15,7 @@ from engine.errors import StateError
 from engine.lock_holders import holder_is_gone
 from engine.state.base import LockInfo
 from engine.state.sql import RESTORE, SqlState
+from engine.state.sql_sync import SqlStore
 
 
 def _connect(path: Path | str) -> sqlite3.Connection:
@@ -24,7 +25,7 @@ def _connect(path: Path | str) -> sqlite3.Connection:
         raise StateError(f"cannot open state {path}: {exc}") from None
 
 
-class SqliteState(SqlState):
+class SqliteState(SqlStore):
     begin = "BEGIN IMMEDIATE"
     words = {"int": "INTEGER", "bool": "INTEGER", "false": "0", "blob": "BLOB", "c": ""}
     errors = (sqlite3.Error,)
