@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 Record = TypeVar("Record")
 IN_QUERY = 900  # values one ``IN (…)`` look-up binds (SQLite allows 32,766)
 JSON_COLUMNS = frozenset({"fields", "constituent_ids", "summary"})  # kept as JSON text
+#: How a column reads back where it is not kept as it is: JSON as what it holds, 0/1 as bool.
+DECODE = {**dict.fromkeys(JSON_COLUMNS, json.loads), **dict.fromkeys(BOOLEAN_COLUMNS, bool)}
 PROGRESS = ("source_id", "batches_confirmed", "inserted", "skipped", "status", "updated_at")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
@@ -38,12 +40,6 @@ def upsert(table: str, columns: Sequence[str], keys: Sequence[str] = ()) -> str:
         return f"{insert} DO NOTHING"
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
     return f"{insert} ({', '.join(keys)}) DO UPDATE SET {updates}"
-
-
-def _from_sql(column: str, value: Any) -> Any:
-    if column in JSON_COLUMNS:
-        return json.loads(value)
-    return bool(value) if column in BOOLEAN_COLUMNS else value
 
 
 class SqlState:
@@ -95,8 +91,9 @@ class SqlState:
                  *args: Any) -> list[Record]:
         """Rows of ``table`` (``tail``: WHERE, ORDER BY…) as ``cls``, its fields the columns."""
         names = [f.name for f in fields(cls)]
-        return [cls(**{n: _from_sql(n, v) for n, v in zip(names, row, strict=True)})
-                for row in self._all(f"SELECT {', '.join(names)} FROM {table} {tail}", args)]
+        rows = self._all(f"SELECT {', '.join(names)} FROM {table} {tail}", args)
+        return [cls(**{n: DECODE[n](v) if n in DECODE else v
+                       for n, v in zip(names, row, strict=True)}) for row in rows]
 
     def _object(self, cls: type[Record], table: str, tail: str, *args: Any) -> Record | None:
         return next(iter(self._objects(cls, table, tail, *args)), None)
@@ -245,8 +242,7 @@ class SqlState:
             for table in DATA_TABLES:
                 self._run(f"DELETE FROM {table}")
                 columns = list(tables[table][0]) if tables[table] else []
-                self._many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                           f"({', '.join('?' for _ in columns)})",
+                self._many(upsert(table, columns),
                            (tuple(row[c] for c in columns) for row in tables[table]))
 
     def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:

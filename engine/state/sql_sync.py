@@ -1,12 +1,7 @@
-"""Data Sync runs in SQL (seed 003): baselines, frozen run plans and their batch journal, the
-address ledger, rejections, value digests, the run log.
-
-A run plan is frozen as a header (``sync_plan``) and parts (``sync_plan_part``), written in
-transactions of their own as the export streams in, so a million-member run never holds its
-plan in memory: the addresses it plans to import (``sync_plan_address``) answer "is this
-address already planned?" and the value digests it will keep wait in ``sync_plan_digest``
-until ``finish_sync_plan`` moves them, with the baseline, in one transaction.
-"""
+"""Data Sync runs in SQL (seed 003): baselines, run plans and their batch journal, the address
+ledger, rejections, value digests, the run log. A plan is frozen part by part as the export
+streams in, so a million-member run never holds it in memory; the addresses it imports answer
+"already planned?" and the digests it keeps wait until ``finish_sync_plan``."""
 
 from __future__ import annotations
 
@@ -55,9 +50,8 @@ class SqlStore(SqlState):
                        ((sync_id, run_id, p.part_no, p.kind, p.payload) for p in parts))
             self._many("INSERT INTO sync_plan_address VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        ((sync_id, run_id, a) for a in addresses))
-            self._many(upsert("sync_plan_digest", ("sync_id", "run_id", "constituent_id",
-                                                   "digest"), ("sync_id", "run_id",
-                                                               "constituent_id")),
+            self._many("INSERT INTO sync_plan_digest VALUES (?, ?, ?, ?) ON CONFLICT (sync_id, "
+                       "run_id, constituent_id) DO UPDATE SET digest = excluded.digest",
                        ((sync_id, run_id, int(c), int(d)) for c, d in digests))
 
     def sync_plan_parts(self, sync_id: str, run_id: str, after: int = -1,
