@@ -242,7 +242,8 @@ class SqlState:
             for table in DATA_TABLES:
                 self._run(f"DELETE FROM {table}")
                 columns = list(tables[table][0]) if tables[table] else []
-                self._many(upsert(table, columns),
+                self._many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                           f"({', '.join('?' * len(columns))})",
                            (tuple(row[c] for c in columns) for row in tables[table]))
 
     def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:
