@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import suppress
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -16,7 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 from engine.errors import StateError
 from engine.state import mask_password
 from engine.state.base import LockInfo, StateStore
-from engine.state.sql import SqlState
+from engine.state.sql_sync import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +28,12 @@ SESSION = "pid || '@' || extract(epoch FROM backend_start)"
 LEGACY_VERSIONS = {1: 3}
 
 
-def redact(text: str, url: str | None = None) -> str:
-    """``text`` with any URL password (and the password of ``url`` wherever it appears) masked."""
-    masked = mask_password(text)
+def redact(text: str, url: str = "") -> str:
+    """``text`` with any password masked, and ``url``'s wherever it appears."""
     with suppress(psycopg.Error):  # an unparseable URL has no password to find
-        if url and (password := conninfo_to_dict(url).get("password")):
-            masked = masked.replace(str(password), "***")
-    return re.sub(r"password=\S+", "password=***", masked)
+        if password := url and conninfo_to_dict(url).get("password"):
+            text = text.replace(str(password), "***")
+    return re.sub(r"password=\S+", "password=***", mask_password(text))
 
 
 def split_schema(url: str) -> tuple[str, str]:
@@ -50,19 +48,7 @@ def split_schema(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), schema
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
-    """An autocommit connection; every state change opens its own transaction."""
-    try:
-        return psycopg.connect(autocommit=True, **{"connect_timeout": CONNECT_TIMEOUT,
-                                                   "application_name": "callboard",
-                                                   **conninfo_to_dict(url)})
-    except psycopg.Error as exc:
-        what = ("bad PostgreSQL state URL" if isinstance(exc, psycopg.ProgrammingError)
-                else "cannot reach PostgreSQL state")
-        raise StateError(f"{what} {redact(url)}: {redact(str(exc), url).strip()}") from None
-
-
-class PostgresState(SqlState):
+class PostgresState(SqlStore):
     marker, certain = "%s", True
     words = {"int": "BIGINT", "bool": "BOOLEAN", "false": "FALSE", "blob": "BYTEA",
              "c": ' COLLATE "C"'}
@@ -70,8 +56,18 @@ class PostgresState(SqlState):
     busy_hint = "When that run's connection ends, the next run takes the lock over."
 
     def __init__(self, url: str) -> None:
+        """Autocommit: every state change opens its own transaction."""
         self.secret_url, self.schema = split_schema(url)
-        super().__init__(redact(url), connect(self.secret_url))
+        try:
+            db = psycopg.connect(autocommit=True, **{"connect_timeout": CONNECT_TIMEOUT,
+                                                     "application_name": "callboard",
+                                                     **conninfo_to_dict(self.secret_url)})
+        except psycopg.Error as exc:
+            what = ("bad PostgreSQL state URL" if isinstance(exc, psycopg.ProgrammingError)
+                    else "cannot reach PostgreSQL state")
+            raise StateError(f"{what} {redact(self.secret_url)}: "
+                             f"{redact(str(exc), self.secret_url).strip()}") from None
+        super().__init__(redact(url), db)
         self._run(f"SET search_path TO {self.schema}")
         self.session = self._one(f"SELECT {SESSION} FROM pg_stat_activity "
                                  "WHERE pid = pg_backend_pid()")[0]

@@ -11,33 +11,40 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import partialmethod
-from typing import Any
+from typing import Any, TypeVar
 
 from engine import clock
 from engine.errors import StateError
 from engine.state import base as b
 from engine.state.schema import BOOLEAN_COLUMNS, DATA_TABLES, MIGRATIONS
-from engine.state.sql_sync import SyncRunsSql, upsert
 
 log = logging.getLogger(__name__)
-RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
-DIGEST_QUERY = 900  # constituent ids a digest look-up binds (SQLite allows 32,766)
-RESOURCE = ("address", "kind", "name", "remote_id", "fields", "prevent_destroy", "updated_at")
-LEDGER = tuple(f.name for f in fields(b.WritebackLedger))
+Record = TypeVar("Record")
+IN_QUERY = 900  # values one ``IN (…)`` look-up binds (SQLite allows 32,766)
+JSON_COLUMNS = frozenset({"fields", "constituent_ids", "summary"})  # kept as JSON text
+#: How a column reads back where it is not kept as it is: JSON as what it holds, 0/1 as bool.
+DECODE = {**dict.fromkeys(JSON_COLUMNS, json.loads), **dict.fromkeys(BOOLEAN_COLUMNS, bool)}
 PROGRESS = ("source_id", "batches_confirmed", "inserted", "skipped", "status", "updated_at")
-RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
-REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
-DIGEST = ("sync_id", "constituent_id", "digest")
 #: What to do about a state that cannot be used, said wherever one is refused.
 RESTORE = ("Move it aside and restore a backup in its place (a copy, or the '.backup-SERIAL' "
            "that 'state copy --force' kept), or 'callboard state copy GOOD_STATE' to it.")
 
 
-class SqlState(SyncRunsSql):
-    """All but the connection, its bootstrap and lock liveness. ``certain``: ``_alive`` knows
-    (PostgreSQL sees sessions, SQLite only this host's processes)."""
+def upsert(table: str, columns: Sequence[str], keys: Sequence[str] = ()) -> str:
+    """An INSERT that, where a row has the same ``keys``, updates it (no ``keys``: keeps it)."""
+    insert = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+              f"({', '.join('?' * len(columns))}) ON CONFLICT")
+    if not keys:
+        return f"{insert} DO NOTHING"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    return f"{insert} ({', '.join(keys)}) DO UPDATE SET {updates}"
+
+
+class SqlState:
+    """All but Data Sync runs (``sql_sync``), the connection, its bootstrap and lock liveness.
+    ``certain``: ``_alive`` knows (PostgreSQL sees sessions, SQLite only this host's processes)."""
 
     begin, marker, exists, certain = "BEGIN", "?", True, False
     session: str | None = None  # the PostgreSQL session that holds the locks it writes
@@ -79,6 +86,30 @@ class SqlState(SyncRunsSql):
         with self._guard(), closing(self.db.cursor()) as cursor:
             if batch:
                 cursor.executemany(sql.replace("?", self.marker), batch)
+
+    def _objects(self, cls: type[Record], table: str, tail: str = "",
+                 *args: Any) -> list[Record]:
+        """Rows of ``table`` (``tail``: WHERE, ORDER BY…) as ``cls``, its fields the columns."""
+        names = [f.name for f in fields(cls)]
+        rows = self._all(f"SELECT {', '.join(names)} FROM {table} {tail}", args)
+        return [cls(**{n: DECODE[n](v) if n in DECODE else v
+                       for n, v in zip(names, row, strict=True)}) for row in rows]
+
+    def _object(self, cls: type[Record], table: str, tail: str, *args: Any) -> Record | None:
+        return next(iter(self._objects(cls, table, tail, *args)), None)
+
+    def _save(self, table: str, record: Any, *keys: str) -> int:
+        """Write dataclass ``record`` as a row of ``table`` (see ``upsert``); the rows written."""
+        row = {c: json.dumps(v, sort_keys=True, separators=(",", ":")) if c in JSON_COLUMNS else v
+               for c, v in vars(record).items()}
+        return self._run(upsert(table, list(row), keys), list(row.values()))
+
+    def _in(self, sql: str, values: Iterable[Any], *args: Any) -> Iterator[Any]:
+        """The rows of ``sql``, which ends in ``IN``, for ``values`` a slice at a time."""
+        unique = sorted(set(values))
+        for start in range(0, len(unique), IN_QUERY):
+            chunk = unique[start:start + IN_QUERY]
+            yield from self._all(f"{sql} ({', '.join('?' * len(chunk))})", (*args, *chunk))
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
@@ -140,22 +171,15 @@ class SqlState(SyncRunsSql):
             yield
             self._move_serial(what)
 
-    def _records(self, where: str = "", args: Sequence[Any] = ()) -> list[b.ResourceRecord]:
-        rows = self._all(f"SELECT {', '.join(RESOURCE)} FROM resources {where} "
-                         "ORDER BY address", args)
-        return [b.ResourceRecord(*r[:4], json.loads(r[4]), bool(r[5]), r[6]) for r in rows]
-
     def resources(self) -> dict[str, b.ResourceRecord]:
-        return {r.address: r for r in self._records()}
+        return {r.address: r for r in self._objects(b.ResourceRecord, "resources",
+                                                    "ORDER BY address")}
 
     def get(self, address: str) -> b.ResourceRecord | None:
-        return next(iter(self._records("WHERE address = ?", (address,))), None)
+        return self._object(b.ResourceRecord, "resources", "WHERE address = ?", address)
 
     def put(self, record: b.ResourceRecord) -> None:
-        self._run(upsert("resources", RESOURCE, ("address",)),
-                  (*[getattr(record, c) for c in RESOURCE[:4]],
-                   json.dumps(record.fields, sort_keys=True), bool(record.prevent_destroy),
-                   clock.iso_now()))
+        self._save("resources", replace(record, updated_at=clock.iso_now()), "address")
 
     def remove(self, address: str) -> None:
         self._run("DELETE FROM resources WHERE address = ?", (address,))
@@ -183,18 +207,12 @@ class SqlState(SyncRunsSql):
         return dict(self._all("SELECT campaign_id, status FROM writeback_ledger"))
 
     def writeback_ledger(self, campaign_id: str) -> b.WritebackLedger | None:
-        row = self._one(f"SELECT {', '.join(LEDGER)} FROM writeback_ledger "
-                        "WHERE campaign_id = ?", (campaign_id,))
-        ids = LEDGER.index("constituent_ids")
-        return b.WritebackLedger(*row[:ids], json.loads(row[ids]), *row[ids + 1:]) if row else None
+        return self._object(b.WritebackLedger, "writeback_ledger", "WHERE campaign_id = ?",
+                            campaign_id)
 
     def start_writeback(self, ledger: b.WritebackLedger) -> None:
         ledger.started_at = ledger.updated_at = clock.iso_now()
-        values = {**vars(ledger), "constituent_ids": json.dumps(ledger.constituent_ids,
-                                                                separators=(",", ":"))}
-        if self._run(f"INSERT INTO writeback_ledger ({', '.join(LEDGER)}) VALUES "
-                     f"({', '.join('?' for _ in LEDGER)}) ON CONFLICT DO NOTHING",
-                     [values[c] for c in LEDGER]) != 1:
+        if self._save("writeback_ledger", ledger) != 1:
             raise StateError(f"campaign {ledger.campaign_id} already has a writeback ledger in "
                              f"state {self.url}")
 
@@ -225,7 +243,7 @@ class SqlState(SyncRunsSql):
                 self._run(f"DELETE FROM {table}")
                 columns = list(tables[table][0]) if tables[table] else []
                 self._many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                           f"({', '.join('?' for _ in columns)})",
+                           f"({', '.join('?' * len(columns))})",
                            (tuple(row[c] for c in columns) for row in tables[table]))
 
     def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:
@@ -253,8 +271,7 @@ class SqlState(SyncRunsSql):
         self._run("DELETE FROM locks WHERE name = ? AND holder = ?", (name, holder))
 
     def lock_info(self, name: str = "state") -> b.LockInfo | None:
-        row = self._one("SELECT holder, command, since FROM locks WHERE name = ?", (name,))
-        return b.LockInfo(*row) if row else None
+        return self._object(b.LockInfo, "locks", "WHERE name = ?", name)
 
     def live_lock(self) -> b.LockInfo | None:
         info = self.lock_info()

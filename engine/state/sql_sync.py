@@ -1,61 +1,33 @@
-"""Data Sync runs in SQL (seed 003): baselines, frozen run plans and their batch journal, the
-address ledger, rejections, value digests, the run log. ``SqlState`` mixes it in.
-
-A run plan is frozen as a header (``sync_plan``) and parts (``sync_plan_part``), written in
-transactions of their own as the export streams in, so a million-member run never holds its
-plan in memory: the addresses it plans to import (``sync_plan_address``) answer "is this
-address already planned?" and the value digests it will keep wait in ``sync_plan_digest``
-until ``finish_sync_plan`` moves them, with the baseline, in one transaction.
-"""
+"""Data Sync runs in SQL (seed 003): baselines, run plans and their batch journal, the address
+ledger, rejections, value digests, the run log. A plan is frozen part by part as the export
+streams in, so a million-member run never holds it in memory; the addresses it imports answer
+"already planned?" and the digests it keeps wait until ``finish_sync_plan``."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from engine import clock
 from engine.errors import StateError
 from engine.state import base as b
+from engine.state.sql import SqlState, upsert
 
 RUN_LOG_DAYS = 30  # ``sync log`` keeps 30 days, as the Activity Log does (seed 003)
-IN_QUERY = 900  # values one ``IN (…)`` look-up binds (SQLite allows 32,766)
-RUN_LOG = ("run_id", "sync_id", "address", "started_at", "finished_at", "status", "summary")
 REJECTED = ("sync_id", "address", "constituent_id", "reason", "seen_at")
-DIGEST = ("sync_id", "constituent_id", "digest")
+PARTS = "sync_plan_part WHERE sync_id = ? AND run_id = ?"  # one run's parts
 #: What a finished (or abandoned) run's plan leaves behind, all keyed by run.
 PLAN_TABLES = ("sync_plan", "sync_batch_journal", "sync_plan_part", "sync_plan_address",
                "sync_plan_digest")
 
 
-def upsert(table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-            f"({', '.join('?' for _ in columns)}) ON CONFLICT ({', '.join(keys)}) "
-            f"DO UPDATE SET {updates}")
-
-
-def _slices(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), IN_QUERY):
-        yield values[start:start + IN_QUERY]
-
-
-class SyncRunsSql:
-    """The ``SyncRuns`` protocol over ``SqlState``'s statement helpers."""
-
-    url: str
-    _run: Callable[..., Any]
-    _all: Callable[..., Any]
-    _one: Callable[..., Any]
-    _many: Callable[[str, Iterable[Sequence[Any]]], None]
-    _tx: Callable[[], AbstractContextManager[None]]
+class SqlStore(SqlState):
+    """The whole ``StateStore`` in SQL: ``SqlState`` and Data Sync runs; backends build on it."""
 
     def sync_baseline(self, sync_id: str) -> b.SyncBaseline | None:
-        row = self._one("SELECT members, audit_until, updated_at FROM sync_baseline "
-                        "WHERE sync_id = ?", (sync_id,))
-        return b.SyncBaseline(sync_id, bytes(row[0]), row[1], row[2]) if row else None
+        return self._object(b.SyncBaseline, "sync_baseline", "WHERE sync_id = ?", sync_id)
 
     # -- the frozen plan -------------------------------------------------------------------
     def sync_plan(self, sync_id: str) -> tuple[str, bytes] | None:
@@ -78,38 +50,32 @@ class SyncRunsSql:
                        ((sync_id, run_id, p.part_no, p.kind, p.payload) for p in parts))
             self._many("INSERT INTO sync_plan_address VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        ((sync_id, run_id, a) for a in addresses))
-            self._many(upsert("sync_plan_digest", ("sync_id", "run_id", *DIGEST[1:]),
-                              ("sync_id", "run_id", "constituent_id")),
+            self._many("INSERT INTO sync_plan_digest VALUES (?, ?, ?, ?) ON CONFLICT (sync_id, "
+                       "run_id, constituent_id) DO UPDATE SET digest = excluded.digest",
                        ((sync_id, run_id, int(c), int(d)) for c, d in digests))
 
     def sync_plan_parts(self, sync_id: str, run_id: str, after: int = -1,
                         limit: int = 100) -> list[b.SyncPlanPart]:
         """The next ``limit`` parts after part ``after``, in order."""
-        rows = self._all("SELECT part_no, kind, payload FROM sync_plan_part WHERE sync_id = ? "
-                         "AND run_id = ? AND part_no > ? ORDER BY part_no LIMIT ?",
-                         (sync_id, run_id, after, limit))
-        return [b.SyncPlanPart(int(n), kind, bytes(payload)) for n, kind, payload in rows]
+        return self._objects(b.SyncPlanPart, PARTS, "AND part_no > ? ORDER BY part_no LIMIT ?",
+                             sync_id, run_id, after, limit)
 
     def sync_plan_last(self, sync_id: str, run_id: str,
                        kind: str | None = None) -> b.SyncPlanPart | None:
         """The run's last part (of ``kind``): where a resumed plan goes on from."""
-        where = " AND kind = ?" if kind else ""
-        row = self._one("SELECT part_no, kind, payload FROM sync_plan_part WHERE sync_id = ? "
-                        f"AND run_id = ?{where} ORDER BY part_no DESC LIMIT 1",
-                        (sync_id, run_id, *([kind] if kind else [])))
-        return b.SyncPlanPart(int(row[0]), row[1], bytes(row[2])) if row else None
+        return self._object(b.SyncPlanPart, PARTS, "AND kind = COALESCE(?, kind) "
+                            "ORDER BY part_no DESC LIMIT 1", sync_id, run_id, kind)
 
     def drop_sync_plan_parts(self, sync_id: str, run_id: str, after: int) -> None:
         """Forget the parts after ``after`` (a plan's end, half frozen when its run died:
         never sent, it is decided again)."""
-        self._run("DELETE FROM sync_plan_part WHERE sync_id = ? AND run_id = ? AND part_no > ?",
-                  (sync_id, run_id, after))
+        self._run(f"DELETE FROM {PARTS} AND part_no > ?", (sync_id, run_id, after))
 
     def sync_planned(self, sync_id: str, run_id: str, addresses: Sequence[str]) -> set[str]:
         """Which of ``addresses`` the run already plans to import."""
-        return {row[0] for chunk in _slices(sorted(set(addresses))) for row in self._all(
-            "SELECT address FROM sync_plan_address WHERE sync_id = ? AND run_id = ? AND "
-            f"address IN ({', '.join('?' * len(chunk))})", (sync_id, run_id, *chunk))}
+        return {row[0] for row in self._in("SELECT address FROM sync_plan_address WHERE "
+                                           "sync_id = ? AND run_id = ? AND address IN",
+                                           addresses, sync_id, run_id)}
 
     def sync_planned_page(self, sync_id: str, run_id: str, after: str,
                           limit: int) -> list[str]:
@@ -157,9 +123,8 @@ class SyncRunsSql:
         ledger and the kept digests, the run's staged digests become the kept ones, and its
         plan and journal go, in one transaction."""
         with self._tx():
-            self._run(upsert("sync_baseline", ("sync_id", "members", "audit_until",
-                                               "updated_at"), ("sync_id",)),
-                      (sync_id, baseline.members, baseline.audit_until, clock.iso_now()))
+            self._save("sync_baseline", replace(baseline, sync_id=sync_id,
+                                                updated_at=clock.iso_now()), "sync_id")
             leavers = [int(c) for c in forget_owners]
             self._forget(sync_id, "constituent_id", leavers, "sync_ledger")
             if self._one("SELECT 1 FROM sync_value_digest WHERE sync_id = ? LIMIT 1",
@@ -181,14 +146,11 @@ class SyncRunsSql:
                        addresses: Iterable[str] = ()) -> dict[str, set[int]]:
         """Every owner of the addresses these constituents hold in the ledger, and of these
         addresses: what a removal decides from, without reading a million-row ledger."""
-        wanted = set(addresses)
-        for chunk in _slices(sorted({int(c) for c in constituents})):
-            wanted |= {row[0] for row in self._all(
-                "SELECT address FROM sync_ledger WHERE sync_id = ? AND constituent_id IN "
-                f"({', '.join('?' * len(chunk))})", (sync_id, *chunk))}
-        return _owners(row for chunk in _slices(sorted(wanted)) for row in self._all(
-            "SELECT address, constituent_id FROM sync_ledger WHERE sync_id = ? AND address IN "
-            f"({', '.join('?' * len(chunk))})", (sync_id, *chunk)))
+        held = self._in("SELECT address FROM sync_ledger WHERE sync_id = ? AND constituent_id "
+                        "IN", map(int, constituents), sync_id)
+        return _owners(self._in("SELECT address, constituent_id FROM sync_ledger WHERE "
+                                "sync_id = ? AND address IN", {*addresses, *(r[0] for r in held)},
+                                sync_id))
 
     def sync_associations(self, sync_id: str) -> dict[str, str]:
         return dict(self._all("SELECT address, association_id FROM sync_association "
@@ -205,27 +167,21 @@ class SyncRunsSql:
                          "WHERE sync_id = ? ORDER BY address, constituent_id", (sync_id,))
 
     def sync_digests(self, sync_id: str, constituent_ids: list[int]) -> dict[int, int]:
-        return dict(row for chunk in _slices([int(i) for i in constituent_ids])
-                    for row in self._all(
-                        "SELECT constituent_id, digest FROM sync_value_digest WHERE sync_id = ? "
-                        f"AND constituent_id IN ({', '.join('?' * len(chunk))})",
-                        (sync_id, *chunk)))
+        return dict(self._in("SELECT constituent_id, digest FROM sync_value_digest WHERE "
+                             "sync_id = ? AND constituent_id IN", map(int, constituent_ids),
+                             sync_id))
 
     # -- the run log ---------------------------------------------------------------------
     def log_sync_run(self, entry: b.SyncRunLogEntry) -> None:
         cutoff = (clock.now() - timedelta(days=RUN_LOG_DAYS)).isoformat(timespec="seconds")
         with self._tx():
-            self._run(upsert("sync_run_log", RUN_LOG, ("run_id",)),
-                      (*[getattr(entry, c) for c in RUN_LOG[:-1]],
-                       json.dumps(entry.summary, sort_keys=True)))
+            self._save("sync_run_log", entry, "run_id")
             self._run("DELETE FROM sync_run_log WHERE started_at < ?", (cutoff,))
 
     def sync_runs(self, address: str | None, since: str) -> list[b.SyncRunLogEntry]:
-        where = " AND address = ?" if address is not None else ""
-        args = (since, address) if where else (since,)
-        rows = self._all(f"SELECT {', '.join(RUN_LOG)} FROM sync_run_log WHERE started_at >= "
-                         f"?{where} ORDER BY started_at, run_id", args)
-        return [b.SyncRunLogEntry(*r[:6], json.loads(r[6])) for r in rows]
+        return self._objects(b.SyncRunLogEntry, "sync_run_log", "WHERE started_at >= ? AND "
+                             "address = COALESCE(?, address) ORDER BY started_at, run_id",
+                             since, address)
 
 
 def _owners(rows: Iterable[tuple[str, int]]) -> dict[str, set[int]]:

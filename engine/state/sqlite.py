@@ -14,51 +14,43 @@ from pathlib import Path
 from engine.errors import StateError
 from engine.lock_holders import holder_is_gone
 from engine.state.base import LockInfo
-from engine.state.sql import RESTORE, SqlState
+from engine.state.sql import RESTORE
+from engine.state.sql_sync import SqlStore
 
 
-def _connect(path: Path | str) -> sqlite3.Connection:
-    try:  # waits up to 30 s for another run's write
-        return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise StateError(f"cannot open state {path}: {exc}") from None
-
-
-class SqliteState(SqlState):
+class SqliteState(SqlStore):
     begin = "BEGIN IMMEDIATE"
     words = {"int": "INTEGER", "bool": "INTEGER", "false": "0", "blob": "BLOB", "c": ""}
     errors = (sqlite3.Error,)
     busy_hint = "If that run is gone, clear it with 'callboard state unlock'."
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, new: Path | str | None = None) -> None:
+        """The state at ``path``, or ``new``: a new one built there (a file or ":memory:")."""
         self.path = Path(path)
-        if not self.path.exists():
+        if new is None and not self.path.exists():
             _create(self.path)
-        elif self.path.stat().st_size == 0:  # SQLite would take it for a new database
+        elif new is None and self.path.stat().st_size == 0:  # SQLite would take it for new
             raise StateError(f"state {path} is damaged: it is empty (0 bytes); Callboard will "
                              f"not treat it as a new state. {RESTORE}")
-        super().__init__(str(self.path), _connect(self.path))
+        try:  # waits up to 30 s for another run's write
+            db = sqlite3.connect(new or self.path, timeout=30, isolation_level=None,
+                                 check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open state {path}: {exc}") from None
+        super().__init__(str(self.path), db)
         try:
-            self._run("PRAGMA journal_mode=WAL")
-            self._migrate(new=False)
+            if new is None:
+                self._run("PRAGMA journal_mode=WAL")
+            self._migrate(new=new is not None)
         except BaseException:
             self.db.close()
             raise
 
     @classmethod
-    def _fresh(cls, url: str, where: Path | str) -> SqliteState:
-        """A new state on ``where`` (a new file or ":memory:")."""
-        store = cls.__new__(cls)
-        SqlState.__init__(store, url, _connect(where))
-        store.path = Path(url)
-        store._migrate(new=True)
-        return store
-
-    @classmethod
     def empty(cls, url: str) -> SqliteState:
         """What a read-only command sees where no state exists yet: nothing, written nowhere.
         Its lineage is empty, so a plan made against it fits only a state nobody changed."""
-        store = cls._fresh(url, ":memory:")
+        store = cls(url, new=":memory:")
         store.exists = False
         store._set_meta("lineage", "")
         return store
@@ -90,7 +82,7 @@ def _create(path: Path) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.new")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        SqliteState._fresh(str(path), temp).close()
+        SqliteState(path, new=temp).close()
         with suppress(FileExistsError):  # another runner made it first: theirs is the state
             os.link(temp, path)
     except OSError as exc:
