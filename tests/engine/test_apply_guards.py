@@ -20,6 +20,7 @@ from engine.errors import StalePlan
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Change, Plan
 from engine.plan.planner import make_plan
+from engine.state import StateStore
 from engine.state.base import ResourceRecord
 from tests.rules.rule_support import Workspace, workspace
 
@@ -32,16 +33,18 @@ def anyio_backend() -> str:
 
 
 async def apply_saved(ws: Workspace, plan: Plan, *, parallelism: int = 4,
-                      details: dict[str, str] | None = None) -> ApplyResult:
-    """``callboard apply PLANFILE --force``: the saved plan, its stale checks included."""
+                      details: dict[str, str] | None = None,
+                      state: StateStore | None = None) -> ApplyResult:
+    """``callboard apply PLANFILE --force``: the saved plan, its stale checks included
+    (against ``state``: another state than the plan was made with)."""
     def listen(change: Change, event: str, detail: str) -> None:
         if details is not None and event == "done":
             details[change.address] = detail
 
     session = ws.session()
     try:
-        return await apply_plan(session, Plan.from_dict(plan.to_dict()), ws.state, saved=True,
-                                force=True, parallelism=parallelism, listener=listen)
+        return await apply_plan(session, Plan.from_dict(plan.to_dict()), state or ws.state,
+                                saved=True, force=True, parallelism=parallelism, listener=listen)
     finally:
         await session.aclose()
 
