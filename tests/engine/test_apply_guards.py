@@ -38,7 +38,7 @@ async def apply_saved(ws: Workspace, plan: Plan, *, parallelism: int = 4,
     """``callboard apply PLANFILE --force``: the saved plan, its stale checks included
     (against ``state``: another state than the plan was made with)."""
     def listen(change: Change, event: str, detail: str) -> None:
-        if details is not None and event == "done":
+        if details is not None and event in ("done", "error"):
             details[change.address] = detail
 
     session = ws.session()

@@ -5,19 +5,21 @@ may create the tag it was about to create, or delete the one it was about to upd
 (A saved plan is checked for these before anything is written: ``test_apply_guards.py``.)
 Apply meets them one change at a time: it takes over what already holds the planned name,
 fails the change whose object is gone with a message naming it, and writes nothing it should
-not, nor anything after a group that failed.
+not, nor anything after a group that failed. The same holds for what a change looks up when its
+turn comes: the new id of an activity type the same plan created.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.apply.executor import ApplyFailed, ApplyResult, apply_plan
 from engine.plan.model import Change, Plan
-from tests.engine.test_apply_guards import manage_zed, tags_named
-from tests.engine.test_apply_resume import RefusingPrefixTransport
+from tests.engine.test_apply_guards import apply_saved, manage_zed, tags_named
+from tests.engine.test_apply_resume import RefusingPrefixTransport, RefusingTransport
 from tests.rules.rule_support import Workspace, workspace
 
 pytestmark = pytest.mark.anyio
@@ -117,3 +119,71 @@ async def test_a_failed_update_stops_the_apply_before_the_deletes_of_its_kind(
         result = await apply_confirmed(ws, await ws.plan())  # the cause fixed: both happen
         assert sorted(result.done) == ["tags.alpha", "tags.beta"]
         assert await tags_named(ws, "Beta") == []
+
+
+WEBHOOK = ("activity_types:\n"
+           "  pro2-feedback: {description: Pro2 Feedback, category: Customer Service}\n"
+           "csi_webhooks:\n"
+           "  feedback:\n"
+           "    title: Feedback\n"
+           "    contact_method: E-mail\n"
+           "    activity_type: Pro2 Feedback\n")
+
+
+async def test_a_webhook_whose_new_activity_type_was_deleted_fails_naming_it(
+        tmp_path: Path) -> None:
+    """The first run made the activity type but not the webhook naming it; before the re-run
+    a person deleted that activity type. The webhook's change fails, saying what it could not
+    find; nothing crashes and nothing is half written."""
+    async with workspace(tmp_path) as ws:
+        ws.write(WEBHOOK)
+        plan = await ws.plan()
+        working = ws.transport
+        ws.transport = RefusingTransport(working, "POST", "/api/3/tessitura/csiWebhooks")
+        with pytest.raises(ApplyFailed):
+            await apply_saved(ws, plan)
+        ws.transport = working
+        made = ws.state.get("activity_types.pro2-feedback")
+        assert made is not None
+        (await ws.tessitura("DELETE", f"/ReferenceData/ActivityTypes/{made.remote_id}")
+         ).raise_for_status()
+        details: dict[str, str] = {}
+        with pytest.raises(ApplyFailed, match=r"^1 change\(s\) failed; 0 finished"):
+            await apply_saved(ws, plan, details=details)
+        [detail] = details.values()
+        assert detail.startswith("activity_type: no activity type is described 'Pro2 Feedback'")
+        assert (await ws.api("GET", "/tessitura/csiWebhooks")).json()["csiWebhooks"] == []
+
+
+class ActivityTypesUnreadableOnceMade(RefusingTransport):
+    """Tessitura refuses to list the activity types once one has been created (a rights
+    change under way, say)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/ReferenceData/ActivityTypes"):
+            if request.method == "POST":
+                self.made = True
+            elif getattr(self, "made", False):
+                return httpx.Response(403, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_webhook_whose_activity_type_cannot_be_read_fails_with_the_reason(
+        tmp_path: Path) -> None:
+    """The activity type is made, then its table cannot be read to learn the new id: the
+    webhook's change fails with Tessitura's reason, and running the plan again finishes."""
+    async with workspace(tmp_path) as ws:
+        ws.write(WEBHOOK)
+        plan = await ws.plan()
+        working = ws.transport
+        ws.transport = ActivityTypesUnreadableOnceMade(working, "", "")
+        details: dict[str, str] = {}
+        with pytest.raises(ApplyFailed, match=r"^1 change\(s\) failed; 1 finished"):
+            await apply_saved(ws, plan, details=details)
+        assert details["csi_webhooks.feedback"] == (
+            "Tessitura denied callboard:admin:emulator access to GET /ReferenceData/ActivityTypes "
+            "(403); check the user group's rights")
+        ws.transport = working
+        result = await apply_saved(ws, plan)
+        assert (result.done, result.skipped) == (["csi_webhooks.feedback"],
+                                                 ["activity_types.pro2-feedback"])
