@@ -20,6 +20,7 @@ from engine.errors import StalePlan
 from engine.manifests.loader import load_manifests
 from engine.plan.model import Change, Plan
 from engine.plan.planner import make_plan
+from engine.state import StateStore
 from engine.state.base import ResourceRecord
 from tests.rules.rule_support import Workspace, workspace
 
@@ -32,16 +33,18 @@ def anyio_backend() -> str:
 
 
 async def apply_saved(ws: Workspace, plan: Plan, *, parallelism: int = 4,
-                      details: dict[str, str] | None = None) -> ApplyResult:
-    """``callboard apply PLANFILE --force``: the saved plan, its stale checks included."""
+                      details: dict[str, str] | None = None,
+                      state: StateStore | None = None) -> ApplyResult:
+    """``callboard apply PLANFILE --force``: the saved plan, its stale checks included
+    (against ``state``: another state than the plan was made with)."""
     def listen(change: Change, event: str, detail: str) -> None:
-        if details is not None and event == "done":
+        if details is not None and event in ("done", "error"):
             details[change.address] = detail
 
     session = ws.session()
     try:
-        return await apply_plan(session, Plan.from_dict(plan.to_dict()), ws.state, saved=True,
-                                force=True, parallelism=parallelism, listener=listen)
+        return await apply_plan(session, Plan.from_dict(plan.to_dict()), state or ws.state,
+                                saved=True, force=True, parallelism=parallelism, listener=listen)
     finally:
         await session.aclose()
 
@@ -186,6 +189,77 @@ async def test_a_rerun_accepts_the_update_its_interrupted_run_made(tmp_path: Pat
         assert result.done == ["tags.zed"]
         recorded = ws.state.get("tags.zed")
         assert recorded is not None and recorded.fields["description"] == "two"
+
+
+
+async def test_a_rerun_finds_the_delete_its_interrupted_run_made(tmp_path: Path) -> None:
+    """The tag is gone because the interrupted run deleted it (not journaled yet): the re-run
+    is not refused as "deleted since the plan was made", it finishes by forgetting it."""
+    async with workspace(tmp_path) as ws:
+        await manage_zed(ws)
+        ws.write("tags: {}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)
+        [zed] = await tags_named(ws, "Zed")
+        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        details: dict[str, str] = {}
+        result = await apply_saved(ws, plan, details=details)
+        assert (result.done, details) == (["tags.zed"], {"tags.zed": "deleted"})
+        assert ws.state.resources() == {}
+
+
+async def fields_with_perstag(ws: Workspace, perstag: str) -> list[dict]:
+    fields = (await ws.api("GET", "/fields?limit=100")).json()["fields"]
+    return [f for f in fields if f["perstag"] == perstag]
+
+
+async def test_a_rerun_takes_over_the_field_an_interrupted_replace_made(tmp_path: Path) -> None:
+    """The replace deleted the old field and created the new one, then died before recording
+    it: the re-run records that field instead of creating a second LEVEL."""
+    async with workspace(tmp_path) as ws:
+        ws.write("custom_fields:\n  level: {title: Level, type: text}\n")
+        await ws.plan_and_apply()
+        ws.write("custom_fields:\n  level: {title: Level, type: date}\n")
+        plan = await ws.plan()
+        assert [c.action for c in plan.changes] == ["replace"]
+        ws.state.begin_apply(plan.id)
+        [old] = await fields_with_perstag(ws, "LEVEL")
+        (await ws.api("DELETE", f"/fields/{old['id']}")).raise_for_status()
+        made = await ws.api("POST", "/fields", {"field": {"title": "Level", "type": "date",
+                                                          "perstag": "LEVEL"}})
+        made.raise_for_status()
+        details: dict[str, str] = {}
+        await apply_saved(ws, plan, details=details)
+        [new] = await fields_with_perstag(ws, "LEVEL")
+        assert (new["id"], new["type"]) == (str(made.json()["field"]["id"]), "date")
+        assert details == {"custom_fields.level": f"replaced (new id {new['id']})"}
+        recorded = ws.state.get("custom_fields.level")
+        assert recorded is not None and recorded.remote_id == new["id"]
+
+
+async def test_a_rerun_takes_over_the_tag_that_holds_the_planned_name(tmp_path: Path) -> None:
+    """The interrupted run made and recorded the tag; then a person renamed it and made a new
+    one with the planned name. The re-run manages the tag named as declared and leaves the
+    renamed one as the person left it (renaming it back would collide with the new one)."""
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  fresh: {name: Fresh Tag}\n")
+        plan = await ws.plan()
+        ws.state.begin_apply(plan.id)
+        first = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
+                                                       "description": ""}})
+        first_id = str(first.json()["tag"]["id"])
+        ws.state.put(ResourceRecord("tags.fresh", "tags", "fresh", first_id,
+                                    {"name": "Fresh Tag", "description": ""}))
+        (await ws.api("PUT", f"/tags/{first_id}", {"tag": {
+            "tag": "Fresh Tag (old)", "tagType": "contact", "description": ""}})).raise_for_status()
+        second = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
+                                                        "description": ""}})
+        second_id = str(second.json()["tag"]["id"])
+        result = await apply_saved(ws, plan)
+        assert result.done == ["tags.fresh"]
+        recorded = ws.state.get("tags.fresh")
+        assert recorded is not None and recorded.remote_id == second_id
+        assert [t["id"] for t in await tags_named(ws, "Fresh Tag (old)")] == [first_id]
 
 
 class InFlight(httpx.AsyncBaseTransport):

@@ -31,9 +31,10 @@ def anyio_backend() -> str:
 
 
 async def apply_until(ws: Workspace, plan: Plan, presses: int,
-                      events: list[tuple[str, str, str]] | None = None) -> ApplyResult:
+                      events: list[tuple[str, str, str]] | None = None, *,
+                      at: int = 2) -> ApplyResult:
     """Apply ``plan`` one change at a time; Ctrl-C is pressed ``presses`` times (1: stop after
-    the request in flight; 2: at once) as the second change of this run starts."""
+    the request in flight; 2: at once) as change number ``at`` of this run starts."""
     stop = StopSignal(asyncio.get_running_loop(), asyncio.current_task(), lambda _: None)
     token = interrupts._current.set(stop)
     started: list[str] = []
@@ -43,7 +44,7 @@ async def apply_until(ws: Workspace, plan: Plan, presses: int,
             events.append((change.address, event, detail))
         if event == "start":
             started.append(change.address)
-            if len(started) == 2:
+            if len(started) == at:
                 for _ in range(presses):
                     stop.on_sigint(signal.SIGINT, None)
 
@@ -107,3 +108,15 @@ async def test_an_apply_stopped_at_once_finishes_when_run_again(tmp_path: Path) 
         assert sorted(ws.state.resources()) == ["tags.one", "tags.three", "tags.two"]
         for name in ("One", "Two", "Three"):
             assert len(await tags_named(ws, name)) == 1
+
+
+async def test_an_apply_of_one_change_stopped_at_once_says_so(tmp_path: Path) -> None:
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  one: {name: One}\n")
+        plan = await ws.plan()
+        with pytest.raises(Interrupted) as stopped:
+            await apply_until(ws, plan, 2, at=1)
+        assert stopped.value.finished == ("0 of 1 change applied and recorded in state; 1 "
+                                          "still to do")
+        await apply_until(ws, plan, 0)
+        assert list(ws.state.resources()) == ["tags.one"] and len(await tags_named(ws, "One")) == 1

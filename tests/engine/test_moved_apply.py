@@ -18,6 +18,7 @@ from engine.state.base import ResourceRecord
 from engine.state.sqlite import SqliteState
 from providers.emulator_host import build_emulator_app
 from tests.engine.test_apply_resume import RefusingPrefixTransport, _session
+from tests.rules.rule_support import workspace
 
 BEFORE = "tags:\n  vip: {name: Member - Active, description: Members}\n"
 AFTER = ("tags:\n  members: {name: Member - Active, description: Current members}\n"
@@ -125,5 +126,33 @@ def test_a_move_whose_entries_changed_meanwhile_asks_for_a_new_plan(
             await apply_plan(session, planned, state, saved=True)
         assert sorted(state.resources()) == ["tags.members", "tags.vip"]
         await session.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_moved_entry_keeps_what_state_knew_of_its_object(tmp_path: Path) -> None:
+    """A ``moved`` entry hands the old address's state over whole: afterwards a refresh-only
+    plan finds nothing changed outside Callboard, and dropping the declaration still needs
+    --force, as its lifecycle.prevent_destroy asks."""
+    kept = "{name: Member - Active, description: Members, lifecycle: {prevent_destroy: true}}"
+
+    async def scenario() -> None:
+        async with workspace(tmp_path) as ws:
+            ws.write(f"tags:\n  vip: {kept}\n")
+            await ws.plan_and_apply()
+            before = ws.state.get("tags.vip")
+            ws.write(f"tags:\n  members: {kept}\n"
+                     "moved:\n  - {from: tags.vip, to: tags.members}\n")
+            plan = await ws.plan()
+            assert [(c.action, c.address) for c in plan.changes] == [("move", "tags.members")]
+            await ws.apply(plan, force=False)
+            moved = ws.state.get("tags.members")
+            assert moved is not None and before is not None
+            assert (moved.remote_id, moved.fields, moved.prevent_destroy) == (
+                before.remote_id, before.fields, True)
+            assert (await ws.plan(refresh_only=True)).changes == []
+            ws.write("tags: {}\n")
+            assert (await ws.plan()).safety_problems() == [
+                "tags.members has lifecycle.prevent_destroy and would be deleted"]
 
     asyncio.run(scenario())

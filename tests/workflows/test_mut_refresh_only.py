@@ -70,3 +70,15 @@ def test_applying_a_refresh_only_plan_changes_state_and_nothing_live(sandbox: Sa
     assert "Feedback - Requested" not in {t["tag"] for t in tags}  # not created again
     assert [t["description"] for t in tags if t["id"] == edited] == ["edited by hand"]
     assert sandbox.run("drift").code == 0
+
+
+def test_a_refreshed_object_deleted_before_the_apply_is_forgotten(sandbox: Sandbox) -> None:
+    """The saved refresh plan would record the hand edit, but the tag was deleted after it was
+    made: apply forgets the tag instead of recording a tag that is gone."""
+    edited, _ = _edit_and_delete_by_hand(sandbox)
+    assert sandbox.run("plan", "--refresh-only", "--out", "refresh.cbplan").code == 0
+    assert sandbox.api("DELETE", f"/api/3/tags/{edited}").status_code == 200
+    applied = sandbox.run("apply", "refresh.cbplan")
+    assert applied.code == 0, applied.err
+    assert "tags.lapsed-donors: forgotten in state" in applied.out
+    assert "tags.lapsed-donors" not in sandbox.run("state", "list").out

@@ -93,6 +93,21 @@ def test_a_plan_file_without_a_manifest_digest_is_refused(sandbox: Sandbox) -> N
     assert sandbox.run("state", "list").out == ""
 
 
+def test_a_plan_file_naming_no_manifest_directory_is_refused_in_plain_words(
+        sandbox: Sandbox) -> None:
+    """A plan file that records neither its manifests' directory nor their digest (written
+    by hand or by another tool): the refusal still says which manifests it means."""
+    path, _, _ = _saved_plan(sandbox)
+    data = json.loads(path.read_text())
+    del data["manifests"]
+    data["manifest_digest"] = ""
+    path.write_text(json.dumps(data))
+    refused = sandbox.run("apply", str(path))
+    assert refused.code == 3
+    assert (f"plan {data['id']} was made from other manifests than the ones in the manifest "
+            "directory now (digest none recorded, the working tree's is") in refused.err
+    assert sandbox.run("state", "list").out == ""
+
 def test_a_saved_plan_applied_again_changes_nothing(sandbox: Sandbox) -> None:
     """A pipeline job re-run after success: the plan was applied completely, so it is not
     refused as stale (its serial is old now) and nothing is written twice."""

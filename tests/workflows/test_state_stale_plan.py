@@ -74,6 +74,21 @@ def test_a_plan_saved_before_a_state_change_is_refused(
     assert sandbox.run("state", "list").out == state_before
 
 
+def test_a_refusal_counts_the_changes_since_the_plan(sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    tags = sandbox.manifests / "tags.yaml"
+    tags.write_text(tags.read_text().split("  feedback-requested:")[0])
+    saved = sandbox.run("plan", "--out", "destroy.cbplan", "--format", "json")
+    serial = json.loads(saved.out)["state_serial"]
+    assert serial >= 1
+    _rm(sandbox)
+    assert sandbox.run("state", "rm", "tags.newsletter").code == 0
+    refused = sandbox.run("apply", "destroy.cbplan")
+    assert refused.code == 3
+    assert (f"plan is stale: it was made at state serial {serial}, and the state is now at "
+            f"serial {serial + 2} after 2 changes, the last 'state rm tags.newsletter': make a "
+            "new plan") in refused.err
+
 def test_a_plan_made_before_any_state_existed_applies_once(sandbox: Sandbox) -> None:
     """``plan --out`` in a fresh directory reads an empty state without creating one; the
     saved plan applies to the state apply then creates, and only while nobody changed it."""
