@@ -261,8 +261,9 @@ class PlanApplier:
     async def _apply_create(self, change: Change) -> str:
         handler = self.session.handler(change.kind)
         planned = await self._planned(change)
-        # An earlier, interrupted run may have created it, recorded or not: take it over. (A
-        # first run reads no state here, so a group's creates start in plan order.)
+        # An earlier, interrupted run (or someone, by hand) may have made it since the plan,
+        # recorded or not: take it over. (A first run reads no state here, so a group's
+        # creates start in plan order.)
         existing = self.index.unclaimed_by_key(change.kind, self._key(change, planned))
         if existing is None and self.resuming:
             existing = await self._made_by_interrupted_run(change, planned)
@@ -271,7 +272,7 @@ class PlanApplier:
             if field_diffs(existing.fields, change.after or {}, []):
                 obj = await handler.update(existing, planned)
             await self._record(change, obj)
-            return f"created (found id {obj.remote_id} from an earlier run)"
+            return f"created (took over id {obj.remote_id}, made since the plan)"
         obj = await handler.create(planned)
         await self._record(change, obj)
         return f"created (id {obj.remote_id})"

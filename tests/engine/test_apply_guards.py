@@ -147,7 +147,7 @@ async def test_a_rerun_takes_over_what_an_interrupted_run_created(tmp_path: Path
         await apply_saved(ws, plan, details=details)
         [tag] = await tags_named(ws, "Fresh Tag")
         assert tag["description"] == "Planned"
-        assert details == {"tags.fresh": f"created (found id {tag['id']} from an earlier run)"}
+        assert details == {"tags.fresh": f"created (took over id {tag['id']}, made since the plan)"}
         recorded = ws.state.get("tags.fresh")
         assert recorded is not None and recorded.remote_id == str(tag["id"])
 
@@ -168,7 +168,7 @@ async def test_a_rerun_takes_over_what_an_interrupted_run_recorded_but_did_not_j
                                     {"name": "Fresh Tag", "description": ""}))
         details: dict[str, str] = {}
         await apply_saved(ws, plan, details=details)
-        assert details == {"tags.fresh": f"created (found id {tag_id} from an earlier run)"}
+        assert details == {"tags.fresh": f"created (took over id {tag_id}, made since the plan)"}
         assert [t["id"] for t in await tags_named(ws, "Fresh Tag")] == [tag_id]
 
 

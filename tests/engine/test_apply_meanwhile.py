@@ -54,10 +54,13 @@ async def test_a_tag_created_by_hand_before_the_yes_is_taken_over(tmp_path: Path
         made = await ws.api("POST", "/tags", {"tag": {"tag": "Fresh Tag", "tagType": "contact",
                                                       "description": "by hand"}})
         made.raise_for_status()
-        result = await apply_confirmed(ws, plan)
+        details: dict[str, str] = {}
+        result = await apply_confirmed(ws, plan, details)
         assert result.done == ["tags.fresh"]
         [tag] = await tags_named(ws, "Fresh Tag")
         assert (tag["id"], tag["description"]) == (str(made.json()["tag"]["id"]), "Planned")
+        assert details == {"tags.fresh": f"created (took over id {tag['id']}, made since "
+                                         "the plan)"}
         recorded = ws.state.get("tags.fresh")
         assert recorded is not None and recorded.remote_id == tag["id"]
 
