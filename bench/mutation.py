@@ -133,7 +133,19 @@ def prepare(package: Package, fresh: bool) -> Path:
             link.symlink_to(entry)
     pyproject = (REPO / "pyproject.toml").read_text()
     (where / "pyproject.toml").write_text(pyproject + "\n" + mutmut_section(package))
+    refresh_data_files(where / "mutants")
     return where
+
+
+def refresh_data_files(mutants: Path) -> None:
+    """mutmut copies a source tree's other files (JSON Schemas, templates) only into a new
+    ``mutants/``, so a later run would test against the old ones: copy the changed ones over."""
+    for root in SOURCE_PATHS:
+        for source in (REPO / root).rglob("*"):
+            copy = mutants / source.relative_to(REPO)
+            if (source.is_file() and source.suffix not in (".py", ".pyc") and copy.exists()
+                    and copy.read_bytes() != source.read_bytes()):
+                shutil.copy2(source, copy)
 
 
 def mutmut(where: Path, *args: str) -> int:

@@ -79,3 +79,19 @@ def test_the_mutation_driver_names_packages_and_test_folders_that_exist() -> Non
             == list(package.tests)
     for left_out in LEFT_OUT:
         assert (REPO / left_out).is_file(), left_out
+
+
+def test_a_later_mutation_run_tests_against_the_current_data_files(tmp_path: Path) -> None:
+    """mutmut copies JSON Schemas and other data into ``mutants/`` once; a later run of the
+    same package must see them as they are now (a stale schema failed its clean test run)."""
+    from bench.mutation import refresh_data_files
+
+    schema = next((REPO / "engine").rglob("*.schema.json"))
+    stale = tmp_path / schema.relative_to(REPO)
+    stale.parent.mkdir(parents=True)
+    stale.write_text('{"old": true}')
+    module = tmp_path / "engine" / "clock.py"  # mutmut itself rewrites Python files
+    module.write_text("# a mutant copy\n")
+    refresh_data_files(tmp_path)
+    assert stale.read_bytes() == schema.read_bytes()
+    assert module.read_text() == "# a mutant copy\n"
