@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.render.sync_preview import preview_text
 from engine.state.sqlite import SqliteState
+from engine.sync.contact_data import CarriedField
 from engine.sync.definition import SyncDefinition
 from engine.sync.delta import load_bitmap
 from engine.sync.filters import AddressFilter
@@ -199,3 +202,104 @@ def test_a_run_exports_only_joiners_and_listed_constituents_whose_address_change
     before = len(source.exported)
     _run(runner)
     assert sorted(c for asked in source.exported[before:] for c in asked) == [2, 4]
+
+
+def test_a_preview_writes_nothing_and_says_when_an_interrupted_run_comes_first(
+        tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    level = CarriedField("7", "LEVEL", "Membership Level", "text")
+    definition = replace(DEFINITION, resync="values", contact_fields=(level,))
+    source = MemorySource(members_now=set(range(1, 11)),
+                          values={c: {"Membership Level": "Friend"} for c in range(1, 13)})
+    target = MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    asyncio.run(runner.run(definition))
+    source.members_now = set(range(1, 13))
+    for constituent in (1, 2, 3):
+        source.values[constituent] = {"Membership Level": "Patron"}
+    before = state.dump_rows()
+
+    preview = asyncio.run(runner.preview(definition))
+
+    assert state.dump_rows() == before  # not even the digests a values re-sync stages
+    assert (preview.baseline_size, preview.unfinished_run) == (10, False)
+    assert [i.address for i in preview.plan.imports("resync")] == [
+        address_of(c) for c in (1, 2, 3)]
+    target.crash_after = target.writes + 1
+    with pytest.raises(Crash):
+        asyncio.run(runner.run(definition))
+    after_crash = asyncio.run(runner.preview(definition))
+    assert after_crash.unfinished_run
+    assert ("  an interrupted run is unfinished: the next run finishes it first\n"
+            in preview_text(after_crash).plain)
+    state.close()
+
+
+def _removal_calls(tmp_path: Path, members: int, leaving: list[int], batch: int,
+                   by_hand: int = 0) -> list[int]:
+    """Prospect2 calls of each run after the first, as ``leaving[i]`` more members leave;
+    ``by_hand`` more contacts carry the tag, given in Prospect2's screens."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, members + 1))), MemoryTarget()
+    target.tagged.update({f"hand{n}@example.org": f"h{n}" for n in range(by_hand)})
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0,
+                            removal_batch=batch)
+    _run(runner)
+    calls = []
+    for count in leaving:
+        source.members_now = set(sorted(source.members_now)[count:])
+        report = _run(runner)
+        assert report.removed == count and report.status == SUCCEEDED
+        calls.append(report.prospect2_calls)
+    state.close()
+    return calls
+
+
+@pytest.mark.parametrize(("members", "leaving", "batch", "calls"), [
+    (10, 4, 50, 5),        # no association known yet: one page of the tag, then 4 removals
+    (150, 1, 50, 2),       # one: a look-up and a removal beat reading the tag's 2 pages
+    (150, 3, 50, 5),       # three: 2 pages and 3 removals (look-ups would make it 6)
+    (150, 6, 2, 8),        # counted over all the run's removal parts, and the tag read once
+    (3_500, 40, 1, 76),    # over more parts than one read of the frozen plan returns
+    (5_200, 52, 50, 104),  # 52 look-ups and removals (53 pages and 52 removals: 105)
+])
+def test_removals_take_the_fewest_prospect2_calls(tmp_path: Path, members: int, leaving: int,
+                                                  batch: int, calls: int) -> None:
+    assert _removal_calls(tmp_path, members, [leaving], batch) == [calls]
+
+
+def test_contacts_tagged_by_hand_do_not_make_removals_read_the_whole_tag(
+        tmp_path: Path) -> None:
+    # 2 look-ups and removals; the tag's pages are 3 now (250 contacts), so 5 that way
+    assert _removal_calls(tmp_path, 150, [2], 50, by_hand=100) == [4]
+
+
+def test_associations_read_once_serve_later_runs(tmp_path: Path) -> None:
+    assert _removal_calls(tmp_path, 10, [4, 1, 2], 50) == [5, 1, 2]
+
+
+def test_members_who_left_and_came_back_are_looked_up_afresh(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 11))), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    calls = []
+    for members in (range(1, 11), range(5, 11), range(1, 11), range(5, 11)):
+        source.members_now = set(members)
+        calls.append(_run(runner).prospect2_calls)
+    # the tag's page and 4 removals; an import; again the page (their old associations
+    # went with them) and 4 removals
+    assert calls[1:] == [5, 2, 5]
+    assert target.tagged.keys() == _expected(set(range(5, 11)))
+    state.close()
+
+
+def test_a_preview_shows_every_part_of_a_long_plan(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 611))), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, removal_batch=1)
+    _run(runner)
+    source.members_now = {1}
+    preview = asyncio.run(runner.preview(DEFINITION))  # 609 removal parts, read 500 at a time
+    assert [r.address for r in preview.plan.removals()] == sorted(
+        address_of(c) for c in range(2, 611))
+    state.close()
