@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -127,6 +128,29 @@ def test_resync_modes_reimport_what_they_promise(
 
 def _level(source: MemorySource, constituent: int) -> str | None:
     return source.values.get(constituent, {}).get("Membership Level")
+
+
+def test_a_values_resync_compares_the_output_set_the_sync_names(tmp_path: Path) -> None:
+    """Not the list's own set: the sync's contact data comes from set 44."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    source.values = {c: {"Membership Level": "Friend"} for c in (1, 2, 3)}  # the list's set
+    source.other_sets[44] = {c: {"Membership Level": "Friend"} for c in (1, 2, 3)}
+    definition = replace(DEFINITION, resync="values", output_set_id=44, contact_fields=(LEVEL,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    asyncio.run(runner.run(definition))
+    source.other_sets[44][2] = {"Membership Level": "Patron"}
+    report = asyncio.run(runner.run(definition))
+    assert report.resynced == 1
+    assert [(c.email, dict(c.fields)) for c in target.contacts[3:]] == [
+        (address_of(2), {"7": "Patron"})]
+    state.close()
+
+
+def test_digests_kept_in_state_read_the_same_after_an_upgrade() -> None:
+    """State keeps these numbers between runs (``resync: values``): were they computed any
+    other way by a later Callboard, its first run would re-sync every member at once."""
+    assert values_digest(("Bienfaiteur (Théâtre)", "2026-01-02", None)) == -6635461095276729934
 
 
 def test_address_of_names_the_member() -> None:
