@@ -6,7 +6,8 @@ it, so each answer is the one a cron line running ``sync run --due`` would get a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from engine.sync.definition import SyncDefinition
 from engine.sync.filters import AddressFilter
 from engine.sync.run_log import close_dead_runs, due_now, interrupted_report, known_sync
 from engine.sync.run_report import INTERRUPTED, RUNNING, SUCCEEDED
+from engine.sync.runner import new_run_id
 from engine.sync.schedule import Schedule
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -169,3 +171,13 @@ def test_sync_log_of_a_name_with_no_syncs_at_all_says_none(state: StateStore) ->
         known_sync(state, "board")
     assert str(unknown.value) == ("no Data Sync data_syncs.board in state or the run log; "
                                   "Data Syncs: none")
+
+
+def test_a_run_id_is_its_utc_start_then_a_random_tail(
+        machine_zone: Callable[[str], None]) -> None:
+    machine_zone("Pacific/Kiritimati")  # 14 hours ahead: a local stamp would sort wrong
+    before = datetime.now(UTC).replace(tzinfo=None)
+    stamp, tail = new_run_id().split("-")
+    after = datetime.now(UTC).replace(tzinfo=None)
+    assert before <= datetime.strptime(stamp, "%Y%m%dT%H%M%S%f") <= after
+    assert re.fullmatch("[0-9a-f]{8}", tail)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -176,23 +174,6 @@ def test_next_occurrence_is_the_first_instant_after() -> None:
     # In the organization's zone: 02:00 in New York is 07:00 UTC in January.
     assert next_occurrence(schedule({"daily": "02:00"}), utc(2026, 1, 5, 3),
                            NEW_YORK) == utc(2026, 1, 5, 7)
-
-
-@pytest.fixture
-def machine_zone() -> Iterator[Callable[[str], None]]:
-    """Set the machine's own time zone (``TZ``) for one test, as a server abroad has it."""
-    before = os.environ.get("TZ")
-
-    def set_zone(name: str) -> None:
-        os.environ["TZ"] = name
-        time.tzset()
-
-    yield set_zone
-    if before is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 @pytest.mark.parametrize(("machine", "organization", "start", "wall", "first"), [
