@@ -303,3 +303,19 @@ def test_a_preview_shows_every_part_of_a_long_plan(tmp_path: Path) -> None:
     assert [r.address for r in preview.plan.removals()] == sorted(
         address_of(c) for c in range(2, 611))
     state.close()
+
+
+def test_an_add_only_run_asks_tessitura_nothing_about_changed_email_addresses(
+        tmp_path: Path) -> None:
+    """Movers matter only to removals: an add_only sync never removes a tag."""
+    from engine.sync.ports import AuditChange
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    add_only = replace(DEFINITION, mode="add_only")
+    asyncio.run(runner.run(add_only))
+    source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock)]
+    exports = len(source.exported)
+    report = asyncio.run(runner.run(add_only))
+    assert report.status == SUCCEEDED and source.exported[exports:] == []
+    state.close()
