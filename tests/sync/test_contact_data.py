@@ -155,3 +155,19 @@ def test_digests_kept_in_state_read_the_same_after_an_upgrade() -> None:
 
 def test_address_of_names_the_member() -> None:
     assert address_of(12) == "c12@example.org"
+
+
+def test_switching_to_values_resync_resends_only_values_that_changed(tmp_path: Path) -> None:
+    """The values an ``audit`` sync sent are kept as digests, so a switch to ``values``
+    starts from what Prospect2 holds instead of re-syncing every member once."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    source.values = {c: {"Membership Level": "patron"} for c in (1, 2, 3)}
+    audit = replace(DEFINITION, resync="audit", contact_fields=(LEVEL,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    asyncio.run(runner.run(audit))
+    values = replace(audit, resync="values")
+    source.values[2] = {"Membership Level": "Friend"}
+    resynced = [asyncio.run(runner.run(values)).resynced for _ in range(3)]
+    assert resynced == [1, 0, 0]  # member 2 once; "patron" sent as "Patron" is no change
+    state.close()

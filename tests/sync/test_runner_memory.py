@@ -319,3 +319,41 @@ def test_an_add_only_run_asks_tessitura_nothing_about_changed_email_addresses(
     report = asyncio.run(runner.run(add_only))
     assert report.status == SUCCEEDED and source.exported[exports:] == []
     state.close()
+
+
+def test_an_add_only_sync_never_removes_a_tag(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    add_only = replace(DEFINITION, mode="add_only")
+    asyncio.run(runner.run(add_only))
+    source.members_now = {1}
+    report = asyncio.run(runner.run(add_only))
+    assert (report.status, report.removed) == (SUCCEEDED, 0)
+    assert target.tagged.keys() == _expected({1, 2, 3})
+    state.close()
+
+
+def test_a_sync_that_reads_no_audit_trail_costs_no_audit_call(tmp_path: Path) -> None:
+    """add_only with ``resync: off``: neither re-syncs nor removals need the audit trail."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    quiet = replace(DEFINITION, mode="add_only", resync="off")
+    asyncio.run(runner.run(quiet))
+    # the list regenerated and read: no audit trail
+    assert asyncio.run(runner.run(quiet)).tessitura_calls == 2
+    state.close()
+
+
+def test_contact_data_from_a_list_without_an_output_set_fails_the_run_saying_why(
+        tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}, output_set=None), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    carried = replace(DEFINITION, contact_fields=(CarriedField("7", "LEVEL", "Level", "text"),))
+    report = asyncio.run(runner.run(carried))
+    assert report.headline() == ("data_syncs.members: failed: data_syncs.members: list 5 has "
+                                 "no output set and the sync's contact_data names none")
+    assert not target.tagged
+    state.close()
