@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -347,13 +348,74 @@ def test_a_sync_that_reads_no_audit_trail_costs_no_audit_call(tmp_path: Path) ->
 
 
 def test_contact_data_from_a_list_without_an_output_set_fails_the_run_saying_why(
-        tmp_path: Path) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     state = SqliteState(tmp_path / "state.db")
     source, target = MemorySource(members_now={1, 2, 3}, output_set=None), MemoryTarget()
     runner = DataSyncRunner(source, target, state)
     carried = replace(DEFINITION, contact_fields=(CarriedField("7", "LEVEL", "Level", "text"),))
-    report = asyncio.run(runner.run(carried))
-    assert report.headline() == ("data_syncs.members: failed: data_syncs.members: list 5 has "
-                                 "no output set and the sync's contact_data names none")
+    with caplog.at_level("WARNING", logger="engine.sync.runner"):
+        report = asyncio.run(runner.run(carried))
+    why = "data_syncs.members: list 5 has no output set and the sync's contact_data names none"
+    assert report.headline() == f"data_syncs.members: failed: {why}"
+    assert caplog.messages == [f"sync: data_syncs.members failed: {why}"]
     assert not target.tagged
+    state.close()
+
+
+def _plan_rows(state: SqliteState) -> dict[str, list[object]]:
+    rows = state.dump_rows()
+    return {t: rows.get(t, []) for t in ("sync_plan", "sync_plan_part", "sync_plan_address",
+                                          "sync_plan_digest")}
+
+
+def test_what_an_unfrozen_run_left_is_cleared_by_the_next(tmp_path: Path) -> None:
+    """A run killed while deciding, or stopped by a safety check, leaves no plan behind."""
+    state = SqliteState(tmp_path / "state.db")
+    source = MemorySource(members_now=set(range(1, 21)),
+                          values={c: {"Membership Level": "Friend"} for c in range(1, 21)})
+    target = MemoryTarget()
+    level = CarriedField("7", "LEVEL", "Membership Level", "text")
+    values = replace(DEFINITION, resync="values", contact_fields=(level,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=0.1)
+    state.extend_sync_plan("41", "killed-while-deciding", [], (), [(1, 123)])
+    assert _run_values(runner, values).status == SUCCEEDED
+    assert _plan_rows(state) == dict.fromkeys(_plan_rows(state), [])
+    source.members_now = set(range(1, 11))  # half the list leaves: stopped before any write
+    for constituent in range(1, 11):
+        source.values[constituent] = {"Membership Level": "Patron"}  # staged, then dropped
+    assert _run_values(runner, values).status == STOPPED
+    assert _plan_rows(state) == dict.fromkeys(_plan_rows(state), [])
+    state.close()
+
+
+def _run_values(runner: DataSyncRunner, definition: SyncDefinition):  # noqa: ANN202
+    return asyncio.run(runner.run(definition))
+
+
+def test_a_run_that_finishes_an_interrupted_one_names_it(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 6))), MemoryTarget(crash_after=1)
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, import_batch=2)
+    with pytest.raises(Crash):
+        _run(runner)
+    frozen = state.sync_plan("41")
+    assert frozen is not None
+    finishing = _run(runner)
+    assert (finishing.resumed, finishing.completes) == (True, frozen[0])
+    assert _run(runner).completes == ""
+    state.close()
+
+
+def test_an_empty_audit_window_is_not_read(tmp_path: Path) -> None:
+    """Tessitura's clock set back to where the last run's window ended: nothing to read."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    _run(runner)
+    baseline = state.sync_baseline("41")
+    assert baseline is not None and baseline.audit_until is not None
+    source.clock = datetime.fromisoformat(baseline.audit_until) - timedelta(seconds=1)
+    empty_window = _run(runner).tessitura_calls  # its clock reads the window's end again
+    source.clock += timedelta(minutes=1)
+    assert _run(runner).tessitura_calls == empty_window + 1  # a minute to read
     state.close()
