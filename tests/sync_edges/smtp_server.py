@@ -8,7 +8,6 @@ import ipaddress
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -134,13 +133,14 @@ def scripted_smtp_server(replies: dict[str, bytes], *, silent_for: float = 0.0) 
     for ``silent_for`` seconds after accepting the connection, then hang up. Yields its port."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
+    done = threading.Event()
 
     def serve() -> None:
         with contextlib.suppress(OSError):
             connection, _ = listener.accept()
             with connection:
                 if silent_for:
-                    time.sleep(silent_for)
+                    done.wait(silent_for)  # or until the test is over
                     return
                 connection.sendall(b"220 scripted ESMTP\r\n")
                 lines = connection.makefile("rb")
@@ -160,6 +160,7 @@ def scripted_smtp_server(replies: dict[str, bytes], *, silent_for: float = 0.0) 
     try:
         yield port
     finally:
+        done.set()
         with contextlib.suppress(OSError):
             listener.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting
         listener.close()
