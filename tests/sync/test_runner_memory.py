@@ -392,16 +392,23 @@ def _run_values(runner: DataSyncRunner, definition: SyncDefinition):  # noqa: AN
     return asyncio.run(runner.run(definition))
 
 
-def test_a_run_that_finishes_an_interrupted_one_names_it(tmp_path: Path) -> None:
+def test_a_run_that_finishes_an_interrupted_one_names_it_and_counts_its_work(
+        tmp_path: Path) -> None:
     state = SqliteState(tmp_path / "state.db")
-    source, target = MemorySource(members_now=set(range(1, 6))), MemoryTarget(crash_after=1)
-    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, import_batch=2)
+    source, target = MemorySource(members_now=set(range(1, 6))), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, import_batch=2,
+                            clock=lambda: "2026-01-05T02:00:00+00:00")
+    _run(runner)
+    source.members_now = set(range(3, 9))  # 2 leave, 3 join
+    target.crash_after = target.writes + 1
     with pytest.raises(Crash):
         _run(runner)
     frozen = state.sync_plan("41")
     assert frozen is not None
     finishing = _run(runner)
-    assert (finishing.resumed, finishing.completes) == (True, frozen[0])
+    assert (finishing.resumed, finishing.completes, finishing.constituents_added,
+            finishing.constituents_removed, finishing.finished_at) == (
+        True, frozen[0], 3, 2, "2026-01-05T02:00:00+00:00")
     assert _run(runner).completes == ""
     state.close()
 
