@@ -6,7 +6,6 @@ delta is two bitmap differences, not a Python set walk. Pure: bitmaps in, bitmap
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pyroaring import BitMap
@@ -24,13 +23,6 @@ class DataSyncDelta:
     @property
     def empty(self) -> bool:
         return not self.added and not self.removed
-
-    def removal_fraction(self, baseline: BitMap) -> float:
-        return len(self.removed) / len(baseline) if baseline else 0.0
-
-
-def membership(ids: Iterable[int]) -> BitMap:
-    return BitMap(ids)
 
 
 def compute_delta(baseline: BitMap, current: BitMap) -> DataSyncDelta:

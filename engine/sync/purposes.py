@@ -14,29 +14,5 @@ nothing. An address Prospect2 refused to import is left out when its batch is se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
-
 #: LP_CALLBOARD_SET_PURPOSES takes at most this many addresses a call.
 MAX_PURPOSE_BATCH = 1000
-
-PurposeAction = Literal["add", "remove"]
-
-
-@dataclass
-class PurposeBatch:
-    action: PurposeAction
-    addresses: list[str]
-
-
-def purpose_batches(purpose_id: int | None, tagged: Sequence[str], untagged: Sequence[str],
-                    size: int = MAX_PURPOSE_BATCH) -> list[PurposeBatch]:
-    """Adds for the addresses a run imports, then removes for those it untags."""
-    if purpose_id is None:
-        return []
-    batches: list[PurposeBatch] = []
-    for action, addresses in (("add", sorted(set(tagged))), ("remove", sorted(set(untagged)))):
-        batches += [PurposeBatch(action, addresses[i:i + size])  # type: ignore[arg-type]
-                    for i in range(0, len(addresses), size)]
-    return batches

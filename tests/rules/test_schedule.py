@@ -58,6 +58,9 @@ def _refusal(data: dict[str, Any]) -> tuple[tuple, str]:
     ({"monthly": {"day": 0, "at": "01:00"}}, ("monthly", "day"),
      "a monthly schedule runs on a day from 1 to 31 (31 means the last day of the month), "
      "not 0"),
+    ({"monthly": {"day": "5", "at": "01:00"}}, ("monthly", "day"),
+     "a monthly schedule runs on a day from 1 to 31 (31 means the last day of the month), "
+     "not '5'"),  # quoted in YAML: a string, not taken as the 5th
     ({"weekly": {"day": "funday", "at": "01:00"}}, ("weekly", "day"),
      "'funday' is not a day of the week: use one of monday, tuesday, wednesday, thursday, "
      "friday, saturday, sunday"),

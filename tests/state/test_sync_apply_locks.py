@@ -115,3 +115,51 @@ def test_the_wait_is_configurable() -> None:
     assert lock_wait({}) == 60 and lock_wait({"CALLBOARD_LOCK_WAIT": "2.5"}) == 2.5
     with pytest.raises(CallboardError, match="CALLBOARD_LOCK_WAIT='soon'"):
         lock_wait({"CALLBOARD_LOCK_WAIT": "soon"})
+
+
+def test_an_apply_refused_by_a_run_names_that_run(open_store: Callable[[], StateStore]) -> None:
+    syncing, applying = open_store(), open_store()
+
+    async def both() -> None:
+        async with sync_slot(syncing, SYNC, lock_holder(), wait=0, say=print):
+            since = syncing.lock_info(sync_lock(SYNC)).since  # type: ignore[union-attr]
+            with pytest.raises(StateError) as refused:
+                async with syncs_held(applying, {SYNC}, "ci@runner pid 9", wait=0, say=print):
+                    raise AssertionError("the apply ran beside the sync")
+            assert str(refused.value) == (
+                f"{SYNC} is still running a sync after 0s (held by {lock_holder()} (command: "
+                f"sync run) since {since}); nothing was applied. Apply again when that run "
+                "has finished.")
+
+    asyncio.run(both())
+
+
+class _ApplyStartsMeanwhile:
+    """The state as a sync run sees it when an apply takes the state between the run's look
+    at the locks and its taking of the sync's lock."""
+
+    def __init__(self, store: StateStore, applying: StateStore) -> None:
+        self._store, self._applying, self._raced = store, applying, False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:
+        self._store.acquire_lock(holder, command, name)
+        if not self._raced:
+            self._raced = True
+            self._applying.acquire_lock(lock_holder(), "apply")
+
+
+def test_a_run_that_an_apply_beat_to_the_state_steps_back(
+        open_store: Callable[[], StateStore]) -> None:
+    syncing, applying = open_store(), open_store()
+    raced = _ApplyStartsMeanwhile(syncing, applying)
+
+    async def run() -> None:
+        async with sync_slot(raced, SYNC, "cron@runner pid 7", wait=0, say=print):  # type: ignore[arg-type]
+            raise AssertionError("the sync ran beside the apply")
+
+    with pytest.raises(SyncSkipped, match=f"{SYNC}: skipped: apply still holds the state"):
+        asyncio.run(run())
+    assert syncing.lock_info(sync_lock(SYNC)) is None  # the apply may change the sync

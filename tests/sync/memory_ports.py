@@ -44,6 +44,8 @@ class MemorySource:
     #: Each constituent's output-set values by column (absent: NULL); the list's own set.
     values: dict[int, dict[str, str]] = field(default_factory=dict)
     output_set: int | None = 31
+    #: The values of other output sets a sync may name, by set id (None asks for the list's).
+    other_sets: dict[int, dict[int, dict[str, str]]] = field(default_factory=dict)
     #: Results pages read (``resync: values``), and constituents each export asked columns of.
     results_calls: int = 0
     changes: list[AuditChange] = field(default_factory=list)
@@ -68,14 +70,17 @@ class MemorySource:
         self.exported.append(list(constituent_ids))
         rows: list[ExportRow] = []
         for c in constituent_ids:
-            values = self._values(c, columns)
+            values = self._values(c, columns, output_set_id)
             rows.append(ExportRow(c, c, address_of(c), TYPE, True, False, frozenset({PURPOSE}),
                                   "Y", f"F{c}", f"L{c}", values))
             rows += [replace(r, values=values) for r in self.extra_rows.get(c, [])]
         return rows
 
-    def _values(self, constituent: int, columns: Sequence[str]) -> tuple[str | None, ...]:
-        own = self.values.get(constituent, {})
+    def _values(self, constituent: int, columns: Sequence[str],
+                output_set_id: int | None) -> tuple[str | None, ...]:
+        chosen = self.output_set if output_set_id is None else output_set_id
+        values = self.values if chosen == self.output_set else self.other_sets.get(chosen, {})
+        own = values.get(constituent, {})
         return tuple(own.get(column) for column in columns)
 
     #: Purpose updates sent (purpose id, action, addresses), and purposes held by address.
@@ -105,7 +110,8 @@ class MemorySource:
         for start in range(0, max(len(members), 1), RESULTS_PAGE):
             self._calls += 1
             self.results_calls += 1
-            yield [(c, self._values(c, columns)) for c in members[start:start + RESULTS_PAGE]]
+            yield [(c, self._values(c, columns, output_set_id))
+                   for c in members[start:start + RESULTS_PAGE]]
 
     async def track_changes(self) -> bool:
         return self.tracking

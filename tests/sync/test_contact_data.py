@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -41,6 +42,8 @@ def test_tessitura_values_become_text_once(raw: object, text: str | None) -> Non
     (CarriedField("1", "D", "c", "date"), "Patron", None, "not a date (YYYY-MM-DD), as a "
      "date field needs"),
     (CarriedField("1", "T", "c", "datetime"), "2026-08-07", "2026-08-07T00:00:00", None),
+    (CarriedField("1", "T", "c", "datetime"), "2026-08-07T19:30:00Z",
+     "2026-08-07T19:30:00+00:00", None),
     (LEVEL, "patron", "Patron", None),
     (LEVEL, "Supporter", None, "not one of the dropdown field's options (Friend, Patron, "
      "Benefactor)"),
@@ -62,7 +65,8 @@ def test_a_misfit_is_left_out_and_said_without_its_value_when_masked() -> None:
     assert values == [None, "2026-01-02"]
     assert problems[0].describe() == ("LEVEL 'Gold': not one of the dropdown field's options "
                                       "(Friend, Patron, Benefactor)")
-    assert "Gold" not in problems[0].describe(show_value=False)
+    assert problems[0].describe(show_value=False) == (
+        "LEVEL: not one of the dropdown field's options (Friend, Patron, Benefactor)")
 
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=4),
@@ -126,5 +130,44 @@ def _level(source: MemorySource, constituent: int) -> str | None:
     return source.values.get(constituent, {}).get("Membership Level")
 
 
+def test_a_values_resync_compares_the_output_set_the_sync_names(tmp_path: Path) -> None:
+    """Not the list's own set: the sync's contact data comes from set 44."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    source.values = {c: {"Membership Level": "Friend"} for c in (1, 2, 3)}  # the list's set
+    source.other_sets[44] = {c: {"Membership Level": "Friend"} for c in (1, 2, 3)}
+    definition = replace(DEFINITION, resync="values", output_set_id=44, contact_fields=(LEVEL,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    asyncio.run(runner.run(definition))
+    source.other_sets[44][2] = {"Membership Level": "Patron"}
+    report = asyncio.run(runner.run(definition))
+    assert report.resynced == 1
+    assert [(c.email, dict(c.fields)) for c in target.contacts[3:]] == [
+        (address_of(2), {"7": "Patron"})]
+    state.close()
+
+
+def test_digests_kept_in_state_read_the_same_after_an_upgrade() -> None:
+    """State keeps these numbers between runs (``resync: values``): were they computed any
+    other way by a later Callboard, its first run would re-sync every member at once."""
+    assert values_digest(("Bienfaiteur (Théâtre)", "2026-01-02", None)) == -6635461095276729934
+
+
 def test_address_of_names_the_member() -> None:
     assert address_of(12) == "c12@example.org"
+
+
+def test_switching_to_values_resync_resends_only_values_that_changed(tmp_path: Path) -> None:
+    """The values an ``audit`` sync sent are kept as digests, so a switch to ``values``
+    starts from what Prospect2 holds instead of re-syncing every member once."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    source.values = {c: {"Membership Level": "patron"} for c in (1, 2, 3)}
+    audit = replace(DEFINITION, resync="audit", contact_fields=(LEVEL,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    asyncio.run(runner.run(audit))
+    values = replace(audit, resync="values")
+    source.values[2] = {"Membership Level": "Friend"}
+    resynced = [asyncio.run(runner.run(values)).resynced for _ in range(3)]
+    assert resynced == [1, 0, 0]  # member 2 once; "patron" sent as "Patron" is no change
+    state.close()

@@ -86,3 +86,20 @@ def test_purposes_go_1000_addresses_a_call_and_a_crash_doubles_nothing(tmp_path:
     assert [(a, len(x)) for _, a, x in source.purpose_calls] == [("remove", 100)]
     assert not any(7 in source.purposes.get(address_of(c), set()) for c in range(2401, 2501))
     state.close()
+
+
+def test_each_purpose_update_is_a_line_of_sync_run_v(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget(purpose=7)
+    definition = replace(DEFINITION, mode="add_and_remove", trigger_webhooks=True,
+                         purpose_id=7)
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    with caplog.at_level("INFO", logger="engine.sync.plan_sender"):
+        asyncio.run(runner.run(definition))
+        source.members_now = {1}
+        asyncio.run(runner.run(definition))
+    assert [m for m in caplog.messages if " purpose " in m] == [
+        "sync: 41 purpose 7 add on 3 addresses (part 2)",
+        "sync: 41 purpose 7 remove on 2 addresses (part 1)"]
+    state.close()

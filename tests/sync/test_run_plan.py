@@ -4,14 +4,17 @@ export streams it in (chunk by chunk, into a real state), safety."""
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyroaring import BitMap
 
+from engine.errors import PlanRefused
 from engine.state.base import SyncBatchRecord
 from engine.state.sqlite import SqliteState
 from engine.sync.delta import compute_delta
@@ -165,6 +168,15 @@ def test_a_frozen_plan_thaws_to_the_same_decision() -> None:
                    new_owners={"home@x.org": [2]},
                    address_filter=AddressFilter(frozenset({7}), primary_only=True))
     assert SyncRunPlan.from_bytes(plan.to_bytes()) == plan
+
+
+def test_a_plan_frozen_by_another_version_is_refused_not_guessed() -> None:
+    frozen = json.loads(_header(BitMap({2, 3}), BitMap({1, 2})).to_bytes())
+    frozen["format_version"] += 1
+    with pytest.raises(PlanRefused) as refused:
+        SyncRunPlan.from_bytes(json.dumps(frozen).encode())
+    assert str(refused.value) == ("the unfinished sync run was frozen by another version of "
+                                  "Callboard: finish it with that version")
 
 
 def test_safety_stops_an_emptied_list_and_mass_removals() -> None:

@@ -153,6 +153,18 @@ def test_sync_run_refuses_exactly_the_syncs_prospect2_runs(runners: list[str]) -
     assert str(refused.value).startswith(", ".join(theirs) + ": runner: prospect2")
 
 
+def test_the_refusal_says_who_runs_the_syncs_and_how_to_run_them_here() -> None:
+    why = ("on its own schedule and 'callboard sync run' does not (two engines would tag from "
+           "two baselines); set runner: callboard in the manifest and apply to run it here, or "
+           "see Prospect2's runs with 'callboard sync log'")
+    for names, pronoun in ((["a"], "it"), (["a", "b"], "them")):
+        with pytest.raises(CallboardError) as refused:
+            refuse_prospect2_runs([_definition(n, "prospect2") for n in names])
+        addresses = ", ".join(f"data_syncs.{n}" for n in names)
+        assert str(refused.value) == (f"{addresses}: runner: prospect2, so Prospect2 runs "
+                                      f"{pronoun} {why}")
+
+
 @given(st.sampled_from(["callboard", "prospect2"]))
 def test_the_wire_says_who_runs_it(runner: str) -> None:
     """``external`` is the one value that keeps Prospect2's scheduler off a sync; a sync

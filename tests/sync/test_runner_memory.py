@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.render.sync_preview import preview_text
 from engine.state.sqlite import SqliteState
+from engine.sync.contact_data import CarriedField
 from engine.sync.definition import SyncDefinition
 from engine.sync.delta import load_bitmap
 from engine.sync.filters import AddressFilter
@@ -199,3 +203,226 @@ def test_a_run_exports_only_joiners_and_listed_constituents_whose_address_change
     before = len(source.exported)
     _run(runner)
     assert sorted(c for asked in source.exported[before:] for c in asked) == [2, 4]
+
+
+def test_a_preview_writes_nothing_and_says_when_an_interrupted_run_comes_first(
+        tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    level = CarriedField("7", "LEVEL", "Membership Level", "text")
+    definition = replace(DEFINITION, resync="values", contact_fields=(level,))
+    source = MemorySource(members_now=set(range(1, 11)),
+                          values={c: {"Membership Level": "Friend"} for c in range(1, 13)})
+    target = MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    asyncio.run(runner.run(definition))
+    source.members_now = set(range(1, 13))
+    for constituent in (1, 2, 3):
+        source.values[constituent] = {"Membership Level": "Patron"}
+    before = state.dump_rows()
+
+    preview = asyncio.run(runner.preview(definition))
+
+    assert state.dump_rows() == before  # not even the digests a values re-sync stages
+    assert (preview.baseline_size, preview.unfinished_run) == (10, False)
+    assert [i.address for i in preview.plan.imports("resync")] == [
+        address_of(c) for c in (1, 2, 3)]
+    target.crash_after = target.writes + 1
+    with pytest.raises(Crash):
+        asyncio.run(runner.run(definition))
+    after_crash = asyncio.run(runner.preview(definition))
+    assert after_crash.unfinished_run
+    assert ("  an interrupted run is unfinished: the next run finishes it first\n"
+            in preview_text(after_crash).plain)
+    state.close()
+
+
+def _removal_calls(tmp_path: Path, members: int, leaving: list[int], batch: int,
+                   by_hand: int = 0) -> list[int]:
+    """Prospect2 calls of each run after the first, as ``leaving[i]`` more members leave;
+    ``by_hand`` more contacts carry the tag, given in Prospect2's screens."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, members + 1))), MemoryTarget()
+    target.tagged.update({f"hand{n}@example.org": f"h{n}" for n in range(by_hand)})
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0,
+                            removal_batch=batch)
+    _run(runner)
+    calls = []
+    for count in leaving:
+        source.members_now = set(sorted(source.members_now)[count:])
+        report = _run(runner)
+        assert report.removed == count and report.status == SUCCEEDED
+        calls.append(report.prospect2_calls)
+    state.close()
+    return calls
+
+
+@pytest.mark.parametrize(("members", "leaving", "batch", "calls"), [
+    (10, 4, 50, 5),        # no association known yet: one page of the tag, then 4 removals
+    (150, 1, 50, 2),       # one: a look-up and a removal beat reading the tag's 2 pages
+    (150, 3, 50, 5),       # three: 2 pages and 3 removals (look-ups would make it 6)
+    (150, 6, 2, 8),        # counted over all the run's removal parts, and the tag read once
+    (3_500, 40, 1, 76),    # over more parts than one read of the frozen plan returns
+    (5_200, 52, 50, 104),  # 52 look-ups and removals (53 pages and 52 removals: 105)
+])
+def test_removals_take_the_fewest_prospect2_calls(tmp_path: Path, members: int, leaving: int,
+                                                  batch: int, calls: int) -> None:
+    assert _removal_calls(tmp_path, members, [leaving], batch) == [calls]
+
+
+def test_contacts_tagged_by_hand_do_not_make_removals_read_the_whole_tag(
+        tmp_path: Path) -> None:
+    # 2 look-ups and removals; the tag's pages are 3 now (250 contacts), so 5 that way
+    assert _removal_calls(tmp_path, 150, [2], 50, by_hand=100) == [4]
+
+
+def test_associations_read_once_serve_later_runs(tmp_path: Path) -> None:
+    assert _removal_calls(tmp_path, 10, [4, 1, 2], 50) == [5, 1, 2]
+
+
+def test_members_who_left_and_came_back_are_looked_up_afresh(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 11))), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    calls = []
+    for members in (range(1, 11), range(5, 11), range(1, 11), range(5, 11)):
+        source.members_now = set(members)
+        calls.append(_run(runner).prospect2_calls)
+    # the tag's page and 4 removals; an import; again the page (their old associations
+    # went with them) and 4 removals
+    assert calls[1:] == [5, 2, 5]
+    assert target.tagged.keys() == _expected(set(range(5, 11)))
+    state.close()
+
+
+def test_a_preview_shows_every_part_of_a_long_plan(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 611))), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, removal_batch=1)
+    _run(runner)
+    source.members_now = {1}
+    preview = asyncio.run(runner.preview(DEFINITION))  # 609 removal parts, read 500 at a time
+    assert [r.address for r in preview.plan.removals()] == sorted(
+        address_of(c) for c in range(2, 611))
+    state.close()
+
+
+def test_an_add_only_run_asks_tessitura_nothing_about_changed_email_addresses(
+        tmp_path: Path) -> None:
+    """Movers matter only to removals: an add_only sync never removes a tag."""
+    from engine.sync.ports import AuditChange
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    add_only = replace(DEFINITION, mode="add_only")
+    asyncio.run(runner.run(add_only))
+    source.changes = [AuditChange(2, "T_EADDRESS", "address", source.clock)]
+    exports = len(source.exported)
+    report = asyncio.run(runner.run(add_only))
+    assert report.status == SUCCEEDED and source.exported[exports:] == []
+    state.close()
+
+
+def test_an_add_only_sync_never_removes_a_tag(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    add_only = replace(DEFINITION, mode="add_only")
+    asyncio.run(runner.run(add_only))
+    source.members_now = {1}
+    report = asyncio.run(runner.run(add_only))
+    assert (report.status, report.removed) == (SUCCEEDED, 0)
+    assert target.tagged.keys() == _expected({1, 2, 3})
+    state.close()
+
+
+def test_a_sync_that_reads_no_audit_trail_costs_no_audit_call(tmp_path: Path) -> None:
+    """add_only with ``resync: off``: neither re-syncs nor removals need the audit trail."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    quiet = replace(DEFINITION, mode="add_only", resync="off")
+    asyncio.run(runner.run(quiet))
+    # the list regenerated and read: no audit trail
+    assert asyncio.run(runner.run(quiet)).tessitura_calls == 2
+    state.close()
+
+
+def test_contact_data_from_a_list_without_an_output_set_fails_the_run_saying_why(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}, output_set=None), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    carried = replace(DEFINITION, contact_fields=(CarriedField("7", "LEVEL", "Level", "text"),))
+    with caplog.at_level("WARNING", logger="engine.sync.runner"):
+        report = asyncio.run(runner.run(carried))
+    why = "data_syncs.members: list 5 has no output set and the sync's contact_data names none"
+    assert report.headline() == f"data_syncs.members: failed: {why}"
+    assert caplog.messages == [f"sync: data_syncs.members failed: {why}"]
+    assert not target.tagged
+    state.close()
+
+
+def _plan_rows(state: SqliteState) -> dict[str, list[object]]:
+    rows = state.dump_rows()
+    return {t: rows.get(t, []) for t in ("sync_plan", "sync_plan_part", "sync_plan_address",
+                                          "sync_plan_digest")}
+
+
+def test_what_an_unfrozen_run_left_is_cleared_by_the_next(tmp_path: Path) -> None:
+    """A run killed while deciding, or stopped by a safety check, leaves no plan behind."""
+    state = SqliteState(tmp_path / "state.db")
+    source = MemorySource(members_now=set(range(1, 21)),
+                          values={c: {"Membership Level": "Friend"} for c in range(1, 21)})
+    target = MemoryTarget()
+    level = CarriedField("7", "LEVEL", "Membership Level", "text")
+    values = replace(DEFINITION, resync="values", contact_fields=(level,))
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=0.1)
+    state.extend_sync_plan("41", "killed-while-deciding", [], (), [(1, 123)])
+    assert _run_values(runner, values).status == SUCCEEDED
+    assert _plan_rows(state) == dict.fromkeys(_plan_rows(state), [])
+    source.members_now = set(range(1, 11))  # half the list leaves: stopped before any write
+    for constituent in range(1, 11):
+        source.values[constituent] = {"Membership Level": "Patron"}  # staged, then dropped
+    assert _run_values(runner, values).status == STOPPED
+    assert _plan_rows(state) == dict.fromkeys(_plan_rows(state), [])
+    state.close()
+
+
+def _run_values(runner: DataSyncRunner, definition: SyncDefinition):  # noqa: ANN202
+    return asyncio.run(runner.run(definition))
+
+
+def test_a_run_that_finishes_an_interrupted_one_names_it_and_counts_its_work(
+        tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 6))), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, import_batch=2,
+                            clock=lambda: "2026-01-05T02:00:00+00:00")
+    _run(runner)
+    source.members_now = set(range(3, 9))  # 2 leave, 3 join
+    target.crash_after = target.writes + 1
+    with pytest.raises(Crash):
+        _run(runner)
+    frozen = state.sync_plan("41")
+    assert frozen is not None
+    finishing = _run(runner)
+    assert (finishing.resumed, finishing.completes, finishing.constituents_added,
+            finishing.constituents_removed, finishing.finished_at) == (
+        True, frozen[0], 3, 2, "2026-01-05T02:00:00+00:00")
+    assert _run(runner).completes == ""
+    state.close()
+
+
+def test_an_empty_audit_window_is_not_read(tmp_path: Path) -> None:
+    """Tessitura's clock set back to where the last run's window ended: nothing to read."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state)
+    _run(runner)
+    baseline = state.sync_baseline("41")
+    assert baseline is not None and baseline.audit_until is not None
+    source.clock = datetime.fromisoformat(baseline.audit_until) - timedelta(seconds=1)
+    empty_window = _run(runner).tessitura_calls  # its clock reads the window's end again
+    source.clock += timedelta(minutes=1)
+    assert _run(runner).tessitura_calls == empty_window + 1  # a minute to read
+    state.close()

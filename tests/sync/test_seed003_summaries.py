@@ -19,6 +19,7 @@ from rich.console import Console
 
 from engine.cli.main import main
 from engine.render.sync_preview import preview_text
+from engine.sync.ports import SyncActivity
 from engine.sync.run_report import SyncRunReport
 from providers.emulator_host import build_emulator_app
 from tests.sync_edges.smtp_server import smtp_server
@@ -116,11 +117,98 @@ def test_the_email_body_lists_every_error_with_its_reason() -> None:
     report = SyncRunReport("data_syncs.members", "7", "r1", "2026-09-01T02:00:00+00:00",
                            status="succeeded", finished_at="2026-09-01T02:01:00+00:00",
                            added=12, removed=3,
-                           rejected={"bad@x": "not a valid email address",
-                                     "gone@x.org": "contact is unsubscribed"})
-    body = report.summary_text()
-    assert body.startswith("data_syncs.members: succeeded: 12 added, 0 re-synced, 0 retried, "
-                           "3 removed, 2 rejected\n")
-    assert "  rejected 1: not a valid email address\n" in body
-    assert "  bad@x: not a valid email address\n" in body
-    assert "  gone@x.org: contact is unsubscribed\n" in body
+                           rejected={"gone@x.org": "contact is unsubscribed",
+                                     "bad@x": "not a valid email address"})
+    assert report.summary_text() == """\
+data_syncs.members: succeeded: 12 added, 0 re-synced, 0 retried, 3 removed, 2 rejected
+
+  constituents: 0 joined, 0 left, 0 in the list
+  API calls: Tessitura 0, Prospect2 0 (0 answered 429)
+  rejected 1: contact is unsubscribed
+  rejected 1: not a valid email address
+
+Started 2026-09-01T02:00:00+00:00, finished 2026-09-01T02:01:00+00:00.
+Run r1.
+
+Rejected contacts (retried by the next run):
+  bad@x: not a valid email address
+  gone@x.org: contact is unsubscribed
+"""
+
+
+def test_a_run_that_did_not_finish_says_so_in_its_body() -> None:
+    report = SyncRunReport("data_syncs.members", "7", "r2", "2026-09-01T02:00:00+00:00",
+                           status="failed", message="Tessitura answered 503")
+    assert report.summary_text() == """\
+data_syncs.members: failed: Tessitura answered 503
+
+  constituents: 0 joined, 0 left, 0 in the list
+  API calls: Tessitura 0, Prospect2 0 (0 answered 429)
+
+Started 2026-09-01T02:00:00+00:00, finished -.
+Run r2.
+"""
+
+
+def _rejected_lines(count: int) -> list[str]:
+    report = SyncRunReport("data_syncs.members", "7", "r3", "2026-09-01T02:00:00+00:00",
+                           rejected={f"c{n:03d}@x.org": "bounced" for n in range(count)})
+    body = report.summary_text().splitlines()
+    return body[body.index("Rejected contacts (retried by the next run):") + 1:]
+
+
+def test_the_email_lists_the_first_200_rejected_contacts_and_counts_the_rest() -> None:
+    assert _rejected_lines(200) == [f"  c{n:03d}@x.org: bounced" for n in range(200)]
+    assert _rejected_lines(201) == [*(f"  c{n:03d}@x.org: bounced" for n in range(200)),
+                                    "  … and 1 more"]
+
+
+def test_a_run_prospect2_made_reads_back_from_its_activity_log() -> None:
+    activity = SyncActivity("88", "2026-09-01T02:00:05+00:00", added=4, removed=2, resynced=1,
+                            errors=(("a@x.org", "bounced"), (None, "list 9 not found"),
+                                    (None, "account not connected")))
+    report = SyncRunReport.from_activity("data_syncs.members", "7", activity)
+    assert report.as_json() == {
+        **SyncRunReport("", "", "", "").as_json(),  # every count not named here stays 0
+        "address": "data_syncs.members", "sync_id": "7", "run_id": "prospect2-88",
+        "started_at": "2026-09-01T02:00:05+00:00", "finished_at": "2026-09-01T02:00:05+00:00",
+        "status": "failed", "added": 4, "removed": 2, "resynced": 1,
+        "rejected": {"a@x.org": "bounced"}, "rejection_reasons": {"bounced": 1},
+        "message": "list 9 not found; account not connected", "run_by": "prospect2"}
+    assert report.headline() == ("data_syncs.members: failed (run by Prospect2): list 9 not "
+                                 "found; account not connected")
+    quiet = SyncRunReport.from_activity("data_syncs.members", "7",
+                                        SyncActivity("89", "2026-09-02T02:00:00+00:00", added=1))
+    assert quiet.headline() == ("data_syncs.members: succeeded (run by Prospect2): 1 added, "
+                                "0 re-synced, 0 retried, 0 removed, 0 rejected")
+
+
+#: One run with one of everything a summary can mention, one with more than one, and runs
+#: that did not finish, as ``sync run``, ``sync log`` and the notification email show them.
+SUMMARIES = {
+    "one of each": SyncRunReport(
+        "data_syncs.members", "7", "r4", "2026-09-01T02:00:00+00:00", status="succeeded",
+        finished_at="2026-09-01T02:09:00+00:00", resumed=True, added=1, removed=1,
+        list_size=40, constituents_added=1, constituents_removed=1, tessitura_calls=6,
+        prospect2_calls=9, rate_limited=1, purposes_added=1, waiting=1, kept_shared=1,
+        values_left_out={"LAST_ATTENDED: not a date (YYYY-MM-DD), as a date field needs": 1},
+        notify_error="CALLBOARD_SMTP_URL is not set"),
+    "several of each": SyncRunReport(
+        "data_syncs.members", "7", "r5", "2026-09-01T02:00:00+00:00", status="succeeded",
+        finished_at="2026-09-01T02:09:00+00:00", purposes_removed=2, waiting=2, kept_shared=2,
+        values_left_out={"MEMBERSHIP_LEVEL: not one of the dropdown field's options": 2,
+                         "LAST_ATTENDED: not a date (YYYY-MM-DD), as a date field needs": 3}),
+    "interrupted": SyncRunReport("data_syncs.members", "7", "r6", "2026-09-01T02:00:00+00:00",
+                                 status="interrupted"),
+    "interrupted, saying where": SyncRunReport(
+        "data_syncs.members", "7", "r7", "2026-09-01T02:00:00+00:00", status="interrupted",
+        message="2 of 5 batches sent", finished_at="2026-09-01T02:03:00+00:00"),
+    "run by Prospect2": SyncRunReport.from_activity(
+        "data_syncs.members", "7", SyncActivity(
+            "88", "2026-09-01T02:00:05+00:00", added=4,
+            errors=(("a@x.org", "bounced"), ("b@x.org", "bounced")))),
+}
+
+
+def test_every_line_a_run_can_add_to_its_summary(snapshot: Any) -> None:
+    assert {name: report.summary_text() for name, report in SUMMARIES.items()} == snapshot

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import CallboardError
+from engine.sync.definition import load_definition
 from engine.sync.delta import load_bitmap
 from engine.sync.plan_sender import IMPORTS_IN_FLIGHT
 from engine.sync.run_report import STOPPED, SUCCEEDED
@@ -135,3 +137,31 @@ async def test_a_run_killed_between_batches_is_finished_by_the_next(tmp_path: Pa
         assert await org.tagged() == await org.expected()
     finally:
         await org.close()
+
+
+async def test_a_sync_deleted_in_prospect2_is_a_clear_error_before_any_run(
+        org: EmulatedSync) -> None:
+    assert org.session is not None and org.definition is not None
+    record = org.state.get("data_syncs.members")
+    assert record is not None
+    await org.prospect2("DELETE", f"/tessitura/dataSyncs/{record.remote_id}")
+    with pytest.raises(CallboardError) as gone:
+        await load_definition(org.session, record)
+    assert str(gone.value) == (f"data_syncs.members: Data Sync {record.remote_id} no longer "
+                               "exists in Prospect2 (run 'callboard plan' to see the drift)")
+
+
+async def test_an_account_no_longer_integrated_with_permissions_stops_filtering_by_them(
+        org: EmulatedSync) -> None:
+    """Answers filter only where the account integrates Contact Permissions (seed 003): once
+    it does not, members who said no are tagged too, and the run that follows says so."""
+    assert org.session is not None
+    first = await _run(org, force=True)
+    await org.control("account", {"contactPermissionsIntegrated": False})
+    await org.reconnect()  # the next 'callboard sync run'
+    assert org.session is not None
+    record = org.state.get("data_syncs.members")
+    assert record is not None
+    org.definition = await load_definition(org.session, record)
+    second = await _run(org, force=True)
+    assert first.status == second.status == SUCCEEDED and second.added > 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,8 +39,25 @@ class Mailbox:
 
 
 class _Keeper:
-    def __init__(self, mailbox: Mailbox) -> None:
+    def __init__(self, mailbox: Mailbox, refuse: dict[str, str]) -> None:
         self.mailbox = mailbox
+        self.refuse = refuse
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         login = getattr(session.auth_data, "login", None)
@@ -47,11 +67,12 @@ class _Keeper:
         return "250 OK"
 
 
-
 @contextmanager
 def smtp_server(*, login: tuple[str, str] | None = None, starttls: ssl.SSLContext | None = None,
-                implicit_tls: ssl.SSLContext | None = None) -> Iterator[Mailbox]:
-    """Serve SMTP on 127.0.0.1; with ``login`` every message needs that user and password."""
+                implicit_tls: ssl.SSLContext | None = None,
+                refuse: dict[str, str] | None = None) -> Iterator[Mailbox]:
+    """Serve SMTP on 127.0.0.1; with ``login`` every message needs that user and password;
+    ``refuse`` maps a sender or recipient address to the reply that turns it away."""
     mailbox = Mailbox(port=free_port())
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
@@ -68,7 +89,7 @@ def smtp_server(*, login: tuple[str, str] | None = None, starttls: ssl.SSLContex
         options.update(tls_context=starttls, require_starttls=True)
     if implicit_tls is not None:
         options.update(ssl_context=implicit_tls, server_hostname="localhost")
-    controller = Controller(_Keeper(mailbox), **options)
+    controller = Controller(_Keeper(mailbox, refuse or {}), **options)
     controller.start()
     try:
         yield mailbox
@@ -103,3 +124,44 @@ def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return context, cert_file
+
+
+@contextmanager
+def scripted_smtp_server(replies: dict[str, bytes], *, silent_for: float = 0.0) -> Iterator[int]:
+    """A bare SMTP server on 127.0.0.1 for what aiosmtpd will not do: answer each command verb
+    (``EHLO``, ``AUTH``, ``MAIL``...) with the raw bytes given (any encoding), or stay silent
+    for ``silent_for`` seconds after accepting the connection, then hang up. Yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    done = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection:
+                if silent_for:
+                    done.wait(silent_for)  # or until the test is over
+                    return
+                connection.sendall(b"220 scripted ESMTP\r\n")
+                lines = connection.makefile("rb")
+                for line in lines:
+                    verb = line.split(b" ", 1)[0].strip().upper().decode()
+                    if verb == "DATA" and "DATA" not in replies:
+                        connection.sendall(b"354 go on\r\n")
+                        while next(lines, b".\r\n").rstrip(b"\r\n") != b".":
+                            pass
+                    default = b"221 bye" if verb == "QUIT" else b"250 OK"
+                    connection.sendall(replies.get(verb, default) + b"\r\n")
+                    if verb == "QUIT":
+                        return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        done.set()
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting
+        listener.close()
+        thread.join(timeout=10)

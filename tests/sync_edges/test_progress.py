@@ -120,3 +120,29 @@ def test_nothing_to_do_is_complete_at_once() -> None:
     (7_500, "2 h 5 min")])
 def test_durations_read_as_estimates(seconds: float, text: str) -> None:
     assert describe_duration(seconds) == text
+
+
+def test_a_run_that_learns_its_size_as_it_goes_shows_the_new_total() -> None:
+    clock = SteppedClock()
+    console = Console(record=True, file=StringIO(), force_terminal=True, width=110)
+    with RunProgress("sync members", 5_000, 5.0, console=console, clock=clock) as run:
+        run.resize(10_000)
+        clock.now += 6
+        run.advance(1_250)
+    assert "1,250/10,000 ( 12 %) about 29 min left" in console.export_text()
+
+
+def test_a_run_that_learns_there_is_nothing_to_do_is_done() -> None:
+    log = StringIO()
+    with RunProgress("removals", 40, 5.0, stream=log, tty=False) as run:
+        run.resize(0)
+        assert run.status_line() == "removals: 0/0 (100 %), done"
+
+
+def test_the_bars_estimate_is_in_richs_colour_for_time_remaining() -> None:
+    clock, screen = SteppedClock(), StringIO()
+    console = Console(file=screen, force_terminal=True, color_system="standard", width=110)
+    with RunProgress("sync members", 5_000, 5.0, console=console, clock=clock) as run:
+        clock.now += 6
+        run.advance(1_250)
+    assert "\x1b[36mabout 12 min left\x1b[0m" in screen.getvalue()  # cyan, as rich's own ETA

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -151,20 +152,52 @@ def test_never_run_sync_created_after_todays_time_waits_for_the_next_one() -> No
 
 
 def test_naive_datetimes_are_refused_rather_than_guessed() -> None:
+    daily = schedule({"daily": "02:00"})
     with pytest.raises(ValueError, match="now must be a timezone-aware datetime"):
-        is_due(schedule({"daily": "02:00"}), None, datetime(2026, 1, 5), UTC)
+        is_due(daily, None, datetime(2026, 1, 5), UTC)
+    for naive in ("start", "end"):
+        window = {"start": utc(2026, 1, 5), "end": utc(2026, 1, 6), naive: datetime(2026, 1, 5)}
+        with pytest.raises(ValueError) as refused:
+            occurrences(daily, window["start"], window["end"], UTC)
+        assert str(refused.value) == (f"{naive} must be a timezone-aware datetime, not "
+                                      "datetime.datetime(2026, 1, 5, 0, 0)")
+
+
+def test_an_empty_window_holds_no_occurrence() -> None:
+    at_two = utc(2026, 1, 5, 2)
+    assert occurrences(schedule({"daily": "02:00"}), at_two, at_two, UTC) == []
 
 
 def test_next_occurrence_is_the_first_instant_after() -> None:
     monthly = schedule({"monthly": {"day": 31, "at": "01:00"}})
     assert next_occurrence(monthly, utc(2026, 4, 1), UTC) == utc(2026, 4, 30, 1)
+    # In the organization's zone: 02:00 in New York is 07:00 UTC in January.
+    assert next_occurrence(schedule({"daily": "02:00"}), utc(2026, 1, 5, 3),
+                           NEW_YORK) == utc(2026, 1, 5, 7)
+
+
+@pytest.mark.parametrize(("machine", "organization", "start", "wall", "first"), [
+    # Kiritimati (UTC+14) is already two dates past the organization's UTC-12 evening.
+    ("Pacific/Kiritimati", "Etc/GMT+12", utc(2026, 1, 5, 11), "23:30", utc(2026, 1, 5, 11, 30)),
+    # And Baker Island time (UTC-12) is two dates behind a Kiritimati night just begun.
+    ("Etc/GMT+12", "Pacific/Kiritimati", utc(2026, 1, 5, 9), "00:30", utc(2026, 1, 5, 10, 30)),
+])
+def test_the_machines_own_time_zone_never_moves_a_schedule(
+        machine_zone: Callable[[str], None], machine: str, organization: str, start: datetime,
+        wall: str, first: datetime) -> None:
+    machine_zone(machine)
+    daily = schedule({"daily": wall})
+    end = start + timedelta(hours=2)
+    assert occurrences(daily, start, end, ZoneInfo(organization)) == [first]
 
 
 def test_organization_timezone_defaults_to_utc_and_refuses_unknown_names() -> None:
     assert schedule_timezone(None) == ZoneInfo("UTC")
     assert schedule_timezone("America/New_York") == NEW_YORK
-    with pytest.raises(CallboardError, match="'Mars/Olympus' is not an IANA time zone name"):
+    with pytest.raises(CallboardError) as refused:
         schedule_timezone("Mars/Olympus")
+    assert str(refused.value) == ("organization.timezone 'Mars/Olympus' is not an IANA time "
+                                  "zone name: use e.g. \"Europe/London\" or \"America/New_York\"")
 
 
 FORMS = st.one_of(
