@@ -239,13 +239,16 @@ class PlanSender:
 
 
 async def _room(in_flight: set[asyncio.Task[None]], most: int) -> None:
-    """Wait until at most ``most`` tasks are in flight; the first failure is raised."""
+    """Wait until at most ``most`` tasks are in flight; the first failure is raised. A batch
+    cancelled on its own was not journaled, so it stops the run like a failure: finishing
+    would move the baseline over members never tagged."""
     while len(in_flight) > most:
         finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
         in_flight -= finished
-        errors = [t.exception() for t in finished if not t.cancelled()]
-        for error in errors:
-            if error is not None:
+        for task in finished:
+            if task.cancelled():
+                raise asyncio.CancelledError("an import batch was cancelled")
+            if (error := task.exception()) is not None:
                 raise error
 
 
