@@ -137,8 +137,13 @@ def _padded(values: Values, size: int) -> Values:
     return tuple(values[:size]) + (None,) * (size - len(values))
 
 
+#: How values are written before hashing (fixed: kept digests were made so); made once, as
+#: ``json.dumps`` with options would build an encoder for every member.
+_DIGEST_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def values_digest(values: Values) -> int:
     """A member's carried values as one signed 64-bit number (what state keeps per member)."""
-    text = json.dumps(list(values), separators=(",", ":"), ensure_ascii=False)
+    text = _DIGEST_JSON.encode(list(values))
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from engine.state.base import SyncPlanPart, SyncPlans, SyncRuns
 from engine.sync.filters import taggable_addresses
@@ -38,9 +38,9 @@ from engine.sync.run_plan import (
     purpose_payload,
     removal_items,
 )
+from engine.sync.state_thread import in_state_thread
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 #: Export chunks asked for ahead of the one being planned (the Tessitura client's bound).
 EXPORTS_AHEAD = 4
@@ -162,6 +162,4 @@ class PlanBuilder:
         self._next_part += 1
         return part
 
-    @staticmethod
-    async def _db(call: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.to_thread(call, *args)
+    _db = staticmethod(in_state_thread)

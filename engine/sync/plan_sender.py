@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from engine import interrupts
 from engine.interrupts import Interrupted
@@ -36,9 +34,9 @@ from engine.sync.run_plan import (
     removal_batch,
 )
 from engine.sync.run_report import SyncRunReport
+from engine.sync.state_thread import in_state_thread
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 #: Import batches sent at once (each is a POST and its status reads).
 IMPORTS_IN_FLIGHT = 4
@@ -233,9 +231,7 @@ class PlanSender:
         log.info("sync: %s purpose %s %s on %d addresses (part %d)", plan.sync_id,
                  plan.purpose_id, action, len(addresses), part.part_no)
 
-    @staticmethod
-    async def _db(call: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.to_thread(call, *args)
+    _db = staticmethod(in_state_thread)
 
 
 async def _room(in_flight: set[asyncio.Task[None]], most: int) -> None:

@@ -189,30 +189,33 @@ def plan_chunk(plan: SyncRunPlan, rows: list[ExportRow], taggable: Mapping[str, 
     """One import item per taggable address, with why (joined, re-synced, retried) and its
     contact data; an address an earlier chunk imports only gains its owners (``owner``)."""
     items: list[ImportItem] = []
-    eligible = BitMap()
+    eligible: list[int] = []
+    current, added, resynced, retried = plan.current, plan.added, plan.resynced, plan.retried
     for key in sorted(taggable):
         entry = taggable[key]
-        owners = BitMap(entry.constituents) & plan.current
-        if owners & plan.added:
+        # membership tests, not a bitmap per address: this runs for every member
+        owners = [c for c in sorted(entry.constituents) if c in current]
+        if any(c in added for c in owners):
             reason: Reason = "add"
-        elif owners & plan.resynced:
+        elif any(c in resynced for c in owners):
             reason = "resync"
-        elif owners & plan.retried:
+        elif any(c in retried for c in owners):
             reason = "retry"
         else:
             continue
-        eligible |= owners
+        eligible += owners
         if key in planned:
-            items.append(ImportItem(key, list(owners), "owner"))
+            items.append(ImportItem(key, owners, "owner"))
             continue
         values, left_out = carried_values(plan.fields, entry.values)
-        items.append(ImportItem(key, list(owners), reason, entry.first_name, entry.last_name,
+        items.append(ImportItem(key, owners, reason, entry.first_name, entry.last_name,
                                 values, [[p.perstag, p.value, p.why] for p in left_out]))
     digests: dict[int, int] = {}
     if plan.digest_sent:  # the values each constituent's import carried (its own rows)
         for row in rows:
-            digests.setdefault(row.constituent_id, values_digest(row.values))
-    return ChunkPlan(items, eligible, sorted(digests.items()))
+            if row.constituent_id not in digests:
+                digests[row.constituent_id] = values_digest(row.values)
+    return ChunkPlan(items, BitMap(eligible), sorted(digests.items()))
 
 
 def chunk_note(number: int, chunk: ChunkPlan, carry: list[ImportItem]) -> bytes:

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 from pyroaring import BitMap
 
@@ -45,10 +44,10 @@ from engine.sync.ports import (
 from engine.sync.resync import resync_candidates
 from engine.sync.run_plan import REMOVAL_BATCH, PlanCounts, SyncRunPlan, safety_problem
 from engine.sync.run_report import FAILED, INTERRUPTED, STOPPED, SUCCEEDED, SyncRunReport
+from engine.sync.state_thread import in_state_thread
 from engine.sync.value_changes import changed_values
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 
 def utc_now() -> str:
@@ -262,11 +261,9 @@ class DataSyncRunner:
             SyncBaseline(plan.sync_id, dump_bitmap(synced), plan.audit_until),
             list(plan.removed), stale_rejections)
 
-    @staticmethod
-    async def _db(call: Callable[..., _T], *args: Any) -> _T:
-        """A state call, run in a worker thread: a PostgreSQL round trip never blocks the
-        event loop (and so the requests in flight)."""
-        return await asyncio.to_thread(call, *args)
+    #: State calls run on the loop's one state thread: a PostgreSQL round trip never
+    #: blocks the event loop (and so the requests in flight).
+    _db = staticmethod(in_state_thread)
 
 
 def _movers(changes: list[AuditChange], delta: DataSyncDelta, resync: BitMap) -> BitMap:

@@ -11,14 +11,13 @@ list's size.
 
 from __future__ import annotations
 
-import asyncio
-
 from pyroaring import BitMap
 
 from engine.state.base import SyncPlans, SyncRuns
 from engine.sync.contact_data import values_digest
 from engine.sync.definition import SyncDefinition
 from engine.sync.ports import ListSource
+from engine.sync.state_thread import in_state_thread
 
 
 async def changed_values(source: ListSource, state: SyncRuns, store: SyncPlans,
@@ -26,12 +25,12 @@ async def changed_values(source: ListSource, state: SyncRuns, store: SyncPlans,
                          run_id: str) -> BitMap:
     """Members whose digest differs from the kept one (or who have none), their new digests
     staged in ``store`` for run ``run_id``: ceil(N / page size) Results calls, one state read
-    and one staging write per page (in a worker thread), no other call."""
+    and one staging write per page (on the state thread), no other call."""
     columns = [f.column for f in definition.contact_fields]
     changed = BitMap()
     async for page in source.results(definition.list_id, output_set_id, columns):
-        kept = await asyncio.to_thread(state.sync_digests, definition.sync_id,
-                                       [c for c, _ in page])
+        kept = await in_state_thread(state.sync_digests, definition.sync_id,
+                                     [c for c, _ in page])
         staged: list[tuple[int, int]] = []
         for constituent, values in page:
             digest = values_digest(values)
@@ -39,6 +38,6 @@ async def changed_values(source: ListSource, state: SyncRuns, store: SyncPlans,
                 changed.add(constituent)
                 staged.append((constituent, digest))
         if staged:
-            await asyncio.to_thread(store.extend_sync_plan, definition.sync_id, run_id, [],
-                                    (), staged)
+            await in_state_thread(store.extend_sync_plan, definition.sync_id, run_id, [], (),
+                                  staged)
     return changed

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import httpx
@@ -39,12 +40,26 @@ _Recover = Callable[[], Awaitable[bool]]
 
 
 class Pacer(Protocol):
-    """A limit on request starts: ``acquire`` waits for a turn, ``hold`` pauses every start
-    (``SlidingWindowLimiter`` is one)."""
+    """A limit on requests: ``slot`` is held around one request (waiting for a turn first),
+    ``hold`` pauses every start (``SlidingWindowLimiter`` is one)."""
 
-    async def acquire(self) -> None: ...
+    def slot(self) -> AbstractAsyncContextManager[None]: ...
 
     def hold(self, seconds: float) -> None: ...
+
+
+class _Unlimited:
+    """The narrower limit of a call that has none."""
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        yield
+
+    def hold(self, seconds: float) -> None:
+        """Never asked: a call without a limit of its own holds the account's."""
+
+
+_NO_LIMIT = _Unlimited()
 
 
 class Prospect2Client:
@@ -213,12 +228,11 @@ class Prospect2Client:
         failures = throttled = 0
         while True:
             last = failures + 1 >= self.retry.attempts
-            if limit is not None:
-                await limit.acquire()
-            await self.limiter.acquire()
-            self.requests_made += 1
             try:
-                response = await self._http.request(method, path, params=params, json=body)
+                async with (limit or _NO_LIMIT).slot(), self.limiter.slot():
+                    self.requests_made += 1
+                    response = await self._http.request(method, path, params=params,
+                                                        json=body)
             except httpx.TransportError as exc:
                 failures += 1
                 if last:

@@ -42,16 +42,16 @@ NO_REASON = "Prospect2 did not import this contact (import/info gave no reason)"
 
 
 class ImportWindow(SlidingWindowLimiter):
-    """At most ``limit`` import starts in any ``seconds`` window, shared by one account's
-    targets: 100 imports a minute is a second limit, beside the 5 requests a second. The
-    account limiter's sliding window, with the whole minute as one burst (its rate form
-    would allow one import every 0.6 s instead)."""
+    """At most ``limit`` imports in any ``seconds`` window, shared by one account's targets:
+    100 imports a minute is a second limit, beside the 5 requests a second. The account
+    limiter's sliding window, with the whole minute as one burst (its rate form would allow
+    one import every 0.6 s instead)."""
 
-    def __init__(self, limit: int = IMPORTS_PER_MINUTE, seconds: float = 60.0, *,
-                 margin_seconds: float = 0.5) -> None:
-        super().__init__(limit / seconds, margin_seconds=margin_seconds)
+    def __init__(self, limit: int = IMPORTS_PER_MINUTE, seconds: float = 60.0,
+                 **timing: Any) -> None:
+        super().__init__(limit / seconds, **timing)
         self.burst = limit
-        self.window = seconds + margin_seconds
+        self.window = seconds
 
 
 _ACCOUNT_WINDOWS: weakref.WeakKeyDictionary[Prospect2Client, ImportWindow] = (

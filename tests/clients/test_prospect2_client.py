@@ -51,19 +51,18 @@ async def test_paged_reads_every_object_across_pages(
 
 async def test_limiter_stays_under_the_account_rate_limit(
         transport: httpx.ASGITransport, control: EmulatorControl) -> None:
+    """No 429 from the enforcing emulator (when each request may start is pinned on a fake
+    clock: tests/providers/test_rate_limiter.py)."""
     await control.faults(enforce_rate_limit=True)
     client = Prospect2Client(PROSPECT2_URL, TOKEN, transport, retry=FAST_RETRY)
-    started = time.monotonic()
     try:
         await asyncio.gather(*(client.get("/tags", {"limit": 1}) for _ in range(20)))
     finally:
         await client.aclose()
-    elapsed = time.monotonic() - started
 
     assert (await control.stats())["rate_limited"] == 0
     assert client.rate_limited == 0
     assert client.requests_made == 20
-    assert elapsed >= 3.0  # 20 starts at 5 per second: the first 5 free, then 3 more windows
 
 
 async def test_emulator_refuses_an_unpaced_burst(

@@ -3,7 +3,6 @@ contacts, rate limits, association reads and removals, and what each costs in re
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -160,16 +159,45 @@ async def test_rate_limit_exceeded_in_any_status_is_a_wait_not_a_failure(
     assert (await _stats(control))["POST /api/3/import/bulk_import"] == 1
 
 
+class SteppingClock:
+    """Virtual seconds that jump ahead by whatever a limiter waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class ImportsTimed(httpx.AsyncBaseTransport):
+    """Notes the virtual time each bulk import is sent at."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, virtual: SteppingClock) -> None:
+        self.inner, self.virtual = inner, virtual
+        self.sent_at: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/import/bulk_import"):
+            self.sent_at.append(self.virtual.now)
+        return await self.inner.handle_async_request(request)
+
+
 async def test_imports_are_paced_to_the_per_minute_window(
         transport: httpx.ASGITransport, control: EmulatorControl) -> None:
-    client = _client(transport)
-    target = Prospect2TagTarget(client, import_window=ImportWindow(2, 0.3, margin_seconds=0))
-    started = time.monotonic()
+    """2 imports a window: the third goes a window after the first one's answer."""
+    virtual = SteppingClock()
+    timed = ImportsTimed(transport, virtual)
+    client = _client(timed)
+    target = Prospect2TagTarget(client, import_window=ImportWindow(
+        2, 60.0, clock=virtual.clock, sleep=virtual.sleep))
     for n in range(3):
         await target.import_tagged(_people(1, start=n), "Paced", trigger_automations=False,
                                    trigger_webhooks=False)
     await client.aclose()
-    assert time.monotonic() - started >= 0.3
+    assert timed.sent_at == [0.0, 0.0, 60.0]
     assert target.rate_limited == 0
 
 
