@@ -427,31 +427,3 @@ def test_an_empty_audit_window_is_not_read(tmp_path: Path) -> None:
     assert _run(runner).tessitura_calls == empty_window + 1  # a minute to read
     state.close()
 
-
-class _CancelledOnce(MemoryTarget):
-    """An import batch whose task is cancelled before Prospect2 hears of it (as a library
-    might on a dropped connection), the first time only."""
-
-    cancelled: bool = False
-
-    async def import_tagged(self, contacts, tag, **options):  # noqa: ANN001, ANN201
-        if not self.cancelled:
-            self.cancelled = True
-            raise asyncio.CancelledError
-        return await super().import_tagged(contacts, tag, **options)
-
-
-def test_an_import_batch_cancelled_on_its_own_stops_the_run_and_the_next_run_tags_it(
-        tmp_path: Path) -> None:
-    state = SqliteState(tmp_path / "state.db")
-    members = set(range(1, 1001))
-    source, target = MemorySource(members_now=members), _CancelledOnce()
-    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
-    with pytest.raises(asyncio.CancelledError):
-        _run(runner)
-    assert state.sync_baseline("41") is None  # no member counted as tagged while untagged
-    report = _run(runner)
-    assert report.resumed
-    assert target.tagged.keys() == _expected(members)
-    assert set(load_bitmap(state.sync_baseline("41").members)) == members
-    state.close()
