@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -81,6 +82,16 @@ async def manage_zed(ws: Workspace) -> None:
     """Apply ``tags.zed`` (the tag Zed), the object the next plan is made against."""
     ws.write("tags:\n  zed: {name: Zed, description: one}\n")
     await ws.plan_and_apply()
+
+
+async def plan_then_delete_zed(ws: Workspace) -> tuple[Plan, dict[str, Any]]:
+    """A plan to update managed tag Zed, then Zed deleted by hand: the plan and the tag."""
+    await manage_zed(ws)
+    ws.write("tags:\n  zed: {name: Zed, description: two}\n")
+    plan = await ws.plan()
+    [zed] = await tags_named(ws, "Zed")
+    (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+    return plan, zed
 
 
 async def test_every_planned_object_is_checked_after_a_create(tmp_path: Path) -> None:
@@ -326,11 +337,7 @@ async def test_a_reference_to_an_object_made_in_the_same_apply_is_resolved(
 
 async def test_an_update_of_an_object_deleted_since_planning_is_refused(tmp_path: Path) -> None:
     async with workspace(tmp_path) as ws:
-        await manage_zed(ws)
-        ws.write("tags:\n  zed: {name: Zed, description: two}\n")
-        plan = await ws.plan()
-        [zed] = await tags_named(ws, "Zed")
-        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        plan, zed = await plan_then_delete_zed(ws)
         with pytest.raises(StalePlan, match=rf"saved plan refused: tags.zed \(id {zed['id']}\) "
                                             r"was deleted since the plan was made\. Make a new "
                                             "plan."):

@@ -18,7 +18,7 @@ import pytest
 
 from engine.apply.executor import ApplyFailed, ApplyResult, apply_plan
 from engine.plan.model import Change, Plan
-from tests.engine.test_apply_guards import apply_saved, manage_zed, tags_named
+from tests.engine.test_apply_guards import apply_saved, plan_then_delete_zed, tags_named
 from tests.engine.test_apply_resume import RefusingPrefixTransport, RefusingTransport
 from tests.rules.rule_support import Workspace, workspace
 
@@ -68,11 +68,7 @@ async def test_a_tag_created_by_hand_before_the_yes_is_taken_over(tmp_path: Path
 async def test_an_update_of_a_tag_deleted_before_the_yes_fails_naming_it(
         tmp_path: Path) -> None:
     async with workspace(tmp_path) as ws:
-        await manage_zed(ws)
-        ws.write("tags:\n  zed: {name: Zed, description: two}\n")
-        plan = await ws.plan()
-        [zed] = await tags_named(ws, "Zed")
-        (await ws.api("DELETE", f"/tags/{zed['id']}")).raise_for_status()
+        plan, zed = await plan_then_delete_zed(ws)
         details: dict[str, str] = {}
         with pytest.raises(ApplyFailed) as failed:
             await apply_confirmed(ws, plan, details)
