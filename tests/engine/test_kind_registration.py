@@ -65,6 +65,10 @@ class ToyHandler(KindHandler):
     async def list(self) -> list[LiveObject]:
         return [live(i) for i in SHELF]
 
+    async def resolve(self, spec: ToySpec, refs: Any) -> ToySpec:
+        """The shelf keeps labels trimmed: " Bear " and "bear" meet only once resolved."""
+        return spec.model_copy(update={"label": str(spec.label).strip()})
+
     async def create(self, spec: ToySpec) -> LiveObject:
         remote_id = str(len(SHELF) + 1)
         SHELF[remote_id] = spec.plain()
@@ -183,6 +187,41 @@ def test_an_installed_provider_s_rules_are_discovered_and_run(toy_installed: Pat
     finally:
         state.close()
     assert [r.name for r in KindRegistry(providers).rules("toys")] == ["no_green_toys"]
+
+
+def test_two_names_that_resolve_to_one_object_are_refused_by_the_plan(
+        toy_installed: Path) -> None:
+    """``validate`` compares keys as declared; a handler's ``resolve`` may normalize them
+    (here: trimmed), so the planner checks again and names both declarations, and goes on to
+    report the next resource's own problem in the same pass."""
+    providers = provider_classes()
+    manifests_dir = toy_installed / "manifests"
+    manifests_dir.mkdir()
+    (manifests_dir / "toys.yaml").write_text(
+        "toys:\n"
+        "  a-bear: {label: Bear}\n"
+        "  b-bear: {label: ' bear '}\n"
+        "  c-frog: {colour: green}\n")
+    state = open_state(str(toy_installed / "state.db"))
+
+    async def scenario() -> None:
+        session = Session(providers, ProviderContext(env={}))
+        try:
+            manifests = load_manifests(manifests_dir, session.registry,
+                                       display_root=toy_installed)
+            with pytest.raises(ManifestErrors) as refused:
+                await make_plan(session, manifests, state)
+            assert str(refused.value).splitlines() == [
+                "manifests/toys.yaml:3: toys.b-bear and toys.a-bear (manifests/toys.yaml:2) "
+                "both declare the toys object 'bear'; one object can have only one address",
+                "manifests/toys.yaml:4: toys.c-frog.colour: toys are never green"]
+        finally:
+            await session.aclose()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        state.close()
 
 
 def test_every_seed_rule_says_its_seed_and_shows_both_forms() -> None:
