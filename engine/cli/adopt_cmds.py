@@ -4,6 +4,7 @@ a value plans mask."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,10 @@ import click
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
-from engine.generate import Generated, generate_kind, write_generated
+from engine.generate import FILE_PREFIX, Generated, generate_kind, write_generated
 from engine.kinds import Kind, LiveObject
 from engine.live_index import LiveIndex
-from engine.manifests.loader import ManifestSet, load_settings
+from engine.manifests.loader import ManifestSet, load_files, load_settings
 from engine.resources import Resource, closest_address, split_address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
@@ -110,10 +111,20 @@ def generate(rt: Runtime, out: Path | None, kinds: tuple[str, ...]) -> None:
         declared, ignore = list(manifests.resources.values()), manifests.settings.drift.ignore
     else:
         declared, ignore = [], load_settings(rt.manifests_dir, Path.cwd()).drift.ignore
+    earlier = earlier_generated(directory, rt.manifests_dir)
+    declared += load_files(earlier, rt.registry(), Path.cwd()).resources.values()
     result = rt.run(lambda job: _generate(job, declared, ignore, list(kinds)))
     write_generated(directory, result)
-    for line in generate_report(result, directory, rt.manifests_dir):
+    for line in generate_report(result, directory, rt.manifests_dir, earlier):
         rt.output.line(line)
+
+
+def earlier_generated(directory: Path, manifests_dir: Path) -> list[Path]:
+    """The files an earlier ``generate --out DIR`` left in DIR, not yet moved into the
+    manifests: what they declare is not written again (the manifests' own are read anyway)."""
+    if directory.resolve() == manifests_dir.resolve():
+        return []
+    return sorted(directory.glob(f"{FILE_PREFIX}*.yaml"))
 
 
 async def _generate(job: Job, declared: list[Resource], ignore: list[str],
@@ -135,9 +146,12 @@ async def _generate(job: Job, declared: list[Resource], ignore: list[str],
     return result
 
 
-def generate_report(result: Generated, directory: Path, manifests_dir: Path) -> list[str]:
+def generate_report(result: Generated, directory: Path, manifests_dir: Path,
+                    earlier: Sequence[Path] = ()) -> list[str]:
     """What generate wrote, what it left out, and what to do next."""
-    lines = [f"Wrote {g.path} ({plural(len(g.entries), 'object')})" for g in result.kinds]
+    lines = [f"Read {plural(len(earlier), 'file')} an earlier 'generate --out {directory}' "
+             "wrote: their objects count as declared."] if earlier else []
+    lines += [f"Wrote {g.path} ({plural(len(g.entries), 'object')})" for g in result.kinds]
     if not result.kinds:
         lines.append("Every live object of these kinds is managed or declared already; "
                      "nothing written.")

@@ -185,6 +185,21 @@ def load_manifests(directory: Path, registry: KindRegistry,
     return manifests
 
 
+def load_files(paths: list[Path], registry: KindRegistry, display_root: Path) -> ManifestSet:
+    """Just these manifest files, each read as the loader reads one (no settings, no checks
+    across files): what ``generate --out DIR`` wrote there before, so it is not written again."""
+    manifests, errors = ManifestSet(directory=display_root), []
+    for path in paths:
+        display = _display(path, display_root)
+        try:
+            errors.extend(_load_file(load_yaml_file(path, display), display, registry, manifests))
+        except ManifestError as exc:
+            errors.append(exc)
+    if errors:
+        raise ManifestErrors(errors)
+    return manifests
+
+
 def _load_file(data: Any, display: str, registry: KindRegistry,
                manifests: ManifestSet) -> list[ManifestError]:
     errors: list[ManifestError] = []

@@ -131,6 +131,47 @@ def test_generate_out_elsewhere_changes_nothing_the_plan_sees(sandbox: Sandbox) 
     assert {c["action"] for c in _plan(sandbox)["changes"]} == {"adopt"}
 
 
+def test_generate_out_twice_writes_each_object_once(sandbox: Sandbox) -> None:
+    """The files a first ``--out review`` wrote are not in the manifests yet; a second run
+    reads them, so moving every file in afterwards declares each object once."""
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _stop_ignoring(sandbox)
+    assert sandbox.run("generate", "--out", "review").code == 0
+    review = sandbox.root / "review"
+    first = {p.name: p.read_text() for p in review.iterdir()}
+
+    again = sandbox.run("generate", "--out", "review")
+    assert again.code == 0, again.err
+    assert again.out.splitlines()[:3] == [
+        "Read 2 files an earlier 'generate --out review' wrote: their objects count as "
+        "declared.",
+        "Every live object of these kinds is managed or declared already; nothing written.",
+        "Left out: 3 objects already declared, 7 objects matched by drift.ignore."]
+    assert {p.name: p.read_text() for p in review.iterdir()} == first
+
+    sandbox.api("POST", "/api/3/tags", {"tag": {"tag": "Made by hand", "tagType": "contact"}})
+    third = sandbox.run("generate", "--out", "review", "--kind", "tags")
+    assert "Wrote review/generated_tags_2.yaml (1 object)" in third.out
+    assert "made-by-hand:" in (review / "generated_tags_2.yaml").read_text()
+    for path in review.iterdir():
+        path.rename(sandbox.manifests / path.name)
+    assert sandbox.run("validate").code == 0
+    assert sorted(c["address"] for c in _plan(sandbox)["changes"]) == [
+        "custom_fields.perfdata-perf-no", "tags.gala-2024-attendee", "tags.made-by-hand",
+        "tags.vip"]
+
+
+def test_a_broken_earlier_generated_file_stops_generate_before_it_writes(
+        sandbox: Sandbox) -> None:
+    review = sandbox.root / "review"
+    review.mkdir()
+    (review / "generated_tags.yaml").write_text("tags:\n  vip: {nmae: VIP}\n")
+    result = sandbox.run("generate", "--out", "review")
+    assert result.code == 1
+    assert "review/generated_tags.yaml:2: tags.vip" in result.err and "nmae" in result.err
+    assert [p.name for p in review.iterdir()] == ["generated_tags.yaml"]
+
+
 def test_an_unknown_kind_is_refused(sandbox: Sandbox) -> None:
     result = sandbox.run("generate", "--kind", "tag")
     assert result.code == 1 and "unknown kind 'tag'" in result.err
