@@ -90,3 +90,19 @@ def test_generate_leaves_out_an_object_no_manifest_could_hold(sandbox: Sandbox) 
         in result.out
     assert not list(sandbox.manifests.glob("generated_*"))  # the rest is drift.ignore'd
     assert sandbox.run("validate").code == 0
+
+
+def test_options_on_a_field_that_takes_none_are_refused_offline(sandbox: Sandbox) -> None:
+    """Spec §2: ActiveCampaign refuses an option on a text field; ``validate`` (no service
+    reached) says so at the options line, as ``plan`` does."""
+    path = sandbox.manifests / "custom_fields.yaml"
+    text = path.read_text()
+    assert "    type: text\n" in text
+    path.write_text(text.replace("    type: text\n", "    type: text\n    options: [A, B]\n", 1))
+    line = path.read_text().splitlines().index("    options: [A, B]") + 1
+    for command in ("validate", "plan"):
+        result = sandbox.run(command)
+        assert result.code == 1
+        assert f"manifests/custom_fields.yaml:{line}: custom_fields." in result.err
+        assert (".options: a text field takes no options; options belong to dropdown, listbox, "
+                "radio and checkbox fields") in result.err

@@ -15,12 +15,12 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from engine.errors import ProviderError
 from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
 from engine.references import Ref, resolve_ref
-from providers.prospect2.kinds.field_choices import ALL_LISTS, choice_calls
+from providers.prospect2.kinds.field_choices import ALL_LISTS, CHOICE_TYPES, choice_calls
 from providers.prospect2.kinds.field_writes import FieldWrites, WireField
 from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.limits import FieldText, Name
@@ -74,7 +74,13 @@ class CustomFieldSpec(ResourceSpec):
 
     @field_validator("options")
     @classmethod
-    def _distinct_options(cls, value: list[str]) -> list[str]:
+    def _distinct_options(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Spec §2, offline (``validate`` says it): ActiveCampaign refuses an option on a
+        field of another type than dropdown, listbox, radio and checkbox."""
+        kind = info.data.get("type")  # absent when the type itself was refused
+        if value and kind is not None and kind not in CHOICE_TYPES:
+            raise ValueError(f"a {kind} field takes no options; options belong to "
+                             f"{', '.join(CHOICE_TYPES[:-1])} and {CHOICE_TYPES[-1]} fields")
         seen: set[str] = set()
         for option in value:
             if not option.strip():
