@@ -70,12 +70,16 @@ def test_every_import_carries_the_syncs_trigger_settings(tmp_path: Path, automat
 def test_an_address_missing_from_the_imports_answer_is_rejected_saying_so(
         tmp_path: Path) -> None:
     state = SqliteState(tmp_path / "state.db")
-    target = _RecordingTarget(drop={address_of(2)})
-    runner = DataSyncRunner(MemorySource(members_now={1, 2, 3}), target, state)
+    source, target = MemorySource(members_now={1, 2, 3}), _RecordingTarget(drop={address_of(2)})
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
     report = asyncio.run(runner.run(DEFINITION))
     assert report.rejected == {address_of(2): MISSING}
     assert state.sync_rejected("41") == [(address_of(2), 2, MISSING)]
     assert target.tagged.keys() == _expected({1, 3})
+
+    source.members_now = {1, 3}  # the rejected member leaves the list: its rejection goes
+    assert asyncio.run(runner.run(DEFINITION)).status == SUCCEEDED
+    assert state.sync_rejected("41") == []
     state.close()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -29,19 +29,25 @@ class _PacedTarget(MemoryTarget):
     answering: int = 0
     most_at_once: int = 0
     removals_racing_imports: int = 0
+    #: The first import of a run takes longer; imports by call number, as they were answered.
+    calls: int = 0
+    answered: list[int] = field(default_factory=list)
 
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
                             ) -> ImportOutcome:
         self.answering += 1
+        self.calls += 1
+        call = self.calls
         self.most_at_once = max(self.most_at_once, self.answering)
         try:
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3 if call == 1 else 0.02)
             return await super().import_tagged(contacts, tag,
                                                trigger_automations=trigger_automations,
                                                trigger_webhooks=trigger_webhooks)
         finally:
             self.answering -= 1
+            self.answered.append(call)
 
     async def remove(self, association_id: str) -> bool:
         self.removals_racing_imports += self.answering > 0
@@ -58,18 +64,20 @@ class _BudgetedTarget(MemoryTarget):
 
 
 def test_imports_go_a_few_at_once_and_removals_wait_for_every_one(tmp_path: Path) -> None:
+    """A slow batch holds up no other: the next ones go as soon as any batch returns."""
     state = SqliteState(tmp_path / "state.db")
     source, target = MemorySource(members_now=set(range(1, 11))), _PacedTarget()
     runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, import_batch=2)
     assert asyncio.run(runner.run(DEFINITION)).status == SUCCEEDED
 
-    source.members_now = set(range(6, 18))  # five leave, seven join: four import batches
-    target.most_at_once = 0
+    source.members_now = set(range(6, 24))  # five leave, thirteen join: seven import batches
+    target.most_at_once, target.calls, target.answered = 0, 0, []
     report = asyncio.run(runner.run(DEFINITION))
-    assert (report.status, report.removed, len(target.imported)) == (SUCCEEDED, 5, 9)
+    assert (report.status, report.removed, len(target.imported)) == (SUCCEEDED, 5, 12)
     assert target.most_at_once == IMPORTS_IN_FLIGHT
+    assert target.answered[-1] == 1  # the slow first batch, answered after the six others
     assert target.removals_racing_imports == 0
-    assert target.tagged.keys() == _expected(set(range(6, 18)))
+    assert target.tagged.keys() == _expected(set(range(6, 24)))
     state.close()
 
 
@@ -113,4 +121,18 @@ def test_progress_of_an_add_only_run_counts_imports_not_leavers(
         "data_syncs.members (API calls): 0/2 (0 %), about 1 s left",
         "data_syncs.members (API calls): 2/2 (100 %), done in …"]
     assert target.tagged.keys() == _expected({1, 2, 3})
+    state.close()
+
+
+def test_progress_counts_a_purpose_update_as_one_call(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One import batch is estimated (two calls); the purpose update adds one."""
+    state = SqliteState(tmp_path / "state.db")
+    definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
+    runner = DataSyncRunner(MemorySource(members_now={1, 2, 3}), _BudgetedTarget(purpose=7),
+                            state)
+    asyncio.run(runner.run(definition))
+    assert _progress(capsys.readouterr().err) == [
+        "data_syncs.members (API calls): 0/2 (0 %), about 1 s left",
+        "data_syncs.members (API calls): 3/3 (100 %), done in …"]
     state.close()
