@@ -53,6 +53,7 @@ class PlanSender:
         self.definition, self.plan, self.report = definition, plan, report
         self.counts = PlanCounts()
         self.sendable = 0  # batches of the plan seen so far, sent before or not
+        self.queued = 0  # API calls of the parts this run sent or is sending
         self._associations: dict[str, str] | None = None
 
     async def send(self, building: asyncio.Task[None], frozen: asyncio.Event) -> None:
@@ -100,8 +101,9 @@ class PlanSender:
         self.sendable += 1
         if part.part_no in done:
             return
-        if progress.completed + _cost(part) > progress.total:
-            progress.resize(progress.completed + _cost(part))
+        self.queued += _cost(part)  # not what completed: imports in flight count too
+        if self.queued > progress.total:
+            progress.resize(self.queued)
         await self._stop_if_asked(in_flight, part.part_no, building)
         if part.kind == IMPORT:
             await _room(in_flight, IMPORTS_IN_FLIGHT - 1)

@@ -56,11 +56,20 @@ class _PacedTarget(MemoryTarget):
 
 @dataclass
 class _BudgetedTarget(MemoryTarget):
-    """A target with Prospect2's request budget, so the progress lines carry an ETA."""
+    """A target with Prospect2's request budget, so the progress lines carry an ETA; an import
+    takes a moment to confirm, as a real one does."""
 
     @property
     def rate_per_second(self) -> float | None:
         return 5.0
+
+    async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
+                            trigger_automations: bool, trigger_webhooks: bool
+                            ) -> ImportOutcome:
+        await asyncio.sleep(0.02)
+        return await super().import_tagged(contacts, tag,
+                                           trigger_automations=trigger_automations,
+                                           trigger_webhooks=trigger_webhooks)
 
 
 def test_imports_go_a_few_at_once_and_removals_wait_for_every_one(tmp_path: Path) -> None:
@@ -126,7 +135,8 @@ def test_progress_of_an_add_only_run_counts_imports_not_leavers(
 
 def test_progress_counts_a_purpose_update_as_one_call(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """One import batch is estimated (two calls); the purpose update adds one."""
+    """One import batch is estimated (two calls); the purpose update adds one, counted while
+    the import is still in flight (the total once lagged: "3/2 (100 %)")."""
     state = SqliteState(tmp_path / "state.db")
     definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
     runner = DataSyncRunner(MemorySource(members_now={1, 2, 3}), _BudgetedTarget(purpose=7),
@@ -134,5 +144,6 @@ def test_progress_counts_a_purpose_update_as_one_call(
     asyncio.run(runner.run(definition))
     assert _progress(capsys.readouterr().err) == [
         "data_syncs.members (API calls): 0/2 (0 %), about 1 s left",
+        "data_syncs.members (API calls): 2/3 (66 %), about 1 s left",
         "data_syncs.members (API calls): 3/3 (100 %), done in …"]
     state.close()
