@@ -52,11 +52,11 @@ class PlanSender:
         self.source, self.target, self.state = source, target, state
         self.definition, self.plan, self.report = definition, plan, report
         self.counts = PlanCounts()
-        self.sent = 0
         self.sendable = 0  # batches of the plan seen so far, sent before or not
+        self.queued = 0  # API calls of the parts this run sent or is sending
         self._associations: dict[str, str] | None = None
 
-    async def send(self, building: asyncio.Task[None] | None, frozen: asyncio.Event) -> None:
+    async def send(self, building: asyncio.Task[None], frozen: asyncio.Event) -> None:
         """Every part not journaled yet, while ``building`` freezes more (it sets ``frozen``
         after each write); errors of either stop both."""
         plan = self.plan
@@ -72,13 +72,12 @@ class PlanSender:
                         await self._send_part(part, done, in_flight, building, progress)
                 await _room(in_flight, 0)
             except BaseException:
-                for task in (*in_flight, *([building] if building else [])):
+                for task in (*in_flight, building):
                     task.cancel()
-                await asyncio.gather(*in_flight, *([building] if building else []),
-                                     return_exceptions=True)
+                await asyncio.gather(*in_flight, building, return_exceptions=True)
                 raise
 
-    async def _next_parts(self, after: int, building: asyncio.Task[None] | None,
+    async def _next_parts(self, after: int, building: asyncio.Task[None],
                           frozen: asyncio.Event) -> list[SyncPlanPart]:
         """The parts frozen after ``after``, waiting while ``building`` freezes more; none
         once the plan is whole and sent (the builder's error, if it failed)."""
@@ -86,8 +85,6 @@ class PlanSender:
             frozen.clear()
             if parts := await self._parts(after):
                 return parts
-            if building is None:
-                return []
             if building.done():
                 building.result()
                 return await self._parts(after)
@@ -95,7 +92,7 @@ class PlanSender:
 
     async def _send_part(self, part: SyncPlanPart, done: set[int],
                          in_flight: set[asyncio.Task[None]],
-                         building: asyncio.Task[None] | None, progress: RunProgress) -> None:
+                         building: asyncio.Task[None], progress: RunProgress) -> None:
         """Count ``part``; send it unless journaled: imports a few at once, the rest alone
         once every import has returned and the plan is whole."""
         self.counts.add_part(part)
@@ -104,19 +101,18 @@ class PlanSender:
         self.sendable += 1
         if part.part_no in done:
             return
-        if progress.completed + _cost(part) > progress.total:
-            progress.resize(progress.completed + _cost(part))
+        self.queued += _cost(part)  # not what completed: imports in flight count too
+        if self.queued > progress.total:
+            progress.resize(self.queued)
         await self._stop_if_asked(in_flight, part.part_no, building)
         if part.kind == IMPORT:
             await _room(in_flight, IMPORTS_IN_FLIGHT - 1)
             in_flight.add(asyncio.create_task(self._import(part, progress)))
             return
         await _room(in_flight, 0)
-        if building is not None:
-            await building  # the plan's end is whole before it is sent
+        await building  # the plan's end is whole before it is sent
         await (self._remove(part) if part.kind != PURPOSE else self._purposes(part))
         progress.advance(_cost(part))
-        self.sent += 1
 
     def _estimate(self) -> int:
         """API calls the plan will take, before its end is frozen: an import batch for every
@@ -130,7 +126,7 @@ class PlanSender:
                               after, PARTS_PAGE)
 
     async def _stop_if_asked(self, in_flight: set[asyncio.Task[None]], after: int,
-                             building: asyncio.Task[None] | None) -> None:
+                             building: asyncio.Task[None]) -> None:
         """Between batches: Ctrl-C stops here, once the batches in flight are journaled."""
         if not interrupts.stop_requested():
             return
@@ -141,7 +137,7 @@ class PlanSender:
         while parts := await self._parts(after):  # the rest of what is frozen so far
             after = parts[-1].part_no
             total += sum(1 for p in parts if p.kind not in (CHUNK, END))
-        some = "" if building is None or building.done() else "at least "
+        some = "" if building.done() else "at least "
         raise Interrupted(f"{len(done)} of {some}{total} batches sent and recorded")
 
     async def _import(self, part: SyncPlanPart, progress: RunProgress) -> None:
@@ -171,7 +167,6 @@ class PlanSender:
             record.rejected[item.address] = (item.constituents, reason)
             self.report.rejected[item.address] = reason
         await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id, record)
-        self.sent += 1
         progress.advance(_cost(part))
         log.info("sync: %s batch %d confirmed (%s): %d tagged, %d rejected",
                  definition.address, part.part_no, batch_id, len(accepted),

@@ -35,7 +35,7 @@ def test_an_import_batch_cancelled_on_its_own_stops_the_run_and_the_next_run_tag
     members = set(range(1, 1001))
     source, target = MemorySource(members_now=members), _CancelledOnce()
     runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(asyncio.CancelledError, match="^an import batch was cancelled$"):
         _run(runner)
     assert state.sync_baseline("41") is None  # no member counted as tagged while untagged
     report = _run(runner)
