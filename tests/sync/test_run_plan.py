@@ -181,7 +181,9 @@ def test_a_plan_frozen_by_another_version_is_refused_not_guessed() -> None:
 
 def test_safety_stops_an_emptied_list_and_mass_removals() -> None:
     baseline = BitMap(range(100))
-    assert "empty" in (safety_problem("add_only", baseline, BitMap(), 0.1) or "")
+    assert safety_problem("add_only", baseline, BitMap(), 0.1) == (
+        "the list is empty but 100 constituents were synced before; a failed regenerate must "
+        "not untag everyone (use --force if the list really is empty)")
     assert "11 of 100" in (safety_problem("add_and_remove", baseline, BitMap(range(11, 100)),
                                           0.1) or "")
     assert safety_problem("add_and_remove", baseline, BitMap(range(10, 100)), 0.1) is None

@@ -146,3 +146,16 @@ def test_the_bars_estimate_is_in_richs_colour_for_time_remaining() -> None:
         clock.now += 6
         run.advance(1_250)
     assert "\x1b[36mabout 12 min left\x1b[0m" in screen.getvalue()  # cyan, as rich's own ETA
+
+
+def test_percentages_round_down_and_never_pass_100() -> None:
+    """Two thirds is 66 %, not 67; a run that learns it has less to do than it already did
+    (its plan shrank) stops at 100 %."""
+    log = StringIO()
+    with pytest.raises(RuntimeError), \
+            RunProgress("sync members", 3, None, stream=log, tty=False) as run:
+        run.advance(2)
+        assert run.status_line() == "sync members: 2/3 (66 %)"
+        run.resize(1)
+        raise RuntimeError("connection lost")
+    assert log.getvalue().splitlines()[-1].startswith("sync members: stopped at 1/1 (100 %)")
