@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from engine.state.sqlite import SqliteState
 from engine.sync.ports import ExportRow
+from engine.sync.run_report import SyncRunReport
 from engine.sync.runner import DataSyncRunner
 
 from .memory_ports import PURPOSE, Crash, MemorySource, MemoryTarget, address_of
@@ -45,4 +47,20 @@ def test_a_resumed_run_counts_the_interrupted_plan_and_the_fresh_one(tmp_path: P
     assert (report.added, report.removed, report.kept_shared) == (4, 2, 1)
     assert (report.purposes_added, report.purposes_removed) == (4, 2)
     assert report.values_left_out == {MISFIT: 2}  # 7 in the first plan, 10 in the fresh one
+    state.close()
+
+
+def test_the_run_log_says_when_each_run_finished(tmp_path: Path) -> None:
+    """``sync log`` reads the report back from state: its finish time is the run's."""
+    state = SqliteState(tmp_path / "state.db")
+    start = datetime.now(UTC).replace(microsecond=0)  # the log keeps recent runs only
+    started, finished = start.isoformat(), (start + timedelta(seconds=30)).isoformat()
+    times = iter([started])  # then 30 s later
+    runner = DataSyncRunner(MemorySource(members_now={1, 2}), MemoryTarget(), state,
+                            clock=lambda: next(times, finished))
+    asyncio.run(runner.run(DEFINITION))
+    [entry] = state.sync_runs(DEFINITION.address, "")
+    logged = SyncRunReport.from_log_entry(entry)
+    assert logged.finished_at == finished
+    assert f"Started {started}, finished {finished}." in logged.summary_text()
     state.close()
