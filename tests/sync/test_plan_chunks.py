@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from engine.state.sqlite import SqliteState
 from engine.sync.ports import ExportRow
 from engine.sync.run_report import SUCCEEDED
 from engine.sync.runner import DataSyncRunner
 
-from .memory_ports import PURPOSE, MemorySource, MemoryTarget, address_of
+from .memory_ports import PURPOSE, Crash, MemorySource, MemoryTarget, address_of
 from .test_runner_memory import DEFINITION, _run
 
 
@@ -25,16 +27,16 @@ def test_a_household_split_across_export_chunks_keeps_its_tag_while_one_owner_is
     imported once, and the ledger learns both owners, so 1 leaving keeps it tagged."""
     state = SqliteState(tmp_path / "state.db")
     source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
-    source.extra_rows = {1: [_shared(1, "home@example.org")],
-                         3: [_shared(3, "home@example.org")]}
+    source.extra_rows = {1: [_shared(1, "a-home@example.org")],
+                         3: [_shared(3, "a-home@example.org")]}
     runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0, export_batch=1)
     first = _run(runner)
-    assert first.status == SUCCEEDED and first.added == 4  # c1, c2, c3 and home: once
-    assert state.sync_ledger(DEFINITION.sync_id)["home@example.org"] == {1, 3}
+    assert first.status == SUCCEEDED and first.added == 4  # c1, c2, c3, a-home (once)
+    assert state.sync_ledger(DEFINITION.sync_id)["a-home@example.org"] == {1, 3}
     source.members_now = {2, 3}
     second = _run(runner)
     assert (second.removed, second.kept_shared) == (1, 1)
-    assert set(target.tagged) == {address_of(2), address_of(3), "home@example.org"}
+    assert set(target.tagged) == {address_of(2), address_of(3), "a-home@example.org"}
     state.close()
 
 
@@ -47,4 +49,31 @@ def test_a_row_exported_for_a_constituent_not_in_the_list_tags_nothing(tmp_path:
     report = asyncio.run(DataSyncRunner(source, target, state).run(DEFINITION))
     assert report.status == SUCCEEDED and report.added == 3
     assert set(target.tagged) == {address_of(1), address_of(2), address_of(3)}
+    state.close()
+
+
+def test_a_run_killed_while_exporting_is_finished_from_its_last_frozen_chunk(
+        tmp_path: Path) -> None:
+    """Tessitura fails the second export chunk: the next run goes on from the chunk after
+    the frozen one, sending the item the frozen chunk carried, each address once."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget()
+    runner = DataSyncRunner(source, target, state, import_batch=2, export_batch=1)
+    real = source.export
+
+    async def fails_the_second_chunk(ids, *args):  # noqa: ANN001, ANN002, ANN202
+        if list(ids) == [2]:
+            raise Crash()
+        return await real(ids, *args)
+
+    source.export = fails_the_second_chunk  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        _run(runner)
+    assert target.imported == []  # chunk 0's one item waits for a full batch
+    source.export = real  # type: ignore[method-assign]
+    source.exported.clear()
+    report = _run(runner)
+    assert report.resumed and report.status == SUCCEEDED
+    assert source.exported[:2] == [[2], [3]]  # not chunk 0 again
+    assert target.imported == [[address_of(1), address_of(2)], [address_of(3)]]
     state.close()
