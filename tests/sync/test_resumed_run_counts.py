@@ -64,3 +64,13 @@ def test_the_run_log_says_when_each_run_finished(tmp_path: Path) -> None:
     assert logged.finished_at == finished
     assert f"Started {started}, finished {finished}." in logged.summary_text()
     state.close()
+
+
+def test_a_sync_without_trigger_webhooks_reports_no_purposes(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source = MemorySource(members_now={1, 2})
+    report = asyncio.run(DataSyncRunner(source, MemoryTarget(), state).run(DEFINITION))
+    assert (report.added, report.purposes_added, report.purposes_removed) == (2, 0, 0)
+    assert "contact point purpose" not in report.summary_text()
+    assert source.purpose_calls == []
+    state.close()

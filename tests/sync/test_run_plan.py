@@ -201,3 +201,15 @@ def test_a_new_owner_keeps_an_address_its_old_owner_leaves_in_the_same_run() -> 
     planned = _planned(plan, HouseholdSource({}), {"home@x.org": {1}, "one@x.org": {1}})
     assert [r.address for r in planned.removals()] == ["one@x.org"]
     assert planned.kept_shared == 1
+
+
+def test_leavers_untag_what_no_listed_owner_holds_and_count_each_kept_address() -> None:
+    """1 leaves: two of its addresses stay (2 and 3 hold them), one goes; an address a
+    listed constituent took on (new owner 3 of 4's) has no leaver and is left alone."""
+    plan = _header(BitMap({2, 3, 4}), BitMap({1, 2, 3, 4}),
+                   new_owners={"a-moved@x.org": [3]})
+    ledger = {"a-moved@x.org": {4}, "one@x.org": {1, 2}, "two@x.org": {1, 3},
+              "z-gone@x.org": {1}}
+    planned = _planned(plan, HouseholdSource({}), ledger)
+    assert [r.address for r in planned.removals()] == ["z-gone@x.org"]
+    assert planned.kept_shared == 2
