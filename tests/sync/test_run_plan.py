@@ -203,13 +203,17 @@ def test_a_new_owner_keeps_an_address_its_old_owner_leaves_in_the_same_run() -> 
     assert planned.kept_shared == 1
 
 
-def test_leavers_untag_what_no_listed_owner_holds_and_count_each_kept_address() -> None:
+def test_leavers_untag_what_no_listed_owner_holds_and_count_each_kept_address(
+        caplog: pytest.LogCaptureFixture) -> None:
     """1 leaves: two of its addresses stay (2 and 3 hold them), one goes; an address a
-    listed constituent took on (new owner 3 of 4's) has no leaver and is left alone."""
+    listed constituent took on (new owner 3 of 4's) has no leaver and is left alone. The
+    frozen plan's counts are a line of ``sync run -v``."""
     plan = _header(BitMap({2, 3, 4}), BitMap({1, 2, 3, 4}),
                    new_owners={"a-moved@x.org": [3]})
     ledger = {"a-moved@x.org": {4}, "one@x.org": {1, 2}, "two@x.org": {1, 3},
               "z-gone@x.org": {1}}
-    planned = _planned(plan, HouseholdSource({}), ledger)
+    with caplog.at_level("INFO", logger="engine.sync.plan_builder"):
+        planned = _planned(plan, HouseholdSource({}), ledger)
+    assert caplog.messages == ["sync: 1 plan r frozen: 1 removals, 2 kept shared"]
     assert [r.address for r in planned.removals()] == ["z-gone@x.org"]
     assert planned.kept_shared == 2
