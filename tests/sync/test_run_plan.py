@@ -217,3 +217,27 @@ def test_leavers_untag_what_no_listed_owner_holds_and_count_each_kept_address(
     assert caplog.messages == ["sync: 1 plan r frozen: 1 removals, 2 kept shared"]
     assert [r.address for r in planned.removals()] == ["z-gone@x.org"]
     assert planned.kept_shared == 2
+
+
+def test_a_plan_killed_while_freezing_its_end_decides_the_end_again_once(
+        tmp_path: Path) -> None:
+    """The removal and purpose parts were frozen but not the ``end`` (the run died between
+    the end's writes, 50 parts each): the next build drops them and freezes the end afresh,
+    each removal once, numbered on from the last chunk."""
+    plan = _header(BitMap({1, 61}), BitMap(range(1, 61)), removal_batch=1, purpose_id=7)
+    state = SqliteState(tmp_path / "state.db")
+    state.record_sync_batch(plan.sync_id, "earlier", SyncBatchRecord(0, tagged=[
+        (f"c{c}@x.org", c) for c in range(1, 61)]))
+    state.freeze_sync_plan(plan.sync_id, plan.run_id, plan.to_bytes())
+    source = HouseholdSource({61: "c61@x.org"})  # one joiner: one export chunk
+    asyncio.run(PlanBuilder(source, state, state, plan).build())  # type: ignore[arg-type]
+    whole = state.sync_plan_parts(plan.sync_id, plan.run_id, -1, 500)
+    assert [p.kind for p in whole[:2]] == ["import", "chunk"] and whole[-1].kind == "end"
+    state.drop_sync_plan_parts(plan.sync_id, plan.run_id, whole[-1].part_no - 1)  # no end
+    asyncio.run(PlanBuilder(source, state, state, plan).build())  # type: ignore[arg-type]
+    again = state.sync_plan_parts(plan.sync_id, plan.run_id, -1, 500)
+    assert [(p.part_no, p.kind, p.payload) for p in again] == [
+        (p.part_no, p.kind, p.payload) for p in whole]
+    planned = PlannedRun.read(state, plan)
+    assert len(planned.removals()) == planned.counts.removals == 59
+    state.close()
