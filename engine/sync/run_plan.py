@@ -149,14 +149,12 @@ class PlanCounts:
     purposes_removed: int = 0
     values_left_out: Counter[str] = field(default_factory=Counter)
     eligible: BitMap = field(default_factory=BitMap)  # listed owners of an address to tag
-    complete: bool = False  # the ``end`` part is frozen
 
     def add_part(self, part: SyncPlanPart) -> None:
         if part.kind not in (CHUNK, END):
             return
         note = json.loads(part.payload)
         if part.kind == END:
-            self.complete = True
             self.removals += note["removals"]
             self.kept_shared += note["kept_shared"]
             self.purposes_added += note["purposes_added"]

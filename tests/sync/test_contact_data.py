@@ -30,7 +30,8 @@ LEVEL = CarriedField("7", "LEVEL", "Membership Level", "dropdown",
 
 
 @pytest.mark.parametrize(("raw", "text"), [
-    (None, None), (150.0, "150"), (99.5, "99.5"), (3, "3"), (True, "Y"), (" Patron ", "Patron"),
+    (None, None), (150.0, "150"), (99.5, "99.5"), (3, "3"), (True, "Y"), (False, "N"),
+    (" Patron ", "Patron"),
     ("2026-08-07", "2026-08-07")])
 def test_tessitura_values_become_text_once(raw: object, text: str | None) -> None:
     assert value_text(raw) == text
@@ -39,6 +40,10 @@ def test_tessitura_values_become_text_once(raw: object, text: str | None) -> Non
 @pytest.mark.parametrize(("field", "text", "sent", "why"), [
     (CarriedField("1", "D", "c", "date"), "2026-08-07", "2026-08-07", None),
     (CarriedField("1", "D", "c", "date"), "2026-08-07T19:30:00", "2026-08-07", None),
+    (CarriedField("1", "D", "c", "date"), "2026-08-07T23:30:00Z", "2026-08-07", None),
+    (CarriedField("1", "D", "c", "date"), "", "", None),  # no value now: cleared
+    (CarriedField("1", "T", "c", "datetime"), "Patron", None, "not a date and time (ISO "
+     "8601), as a datetime field needs"),
     (CarriedField("1", "D", "c", "date"), "Patron", None, "not a date (YYYY-MM-DD), as a "
      "date field needs"),
     (CarriedField("1", "T", "c", "datetime"), "2026-08-07", "2026-08-07T00:00:00", None),
@@ -48,6 +53,8 @@ def test_tessitura_values_become_text_once(raw: object, text: str | None) -> Non
     (LEVEL, "Supporter", None, "not one of the dropdown field's options (Friend, Patron, "
      "Benefactor)"),
     (replace(LEVEL, type="checkbox"), "Friend||patron", "||Friend||Patron||", None),
+    (LEVEL, "Friend||Patron", None, "not one of the dropdown field's options (Friend, "
+     "Patron, Benefactor)"),  # one choice only: not split
     (replace(LEVEL, options=()), "Anything", "Anything", None),  # no options: not checked
     (CarriedField("1", "T", "c", "text"), "Anything", "Anything", None),
     (LEVEL, None, "", None),  # the member has no value now: the field is cleared
@@ -57,6 +64,14 @@ def test_values_fit_their_fields_type(field: CarriedField, text: str | None,
     value, problem = fit_value(field, text)
     assert value == sent
     assert (problem.why if problem else None) == why
+
+
+@pytest.mark.parametrize(("kind", "why"), [
+    ("date", "not a date (YYYY-MM-DD), as a date field needs"),
+    ("datetime", "not a date and time (ISO 8601), as a datetime field needs")])
+def test_a_date_misfit_names_its_field_and_value(kind: str, why: str) -> None:
+    _, problem = fit_value(CarriedField("1", "LAST_ATTENDED", "c", kind), "soon")
+    assert problem is not None and problem.describe() == f"LAST_ATTENDED 'soon': {why}"
 
 
 def test_a_misfit_is_left_out_and_said_without_its_value_when_masked() -> None:

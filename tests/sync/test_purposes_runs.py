@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.state.sqlite import SqliteState
+from engine.sync.ports import ExportRow
 from engine.sync.run_report import SUCCEEDED
 from engine.sync.runner import DataSyncRunner
 
@@ -102,4 +103,35 @@ def test_each_purpose_update_is_a_line_of_sync_run_v(tmp_path: Path,
     assert [m for m in caplog.messages if " purpose " in m] == [
         "sync: 41 purpose 7 add on 3 addresses (part 2)",
         "sync: 41 purpose 7 remove on 2 addresses (part 1)"]
+    state.close()
+
+
+def test_the_summary_counts_purposes_over_every_page(tmp_path: Path) -> None:
+    """1,100 addresses tagged: the purpose goes on in two calls and the summary says 1,100;
+    then 1,099 untagged: off in two calls, 1,099 said."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 1101))), MemoryTarget(purpose=7)
+    definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+    first = asyncio.run(runner.run(definition))
+    assert (first.added, first.purposes_added) == (1100, 1100)
+    source.members_now = {1}
+    source.purpose_calls.clear()
+    second = asyncio.run(runner.run(definition))
+    assert (second.removed, second.purposes_removed) == (1099, 1099)
+    assert [(a, len(x)) for _, a, x in source.purpose_calls] == [("remove", 1000),
+                                                                  ("remove", 99)]
+    state.close()
+
+
+def test_every_tagged_address_gets_the_purpose_whatever_it_starts_with(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2}), MemoryTarget(purpose=7)
+    source.extra_rows[2] = [ExportRow(2, 102, "007@example.org", 1, False, False,
+                                      frozenset({7}), "Y")]
+    definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
+    report = asyncio.run(DataSyncRunner(source, target, state).run(definition))
+    assert report.purposes_added == 3
+    assert {a for a, held in source.purposes.items() if 7 in held} == {
+        "007@example.org", address_of(1), address_of(2)}
     state.close()

@@ -181,7 +181,9 @@ def test_a_plan_frozen_by_another_version_is_refused_not_guessed() -> None:
 
 def test_safety_stops_an_emptied_list_and_mass_removals() -> None:
     baseline = BitMap(range(100))
-    assert "empty" in (safety_problem("add_only", baseline, BitMap(), 0.1) or "")
+    assert safety_problem("add_only", baseline, BitMap(), 0.1) == (
+        "the list is empty but 100 constituents were synced before; a failed regenerate must "
+        "not untag everyone (use --force if the list really is empty)")
     assert "11 of 100" in (safety_problem("add_and_remove", baseline, BitMap(range(11, 100)),
                                           0.1) or "")
     assert safety_problem("add_and_remove", baseline, BitMap(range(10, 100)), 0.1) is None
@@ -199,3 +201,43 @@ def test_a_new_owner_keeps_an_address_its_old_owner_leaves_in_the_same_run() -> 
     planned = _planned(plan, HouseholdSource({}), {"home@x.org": {1}, "one@x.org": {1}})
     assert [r.address for r in planned.removals()] == ["one@x.org"]
     assert planned.kept_shared == 1
+
+
+def test_leavers_untag_what_no_listed_owner_holds_and_count_each_kept_address(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """1 leaves: two of its addresses stay (2 and 3 hold them), one goes; an address a
+    listed constituent took on (new owner 3 of 4's) has no leaver and is left alone. The
+    frozen plan's counts are a line of ``sync run -v``."""
+    plan = _header(BitMap({2, 3, 4}), BitMap({1, 2, 3, 4}),
+                   new_owners={"a-moved@x.org": [3]})
+    ledger = {"a-moved@x.org": {4}, "one@x.org": {1, 2}, "two@x.org": {1, 3},
+              "z-gone@x.org": {1}}
+    with caplog.at_level("INFO", logger="engine.sync.plan_builder"):
+        planned = _planned(plan, HouseholdSource({}), ledger)
+    assert caplog.messages == ["sync: 1 plan r frozen: 1 removals, 2 kept shared"]
+    assert [r.address for r in planned.removals()] == ["z-gone@x.org"]
+    assert planned.kept_shared == 2
+
+
+def test_a_plan_killed_while_freezing_its_end_decides_the_end_again_once(
+        tmp_path: Path) -> None:
+    """The removal and purpose parts were frozen but not the ``end`` (the run died between
+    the end's writes, 50 parts each): the next build drops them and freezes the end afresh,
+    each removal once, numbered on from the last chunk."""
+    plan = _header(BitMap({1, 61}), BitMap(range(1, 61)), removal_batch=1, purpose_id=7)
+    state = SqliteState(tmp_path / "state.db")
+    state.record_sync_batch(plan.sync_id, "earlier", SyncBatchRecord(0, tagged=[
+        (f"c{c}@x.org", c) for c in range(1, 61)]))
+    state.freeze_sync_plan(plan.sync_id, plan.run_id, plan.to_bytes())
+    source = HouseholdSource({61: "c61@x.org"})  # one joiner: one export chunk
+    asyncio.run(PlanBuilder(source, state, state, plan).build())  # type: ignore[arg-type]
+    whole = state.sync_plan_parts(plan.sync_id, plan.run_id, -1, 500)
+    assert [p.kind for p in whole[:2]] == ["import", "chunk"] and whole[-1].kind == "end"
+    state.drop_sync_plan_parts(plan.sync_id, plan.run_id, whole[-1].part_no - 1)  # no end
+    asyncio.run(PlanBuilder(source, state, state, plan).build())  # type: ignore[arg-type]
+    again = state.sync_plan_parts(plan.sync_id, plan.run_id, -1, 500)
+    assert [(p.part_no, p.kind, p.payload) for p in again] == [
+        (p.part_no, p.kind, p.payload) for p in whole]
+    planned = PlannedRun.read(state, plan)
+    assert len(planned.removals()) == planned.counts.removals == 59
+    state.close()
