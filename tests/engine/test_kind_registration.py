@@ -163,30 +163,34 @@ def test_a_kind_from_an_installed_provider_is_planned_and_applied(toy_installed:
         state.close()
 
 
-def test_an_installed_provider_s_rules_are_discovered_and_run(toy_installed: Path) -> None:
-    providers = provider_classes()
-    manifests_dir = toy_installed / "manifests"
+def _plan_refusal(root: Path, toys_yaml: str) -> list[str]:
+    """The lines of the refusal ``make_plan`` raises for ``manifests/toys.yaml``."""
+    manifests_dir = root / "manifests"
     manifests_dir.mkdir()
-    (manifests_dir / "toys.yaml").write_text("toys:\n  frog:\n    colour: green\n")
-    state = open_state(str(toy_installed / "state.db"))
+    (manifests_dir / "toys.yaml").write_text(toys_yaml)
+    state = open_state(str(root / "state.db"))
 
-    async def scenario() -> None:
-        session = Session(providers, ProviderContext(env={}))
+    async def scenario() -> list[str]:
+        session = Session(provider_classes(), ProviderContext(env={}))
         try:
-            manifests = load_manifests(manifests_dir, session.registry,
-                                       display_root=toy_installed)
+            manifests = load_manifests(manifests_dir, session.registry, display_root=root)
             with pytest.raises(ManifestErrors) as refused:
                 await make_plan(session, manifests, state)
-            assert str(refused.value) == (
-                "manifests/toys.yaml:3: toys.frog.colour: toys are never green")
+            return str(refused.value).splitlines()
         finally:
             await session.aclose()
 
     try:
-        asyncio.run(scenario())
+        return asyncio.run(scenario())
     finally:
         state.close()
-    assert [r.name for r in KindRegistry(providers).rules("toys")] == ["no_green_toys"]
+
+
+def test_an_installed_provider_s_rules_are_discovered_and_run(toy_installed: Path) -> None:
+    assert _plan_refusal(toy_installed, "toys:\n  frog:\n    colour: green\n") == [
+        "manifests/toys.yaml:3: toys.frog.colour: toys are never green"]
+    assert [r.name for r in KindRegistry(provider_classes()).rules("toys")] == [
+        "no_green_toys"]
 
 
 def test_two_names_that_resolve_to_one_object_are_refused_by_the_plan(
@@ -194,34 +198,14 @@ def test_two_names_that_resolve_to_one_object_are_refused_by_the_plan(
     """``validate`` compares keys as declared; a handler's ``resolve`` may normalize them
     (here: trimmed), so the planner checks again and names both declarations, and goes on to
     report the next resource's own problem in the same pass."""
-    providers = provider_classes()
-    manifests_dir = toy_installed / "manifests"
-    manifests_dir.mkdir()
-    (manifests_dir / "toys.yaml").write_text(
+    assert _plan_refusal(toy_installed, (
         "toys:\n"
         "  a-bear: {label: Bear}\n"
         "  b-bear: {label: ' bear '}\n"
-        "  c-frog: {colour: green}\n")
-    state = open_state(str(toy_installed / "state.db"))
-
-    async def scenario() -> None:
-        session = Session(providers, ProviderContext(env={}))
-        try:
-            manifests = load_manifests(manifests_dir, session.registry,
-                                       display_root=toy_installed)
-            with pytest.raises(ManifestErrors) as refused:
-                await make_plan(session, manifests, state)
-            assert str(refused.value).splitlines() == [
-                "manifests/toys.yaml:3: toys.b-bear and toys.a-bear (manifests/toys.yaml:2) "
-                "both declare the toys object 'bear'; one object can have only one address",
-                "manifests/toys.yaml:4: toys.c-frog.colour: toys are never green"]
-        finally:
-            await session.aclose()
-
-    try:
-        asyncio.run(scenario())
-    finally:
-        state.close()
+        "  c-frog: {colour: green}\n")) == [
+        "manifests/toys.yaml:3: toys.b-bear and toys.a-bear (manifests/toys.yaml:2) "
+        "both declare the toys object 'bear'; one object can have only one address",
+        "manifests/toys.yaml:4: toys.c-frog.colour: toys are never green"]
 
 
 def test_every_seed_rule_says_its_seed_and_shows_both_forms() -> None:
