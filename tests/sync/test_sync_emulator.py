@@ -165,3 +165,16 @@ async def test_an_account_no_longer_integrated_with_permissions_stops_filtering_
     org.definition = await load_definition(org.session, record)
     second = await _run(org, force=True)
     assert first.status == second.status == SUCCEEDED and second.added > 0
+
+
+async def test_each_run_counts_only_its_own_429s(org: EmulatedSync) -> None:
+    """``sync run --all`` runs every sync with one runner: a run after a busy one says how
+    many 429s it met itself, not the busy run's as well."""
+    await org.control("faults", {"rate_429": 0.3})
+    busy = await _run(org)
+    await org.control("faults", {"rate_429": 0.0})
+    calm = await _run(org)
+    assert busy.status == calm.status == SUCCEEDED
+    assert busy.rate_limited > 0
+    assert calm.detail_lines()[1] == (f"  API calls: Tessitura {calm.tessitura_calls}, "
+                                      f"Prospect2 {calm.prospect2_calls} (0 answered 429)")
