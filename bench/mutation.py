@@ -6,6 +6,7 @@
     python -m bench.mutation engine/plan --rerun-survivors   # after adding tests: retry those
     python -m bench.mutation engine/plan --rerun-survivors --only 'engine.plan.targets.*'
     python -m bench.mutation engine/plan --report # print the last results without running
+    python -m bench.mutation engine/sync --remap --rerun-survivors   # tests rewritten in place
 
 A score says how many small faults (``<`` for ``<=``, ``break`` for ``continue``, a value
 dropped) the tests notice: killed / total per package, with every survivor as file:line and its
@@ -118,11 +119,15 @@ def mutmut_section(package: Package) -> str:
     return "\n".join(lines) + "\n"
 
 
-def prepare(package: Package, fresh: bool) -> Path:
-    """The work directory: symlinks to the repository and a pyproject.toml with the section."""
+def prepare(package: Package, fresh: bool, remap: bool = False) -> Path:
+    """The work directory: symlinks to the repository and a pyproject.toml with the section.
+    ``remap``: forget which tests call which function (mutmut maps a test once per name, so a
+    test rewritten under its old name keeps its old map), keeping the verdicts."""
     where = workdir(package.path)
     if fresh and where.exists():
         shutil.rmtree(where)
+    if remap:
+        (where / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     where.mkdir(parents=True, exist_ok=True)
     for entry in REPO.iterdir():
         if entry.name in {".git", ".venv", ".mutation", "pyproject.toml"} \
@@ -267,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"any of {', '.join(PACKAGES)} (default: all, one after another)")
     parser.add_argument("--max-children", type=int, default=2,
                         help="mutants tested at once (default 2: the cores of the reference run)")
+    parser.add_argument("--remap", action="store_true",
+                        help="map every test to the functions it calls again (after tests "
+                             "changed under the same names), keeping earlier verdicts")
     parser.add_argument("--fresh", action="store_true",
                         help="forget earlier results (else unchanged functions keep theirs)")
     parser.add_argument("--rerun-survivors", action="store_true",
@@ -284,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     for package in chosen:
         seconds = None
         if not args.report:
-            where = prepare(package, args.fresh)
+            where = prepare(package, args.fresh, args.remap)
             names = ([v.name for v in verdicts(package) if v.status not in CAUGHT | {UNCHECKED}
                       and any(fnmatch.fnmatchcase(v.name, g) for g in args.only or ["*"])]
                      if args.rerun_survivors else [])

@@ -95,3 +95,23 @@ def test_a_later_mutation_run_tests_against_the_current_data_files(tmp_path: Pat
     refresh_data_files(tmp_path)
     assert stale.read_bytes() == schema.read_bytes()
     assert module.read_text() == "# a mutant copy\n"
+
+
+def test_remap_forgets_the_test_map_and_keeps_the_verdicts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mutmut maps a test to the functions it calls once per test name; ``--remap`` makes it
+    map them again (a test rewritten under its old name) without losing a verdict."""
+    import bench.mutation as mutation
+
+    monkeypatch.setattr(mutation, "WORK", tmp_path)
+    package = mutation.PACKAGES["engine/sync"]
+    mutants = tmp_path / mutation.slug(package.path) / "mutants"
+    (mutants / "engine" / "sync").mkdir(parents=True)
+    verdicts = mutants / "engine" / "sync" / "schedule.py.meta"
+    verdicts.write_text('{"exit_code_by_key": {}}')
+    (mutants / "mutmut-stats.json").write_text("{}")
+    mutation.prepare(package, fresh=False)
+    assert (mutants / "mutmut-stats.json").exists()
+    mutation.prepare(package, fresh=False, remap=True)
+    assert not (mutants / "mutmut-stats.json").exists()
+    assert verdicts.read_text() == '{"exit_code_by_key": {}}'
