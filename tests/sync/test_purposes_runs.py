@@ -12,7 +12,7 @@ import pytest
 
 from engine.state.sqlite import SqliteState
 from engine.sync.ports import ExportRow
-from engine.sync.run_report import SUCCEEDED
+from engine.sync.run_report import SUCCEEDED, SyncRunReport
 from engine.sync.runner import DataSyncRunner
 
 from .emulated import MEMBERS_LIST, EmulatedSync
@@ -78,6 +78,8 @@ def test_purposes_go_1000_addresses_a_call_and_a_crash_doubles_nothing(tmp_path:
     sent = [(action, len(addresses)) for _, action, addresses in source.purpose_calls]
     # the batch in flight when the process died is sent once more; nothing else is
     assert sent == [("add", 1000), ("add", 1000), ("add", 1000), ("add", 499)]
+    # what was set, each batch once (the one journaled before the kill too); not 2,501 planned
+    assert report.purposes_added == 2499
     assert {a for a, held in source.purposes.items() if 7 in held} == {
         address_of(c) for c in range(1, 2501)} - {address_of(5)}
 
@@ -86,6 +88,64 @@ def test_purposes_go_1000_addresses_a_call_and_a_crash_doubles_nothing(tmp_path:
     assert asyncio.run(runner.run(definition, force=True)).purposes_removed == 100
     assert [(a, len(x)) for _, a, x in source.purpose_calls] == [("remove", 100)]
     assert not any(7 in source.purposes.get(address_of(c), set()) for c in range(2401, 2501))
+    state.close()
+
+
+def _dies_after(source: MemorySource, calls: int) -> None:
+    """The process dies right after its ``calls``-th purpose update landed in Tessitura."""
+    real, made = source.set_purposes, 0
+
+    async def dying(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        nonlocal made
+        answer = await real(*args, **kwargs)
+        made += 1
+        if made == calls:
+            source.set_purposes = real  # type: ignore[method-assign]
+            raise Crash()
+        return answer
+
+    source.set_purposes = dying  # type: ignore[method-assign]
+
+
+def test_the_summary_counts_the_purposes_set_not_planned_across_a_kill(tmp_path: Path) -> None:
+    """Refused addresses in the batch journaled before the kill and in the one resent after
+    it: the finishing run says what Tessitura holds, as ``sync run`` and ``sync log`` show."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 2201))), MemoryTarget(purpose=7)
+    refused = {address_of(1000), address_of(2)}  # in the first and second 1,000 (by address)
+    target.refuse.update(dict.fromkeys(refused, "bounced"))
+    definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
+    runner = DataSyncRunner(source, target, state)
+    _dies_after(source, 2)
+    with pytest.raises(Crash):
+        asyncio.run(runner.run(definition, force=True))
+    report = asyncio.run(runner.run(definition, force=True))
+    assert report.resumed and (report.added, report.retried) == (2200, 2)
+    held = {a for a, purposes in source.purposes.items() if 7 in purposes}
+    assert len(held) == 2198 and not held & refused
+    # the second batch landed before the kill, unjournaled, and went again
+    assert [len(x) for _, _, x in source.purpose_calls] == [999, 999, 999, 200]
+    assert report.purposes_added == 2198
+    line = "  contact point purpose: added to 2198, removed from 0 (trigger webhooks)"
+    assert line in report.summary_text().splitlines()
+    [*_, entry] = state.sync_runs(DEFINITION.address, "")
+    assert line in SyncRunReport.from_log_entry(entry).summary_text().splitlines()
+    state.close()
+
+
+def test_an_address_prospect2_refuses_gets_no_purpose_and_is_not_counted(
+        tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now={1, 2, 3}), MemoryTarget(purpose=7)
+    target.refuse[address_of(2)] = "bounced"
+    definition = replace(DEFINITION, mode="add_and_remove", trigger_webhooks=True,
+                         purpose_id=7)
+    report = asyncio.run(DataSyncRunner(source, target, state).run(definition))
+    assert (report.added, len(report.rejected), report.purposes_added) == (3, 1, 2)
+    assert {a for a, held in source.purposes.items() if 7 in held} == {address_of(1),
+                                                                       address_of(3)}
+    assert ("  contact point purpose: added to 2, removed from 0 (trigger webhooks)"
+            in report.summary_text().splitlines())
     state.close()
 
 
