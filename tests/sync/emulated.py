@@ -43,11 +43,13 @@ class EmulatedSync:
     def __init__(self, state_path: Path, *, mode: str = "add_and_remove",
                  max_remove_fraction: float = 1.0, import_batch: int = 250,
                  removal_batch: int = 50, contact_data: bool = False,
-                 resync: str = "audit", purpose: int | None = None) -> None:
+                 resync: str = "audit", purpose: int | None = None,
+                 seed: str = "small") -> None:
         """``contact_data``: the sync carries the list's "Pro2 Member Data" into two custom
         fields, MEMBERSHIP_LEVEL (text) and LAST_ATTENDED (date). ``purpose``: the tag stands
-        for that Contact Point Purpose and the sync triggers webhooks."""
-        self.transport = httpx.ASGITransport(app=build_emulator_app(seed="small"))
+        for that Contact Point Purpose and the sync triggers webhooks. ``seed``: the emulated
+        organization ("small": 200 constituents, "demo": 2,000)."""
+        self.transport = httpx.ASGITransport(app=build_emulator_app(seed=seed))
         self.http = httpx.AsyncClient(transport=self.transport, base_url=BASE, timeout=30)
         self.state = SqliteState(state_path)
         self.mode = mode

@@ -4,14 +4,16 @@ tag in Tessitura, added on the addresses a run tags and removed from those it un
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine.render.sync_log import run_text
 from engine.state.sqlite import SqliteState
-from engine.sync.ports import ExportRow
+from engine.sync.ports import LIST_SOURCE_PORT, ExportRow, ListSource
 from engine.sync.run_report import SUCCEEDED, SyncRunReport
 from engine.sync.runner import DataSyncRunner
 
@@ -47,6 +49,65 @@ async def test_the_purpose_follows_the_tag_in_tessitura(org: EmulatedSync) -> No
     assert second.purposes_removed == len(untagged) == second.removed
     held = await org.holding_purpose(SEASON_ANNOUNCEMENTS, members | set(churn["removed"]))
     assert not untagged & held and await org.tagged() <= held
+
+
+class _KilledAfterPurposes:
+    """The real list source, the process killed right after its ``lives``-th purpose update
+    landed in Tessitura; the size of each update it sent."""
+
+    def __init__(self, real: ListSource, lives: int, sizes: list[int]) -> None:
+        self.real, self.lives, self.sizes = real, lives, sizes
+
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        answer = await self.real.set_purposes(purpose_id, action, addresses)
+        self.sizes.append(len(addresses))
+        self.lives -= 1
+        if self.lives == 0:
+            raise Crash()
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+@pytest.mark.anyio
+async def test_a_run_finishing_a_killed_one_says_what_tessitura_holds(tmp_path: Path) -> None:
+    """Over a thousand addresses, some mistyped in Tessitura (Prospect2 refuses them); the
+    process dies after the second purpose update landed, before it was journaled. The run that
+    finishes it says the purpose went on every tagged address once, as the run log keeps it."""
+    org = EmulatedSync(tmp_path / "state.db", purpose=SEASON_ANNOUNCEMENTS, seed="demo")
+    await org.start()
+    try:
+        assert org.runner is not None and org.definition is not None and org.session
+        churn = await org.control("churn", {"list_id": MEMBERS_LIST, "add": 1000,
+                                            "mistype": 12, "seed": 3})
+        source = org.session.port(LIST_SOURCE_PORT)
+        await source.set_purposes(SEASON_ANNOUNCEMENTS, "remove",  # none holds it before
+                                  [t["Address"] for t in churn["mistyped"]])
+        sizes: list[int] = []
+        org.runner.source = _KilledAfterPurposes(source, 2, sizes)
+        with pytest.raises(Crash):
+            await org.runner.run(org.definition, force=True)
+        await org.reconnect()  # a new process finishes it
+        org.runner.source = _KilledAfterPurposes(org.session.port(LIST_SOURCE_PORT), -1, sizes)
+        report = await org.runner.run(org.definition, force=True)
+        tagged = await org.tagged()
+        holding = await org.holding_purpose(SEASON_ANNOUNCEMENTS, await org.members())
+        [*_, entry] = org.state.sync_runs(org.definition.address, "")
+    finally:
+        await org.close()
+    refused = set(report.rejected)
+    assert report.status == SUCCEEDED and report.resumed and report.retried == len(refused)
+    assert refused and refused <= {t["Address"] for t in churn["mistyped"]}
+    # the first update was journaled before the kill (a refused address left out of it), the
+    # second landed unjournaled and went again; the retried addresses were refused again
+    assert sizes[0] < 1000 and sizes[1] == sizes[2] and len(sizes) == 3
+    assert sizes[0] + sizes[2] == len(tagged) == report.purposes_added
+    assert tagged <= holding and not refused & holding
+    line = (f"  contact point purpose: added to {len(tagged)}, removed from 0 (trigger "
+            "webhooks)")
+    assert line in run_text(SyncRunReport.from_log_entry(entry)).plain.splitlines()
 
 
 def test_purposes_go_1000_addresses_a_call_and_a_crash_doubles_nothing(tmp_path: Path) -> None:
