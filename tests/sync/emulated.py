@@ -16,6 +16,7 @@ from engine.sync.ports import LIST_SOURCE_PORT, TAG_TARGET_PORT
 from engine.sync.runner import DataSyncRunner
 from providers.emulator_host import build_emulator_app
 from providers.http.retry import RetryPolicy
+from providers.prospect2.emulator.contacts import EMAIL
 
 BASE = "http://sync.emulator"
 TOKEN = {"Api-Token": "emulator-token"}
@@ -140,14 +141,16 @@ class EmulatedSync:
             offset += 100
 
     async def expected(self) -> set[str]:
-        """What the list and the sync's filters say now (primary, active, permission Y)."""
+        """What the list and the sync's filters say now (primary, active, permission Y), less
+        the addresses Prospect2 refuses to import (churn's ``mistype``)."""
         assert self.session is not None
         source = self.session.port(LIST_SOURCE_PORT)
         await source.regenerate(MEMBERS_LIST)
         members = await source.members(MEMBERS_LIST)
         rows = await source.export(list(members))
         return {r.address.strip().lower() for r in rows
-                if r.primary and not r.inactive and r.permission == "Y"}
+                if r.primary and not r.inactive and r.permission == "Y"
+                and EMAIL.match(r.address.strip())}
 
     async def eligible_members(self) -> set[int]:
         """Listed constituents with an address the sync's filters let through."""
