@@ -215,6 +215,7 @@ def test_the_summary_counts_purposes_only_on_addresses_prospect2_took(
             {"Name": "@purpose_id", "Value": str(PURPOSE)},
             {"Name": "@action", "Value": "remove"},
             {"Name": "@addresses", "Value": ",".join(t["Address"] for t in typos)}]})
+    preview = _ok(syncs, "sync", "preview", "members")
     out = _ok(syncs, "sync", "run", "members")
     [run] = _log(syncs)
     tagged = _tagged(syncs)
@@ -224,6 +225,9 @@ def test_the_summary_counts_purposes_only_on_addresses_prospect2_took(
     assert run["purposes_added"] == len(tagged)
     assert (f"  contact point purpose: added to {len(tagged)}, removed from 0 (trigger "
             "webhooks)\n") in out
+    # the preview says what it plans: every address sent (it cannot know who is refused)
+    assert (f"  contact point purpose: to add to {run['added']}, to remove from 0 (trigger "
+            "webhooks; an address Prospect2 refuses to import gets none)\n") in preview
     rows = _export(syncs, _members(syncs))
     holding = {r["Address"].strip().lower() for r in rows
                if str(PURPOSE) in str(r.get("PurposeIds") or "").split(",")}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from engine.render.sync_log import run_text
+from engine.render.sync_preview import preview_text
 from engine.state.sqlite import SqliteState
 from engine.sync.ports import LIST_SOURCE_PORT, ExportRow, ListSource
 from engine.sync.run_report import SUCCEEDED, SyncRunReport
@@ -242,6 +243,37 @@ def test_the_summary_counts_purposes_over_every_page(tmp_path: Path) -> None:
     assert (second.removed, second.purposes_removed) == (1099, 1099)
     assert [(a, len(x)) for _, a, x in source.purpose_calls] == [("remove", 1000),
                                                                   ("remove", 99)]
+    state.close()
+
+
+def test_the_preview_says_the_purposes_it_plans_over_every_page(tmp_path: Path) -> None:
+    """A preview counts what it plans (a run, what it set), in pages of 1,000 both ways."""
+    state = SqliteState(tmp_path / "state.db")
+    source, target = MemorySource(members_now=set(range(1, 1101))), MemoryTarget(purpose=7)
+    definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
+    runner = DataSyncRunner(source, target, state, max_remove_fraction=1.0)
+
+    def purpose_line() -> str:
+        text = preview_text(asyncio.run(runner.preview(definition))).plain
+        [line] = [line for line in text.splitlines() if "contact point purpose" in line]
+        return line
+
+    assert purpose_line() == ("  contact point purpose: to add to 1100, to remove from 0 "
+                              "(trigger webhooks; an address Prospect2 refuses to import "
+                              "gets none)")
+    assert source.purpose_calls == []  # a preview sets nothing
+    asyncio.run(runner.run(definition))
+    source.members_now = {1, 1101, 1102}
+    assert purpose_line().startswith("  contact point purpose: to add to 2, to remove from "
+                                     "1099 (trigger webhooks;")
+    state.close()
+
+
+def test_a_preview_without_trigger_webhooks_plans_no_purposes(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "state.db")
+    runner = DataSyncRunner(MemorySource(members_now={1, 2}), MemoryTarget(purpose=7), state)
+    text = preview_text(asyncio.run(runner.preview(DEFINITION))).plain
+    assert "to add" in text and "contact point purpose" not in text
     state.close()
 
 
