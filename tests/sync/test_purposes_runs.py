@@ -170,25 +170,27 @@ def _dies_after(source: MemorySource, calls: int) -> None:
 
 
 def test_the_summary_counts_the_purposes_set_not_planned_across_a_kill(tmp_path: Path) -> None:
-    """Refused addresses in the batch journaled before the kill and in the one resent after
-    it: the finishing run says what Tessitura holds, as ``sync run`` and ``sync log`` show."""
+    """Refused addresses in the two batches journaled before the kill and in the one resent
+    after it: the finishing run says what Tessitura holds, as ``sync run`` and ``sync log``
+    show it."""
     state = SqliteState(tmp_path / "state.db")
     source, target = MemorySource(members_now=set(range(1, 2201))), MemoryTarget(purpose=7)
-    refused = {address_of(1000), address_of(2)}  # in the first and second 1,000 (by address)
+    # one in each 1,000 addresses (by address: c1000@ first, c2@ in the second, c820@ last)
+    refused = {address_of(1000), address_of(2), address_of(820)}
     target.refuse.update(dict.fromkeys(refused, "bounced"))
     definition = replace(DEFINITION, trigger_webhooks=True, purpose_id=7)
     runner = DataSyncRunner(source, target, state)
-    _dies_after(source, 2)
+    _dies_after(source, 3)
     with pytest.raises(Crash):
         asyncio.run(runner.run(definition, force=True))
     report = asyncio.run(runner.run(definition, force=True))
-    assert report.resumed and (report.added, report.retried) == (2200, 2)
+    assert report.resumed and (report.added, report.retried) == (2200, 3)
     held = {a for a, purposes in source.purposes.items() if 7 in purposes}
-    assert len(held) == 2198 and not held & refused
-    # the second batch landed before the kill, unjournaled, and went again
-    assert [len(x) for _, _, x in source.purpose_calls] == [999, 999, 999, 200]
-    assert report.purposes_added == 2198
-    line = "  contact point purpose: added to 2198, removed from 0 (trigger webhooks)"
+    assert len(held) == 2197 and not held & refused
+    # the third batch landed before the kill, unjournaled, and went again
+    assert [len(x) for _, _, x in source.purpose_calls] == [999, 999, 199, 199]
+    assert report.purposes_added == 2197
+    line = "  contact point purpose: added to 2197, removed from 0 (trigger webhooks)"
     assert line in report.summary_text().splitlines()
     [*_, entry] = state.sync_runs(DEFINITION.address, "")
     assert line in SyncRunReport.from_log_entry(entry).summary_text().splitlines()
