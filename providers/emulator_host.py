@@ -160,6 +160,7 @@ class ChurnBody(BaseModel):
     change: int = Field(0, ge=0)
     share_email: int = Field(0, ge=0)
     permission_flip: int = Field(0, ge=0)
+    mistype: int = Field(0, ge=0)
     seed: int = 1
 
 

@@ -173,7 +173,8 @@ async def _plan_and_apply(rt: Runtime, job: Job, saved_plan: Plan | None, target
         if not auto_approve:
             _confirm(the_plan, force)
     syncs = {c.address for c in the_plan.changes if c.kind == SYNC_KIND}
-    async with syncs_held(job.state, syncs, lock_holder(), wait=lock_wait(rt.env),
+    async with syncs_held(job.state, syncs, lock_holder(), command="apply",
+                          wait=lock_wait(rt.env),
                           say=rt.output.line):  # never beside a run of a sync it changes
         result = await apply_plan(job.session, the_plan, job.state,
                                   saved=saved_plan is not None, parallelism=parallelism,

@@ -80,6 +80,11 @@ def _heading(preview: SyncPreview, counts: dict[str, int]) -> list[str]:
     if definition.run_by_prospect2:
         lines.append("  runner: prospect2: Prospect2 runs this sync from a baseline of its own, "
                      "which its API does not show; these counts are against Callboard's")
+    planned = preview.plan.counts
+    if preview.plan.header.purpose_id is not None:  # planned: a run reports what it set
+        lines.append(f"  contact point purpose: to add to {planned.purposes_added}, to remove "
+                     f"from {planned.purposes_removed} (trigger webhooks; an address "
+                     "Prospect2 refuses to import gets none)")
     left_out = len(preview.plan.value_problems)
     if left_out:
         lines.append(f"  {plural(left_out, 'import')} {verb(left_out, 'leaves', 'leave')} a "

@@ -70,10 +70,11 @@ def _try_run(state: StateLocks, address: str, holder: str) -> LockInfo | None:
     return blocker
 
 
-def _try_hold(state: StateLocks, address: str, holder: str) -> LockInfo | None:
-    """Take a sync's lock for an apply; the running sync's lock if it is held."""
+def _try_hold(state: StateLocks, address: str, holder: str, command: str) -> LockInfo | None:
+    """Take a sync's lock for ``command`` (an apply), naming it as the holder's command; the
+    running sync's lock if it is held."""
     try:
-        state.acquire_lock(holder, "sync run", sync_lock(address))
+        state.acquire_lock(holder, command, sync_lock(address))
     except StateError:
         held = state.lock_info(sync_lock(address))
         return held or LockInfo("another run", "sync run", "just now")
@@ -113,10 +114,11 @@ async def sync_slot(state: StateLocks, address: str, holder: str, *, wait: float
 
 
 @asynccontextmanager
-async def syncs_held(state: StateLocks, addresses: Iterable[str], holder: str, *, wait: float,
-                     say: Callable[[str], None]) -> AsyncIterator[None]:
-    """Hold the locks of the syncs an apply changes, waiting for runs in progress; refuses
-    (StateError, nothing changed) if one still runs after ``wait`` seconds."""
+async def syncs_held(state: StateLocks, addresses: Iterable[str], holder: str, *, command: str,
+                     wait: float, say: Callable[[str], None]) -> AsyncIterator[None]:
+    """Hold the locks of the syncs ``command`` (an apply) changes, waiting for runs in
+    progress; refuses (StateError, nothing changed) if one still runs after ``wait`` seconds.
+    The locks name ``command``, so whoever meets them is told what holds the sync."""
     held: list[str] = []
     deadline = time.monotonic() + wait
     try:
@@ -125,7 +127,8 @@ async def syncs_held(state: StateLocks, addresses: Iterable[str], holder: str, *
                 say(f"Waiting up to {wait:g}s for the sync run of {address} to finish before "
                     f"applying ({info.describe()}).")
 
-            blocker = await _wait(partial(_try_hold, state, address, holder), deadline, waiting)
+            blocker = await _wait(partial(_try_hold, state, address, holder, command),
+                                  deadline, waiting)
             if blocker is not None:
                 raise StateError(f"{address} is still running a sync after {wait:g}s "
                                  f"({blocker.describe()}); nothing was applied. Apply again "

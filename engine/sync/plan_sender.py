@@ -6,12 +6,16 @@ request budget unused (the client's limiters keep the pace). Removals and purpos
 wait for the whole plan and every import: an untag must not race an import, and a purpose
 update leaves out the addresses Prospect2 refused. A crash resends at most the batches that
 were in flight (imports and deletes are safe to repeat).
+
+The purposes a run reports are the ones it set, counted per journaled batch (a batch the run it
+finishes sent counts once, as it was sent), never the planned ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 
 from engine import interrupts
 from engine.interrupts import Interrupted
@@ -54,6 +58,9 @@ class PlanSender:
         self.counts = PlanCounts()
         self.sendable = 0  # batches of the plan seen so far, sent before or not
         self.queued = 0  # API calls of the parts this run sent or is sending
+        #: Addresses each purpose action ("add", "remove") was set on, over the batches
+        #: journaled: sent now, or by the interrupted run this one finishes.
+        self.purposes: Counter[str] = Counter()
         self._associations: dict[str, str] | None = None
 
     async def send(self, building: asyncio.Task[None], frozen: asyncio.Event) -> None:
@@ -100,6 +107,9 @@ class PlanSender:
             return
         self.sendable += 1
         if part.part_no in done:
+            if part.kind == PURPOSE:  # set before the kill: counted, not sent again
+                action, addresses = await self._purpose_update(part)
+                self.purposes[action] += len(addresses)
             return
         self.queued += _cost(part)  # not what completed: imports in flight count too
         if self.queued > progress.total:
@@ -210,19 +220,27 @@ class PlanSender:
         self._associations = cached
         return cached
 
-    async def _purposes(self, part: SyncPlanPart) -> None:
-        """One purpose update in Tessitura (trigger webhooks), journaled once confirmed;
-        addresses Prospect2 refused to import are left out (they carry no tag)."""
-        plan = self.plan
-        assert plan.purpose_id is not None
+    async def _purpose_update(self, part: SyncPlanPart) -> tuple[str, list[str]]:
+        """A ``purpose`` part's action and the addresses it sets: an add leaves out the
+        addresses Prospect2 refused to import (they carry no tag). Purposes go out once every
+        import of the plan is journaled, so a journaled part reads back what it sent."""
         action, addresses = purpose_batch(part)
         if action == "add":
-            refused = {a for a, _, _ in await self._db(self.state.sync_rejected, plan.sync_id)}
+            refused = {a for a, _, _ in await self._db(self.state.sync_rejected,
+                                                       self.plan.sync_id)}
             addresses = [a for a in addresses if a not in refused]
+        return action, addresses
+
+    async def _purposes(self, part: SyncPlanPart) -> None:
+        """One purpose update in Tessitura (trigger webhooks), journaled once confirmed."""
+        plan = self.plan
+        assert plan.purpose_id is not None
+        action, addresses = await self._purpose_update(part)
         if addresses:
             await self.source.set_purposes(plan.purpose_id, action, addresses)
         await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
                        SyncBatchRecord(batch_no=part.part_no))
+        self.purposes[action] += len(addresses)
         log.info("sync: %s purpose %s %s on %d addresses (part %d)", plan.sync_id,
                  plan.purpose_id, action, len(addresses), part.part_no)
 

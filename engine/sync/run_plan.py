@@ -145,6 +145,7 @@ class PlanCounts:
     imports: Counter[str] = field(default_factory=Counter)  # by reason
     removals: int = 0
     kept_shared: int = 0
+    #: Purpose updates planned (``sync preview``); a run reports the ones it set instead.
     purposes_added: int = 0
     purposes_removed: int = 0
     values_left_out: Counter[str] = field(default_factory=Counter)

@@ -7,6 +7,7 @@ email, so the three never disagree.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +57,9 @@ class SyncRunReport:
     notify_error: str = ""
     #: Which engine ran it: ``callboard`` or ``prospect2`` (its own activity log, read back).
     run_by: str = "callboard"
-    #: Trigger webhooks: addresses the run adds the tag's Contact Point Purpose to / removes
-    #: it from in Tessitura (an address Prospect2 refused to import is skipped when sent).
+    #: Trigger webhooks: addresses the run added the tag's Contact Point Purpose to / removed
+    #: it from in Tessitura, counted per journaled batch: not the planned ones (an address
+    #: Prospect2 refused to import gets none), and a batch resent after a kill counts once.
     purposes_added: int = 0
     purposes_removed: int = 0
     #: Contact data left out of imports because it does not fit its field: reason -> count
@@ -68,16 +70,17 @@ class SyncRunReport:
     def ok(self) -> bool:
         return self.status == SUCCEEDED
 
-    def count_plan(self, counts: PlanCounts) -> None:
+    def count_plan(self, counts: PlanCounts, purposes: Mapping[str, int]) -> None:
         """Add a plan's counts, including batches an interrupted run already confirmed: the
-        report is the run's."""
+        report is the run's. ``purposes``: addresses each purpose action was set on (the
+        sender's count of what was done; the plan's own purpose counts are what it planned)."""
         for reason, count in counts.imports.items():
             if reason in _COUNTER:
                 setattr(self, _COUNTER[reason], getattr(self, _COUNTER[reason]) + count)
         self.removed += counts.removals
         self.kept_shared += counts.kept_shared
-        self.purposes_added += counts.purposes_added
-        self.purposes_removed += counts.purposes_removed
+        self.purposes_added += purposes.get("add", 0)
+        self.purposes_removed += purposes.get("remove", 0)
         for reason, count in counts.values_left_out.items():
             self.values_left_out[reason] = self.values_left_out.get(reason, 0) + count
 

@@ -245,7 +245,7 @@ class DataSyncRunner:
         report.constituents_added += len(plan.added - waiting)
         report.constituents_removed += len(plan.removed)
         report.waiting = len(waiting)
-        report.count_plan(counts)
+        report.count_plan(counts, sender.purposes)
         await self._commit(plan, counts)
 
     async def _commit(self, plan: SyncRunPlan, counts: PlanCounts) -> None:

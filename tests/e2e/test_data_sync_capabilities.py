@@ -203,6 +203,37 @@ def test_trigger_webhooks_keep_the_tags_purpose_on_its_addresses(syncs: Workspac
     assert _tagged(syncs) <= holding and not untagged & holding
 
 
+def test_the_summary_counts_purposes_only_on_addresses_prospect2_took(
+        syncs: Workspace) -> None:
+    """Members whose primary address is mistyped in Tessitura are refused by Prospect2: they
+    carry no tag and get no purpose, and ``sync run`` says the purpose went on what it did."""
+    _ok(syncs, "apply", "--auto-approve")
+    typos = syncs.served.control("churn", {"list_id": MEMBERS_LIST, "mistype": 8,
+                                           "seed": 2})["mistyped"]
+    _tessitura(syncs, "POST", "/Custom/Execute", {  # none holds the purpose before the run
+        "ProcedureName": "LP_CALLBOARD_SET_PURPOSES", "ParameterValues": [
+            {"Name": "@purpose_id", "Value": str(PURPOSE)},
+            {"Name": "@action", "Value": "remove"},
+            {"Name": "@addresses", "Value": ",".join(t["Address"] for t in typos)}]})
+    preview = _ok(syncs, "sync", "preview", "members")
+    out = _ok(syncs, "sync", "run", "members")
+    [run] = _log(syncs)
+    tagged = _tagged(syncs)
+    refused = set(run["rejected"])
+    assert refused and refused <= {t["Address"] for t in typos} and not refused & tagged
+    assert run["added"] == len(tagged) + len(refused)  # planned: every address sent
+    assert run["purposes_added"] == len(tagged)
+    assert (f"  contact point purpose: added to {len(tagged)}, removed from 0 (trigger "
+            "webhooks)\n") in out
+    # the preview says what it plans: every address sent (it cannot know who is refused)
+    assert (f"  contact point purpose: to add to {run['added']}, to remove from 0 (trigger "
+            "webhooks; an address Prospect2 refuses to import gets none)\n") in preview
+    rows = _export(syncs, _members(syncs))
+    holding = {r["Address"].strip().lower() for r in rows
+               if str(PURPOSE) in str(r.get("PurposeIds") or "").split(",")}
+    assert tagged <= holding and not refused & holding
+
+
 # -- 5. a tag change replaces; trigger_automations on; writebacks honour since --------------
 
 def test_a_tag_change_is_a_replace_that_says_the_old_tag_stays(syncs: Workspace) -> None:

@@ -81,11 +81,14 @@ def test_an_apply_waits_for_a_running_sync_then_holds_it(
 
     async def apply() -> None:
         async with syncs_held(applying, {SYNC, "data_syncs.donors"}, "ci@runner pid 9",
-                              wait=10, say=said.append):
-            assert syncing.lock_info(sync_lock(SYNC)).holder == "ci@runner pid 9"  # type: ignore[union-attr]
-            with pytest.raises(StateError, match="already running"):
-                # no run starts meanwhile
+                              command="apply", wait=10, say=said.append):
+            held = syncing.lock_info(sync_lock(SYNC))
+            assert held is not None and (held.holder, held.command) == ("ci@runner pid 9",
+                                                                        "apply")
+            with pytest.raises(StateError) as refused:  # no run starts meanwhile
                 syncing.acquire_lock("cron@runner pid 7", "sync run", sync_lock(SYNC))
+            assert str(refused.value) == (f"{SYNC} is already running: lock held by ci@runner "
+                                          f"pid 9 (command: apply) since {held.since}")
 
     timer = _release_later(lambda: syncing.release_lock(lock_holder(), sync_lock(SYNC)), 0.6)
     asyncio.run(apply())
@@ -101,8 +104,8 @@ def test_an_apply_refuses_after_the_wait_and_holds_nothing(
     syncing.acquire_lock(lock_holder(), "sync run", sync_lock(SYNC))
 
     async def apply() -> None:
-        async with syncs_held(applying, {"data_syncs.a", SYNC}, "ci@runner pid 9", wait=0.3,
-                              say=print):
+        async with syncs_held(applying, {"data_syncs.a", SYNC}, "ci@runner pid 9",
+                              command="apply", wait=0.3, say=print):
             raise AssertionError("the apply ran beside the sync")
 
     with pytest.raises(StateError, match=f"{SYNC} is still running a sync after 0.3s "
@@ -124,7 +127,8 @@ def test_an_apply_refused_by_a_run_names_that_run(open_store: Callable[[], State
         async with sync_slot(syncing, SYNC, lock_holder(), wait=0, say=print):
             since = syncing.lock_info(sync_lock(SYNC)).since  # type: ignore[union-attr]
             with pytest.raises(StateError) as refused:
-                async with syncs_held(applying, {SYNC}, "ci@runner pid 9", wait=0, say=print):
+                async with syncs_held(applying, {SYNC}, "ci@runner pid 9", command="apply",
+                                      wait=0, say=print):
                     raise AssertionError("the apply ran beside the sync")
             assert str(refused.value) == (
                 f"{SYNC} is still running a sync after 0s (held by {lock_holder()} (command: "

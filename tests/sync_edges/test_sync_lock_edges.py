@@ -34,7 +34,8 @@ def test_an_apply_refused_by_a_run_that_just_ended_still_says_why(tmp_path: Path
     syncing, applying = SqliteState(tmp_path / "s.db"), _RunEndsMeanwhile(tmp_path / "s.db")
 
     async def apply() -> None:
-        async with syncs_held(applying, {SYNC}, "ci@runner pid 9", wait=0, say=print):
+        async with syncs_held(applying, {SYNC}, "ci@runner pid 9", command="apply", wait=0,
+                              say=print):
             raise AssertionError("the apply ran beside the sync")
 
     with sync_locked(syncing, SYNC, lock_holder()), pytest.raises(StateError) as refused:
@@ -84,7 +85,8 @@ def test_an_apply_waits_its_wait_and_no_poll_more_looking_last_at_the_deadline(
     said: list[str] = []
 
     async def apply() -> None:
-        async with syncs_held(applying, {SYNC}, "ci@runner pid 9", wait=0.05, say=said.append):
+        async with syncs_held(applying, {SYNC}, "ci@runner pid 9", command="apply",
+                              wait=0.05, say=said.append):
             raise AssertionError("the apply ran beside the sync")
 
     with sync_locked(syncing, SYNC, lock_holder()), pytest.raises(StateError) as refused:

@@ -3,6 +3,8 @@
 Each kind of change writes the audit rows Tessitura would (table names from
 tessitura-api.md §4), stamped with the emulator clock, so syncs see realistic re-sync
 candidates and realistic noise (permission flips, shared addresses, customer_no 0).
+``mistype`` gives list members a primary address Prospect2 refuses on import (a typo
+Tessitura keeps), so a sync meets the rejections seed 003 reports.
 ``change`` changes what the "Pro2 Member Data" output set shows: the membership level on a
 members list (TX_CUST_MEMBERSHIP / TA_AUDIT_MEMBERSHIP), Lifetime Giving elsewhere
 (T_CONTRIBUTION).
@@ -70,6 +72,7 @@ def apply_churn(
     change: int,
     share_email: int,
     permission_flip: int,
+    mistype: int,
     seed: int,
     now: datetime,
 ) -> dict[str, Any]:
@@ -156,6 +159,13 @@ def apply_churn(
         population.set_permission_answer(constituent_id, EMAIL_MARKETING_PERMISSION, new_answer)
         audit(constituent_id, "TX_CONTACT_PERMISSION", "answer", old_answer, new_answer)
 
+    # -- primary addresses mistyped (Prospect2 refuses them) -----------------------------------
+    mistyped: list[dict[str, Any]] = []
+    for constituent_id in _sample(rng, population, mistype, in_list, set()):
+        address, typed = population.mistype(constituent_id)
+        audit(constituent_id, "T_EADDRESS", "address", address, typed)
+        mistyped.append({"ConstituentId": constituent_id, "Address": typed})
+
     return {
         "list_id": list_id,
         "added": added,
@@ -164,6 +174,7 @@ def apply_churn(
         "shared_email": [item["ConstituentId"] for item in shared],
         "shared_addresses": shared,
         "permission_flip": flipped,
+        "mistyped": mistyped,
         "now": stamp,
     }
 

@@ -170,6 +170,8 @@ class ConstituentPopulation:
         self.permission_overrides: dict[int, dict[int, str | None]] = {}
         #: eaddress id -> its purposes, where LP_CALLBOARD_SET_PURPOSES changed them
         self.purpose_overrides: dict[int, tuple[int, ...]] = {}
+        #: eaddress id -> its address, where churn's ``mistype`` changed it
+        self.address_overrides: dict[int, str] = {}
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -215,6 +217,9 @@ class ConstituentPopulation:
     def email_addresses(self, constituent_id: int) -> list[EmailAddressRecord]:
         records = base_email_addresses(constituent_id) + self.extra_addresses.get(
             constituent_id, [])
+        if self.address_overrides:
+            records = [replace(r, address=self.address_overrides[r.id])
+                       if r.id in self.address_overrides else r for r in records]
         if not self.purpose_overrides:
             return records
         return [replace(r, purpose_ids=self.purpose_overrides[r.id])
@@ -232,6 +237,8 @@ class ConstituentPopulation:
         for constituent_id, records in self.extra_addresses.items():
             if any(record.address.casefold() == wanted for record in records):
                 candidates.add(constituent_id)
+        candidates.update(eaddress_id // 10 for eaddress_id, typed in self.address_overrides.items()
+                          if typed.casefold() == wanted)
         return sorted(
             constituent_id
             for constituent_id in candidates
@@ -271,6 +278,15 @@ class ConstituentPopulation:
         extras.append(record)
         return record
 
+    def mistype(self, constituent_id: int) -> tuple[str, str]:
+        """The constituent's primary address loses its domain's ending (``patron12@example``),
+        a typo Tessitura keeps and Prospect2 refuses on import: (the address, the typo)."""
+        primary = next(r for r in self.email_addresses(constituent_id) if r.primary)
+        local, _, domain = primary.address.partition("@")
+        typed = f"{local}@{domain.rpartition('.')[0] or domain}"
+        self.address_overrides[primary.id] = typed
+        return primary.address, typed
+
     def set_permission_answer(self, constituent_id: int, type_id: int, answer: str | None) -> None:
         self.permission_overrides.setdefault(constituent_id, {})[type_id] = answer
 
@@ -304,6 +320,7 @@ class ConstituentPopulation:
                 for k, answers in self.permission_overrides.items()
             },
             "purposes": {str(k): list(v) for k, v in self.purpose_overrides.items()},
+            "addresses": {str(k): v for k, v in self.address_overrides.items()},
         }
 
     def load_overrides(self, data: dict[str, Any]) -> None:
@@ -331,3 +348,4 @@ class ConstituentPopulation:
             for k, answers in data.get("permissions", {}).items()
         }
         self.purpose_overrides = {int(k): tuple(v) for k, v in data.get("purposes", {}).items()}
+        self.address_overrides = {int(k): v for k, v in data.get("addresses", {}).items()}

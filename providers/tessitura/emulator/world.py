@@ -142,6 +142,7 @@ class TessituraWorld:
         share_email: int = 0,
         permission_flip: int = 0,
         seed: int = 1,
+        mistype: int = 0,
         *,
         now: datetime,
     ) -> dict[str, Any]:
@@ -157,6 +158,7 @@ class TessituraWorld:
             change=change,
             share_email=share_email,
             permission_flip=permission_flip,
+            mistype=mistype,
             seed=seed,
             now=now,
         )

@@ -37,6 +37,24 @@ async def test_shared_email_and_permission_flip_show_in_crm(
     assert audit[0]["NewValue"] == email["Answer"] != audit[0]["OldValue"]
 
 
+async def test_a_mistyped_primary_address_shows_in_crm_and_is_audited(
+    api: httpx.AsyncClient, world: TessituraWorld, control: EmulatorControl
+) -> None:
+    [typo] = world.churn(101, mistype=1, seed=3, now=control.clock.now())["mistyped"]
+    member = typo["ConstituentId"]
+    assert typo["Address"] == f"patron{member}@example"  # the domain lost ".org"
+    addresses = (await api.get("/CRM/ElectronicAddresses",
+                               params={"constituentIds": member, "primaryOnly": "true"})).json()
+    assert [a["Address"] for a in addresses] == [typo["Address"]]
+    assert world.population.owners_of(typo["Address"]) == [member]
+    assert member not in world.population.owners_of(f"patron{member}@example.org")
+    [audit] = [r for r in world.audit if r["AuditTable"] == "T_EADDRESS"]
+    assert (audit["OldValue"], audit["NewValue"]) == (f"patron{member}@example.org",
+                                                      typo["Address"])
+    restored = TessituraWorld.from_dict(json.loads(json.dumps(world.to_dict())))
+    assert restored.population.email_addresses(member) == world.population.email_addresses(member)
+
+
 def test_seeds_are_deterministic() -> None:
     assert TessituraWorld.seeded("demo").to_dict() == TessituraWorld.seeded("demo").to_dict()
     one, two = TessituraWorld.seeded("small"), TessituraWorld.seeded("small")
