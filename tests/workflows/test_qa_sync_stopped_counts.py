@@ -6,6 +6,7 @@ the counts are the run's."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -63,3 +64,28 @@ def test_a_run_stopped_by_the_safety_check_shows_no_counts_it_never_made(
     assert counts is not None, forced.out
     assert int(counts.group(2)) > 0 and int(counts.group(3)) > 0
     assert _tagged(synced) < tagged  # the leavers lost the tag
+
+
+def test_the_preview_says_the_run_would_stop_before_any_write(synced: Sandbox) -> None:
+    """The preview's counts are the run's; so is its stop: "169 to remove" and then a run that
+    removes nothing read as a contradiction until the run was tried."""
+    calm = synced.run("sync", "preview", "members")
+    assert calm.code == 0 and "would stop" not in calm.out
+    assert json.loads(synced.run("sync", "preview", "members", "--no-regenerate",
+                                 "--format", "json").out)["needs_force"] is None
+    synced.api("POST", "/_emulator/churn", json={"list_id": MEMBERS_LIST, "remove": 150,
+                                                 "seed": 3})
+
+    shown = synced.run("sync", "preview", "members")
+    document = json.loads(synced.run("sync", "preview", "members", "--no-regenerate",
+                                     "--format", "json").out)
+    stopped = synced.run("sync", "run", "members")
+
+    assert shown.code == 0
+    why = re.search(r"the run would remove the tag for \d+ of \d+ constituents \([\d.]+%\), "
+                    r"over safety\.sync_max_remove_fraction \(10\.0%\); use --force to run it "
+                    r"anyway", stopped.out)
+    assert why is not None, stopped.out
+    assert f"  a run would stop before any write: {why.group(0)}" in shown.out.splitlines()
+    assert document["needs_force"] == why.group(0)
+    assert document["counts"]["remove"] > 0
