@@ -159,6 +159,9 @@ class SyncPreviewDoc(_Strict):
     resync_values: dict[str, dict[str, str | None]]
     #: Addresses whose import leaves a value out, with why ("PERSTAG: why").
     values_left_out: dict[str, list[str]]
+    #: Why a run would stop before any write (safety.sync_max_remove_fraction, an emptied
+    #: list) unless given --force; null when it would run.
+    needs_force: str | None = None
 
 
 class SyncRunDoc(_Strict):

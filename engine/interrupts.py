@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 
@@ -61,6 +61,8 @@ class StopSignal:
     writing: int = 0
     requested: bool = False
     hard: bool = False
+    #: Set with ``requested``, for reads that can be dropped at once (``read_unless_stopped``).
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_sigint(self, signum: int, frame: FrameType | None) -> None:
         """The signal handler (main thread, between bytecodes: it only sets flags and asks
@@ -74,6 +76,7 @@ class StopSignal:
             return
         self.requested = True
         self.loop.call_soon_threadsafe(self.notice, SOFT_NOTICE)
+        self.loop.call_soon_threadsafe(self.stopped.set)
 
 
 _current: ContextVar[StopSignal | None] = ContextVar("callboard_stop_signal", default=None)
@@ -111,6 +114,30 @@ def writing() -> Iterator[None]:
         yield
     finally:
         stop.writing -= 1
+
+
+async def read_unless_stopped(work: Coroutine[Any, Any, _T], finished: str) -> _T:
+    """Reads inside a stretch of writes, before the writes they prepare: nothing is being
+    written while they run, so the first Ctrl-C drops them at once (rather than after minutes
+    of lookups) and stops the run with ``Interrupted(finished)``."""
+    stop = _current.get()
+    if stop is None:
+        return await work
+    if stop.requested:
+        work.close()
+        raise Interrupted(finished)
+    reading = asyncio.ensure_future(work)
+    waiting = asyncio.ensure_future(stop.stopped.wait())
+    try:
+        await asyncio.wait({reading, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        if not reading.done():
+            reading.cancel()
+            await asyncio.gather(reading, return_exceptions=True)
+    if reading.cancelled():
+        raise Interrupted(finished)
+    return reading.result()
 
 
 def stop_requested() -> bool:

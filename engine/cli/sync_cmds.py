@@ -249,9 +249,15 @@ def _logged(state: StateStore, name: str | None,
             start: str) -> tuple[list[SyncRunLogEntry], list[ResourceRecord]]:
     """The run log's runs since ``start`` and the syncs Prospect2 runs, of ``name`` or all."""
     wanted = known_sync(state, name) if name else None
-    theirs = [r for r in managed_syncs(state)
+    syncs = managed_syncs(state)
+    theirs = [r for r in syncs
               if r.fields.get("runner") == "prospect2" and wanted in (None, r.address)]
-    return runs_only(state.sync_runs(wanted, start)), theirs
+    if wanted is None:
+        return runs_only(state.sync_runs(None, start)), theirs
+    # a sync renamed with moved: keeps its id, and its runs logged under the old NAME are its
+    ids = {r.remote_id for r in syncs if r.address == wanted}
+    runs = [e for e in state.sync_runs(None, start) if e.address == wanted or e.sync_id in ids]
+    return runs_only(runs), theirs
 
 
 def _instant(stamp: str) -> datetime:

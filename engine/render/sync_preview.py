@@ -59,6 +59,7 @@ def preview_document(preview: SyncPreview, show_values: bool = False) -> dict[st
         "resync_values": {i.address: _values(plan, i, show_values)
                           for i in plan.imports("resync")},
         "values_left_out": _left_out(plan, show_values),
+        "needs_force": preview.needs_force,
     })
 
 
@@ -103,6 +104,9 @@ def preview_text(preview: SyncPreview) -> Text:
         out.append(line + "\n")
     if preview.unfinished_run:
         out.append("  an interrupted run is unfinished: the next run finishes it first\n",
+                   style="yellow")
+    if preview.needs_force:
+        out.append(f"  a run would stop before any write: {preview.needs_force}\n",
                    style="yellow")
     plan = preview.plan
     for item in plan.imports("add"):

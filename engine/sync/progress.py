@@ -93,8 +93,8 @@ class RunProgress:
             if kind is not None:
                 self._bar.console.print(f"{self.description}: stopped after {elapsed}")
             return
-        if kind is None:
-            self._write(f"{self.description}: {self.completed:,}/{self.total:,} (100 %), "
+        if kind is None:  # done: what it took is the total now (the estimate may be off)
+            self._write(f"{self.description}: {self.completed:,}/{self.completed:,} (100 %), "
                         f"done in {elapsed}")
         else:
             self._write(f"{self.description}: stopped at {self._counts()} after {elapsed}")

@@ -137,10 +137,12 @@ class SyncRunReport:
         if self.run_by == "prospect2":  # its activity log holds the counts alone
             return [f"  rejected {count}: {reason}"
                     for reason, count in self.rejection_reasons().items()]
-        lines = [f"  constituents: {self.constituents_added} joined, "
-                 f"{self.constituents_removed} left, {self.list_size} in the list",
-                 f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
-                 f"{self.prospect2_calls} ({self.rate_limited} answered 429)"]
+        lines: list[str] = []
+        if self.status == SUCCEEDED:  # a run that stopped, failed or was cut never counted
+            lines.append(f"  constituents: {self.constituents_added} joined, "
+                         f"{self.constituents_removed} left, {self.list_size} in the list")
+        lines.append(f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
+                     f"{self.prospect2_calls} ({self.rate_limited} answered 429)")
         if self.purposes_added or self.purposes_removed:
             lines.append(f"  contact point purpose: added to {self.purposes_added}, removed "
                          f"from {self.purposes_removed} (trigger webhooks)")

@@ -69,6 +69,8 @@ class SyncPreview:
     baseline_size: int
     unfinished_run: bool
     regenerated: bool = True
+    #: Why a run would stop before any write (the safety check), unless ``--force``.
+    needs_force: str | None = None
 
 
 class DataSyncRunner:
@@ -184,9 +186,11 @@ class DataSyncRunner:
                 planned = await self._db(PlannedRun.read, scratch, plan)
             finally:
                 scratch.close()
-        return SyncPreview(definition, planned, len(load_bitmap(stored.members if stored
-                                                                 else None)),
-                           unfinished, regenerated=regenerate)
+        baseline = load_bitmap(stored.members if stored else None)
+        return SyncPreview(definition, planned, len(baseline), unfinished,
+                           regenerated=regenerate,
+                           needs_force=safety_problem(definition.mode, baseline, plan.current,
+                                                      self.max_remove_fraction))
 
     # -- running -----------------------------------------------------------------------------
     async def run(self, definition: SyncDefinition, *, force: bool = False) -> SyncRunReport:

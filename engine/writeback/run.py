@@ -34,7 +34,11 @@ from engine.writeback.ports import (
     WritebackSink,
     campaign_ref,
 )
-from engine.writeback.recipients import distinct_addresses, resolve_constituents
+from engine.writeback.recipients import (
+    RecipientConstituents,
+    distinct_addresses,
+    resolve_constituents,
+)
 
 log = logging.getLogger(__name__)
 
@@ -189,13 +193,14 @@ class WritebackRun:
         for number, task in enumerate(plan.tasks):
             if interrupts.stop_requested():
                 raise Interrupted(f"{number} of {len(plan.tasks)} campaigns written back")
-            outcome = await self._one(task)
+            outcome = await self._one(task, f"{number} of {len(plan.tasks)} campaigns "
+                                      "written back")
             report.outcomes.append(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
         return report
 
-    async def _one(self, task: WritebackTask) -> CampaignOutcome:
+    async def _one(self, task: WritebackTask, finished: str) -> CampaignOutcome:
         if task.ledger_status is not None:
             ledger = await asyncio.to_thread(self.state.writeback_ledger, task.campaign.id)
             if ledger is None:
@@ -209,22 +214,31 @@ class WritebackRun:
             await self._write(ledger)
             return _outcome(ledger, RESUMED)
         assert task.choice is not None
-        ledger = await self._freeze(task.campaign, task.choice)
+        ledger = await self._freeze(task.campaign, task.choice, finished)
         await self._write(ledger)
         return _outcome(ledger, WRITTEN, task.choice.also_matched)
 
-    async def _freeze(self, campaign: Campaign, choice: MappingChoice) -> WritebackLedger:
-        """Read recipients and owners (no writes yet), then store the ledger."""
-        addresses = distinct_addresses(await self.campaigns.recipient_emails(campaign.id))
-        owners = await self.sink.owners(addresses)
-        recipients = resolve_constituents(addresses, owners)
+    async def _freeze(self, campaign: Campaign, choice: MappingChoice,
+                      finished: str) -> WritebackLedger:
+        """Read recipients and owners (no writes yet: Ctrl-C drops the reads at once, one
+        lookup per address can take minutes), then store the ledger."""
+        recipients = await interrupts.read_unless_stopped(
+            self._recipients(campaign),
+            f"{finished}; campaign {campaign.id}: nothing written, stopped while finding "
+            "its recipients' constituents")
         ledger = ledgers.new_ledger(campaign, choice, recipients, self.batch_size)
         await asyncio.to_thread(self.state.start_writeback, ledger)
         log.info("writeback: campaign %s: %s constituents frozen under mapping %s",
                  campaign.id, len(ledger.constituent_ids), choice.mapping.name)
         return ledger
 
+    async def _recipients(self, campaign: Campaign) -> RecipientConstituents:
+        addresses = distinct_addresses(await self.campaigns.recipient_emails(campaign.id))
+        return resolve_constituents(addresses, await self.sink.owners(addresses))
+
     async def _write(self, ledger: WritebackLedger) -> None:
+        if interrupts.stop_requested():  # not even the source: nothing new starts
+            raise _stopped(ledger, ledger.batches_confirmed)
         if ledger.source_id is None:
             source = await self.sink.find_or_create_source(SourceRequest(
                 appeal_id=ledger.appeal_id, source_group_id=ledger.source_group_id,
@@ -237,9 +251,7 @@ class WritebackRun:
         assert source_id is not None
         for index, batch in ledgers.pending_batches(ledger):
             if interrupts.stop_requested():
-                raise Interrupted(f"campaign {ledger.campaign_id}: {index} of "
-                                  f"{ledgers.batch_count(ledger)} promotion batches confirmed "
-                                  "and recorded")
+                raise _stopped(ledger, index)
             count = await self.sink.add_promotions(source_id, batch)
             ledgers.confirm_batch(ledger, index, batch, count)
             await asyncio.to_thread(self.state.update_writeback_progress, ledger)
@@ -250,6 +262,11 @@ class WritebackRun:
                 raise CallboardError(
                     f"campaign {ledger.campaign_id}: writeback did not complete")
             await asyncio.to_thread(self.state.update_writeback_progress, ledger)
+
+
+def _stopped(ledger: WritebackLedger, confirmed: int) -> Interrupted:
+    return Interrupted(f"campaign {ledger.campaign_id}: {confirmed} of "
+                       f"{ledgers.batch_count(ledger)} promotion batches confirmed and recorded")
 
 
 def _outcome(ledger: WritebackLedger, result: str,

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from tests.pipelines.conftest import PASSWORD, TOKEN, Emulator, StateUrls, secrets_for
 from tests.pipelines.github_pipelines import GitHubPipelines
 from tests.pipelines.github_standin import BOT, GitHubStandIn, PullRequest
+from tests.sync_edges.smtp_server import Mailbox, smtp_server
 
 TAGS = "manifests/tags.yaml"
 MEMBERS = 'Current members, synced from Tessitura\'s "Members - Current" list'
@@ -24,9 +26,17 @@ SHA_MARKER = re.compile(r"<!-- callboard-plan-sha256: ([0-9a-f]{64}) -->")
 
 
 @pytest.fixture
-def pipelines(github: GitHubStandIn, emulator: Emulator, state: StateUrls,
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as served:
+        yield served
+
+
+@pytest.fixture
+def pipelines(github: GitHubStandIn, emulator: Emulator, state: StateUrls, mailbox: Mailbox,
               tmp_path: Path) -> GitHubPipelines:
-    return GitHubPipelines(github, secrets_for(emulator, state), tmp_path)
+    secrets = {**secrets_for(emulator, state),
+               "CALLBOARD_SMTP_URL": f"smtp://127.0.0.1:{mailbox.port}"}
+    return GitHubPipelines(github, secrets, tmp_path)
 
 
 def describe(github: GitHubStandIn, old: str, new: str) -> PullRequest:
@@ -40,8 +50,8 @@ def bodies(github: GitHubStandIn, pr: PullRequest, marker: str) -> list[str]:
 
 
 def test_pull_request_merge_nightly_and_cron(github: GitHubStandIn, emulator: Emulator,
-                                             pipelines: GitHubPipelines,
-                                             state: StateUrls) -> None:
+                                             pipelines: GitHubPipelines, state: StateUrls,
+                                             mailbox: Mailbox) -> None:
     pr = describe(github, "Monthly newsletter readers", "Monthly newsletter (reviewed)")
     planned = pipelines.pull_request(pr)
     plan_job = planned.job("plan")

@@ -142,7 +142,6 @@ def test_a_run_that_did_not_finish_says_so_in_its_body() -> None:
     assert report.summary_text() == """\
 data_syncs.members: failed: Tessitura answered 503
 
-  constituents: 0 joined, 0 left, 0 in the list
   API calls: Tessitura 0, Prospect2 0 (0 answered 429)
 
 Started 2026-09-01T02:00:00+00:00, finished -.

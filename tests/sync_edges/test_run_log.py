@@ -122,7 +122,6 @@ def test_ctrl_c_marks_the_syncs_latest_run_interrupted_with_what_it_finished(
     assert report.summary_text() == (
         "data_syncs.board: interrupted (2 of 5 batches sent); the next run finishes it\n"
         "\n"
-        "  constituents: 0 joined, 0 left, 0 in the list\n"
         "  API calls: Tessitura 0, Prospect2 0 (0 answered 429)\n"
         "\n"
         "Started 2026-01-05T02:00:00+00:00, finished 2026-01-05T02:07:00+00:00.\n"
