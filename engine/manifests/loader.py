@@ -264,6 +264,9 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
                                  origin.line, addr)
     except ValueError as exc:
         return [ManifestError(str(exc), file=display, line=origin.line, field=addr)]
+    ignored = _unknown_ignored(kind, declared, root, (kind_name, name), display, origin.line)
+    if ignored:
+        return ignored
     filled = _filled_errors(declared, spec, name)
     if filled:
         return [ManifestError(message, file=display, line=origin.line, field=f"{addr}.{field}")
@@ -273,6 +276,22 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
     manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, origin=origin,
                                          field_origins=field_origins)
     return []
+
+
+def _unknown_ignored(kind: Kind, declared: ResourceSpec, root: CommentedMap, base: tuple,
+                     display: str, line: int) -> list[ManifestError]:
+    """``lifecycle.ignore_changes`` names fields of the kind: a misspelt one would protect
+    nothing, and the plan would overwrite the very field the user meant to leave alone."""
+    fields = kind.model.field_names()
+    errors = []
+    for i, ignored in enumerate(declared.lifecycle.ignore_changes):
+        if ignored not in fields:
+            where = locate(root, (*base, "lifecycle", "ignore_changes", i), display, line)
+            errors.append(ManifestError(
+                f"ignore_changes names no field {ignored!r}{suggest(ignored, fields)}; "
+                f"fields: {', '.join(fields)}", file=display, line=where.line,
+                field=f"{address(*base)}.lifecycle.ignore_changes"))
+    return errors
 
 
 def _bad_name(kind: Kind, name: Any) -> str | None:
