@@ -96,6 +96,9 @@ class PlanDoc(_Strict):
     callboard_version: str
     secret_fields: dict[str, list[str]]
     estimates: dict[str, EstimateDoc]
+    #: provider -> the service address the plan was made against (no credentials); apply
+    #: refuses the plan anywhere else.
+    services: dict[str, str] = {}
     summary: PlanSummaryDoc
     safety: list[str]
 

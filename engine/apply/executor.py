@@ -59,6 +59,20 @@ def check_made_from(plan: Plan, digest: str) -> None:
                         "new plan")
 
 
+def check_services_match(plan: Plan, endpoint: Callable[[str], str | None]) -> None:
+    """Refuse a plan made against other services: its ids and references are theirs (a plan
+    made with --sandbox, applied with the organization's variables set, or the reverse).
+    ``endpoint(provider)`` is where this run would talk to it (None: not set, so no write)."""
+    now = {name: endpoint(name) for name in plan.services}
+    moved = sorted(name for name, url in plan.services.items() if now[name] not in (None, url))
+    if moved:
+        made = ", ".join(f"{name} at {plan.services[name]}" for name in moved)
+        here = ", ".join(f"{name} at {now[name]}" for name in moved)
+        raise StalePlan(f"plan {plan.id} was made against other services ({made}), and this "
+                        f"apply talks to {here}: apply it where it was made (with --sandbox if "
+                        "it was planned with --sandbox), or make a new plan here")
+
+
 def check_state_matches(plan: Plan, state: StateStore) -> None:
     """A plan made where no state existed yet (no lineage) fits one nobody changed since."""
     header = state.header()
@@ -133,6 +147,7 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
     if saved and plan.changes and header.last_applied_plan == plan.id:
         return ApplyResult(already_applied=True)
     if saved:
+        check_services_match(plan, session.endpoint)
         await asyncio.to_thread(check_state_matches, plan, state)
     done = await asyncio.to_thread(state.journal, plan.id)
     kinds = {c.kind for c in plan.changes}

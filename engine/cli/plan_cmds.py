@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from engine.apply.executor import apply_plan, check_made_from
+from engine.apply.executor import apply_plan, check_made_from, check_services_match
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError, PlanRefused, StalePlan, UsageError
@@ -94,8 +95,9 @@ def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
     sha256 = save_plan_file(out, result) if out else None
     rt.output.show(render("plan", fmt, result, plan_sha256=sha256))
     if out:
+        where = "--sandbox " if rt.sandbox else ""  # a plan applies where it was made
         rt.output.err(f"Saved the plan to {out} (SHA-256 {sha256}). Apply exactly it with: "
-                      f"callboard apply {out} --expect-sha256 {sha256}")
+                      f"callboard {where}apply {shlex.quote(str(out))} --expect-sha256 {sha256}")
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
@@ -157,6 +159,7 @@ def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple
     if planfile:
         saved = load_plan_file(planfile, expect_sha256)
         check_made_from(saved, manifest_digest(rt.manifests_dir))
+        check_services_match(saved, rt.endpoint)  # before any state is opened or made
     rt.run(lambda job: _plan_and_apply(rt, job, saved, list(targets), auto_approve,
                                        parallelism, force), lock="apply")
 

@@ -114,6 +114,8 @@ class Plan:
     secret_fields: dict[str, list[str]] = field(default_factory=dict)
     #: provider -> {"calls": N, "seconds": S at its published rate}
     estimates: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: provider -> the address the plan was made against: applied only against the same.
+    services: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -169,6 +171,7 @@ class Plan:
                                       "refresh_only",
                                       "targets", "target_dependencies", "manifests",
                                       "manifest_digest",
-                                      "callboard_version", "secret_fields", "estimates")
+                                      "callboard_version", "secret_fields", "estimates",
+                                      "services")
                  if k in data}
         return cls(changes=changes, warnings=warnings, **known)

@@ -121,7 +121,8 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
                 manifests=str(manifests.directory),
                 manifest_digest=manifest_digest(manifests.directory),
                 secret_fields={k: sorted(session.registry[k].secret_fields) for k in sorted(kinds)
-                               if session.registry[k].secret_fields})
+                               if session.registry[k].secret_fields},
+                services=session.endpoints(kinds))
     if refresh_only:
         plan.changes = refresh_changes(live, records, session.registry.order())
         return plan
