@@ -92,7 +92,7 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
 def _field_error(resource: Resource, problem: FieldProblem) -> ManifestError:
     if not problem.field:
         return _located(problem.message, resource.origin, resource.address)
-    return _located(problem.message, resource.origin_of(problem.field.split(".")[0]),
+    return _located(problem.message, resource.origin_of(problem.field),
                     f"{resource.address}.{problem.field}")
 
 
