@@ -10,16 +10,14 @@ import sys
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
 from engine.apply.executor import apply_plan, check_made_from, check_services_match
-from engine.artifacts import PLAN, PlanDoc
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError, PlanRefused, StalePlan, UsageError
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
-from engine.plan.model import Change, Plan
+from engine.plan.model import Change, Plan, plan_file_problem
 from engine.plan.planner import make_plan
 from engine.render.json_output import plan_document
 from engine.render.outputs import render
@@ -128,15 +126,10 @@ def load_plan_file(path: Path, expect_sha256: str | None = None) -> Plan:
         raise CallboardError(f"cannot read plan file {path}: {exc}") from exc
     if not isinstance(data, dict) or "changes" not in data:
         raise CallboardError(f"{path} is not a Callboard plan file")
-    if PLAN.accepts(data):  # another version is refused as such by Plan.from_dict
-        try:
-            PlanDoc.model_validate(data)
-        except ValidationError as exc:  # edited by hand or damaged: never half-applied
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise CallboardError(f"{path} is not a valid Callboard plan file ({where}: "
-                                 f"{first['msg']}): it was changed after 'plan --out' wrote "
-                                 "it; make a new plan") from exc
+    problem = plan_file_problem(data)  # edited by hand or damaged: never half-applied
+    if problem:
+        raise CallboardError(f"{path} is not a valid Callboard plan file ({problem}): it was "
+                             "changed after 'plan --out' wrote it; make a new plan")
     return Plan.from_dict(data)
 
 
