@@ -58,6 +58,9 @@ class ChangeDoc(_Strict):
     #: The address a ``moved`` entry renamed this resource from (its state entry moves first,
     #: with no API call); null when it was not renamed.
     moved_from: str | None
+    #: Replaced objects whose new ids this update writes (a Data Sync re-written to carry a
+    #: replaced custom field); empty for every other change.
+    follows: list[str] = []
 
 
 class PlanSummaryDoc(_Strict):

@@ -99,13 +99,13 @@ def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: K
     if plan.refresh_only:
         return
     problems = [problem for change in plan.changes if change.address not in done
-                for problem in _stale(change, index, registry, resuming)]
+                for problem in _stale(change, index, registry, resuming, done)]
     if problems:
         raise StalePlan("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
 
 
 def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
-           resuming: bool) -> list[str]:
+           resuming: bool, done: set[str] = frozenset()) -> list[str]:
     """Why ``change`` no longer fits the live object it was planned against."""
     problems: list[str] = []
     if change.action == "create" and not resuming:
@@ -117,8 +117,9 @@ def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
     if change.remote_id is None or change.fingerprint is None:
         return problems
     current = index.by_id(change.kind, change.remote_id)
-    if resuming and _done_by_interrupted_run(change, current):
-        return problems
+    if resuming and (_done_by_interrupted_run(change, current)
+                     or (change.follows and done.issuperset(change.follows))):
+        return problems  # (a follower's object changed as the replaces it follows were made)
     if current is None:
         problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
                         "plan was made")

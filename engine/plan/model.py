@@ -72,6 +72,9 @@ class Change:
     #: The address this resource had before a ``moved`` entry renamed it: apply moves its
     #: state entry first (no API call), then makes the change ``action`` says.
     moved_from: str | None = None
+    #: The replaced objects whose new ids this update writes (``follower_changes``): a run
+    #: resumed after they were replaced expects this object to differ from the plan.
+    follows: list[str] = field(default_factory=list)
 
     @property
     def symbol(self) -> str:
