@@ -159,7 +159,9 @@ def narrow_to_targets(plan: Plan, changes: list[Change], manifests: ManifestSet,
     plan.warnings = [w for w in plan.warnings if w.address is None or any(
         t in (w.address, w.address.partition(".")[0]) for t in covered)]
     plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
-    return [c for c in changes if targeted(c, covered)]
+    kept = {c.address for c in changes if targeted(c, covered)}
+    # a re-write that follows a targeted replace goes with it (else it keeps a deleted id)
+    return [c for c in changes if c.address in kept or kept.intersection(c.follows)]
 
 
 def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:

@@ -46,6 +46,10 @@ def test_a_sync_follows_the_custom_field_the_plan_replaces(sandbox: Sandbox) -> 
         ("custom_fields.last-attended", "replace", []),
         ("data_syncs.members", "update", ["custom_fields.last-attended"])]
 
+    targeted = json.loads(sandbox.run("plan", "--target", "custom_fields.last-attended",
+                                      "--format", "json").out)["changes"]
+    assert [c["address"] for c in targeted] == [c["address"] for c in changes]
+
     applied = sandbox.run("apply", "--auto-approve")
     assert applied.code == 0, applied.err
     assert "data_syncs.members: updated (id 2)" in applied.out
@@ -66,7 +70,7 @@ def test_ctrl_c_between_the_replace_and_the_sync_is_finished_by_the_same_command
     _to_datetime(workspace.root / "manifests")
     assert workspace.run("plan", "--out", "next.cbplan").returncode == 0
 
-    workspace.served.control("faults", {"latency_ms": 500})
+    workspace.served.control("faults", {"latency_ms": 1000})  # the re-write takes 2 s+
     apply = Watched(workspace, "apply", "next.cbplan")
     apply.wait_until(lambda: "custom_fields.last-attended: replaced" in "".join(apply.out))
     apply.ctrl_c(2)  # the sync's re-write, begun already, is cancelled mid-request
