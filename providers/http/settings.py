@@ -47,5 +47,7 @@ def endpoint(env: Mapping[str, str], name: str) -> str | None:
     if not value:
         return None
     parts = urlsplit(value)
-    host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
-    return f"{parts.scheme.lower()}://{host}{parts.path.rstrip('/')}"
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{scheme}://{(parts.hostname or '').lower()}{port}{parts.path.rstrip('/')}"
