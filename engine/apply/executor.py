@@ -25,6 +25,7 @@ from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateHeader, StateStore
 from engine.sync.run_log import mark_activations
+from engine.words import plural, verb
 
 log = logging.getLogger(__name__)
 
@@ -192,9 +193,14 @@ class PlanApplier:
                     raise
                 raise Interrupted(self._finished()) from None
         if self.errors:
-            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
-                              "finished and are recorded in state. Fix the cause and run the "
-                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
+            failed, done = len(self.errors), len(self.result.done)
+            waiting = self._left() - failed  # in groups that never started
+            raise ApplyFailed(
+                f"{plural(failed, 'change')} failed"
+                + (f" and {plural(waiting, 'change')} {verb(waiting, 'was', 'were')} not started"
+                   if waiting else "")
+                + f"; {done} finished and {verb(done, 'is', 'are')} recorded in state. Fix the "
+                "cause and run the same apply again to finish:\n  " + "\n  ".join(self.errors))
         if interrupts.stop_requested() and self._left():
             raise Interrupted(self._finished())
         await asyncio.to_thread(self.state.finish_apply, self.plan.id)
