@@ -96,6 +96,8 @@ def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
     rt.output.show(render("plan", fmt, result, plan_sha256=sha256))
     if out:
         where = "--sandbox " if rt.sandbox else ""  # a plan applies where it was made
+        if rt.manifests_dir != Path(rt.env.get("CALLBOARD_MANIFESTS") or "manifests"):
+            where += f"-m {shlex.quote(str(rt.manifests_dir))} "  # and from those manifests
         rt.output.err(f"Saved the plan to {out} (SHA-256 {sha256}). Apply exactly it with: "
                       f"callboard {where}apply {shlex.quote(str(out))} --expect-sha256 {sha256}")
     return 2 if detailed_exitcode and result.has_changes else 0

@@ -3,12 +3,13 @@ copied the printed command (it left out --sandbox) with the services' variables 
 first plan in a new directory has no state lineage to tell the two apart, so the sandbox's ids
 and references were written to the real account. A plan records where it was made and is
 applied nowhere else (exit 3, nothing written, no state made); the printed command says
---sandbox."""
+--sandbox (and -m DIR when planned from other manifests)."""
 
 from __future__ import annotations
 
 import re
 
+from tests.cli.conftest import Sandbox
 from tests.e2e.conftest import Workspace
 
 
@@ -56,3 +57,18 @@ def test_a_plan_of_the_services_is_not_applied_to_the_sandbox(workspace: Workspa
     applied = workspace.run("apply", "q.cbplan")
     assert applied.returncode == 0, applied.stderr
     assert "Member - Active" in _tags(workspace)
+
+
+def test_the_printed_command_names_the_manifests_it_was_made_from(sandbox: Sandbox) -> None:
+    """Planned from `-m "team manifests"`: the command to copy says so, or it would be refused
+    for other manifests (or fail where ./manifests does not exist)."""
+    sandbox.manifests.rename(sandbox.root / "team manifests")
+    planned = sandbox.run("-m", "team manifests", "plan", "--out", "p.cbplan")
+    assert planned.code == 0, planned.err
+    command = planned.err.strip().split("Apply exactly it with: ")[1]
+    assert command.startswith("callboard --sandbox -m 'team manifests' apply p.cbplan "
+                              "--expect-sha256 ")
+    args = ["-m", "team manifests", "apply", "p.cbplan", "--expect-sha256", command.split()[-1]]
+    result = sandbox.run(*args)
+    assert result.code == 0, result.err
+    assert "Apply complete: 20 changed." in result.out
