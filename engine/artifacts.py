@@ -58,6 +58,9 @@ class ChangeDoc(_Strict):
     #: The address a ``moved`` entry renamed this resource from (its state entry moves first,
     #: with no API call); null when it was not renamed.
     moved_from: str | None
+    #: Replaced objects whose new ids this update writes (a Data Sync re-written to carry a
+    #: replaced custom field); empty for every other change.
+    follows: list[str] = []
 
 
 class PlanSummaryDoc(_Strict):
@@ -96,6 +99,9 @@ class PlanDoc(_Strict):
     callboard_version: str
     secret_fields: dict[str, list[str]]
     estimates: dict[str, EstimateDoc]
+    #: provider -> the service address the plan was made against (no credentials); apply
+    #: refuses the plan anywhere else.
+    services: dict[str, str] = {}
     summary: PlanSummaryDoc
     safety: list[str]
 

@@ -12,6 +12,7 @@ adopt the very object it came from; one that cannot is left out and said.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,10 @@ class Generated:
 
 
 def slug(text: str) -> str:
-    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A NAME for a live object: "Noël Gala" is ``noel-gala`` (accents dropped, not the
+    letters that carry them)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    value = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     return value or "unnamed"
 
 

@@ -190,6 +190,11 @@ class Kind:
                     found.append((kind, str(item)))
         return found
 
+    #: Kinds whose objects this kind's live objects hold by id, looked up when one is written
+    #: (a Data Sync's contact data holds custom field ids): when a declared object names one
+    #: that the plan replaces (a new id), it is re-written after it, even with no field changed.
+    follows_replaced: ClassVar[frozenset[str]] = frozenset()
+
     def all_dependencies(self) -> tuple[str, ...]:
         deps = list(self.depends_on)
         deps.extend(k for k in self.references.values() if k not in deps)

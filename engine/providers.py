@@ -78,6 +78,13 @@ class Provider(ABC):
         """One of ``handlers``, given what it needs (a provider passes its shared client)."""
         return handler_type()
 
+    @classmethod
+    def endpoint(cls, env: Mapping[str, str]) -> str | None:
+        """Where the service is (its address, never a credential; None when not set). A saved
+        plan records it, so a plan made against one service (the sandbox) is never applied to
+        another (the organization's own)."""
+        return None
+
     @abstractmethod
     async def check(self) -> None:
         """Fail with ProviderError when the service is unreachable or refuses our credentials."""

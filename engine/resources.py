@@ -69,7 +69,19 @@ class Resource:
         return self.spec.plain()
 
     def origin_of(self, field_name: str) -> Origin | None:
-        return self.field_origins.get(field_name, self.origin)
+        """Where ``field_name`` (dotted for nested keys and list items: ``filters.
+        eaddress_types.0``) was written, else its nearest written parent. A nested key is
+        matched without case, as a rule may name it normalized (a perstag in capitals)."""
+        parts = field_name.split(".")
+        for end in range(len(parts), 0, -1):
+            path = ".".join(parts[:end])
+            found = self.field_origins.get(path)
+            if found is None and end > 1:
+                found = next((o for p, o in self.field_origins.items()
+                              if p.casefold() == path.casefold()), None)
+            if found is not None:
+                return found
+        return self.origin
 
     def resolved(self, spec: ResourceSpec) -> Resource:
         return replace(self, spec=spec)

@@ -44,6 +44,15 @@ class Session:
         for name in sorted(self._classes):
             await self.provider(name).check()
 
+    def endpoints(self, kinds: Iterable[str]) -> dict[str, str]:
+        """provider -> the address it talks to, for the providers of ``kinds``."""
+        names = sorted({self.registry.provider_of[k] for k in kinds if k in self.registry})
+        found = {name: self.endpoint(name) for name in names}
+        return {name: url for name, url in found.items() if url is not None}
+
+    def endpoint(self, name: str) -> str | None:
+        return self._classes[name].endpoint(self.context.env)
+
     async def online_problems(self) -> list[str]:
         problems: list[str] = []
         for name in sorted(self._classes):

@@ -25,6 +25,7 @@ from engine.references import resolve_pending, with_ids
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateHeader, StateStore
 from engine.sync.run_log import mark_activations
+from engine.words import plural, verb
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,20 @@ def check_made_from(plan: Plan, digest: str) -> None:
                         "new plan")
 
 
+def check_services_match(plan: Plan, endpoint: Callable[[str], str | None]) -> None:
+    """Refuse a plan made against other services: its ids and references are theirs (a plan
+    made with --sandbox, applied with the organization's variables set, or the reverse).
+    ``endpoint(provider)`` is where this run would talk to it (None: not set, so no write)."""
+    now = {name: endpoint(name) for name in plan.services}
+    moved = sorted(name for name, url in plan.services.items() if now[name] not in (None, url))
+    if moved:
+        made = ", ".join(f"{name} at {plan.services[name]}" for name in moved)
+        here = ", ".join(f"{name} at {now[name]}" for name in moved)
+        raise StalePlan(f"plan {plan.id} was made against other services ({made}), and this "
+                        f"apply talks to {here}: apply it where it was made (with --sandbox if "
+                        "it was planned with --sandbox), or make a new plan here")
+
+
 def check_state_matches(plan: Plan, state: StateStore) -> None:
     """A plan made where no state existed yet (no lineage) fits one nobody changed since."""
     header = state.header()
@@ -85,13 +100,13 @@ def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: K
     if plan.refresh_only:
         return
     problems = [problem for change in plan.changes if change.address not in done
-                for problem in _stale(change, index, registry, resuming)]
+                for problem in _stale(change, index, registry, resuming, done)]
     if problems:
         raise StalePlan("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
 
 
 def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
-           resuming: bool) -> list[str]:
+           resuming: bool, done: set[str] = frozenset()) -> list[str]:
     """Why ``change`` no longer fits the live object it was planned against."""
     problems: list[str] = []
     if change.action == "create" and not resuming:
@@ -103,8 +118,9 @@ def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
     if change.remote_id is None or change.fingerprint is None:
         return problems
     current = index.by_id(change.kind, change.remote_id)
-    if resuming and _done_by_interrupted_run(change, current):
-        return problems
+    if resuming and (_done_by_interrupted_run(change, current)
+                     or (change.follows and done.issuperset(change.follows))):
+        return problems  # (a follower's object changed as the replaces it follows were made)
     if current is None:
         problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
                         "plan was made")
@@ -133,6 +149,7 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
     if saved and plan.changes and header.last_applied_plan == plan.id:
         return ApplyResult(already_applied=True)
     if saved:
+        check_services_match(plan, session.endpoint)
         await asyncio.to_thread(check_state_matches, plan, state)
     done = await asyncio.to_thread(state.journal, plan.id)
     kinds = {c.kind for c in plan.changes}
@@ -176,9 +193,14 @@ class PlanApplier:
                     raise
                 raise Interrupted(self._finished()) from None
         if self.errors:
-            raise ApplyFailed(f"{len(self.errors)} change(s) failed; {len(self.result.done)} "
-                              "finished and are recorded in state. Fix the cause and run the "
-                              "same apply again to finish:\n  " + "\n  ".join(self.errors))
+            failed, done = len(self.errors), len(self.result.done)
+            waiting = self._left() - failed  # in groups that never started
+            raise ApplyFailed(
+                f"{plural(failed, 'change')} failed"
+                + (f" and {plural(waiting, 'change')} {verb(waiting, 'was', 'were')} not started"
+                   if waiting else "")
+                + f"; {done} finished and {verb(done, 'is', 'are')} recorded in state. Fix the "
+                "cause and run the same apply again to finish:\n  " + "\n  ".join(self.errors))
         if interrupts.stop_requested() and self._left():
             raise Interrupted(self._finished())
         await asyncio.to_thread(self.state.finish_apply, self.plan.id)

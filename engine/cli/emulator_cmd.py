@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
+from pathlib import Path
 
 import click
 
@@ -74,12 +75,16 @@ def serve(rt: Runtime, host: str, port: int, seed: str, data_dir: str | None, to
     import uvicorn
 
     sock = listening_socket(host, port)
+    kept = data_dir is not None and Path(data_dir).is_dir() and any(Path(data_dir).iterdir())
     app = emulator_host()(seed=seed, data_dir=data_dir, token=token,
                           tessitura_password=tessitura_password)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{sock.getsockname()[1]}"
     click.echo(settings_lines(base, token, tessitura_password))
     click.echo(f"# emulator ({seed}) listening on {base}; control API at {base}/_emulator/")
+    if data_dir is not None:  # a mistyped --data would serve a new organization unnoticed
+        click.echo(f"# serving the organization kept in {data_dir}" if kept else
+                   f"# {data_dir} held no emulator data: the {seed} organization starts there")
     sys.stdout.flush()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     server.run(sockets=[sock])

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from engine.apply.executor import apply_plan, check_made_from
+from engine.apply.executor import apply_plan, check_made_from, check_services_match
 from engine.cli import params as p
 from engine.cli.runtime import Job, Runtime, lock_holder
 from engine.errors import CallboardError, PlanRefused, StalePlan, UsageError
 from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet
-from engine.plan.model import Change, Plan
+from engine.plan.model import Change, Plan, plan_file_problem
 from engine.plan.planner import make_plan
 from engine.render.json_output import plan_document
 from engine.render.outputs import render
@@ -94,8 +95,11 @@ def plan(rt: Runtime, out: Path | None, fmt: str, detailed_exitcode: bool,
     sha256 = save_plan_file(out, result) if out else None
     rt.output.show(render("plan", fmt, result, plan_sha256=sha256))
     if out:
+        where = "--sandbox " if rt.sandbox else ""  # a plan applies where it was made
+        if rt.manifests_dir != Path(rt.env.get("CALLBOARD_MANIFESTS") or "manifests"):
+            where += f"-m {shlex.quote(str(rt.manifests_dir))} "  # and from those manifests
         rt.output.err(f"Saved the plan to {out} (SHA-256 {sha256}). Apply exactly it with: "
-                      f"callboard apply {out} --expect-sha256 {sha256}")
+                      f"callboard {where}apply {shlex.quote(str(out))} --expect-sha256 {sha256}")
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
@@ -124,6 +128,10 @@ def load_plan_file(path: Path, expect_sha256: str | None = None) -> Plan:
         raise CallboardError(f"cannot read plan file {path}: {exc}") from exc
     if not isinstance(data, dict) or "changes" not in data:
         raise CallboardError(f"{path} is not a Callboard plan file")
+    problem = plan_file_problem(data)  # edited by hand or damaged: never half-applied
+    if problem:
+        raise CallboardError(f"{path} is not a valid Callboard plan file ({problem}): it was "
+                             "changed after 'plan --out' wrote it; make a new plan")
     return Plan.from_dict(data)
 
 
@@ -157,6 +165,7 @@ def apply(rt: Runtime, planfile: Path | None, auto_approve: bool, targets: tuple
     if planfile:
         saved = load_plan_file(planfile, expect_sha256)
         check_made_from(saved, manifest_digest(rt.manifests_dir))
+        check_services_match(saved, rt.endpoint)  # before any state is opened or made
     rt.run(lambda job: _plan_and_apply(rt, job, saved, list(targets), auto_approve,
                                        parallelism, force), lock="apply")
 

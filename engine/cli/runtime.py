@@ -88,11 +88,22 @@ class Runtime:
         self.sandbox_dir.mkdir(parents=True, exist_ok=True)
         return emulator_host()(seed=self.sandbox_seed, data_dir=str(self.sandbox_dir))
 
+    def service_env(self) -> Mapping[str, str]:
+        """The variables the providers read: the sandbox's own under --sandbox."""
+        if self.sandbox:
+            own = {k: v for k, v in self.env.items() if k in ENGINE_ENV}
+            return {**SANDBOX_ENV, **own}
+        return self.env
+
+    def endpoint(self, provider: str) -> str | None:
+        """Where this run talks to ``provider`` (no service is contacted)."""
+        classes = {cls.name: cls for cls in provider_classes()}
+        return classes[provider].endpoint(self.service_env()) if provider in classes else None
+
     def provider_context(self) -> ProviderContext:
         if self.sandbox:
             transport = httpx.ASGITransport(app=self.sandbox_app())
-            own = {k: v for k, v in self.env.items() if k in ENGINE_ENV}
-            return ProviderContext(env={**SANDBOX_ENV, **own}, transport=transport,
+            return ProviderContext(env=self.service_env(), transport=transport,
                                    settings={"sandbox": True})
         return ProviderContext(env=self.env)
 

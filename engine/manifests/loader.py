@@ -7,12 +7,13 @@ returned unless everything is valid.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import Kind, ResourceSpec
@@ -27,7 +28,7 @@ from engine.manifests.moved import MOVED_KEY, Move, check_moves, read_moves
 from engine.manifests.settings import ProjectSettings
 from engine.manifests.yaml_source import load_yaml_file, locate, plain
 from engine.providers import KindRegistry
-from engine.resources import NAME_PATTERN, Resource, address
+from engine.resources import NAME_PATTERN, Origin, Resource, address
 
 
 @dataclass
@@ -264,15 +265,45 @@ def _load_resource(kind_name: str, name: Any, body: Any, root: CommentedMap, dis
                                  origin.line, addr)
     except ValueError as exc:
         return [ManifestError(str(exc), file=display, line=origin.line, field=addr)]
+    ignored = _unknown_ignored(kind, declared, root, (kind_name, name), display, origin.line)
+    if ignored:
+        return ignored
     filled = _filled_errors(declared, spec, name)
     if filled:
         return [ManifestError(message, file=display, line=origin.line, field=f"{addr}.{field}")
                 for field, message in filled]
-    field_origins = {str(k): locate(root, (kind_name, name, k), display, origin.line)
-                     for k in body}
+    field_origins = dict(_written_at(body, (kind_name, name), root, display, origin.line))
     manifests.resources[addr] = Resource(kind=kind_name, name=name, spec=spec, origin=origin,
                                          field_origins=field_origins)
     return []
+
+
+def _unknown_ignored(kind: Kind, declared: ResourceSpec, root: CommentedMap, base: tuple,
+                     display: str, line: int) -> list[ManifestError]:
+    """``lifecycle.ignore_changes`` names fields of the kind: a misspelt one would protect
+    nothing, and the plan would overwrite the very field the user meant to leave alone."""
+    fields = kind.model.field_names()
+    errors = []
+    for i, ignored in enumerate(declared.lifecycle.ignore_changes):
+        if ignored not in fields:
+            where = locate(root, (*base, "lifecycle", "ignore_changes", i), display, line)
+            errors.append(ManifestError(
+                f"ignore_changes names no field {ignored!r}{suggest(ignored, fields)}; "
+                f"fields: {', '.join(fields)}", file=display, line=where.line,
+                field=f"{address(*base)}.lifecycle.ignore_changes"))
+    return errors
+
+
+def _written_at(node: Any, path: tuple, root: CommentedMap, display: str, line: int,
+                prefix: str = "") -> Iterator[tuple[str, Origin]]:
+    """Each key and list item under a resource, dotted (``filters.eaddress_types.0``), with
+    its line: a rule's problem with a nested field points at that field."""
+    items = (node.items() if isinstance(node, CommentedMap)
+             else enumerate(node) if isinstance(node, CommentedSeq) else ())
+    for key, value in items:
+        dotted = f"{prefix}{key}"
+        yield dotted, locate(root, (*path, key), display, line)
+        yield from _written_at(value, (*path, key), root, display, line, f"{dotted}.")
 
 
 def _bad_name(kind: Kind, name: Any) -> str | None:

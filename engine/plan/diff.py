@@ -67,7 +67,44 @@ def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Reso
     changes += [orphan_change(kinds[record.kind], record, index, kept.get(
                     (record.kind, record.remote_id)))
                 for addr, record in state.items() if addr not in desired and record.kind in kinds]
+    changes += follower_changes(kinds, changes, desired, state, index)
     return order_changes(changes, order)
+
+
+def follower_changes(kinds: Mapping[str, Kind], changes: list[Change],
+                     desired: Mapping[str, Resource], state: Mapping[str, ResourceRecord],
+                     index: LiveIndex) -> list[Change]:
+    """Re-writes of declared objects that hold the id of an object the plan replaces (a Data
+    Sync carrying a custom field whose type changes): otherwise they would keep the deleted
+    object's id, and only the next plan would show it."""
+    replaced = {(c.kind, name): c.address for c in changes if c.action == "replace"
+                for name in _names(kinds[c.kind], c)}
+    changing = {c.address for c in changes}
+    out: list[Change] = []
+    for want in desired.values():
+        kind, record = kinds[want.kind], state.get(want.address)
+        if want.address in changing or record is None or not kind.follows_replaced:
+            continue
+        causes = sorted({replaced[ref] for ref in kind.refers_to(want.spec)
+                         if ref[0] in kind.follows_replaced and ref in replaced})
+        obj = index.by_id(want.kind, record.remote_id)
+        if causes and obj is not None:
+            writes = kept_ignored(want, obj)
+            out.append(Change(
+                action="update", address=want.address, kind=want.kind, name=want.name,
+                remote_id=obj.remote_id, before=obj.fields, after=writes.plain(),
+                ref_ids=pinned_ids(writes), fingerprint=fingerprint(obj.fields, obj.version),
+                origin=str(want.origin) if want.origin else None,
+                prevent_destroy=want.prevent_destroy, follows=causes,
+                notes=[f"re-written after {', '.join(causes)} "
+                       f"{'is' if len(causes) == 1 else 'are'} replaced, to hold the new id"]))
+    return out
+
+
+def _names(kind: Kind, change: Change) -> set[str]:
+    """What another object may call a replaced one by: its NAME and its natural keys."""
+    keys = {kind.key(kind.planned(f)) for f in (change.before, change.after) if f is not None}
+    return {change.name, *keys}
 
 
 def targeted(change: Change, targets: Sequence[str]) -> bool:

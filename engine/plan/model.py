@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from engine import __version__
-from engine.artifacts import PLAN
+from engine.artifacts import PLAN, PlanDoc
 from engine.errors import PlanRefused, StalePlan
 
 FORMAT_VERSION = PLAN.version
@@ -70,6 +72,9 @@ class Change:
     #: The address this resource had before a ``moved`` entry renamed it: apply moves its
     #: state entry first (no API call), then makes the change ``action`` says.
     moved_from: str | None = None
+    #: The replaced objects whose new ids this update writes (``follower_changes``): a run
+    #: resumed after they were replaced expects this object to differ from the plan.
+    follows: list[str] = field(default_factory=list)
 
     @property
     def symbol(self) -> str:
@@ -114,6 +119,8 @@ class Plan:
     secret_fields: dict[str, list[str]] = field(default_factory=dict)
     #: provider -> {"calls": N, "seconds": S at its published rate}
     estimates: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: provider -> the address the plan was made against: applied only against the same.
+    services: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -169,6 +176,37 @@ class Plan:
                                       "refresh_only",
                                       "targets", "target_dependencies", "manifests",
                                       "manifest_digest",
-                                      "callboard_version", "secret_fields", "estimates")
+                                      "callboard_version", "secret_fields", "estimates",
+                                      "services")
                  if k in data}
         return cls(changes=changes, warnings=warnings, **known)
+
+
+def _with_defaults(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls)
+                     if f.default is not MISSING or f.default_factory is not MISSING)
+
+
+#: What a plan file may leave out (Plan.from_dict fills it in), by where it sits; the summary
+#: and safety lines are derived, never read back.
+_MAY_LACK = {1: _with_defaults(Plan) | {"summary", "safety"}}
+_MAY_LACK_IN = {"changes": _with_defaults(Change), "warnings": _with_defaults(PlanWarning)}
+
+
+def plan_file_problem(data: dict[str, Any]) -> str | None:
+    """The first thing that makes ``data`` no plan this Callboard wrote (``changes.3.action:
+    …``), or None. A plan of another format_version is left to ``Plan.from_dict``, which
+    refuses it as such; a field with a default may be left out (a plan written by a tool)."""
+    if not PLAN.accepts(data):
+        return None
+    try:
+        PlanDoc.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"]
+            lacking = _MAY_LACK.get(len(loc), frozenset()) if len(loc) == 1 else (
+                _MAY_LACK_IN.get(str(loc[0]), frozenset()) if len(loc) == 3 else frozenset())
+            if err["type"] == "missing" and loc[-1] in lacking:
+                continue
+            return f"{'.'.join(str(p) for p in loc)}: {err['msg']}"
+    return None

@@ -92,7 +92,7 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
 def _field_error(resource: Resource, problem: FieldProblem) -> ManifestError:
     if not problem.field:
         return _located(problem.message, resource.origin, resource.address)
-    return _located(problem.message, resource.origin_of(problem.field.split(".")[0]),
+    return _located(problem.message, resource.origin_of(problem.field),
                     f"{resource.address}.{problem.field}")
 
 
@@ -121,7 +121,8 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
                 manifests=str(manifests.directory),
                 manifest_digest=manifest_digest(manifests.directory),
                 secret_fields={k: sorted(session.registry[k].secret_fields) for k in sorted(kinds)
-                               if session.registry[k].secret_fields})
+                               if session.registry[k].secret_fields},
+                services=session.endpoints(kinds))
     if refresh_only:
         plan.changes = refresh_changes(live, records, session.registry.order())
         return plan
@@ -158,7 +159,9 @@ def narrow_to_targets(plan: Plan, changes: list[Change], manifests: ManifestSet,
     plan.warnings = [w for w in plan.warnings if w.address is None or any(
         t in (w.address, w.address.partition(".")[0]) for t in covered)]
     plan.warnings.append(targeting_warning(plan.targets, plan.target_dependencies))
-    return [c for c in changes if targeted(c, covered)]
+    kept = {c.address for c in changes if targeted(c, covered)}
+    # a re-write that follows a targeted replace goes with it (else it keeps a deleted id)
+    return [c for c in changes if c.address in kept or kept.intersection(c.follows)]
 
 
 def estimate_calls(session: Session, plan: Plan) -> dict[str, dict[str, float]]:

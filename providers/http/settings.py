@@ -15,7 +15,8 @@ def required_env(env: Mapping[str, str], names: tuple[str, ...], service: str) -
         listed = ", ".join(missing)
         verb = "is" if len(missing) == 1 else "are"
         raise ConfigurationError(
-            f"{listed} {verb} not set: Callboard needs it to connect to {service} "
+            f"{listed} {verb} not set: Callboard needs {'it' if len(missing) == 1 else 'them'} "
+            f"to connect to {service} "
             "(or use --sandbox to work against the emulators)")
     return [env[name] for name in names]
 
@@ -37,3 +38,16 @@ def service_url(name: str, value: str, path: str, example_host: str) -> str:
                else f"does not end in {path}")
     raise ConfigurationError(f"{name} is {value!r}, which {problem}: set it to the service's "
                              f"API address, e.g. {fix}")
+
+
+def endpoint(env: Mapping[str, str], name: str) -> str | None:
+    """The service address variable ``name`` holds, as a saved plan records it: without any
+    user:password part, scheme and host in lower case, no trailing slash (None when unset)."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{scheme}://{(parts.hostname or '').lower()}{port}{parts.path.rstrip('/')}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from engine.kinds import KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
-from providers.http.settings import required_env, service_url
+from providers.http.settings import endpoint, required_env, service_url
 from providers.prospect2.client import PUBLISHED_RATE, Prospect2Client
 from providers.prospect2.kinds.campaign_writebacks import CampaignWritebacksHandler
 from providers.prospect2.kinds.csi_webhooks import CsiWebhooksHandler
@@ -35,6 +36,10 @@ class Prospect2Provider(Provider):
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)
         self._client: Prospect2Client | None = None
+
+    @classmethod
+    def endpoint(cls, env: Mapping[str, str]) -> str | None:
+        return endpoint(env, "PROSPECT2_URL")
 
     @property
     def client(self) -> Prospect2Client:

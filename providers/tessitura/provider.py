@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from engine.errors import ProviderError, StaleObjectError
 from engine.kinds import KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
-from providers.http.settings import required_env, service_url
+from providers.http.settings import endpoint, required_env, service_url
 from providers.tessitura.client import TessituraClient
 from providers.tessitura.kinds.activity_types import ActivityTypesHandler
 from providers.tessitura.kinds.handler import TessituraHandler
@@ -36,6 +37,10 @@ class TessituraProvider(Provider):
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)
         self._client: TessituraClient | None = None
+
+    @classmethod
+    def endpoint(cls, env: Mapping[str, str]) -> str | None:
+        return endpoint(env, "TESSITURA_URL")
 
     @property
     def client(self) -> TessituraClient:

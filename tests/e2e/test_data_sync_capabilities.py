@@ -296,7 +296,7 @@ def test_the_preview_regenerates_and_agrees_with_the_next_run(syncs: Workspace) 
 
 BAD_INPUT = [
     ("data_syncs.yaml", "      fields:", "      output_set: Pro2 Members\n      fields:",
-     "data_syncs.yaml:9: data_syncs.members.contact_data.output_set: no output set is "
+     "data_syncs.yaml:10: data_syncs.members.contact_data.output_set: no output set is "
      "described 'Pro2 Members'"),
     ("data_syncs.yaml", "        last-attended: Last Performance Date",
      "        last-attended: Last Show", "output set 'Pro2 Member Data' has no column "

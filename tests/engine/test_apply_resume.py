@@ -184,7 +184,8 @@ def test_a_failed_group_stops_the_apply_before_the_kinds_after_it(tmp_path: Path
         assert sorted(a for a, _ in failed) == ["tags.feedback", "tags.members-active"]
         assert all("Refused for the test" in detail for _, detail in failed)
         assert str(refused.value).splitlines() == [  # each failure on its own line
-            "2 change(s) failed; 0 finished and are recorded in state. Fix the cause and run "
+            "2 changes failed and 1 change was not started; 0 finished and are recorded in "
+            "state. Fix the cause and run "
             "the same apply again to finish:", *(f"  {a}: {d}" for a, d in failed)]
         await broken.aclose()
         assert await _syncs(app) == [] and state.resources() == {}

@@ -55,7 +55,7 @@ def test_a_moved_update_refused_after_the_move_is_finished_by_a_rerun(tmp_path: 
         broken = _session(RefusingPrefixTransport(httpx.ASGITransport(app=app), "PUT",
                                                   "/api/3/tags/"))
         with pytest.raises(ApplyFailed, match=(
-                r"^1 change\(s\) failed; 0 finished and are recorded in state\. Fix the cause "
+                r"^1 change failed; 0 finished and are recorded in state\. Fix the cause "
                 r"and run the same apply again to finish:\n  tags\.members: .*Refused for the "
                 "test")):
             await apply_plan(broken, saved, state, saved=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import ConfigurationError
-from providers.http.settings import service_url
+from providers.http.settings import endpoint, service_url
 
 
 @pytest.mark.parametrize("value", ["https://lakeside.api-us1.com/api/3",
@@ -40,3 +40,15 @@ def test_prospect2_urls_refused_with_the_fix(value: str, problem: str, fix: str)
     assert str(info.value) == (f"PROSPECT2_URL is {value!r}, which {problem}: set it to the "
                                f"service's API address, e.g. {fix}")
     assert info.value.kind == "configuration"
+
+
+@pytest.mark.parametrize(("value", "recorded"), [
+    ("https://lakeside.api-us1.com/api/3", "https://lakeside.api-us1.com/api/3"),
+    ("https://Lakeside.API-us1.com:443/api/3/", "https://lakeside.api-us1.com/api/3"),
+    ("https://user:secret@lakeside.api-us1.com/api/3", "https://lakeside.api-us1.com/api/3"),
+    ("http://127.0.0.1:8765/api/3", "http://127.0.0.1:8765/api/3"),
+    ("", None),
+])
+def test_the_address_a_saved_plan_records(value: str, recorded: str | None) -> None:
+    """One address however it is spelt, and never a credential written into it."""
+    assert endpoint({"PROSPECT2_URL": value}, "PROSPECT2_URL") == recorded

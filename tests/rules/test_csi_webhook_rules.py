@@ -110,7 +110,7 @@ async def test_seed001_performance_field_is_an_existing_declared_or_integration_
 async def test_seed000_note_fields_are_custom_fields(tmp_path: Path) -> None:
     """Seed 000 step 5: note fields are custom fields of the contact record."""
     assert await refused(tmp_path / "bad", "csi_note_fields.bad") == (
-        "manifests/csi_note_fields.bad.yaml:6: csi_webhooks.seat-feedback.note_fields.1: "
+        "manifests/csi_note_fields.bad.yaml:8: csi_webhooks.seat-feedback.note_fields.1: "
         "SEAT_LOCATON is neither a Prospect2 custom field nor declared under custom_fields "
         "(did you mean SEAT_LOCATION?); integration fields PERFDATA__PERF_NO, ORDER__PERF_NO "
         "and CUSTOM__* are accepted too")

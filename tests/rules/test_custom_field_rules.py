@@ -43,7 +43,7 @@ async def test_list_names_resolve_against_the_accounts_lists(tmp_path: Path) -> 
     async with workspace(tmp_path) as ws:
         ws.use_case("custom_field_lists.bad")
         assert await ws.refused() == (
-            "manifests/custom_field_lists.bad.yaml:5: custom_fields.seat-band.lists.1: no "
+            "manifests/custom_field_lists.bad.yaml:7: custom_fields.seat-band.lists.1: no "
             "Prospect2 list is described 'Lakeside Newsleter' (did you mean 'Lakeside "
             "Newsletter'?); candidates: 'Lakeside Newsletter' (id 1), 'Season Announcements' "
             "(id 2)")

@@ -64,7 +64,7 @@ async def test_seed003_one_tag_declared_or_existing(tmp_path: Path) -> None:
 async def test_seed003_cpp_filters_only_email_address_category(tmp_path: Path) -> None:
     """Seed 003: only CPPs of the Email Address contact point category can filter."""
     assert await refused(tmp_path / "bad", "sync_cpp_filters.bad") == (
-        "manifests/sync_cpp_filters.bad.yaml:6: "
+        "manifests/sync_cpp_filters.bad.yaml:7: "
         "data_syncs.members.filters.contact_point_purposes.1: contact point purpose 'Mail "
         "Appeals' (id 3) is not of the Email Address category; only Email Address purposes can"
         " filter a Data Sync")
@@ -76,7 +76,7 @@ async def test_seed003_cpp_filters_only_email_address_category(tmp_path: Path) -
 async def test_seed003_eaddress_types_are_email_types(tmp_path: Path) -> None:
     """Seed 003: the Tessitura eaddress type filter selects email addresses."""
     assert await refused(tmp_path / "bad", "sync_eaddress_types.bad") == (
-        "manifests/sync_eaddress_types.bad.yaml:6: data_syncs.members.filters.eaddress_types.1:"
+        "manifests/sync_eaddress_types.bad.yaml:7: data_syncs.members.filters.eaddress_types.1:"
         " electronic address type 'Website' (id 3) is not an email type, so no email address "
         "would pass this filter")
     filters = after(await planned(tmp_path / "good", "sync_eaddress_types.good"),
@@ -94,7 +94,7 @@ async def test_seed003_ignore_contact_permissions_needs_the_integration(
     async with workspace(tmp_path / "plain", account=plain) as ws:
         ws.use_case("sync_contact_permissions")
         assert await ws.refused() == (
-            "manifests/sync_contact_permissions.yaml:6: "
+            "manifests/sync_contact_permissions.yaml:7: "
             "data_syncs.members.filters.ignore_contact_permissions: ignore_contact_permissions"
             " needs a Prospect2 account integrated with Tessitura Contact Permissions, and "
             "this account is not")
@@ -144,18 +144,18 @@ async def test_seed003_contact_data_names_what_exists_and_fits(tmp_path: Path) -
     """Seed 003 (re-syncing data changes): the output set, its columns and the custom fields
     exist, and the values the list holds fit the fields' types; resync: values needs them."""
     assert (await refused(tmp_path / "bad", "sync_contact_data.bad")).splitlines() == [
-        "manifests/sync_contact_data.bad.yaml:16: data_syncs.no-such-column.contact_data."
+        "manifests/sync_contact_data.bad.yaml:17: data_syncs.no-such-column.contact_data."
         "fields.MEMBERSHIP_LEVEL: output set 'Pro2 Member Data' has no column 'Membership Lvl'"
         " (did you mean 'Membership Level'?); its columns: 'Membership Level', 'Last "
         "Performance Date', 'Lifetime Giving'",
-        "manifests/sync_contact_data.bad.yaml:9: data_syncs.no-such-set.contact_data."
+        "manifests/sync_contact_data.bad.yaml:10: data_syncs.no-such-set.contact_data."
         "output_set: no output set is described 'Pro2 Member Dta' (did you mean 'Pro2 Member "
         "Data'?); candidates: 'Pro2 Member Data' (id 31), 'Patron Names' (id 32)",
-        "manifests/sync_contact_data.bad.yaml:22: data_syncs.not-a-custom-field.contact_data."
+        "manifests/sync_contact_data.bad.yaml:23: data_syncs.not-a-custom-field.contact_data."
         "fields.FIRST_NAME: FIRST_NAME is not a custom field: neither declared under "
         "custom_fields nor in Prospect2 (contact data fills custom fields; email and names "
         "come with every import)",
-        "manifests/sync_contact_data.bad.yaml:28: data_syncs.not-a-date.contact_data.fields."
+        "manifests/sync_contact_data.bad.yaml:29: data_syncs.not-a-date.contact_data.fields."
         "LAST_ATTENDED: column 'Membership Level' holds 'Patron' (constituent 1000), not a "
         "date (YYYY-MM-DD), as a date field needs; map a column that fits, or change the "
         "field's type",
@@ -196,7 +196,7 @@ async def test_seed003_contact_data_values_fit_a_dropdowns_options(tmp_path: Pat
         ws.write(SYNC_WITH_LEVEL)
         refusal = await ws.refused()
         assert refusal.startswith(
-            "manifests/main.yaml:6: data_syncs.members.contact_data.fields.LEVEL: column "
+            "manifests/main.yaml:7: data_syncs.members.contact_data.fields.LEVEL: column "
             "'Membership Level' holds 'Supporter' (constituent ")
         assert refusal.endswith(
             "not one of the dropdown field's options (Friend, Patron, Benefactor); map a "

@@ -30,7 +30,8 @@ def _saved_plan(sandbox: Sandbox, *extra: str) -> tuple[Path, str, str]:
 def test_plan_prints_the_file_sha256_and_the_apply_command(sandbox: Sandbox) -> None:
     path, sha, err = _saved_plan(sandbox)
     assert f"Saved the plan to reviewed.cbplan (SHA-256 {sha})" in err
-    assert f"callboard apply reviewed.cbplan --expect-sha256 {sha}" in err
+    # planned in the sandbox, so the command to copy applies it there too
+    assert f"callboard --sandbox apply reviewed.cbplan --expect-sha256 {sha}" in err
 
 
 def test_markdown_of_a_saved_plan_names_its_sha256(sandbox: Sandbox) -> None:

@@ -93,6 +93,7 @@ class DataSyncsKind(Kind):
     replace_fields: ClassVar[frozenset[str]] = frozenset({"tag"})
     create_before_destroy: ClassVar[bool] = True
     depends_on: ClassVar[tuple[str, ...]] = ("tags", "custom_fields")
+    follows_replaced: ClassVar[frozenset[str]] = frozenset({"custom_fields"})
     #: A deleted or replaced sync's baseline (in state) is what its constituents lose.
     state_impact: ClassVar[tuple[str, ...]] = ("sync_baseline",)
     description: ClassVar[str] = ("Prospect2 Data Sync: Tag (a dynamic Tessitura list drives a "

@@ -100,9 +100,20 @@ async def _carried_fields(fields: dict[str, str], context: RuleContext
         else:
             raise FieldProblem(f"contact_data.fields.{perstag}", (
                 f"{perstag} is not a custom field: neither declared under custom_fields nor in "
-                "Prospect2 (contact data fills custom fields; email and names come with every "
-                "import)"))
+                f"Prospect2{_closest(perstag, context)} (contact data fills custom fields; "
+                "email and names come with every import)"))
     return carried
+
+
+def _closest(perstag: str, context: RuleContext) -> str:
+    """`` (did you mean 'membership-level'?)``: a declared custom field's NAME or perstag
+    (the key arrives in capitals, as perstags are compared)."""
+    names = context.refs.managed_names("custom_fields")
+    perstags = [str(getattr(context.refs.desired("custom_fields", n), "perstag", "") or "")
+                for n in names]
+    choices = {c.casefold(): c for c in [*names, *perstags] if c}
+    close = difflib.get_close_matches(perstag.casefold(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {choices[close[0]]!r}?)" if close else ""
 
 
 async def _values_fit(sync: Any, output_set_id: Any, carried: list[CarriedField],
