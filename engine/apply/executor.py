@@ -108,13 +108,7 @@ def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: K
 def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
            resuming: bool, done: set[str] = frozenset()) -> list[str]:
     """Why ``change`` no longer fits the live object it was planned against."""
-    problems: list[str] = []
-    if change.action == "create" and not resuming:
-        kind = registry[change.kind]
-        key = kind.key(kind.planned(change.after or {}))
-        if index.with_key(change.kind, key):
-            problems.append(f"{change.address}: a {change.kind} object {key!r} was created "
-                            "since the plan was made")
+    problems = _created_since(change, index, registry) if not resuming else []
     if change.remote_id is None or change.fingerprint is None:
         return problems
     current = index.by_id(change.kind, change.remote_id)
@@ -130,6 +124,19 @@ def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
         problems.append(f"{change.address} (id {change.remote_id}) changed since the plan "
                         f"was made: {detail}")
     return problems
+
+
+def _created_since(change: Change, index: LiveIndex, registry: KindRegistry) -> list[str]:
+    """A create whose object someone made by hand since the plan: applying it would fail, or
+    make a second one."""
+    if change.action != "create":
+        return []
+    kind = registry[change.kind]
+    key = kind.key(kind.planned(change.after or {}))
+    if not index.with_key(change.kind, key):
+        return []
+    return [f"{change.address}: a {change.kind} object {key!r} was created since the plan "
+            "was made"]
 
 
 def _done_by_interrupted_run(change: Change, current: LiveObject | None) -> bool:

@@ -89,16 +89,21 @@ def follower_changes(kinds: Mapping[str, Kind], changes: list[Change],
                          if ref[0] in kind.follows_replaced and ref in replaced})
         obj = index.by_id(want.kind, record.remote_id)
         if causes and obj is not None:
-            writes = kept_ignored(want, obj)
-            out.append(Change(
-                action="update", address=want.address, kind=want.kind, name=want.name,
-                remote_id=obj.remote_id, before=obj.fields, after=writes.plain(),
-                ref_ids=pinned_ids(writes), fingerprint=fingerprint(obj.fields, obj.version),
-                origin=str(want.origin) if want.origin else None,
-                prevent_destroy=want.prevent_destroy, follows=causes,
-                notes=[f"re-written after {', '.join(causes)} "
-                       f"{'is' if len(causes) == 1 else 'are'} replaced, to hold the new id"]))
+            out.append(_follower_change(want, obj, causes))
     return out
+
+
+def _follower_change(want: Resource, obj: LiveObject, causes: list[str]) -> Change:
+    """``want`` written again as declared, after the replaces named in ``causes``."""
+    writes = kept_ignored(want, obj)
+    return Change(
+        action="update", address=want.address, kind=want.kind, name=want.name,
+        remote_id=obj.remote_id, before=obj.fields, after=writes.plain(),
+        ref_ids=pinned_ids(writes), fingerprint=fingerprint(obj.fields, obj.version),
+        origin=str(want.origin) if want.origin else None, prevent_destroy=want.prevent_destroy,
+        follows=causes, notes=[f"re-written after {', '.join(causes)} "
+                               f"{'is' if len(causes) == 1 else 'are'} replaced, to hold the "
+                               "new id"])
 
 
 def _names(kind: Kind, change: Change) -> set[str]:
