@@ -71,8 +71,10 @@ def test_ctrl_c_between_the_replace_and_the_sync_is_finished_by_the_same_command
     assert workspace.run("plan", "--out", "next.cbplan").returncode == 0
 
     workspace.served.control("faults", {"latency_ms": 1000})  # the re-write takes 2 s+
+    sync_writes = _sync_writes(workspace)
     apply = Watched(workspace, "apply", "next.cbplan")
-    apply.wait_until(lambda: "custom_fields.last-attended: replaced" in "".join(apply.out))
+    apply.wait_until(lambda: "custom_fields.last-attended: replaced" in "".join(apply.out)
+                     and _sync_writes(workspace) > sync_writes)  # the emulator counts on arrival
     apply.ctrl_c(2)  # the sync's re-write, begun already, is cancelled mid-request
     stopped = apply.finish()
     assert stopped.code == 130, stopped.err
@@ -91,3 +93,9 @@ def test_ctrl_c_between_the_replace_and_the_sync_is_finished_by_the_same_command
         served.prospect2("GET", "/tessitura/dataSyncs").json()["dataSyncs"])
     assert field_id in carried
     assert workspace.run("plan", "--detailed-exitcode").returncode == 0
+
+
+def _sync_writes(workspace: Workspace) -> int:
+    """Data Sync writes the emulator has received (counted before its latency)."""
+    requests = workspace.served.control("stats")["requests"]
+    return sum(n for key, n in requests.items() if key.startswith("PUT ") and "dataSyncs" in key)
