@@ -86,9 +86,10 @@ class SqlStore(SqlState):
 
     def discard_sync_plans(self, sync_id: str, keep_run_id: str | None) -> None:
         """Forget what runs of this sync left before they froze a plan (a run stopped by a
-        safety check, a preview's, one killed while deciding); the frozen one stays."""
+        safety check, a preview's, one killed while deciding); the frozen one stays unless
+        ``keep_run_id`` is None (a plan frozen for a tag deleted since)."""
         with self._tx():
-            for table in PLAN_TABLES[1:]:
+            for table in PLAN_TABLES[keep_run_id is not None:]:
                 self._run(f"DELETE FROM {table} WHERE sync_id = ? AND run_id <> ?",
                           (sync_id, keep_run_id or ""))
 

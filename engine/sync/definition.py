@@ -46,7 +46,8 @@ class SyncDefinition:
     #: Contact data: the output set (None: the list's own) and the fields it fills.
     output_set_id: int | None = None
     contact_fields: tuple[CarriedField, ...] = ()
-    #: Trigger webhooks: the tag's Contact Point Purpose in Tessitura (None: none to update).
+    #: The tag's Contact Point Purpose in Tessitura (None: none), updated by a run only
+    #: with trigger webhooks.
     purpose_id: int | None = None
     #: The tag's Prospect2 id now: a baseline confirmed against another one is not trusted.
     tag_id: str | None = None
@@ -100,8 +101,7 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
             "(deleted out of band?), so its members no longer carry it and the run stops "
             "before any write: run 'callboard plan' and 'callboard apply' to create the tag "
             "again; the next run then tags every member again")
-    return replace(definition, tag_id=tag.tag_id,
-                   purpose_id=tag.purpose_id if definition.trigger_webhooks else None)
+    return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
 
 
 def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: bool = True,
