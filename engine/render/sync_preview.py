@@ -108,6 +108,8 @@ def preview_text(preview: SyncPreview) -> Text:
     if preview.needs_force:
         out.append(f"  a run would stop before any write: {preview.needs_force}\n",
                    style="yellow")
+    if preview.tag_changed:
+        out.append(f"  {preview.tag_changed}\n", style="yellow")
     plan = preview.plan
     for item in plan.imports("add"):
         out.append(f"+ {item.address}\n", style="green")

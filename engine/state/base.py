@@ -71,11 +71,13 @@ class WritebackLedger:
 
 @dataclass
 class SyncBaseline:
-    """A Data Sync's confirmed members (a Roaring bitmap) and the end of its audit window."""
+    """A Data Sync's confirmed members (a Roaring bitmap), the end of its audit window, and
+    the Prospect2 tag they were confirmed to carry (None: kept before tag ids were)."""
     sync_id: str
     members: bytes
     audit_until: str | None = None
     updated_at: str = ""
+    tag_id: str | None = None
 
 
 @dataclass

@@ -74,6 +74,8 @@ MIGRATIONS: list[str] = [
         constituent_id {int} NOT NULL, digest {int} NOT NULL,
         PRIMARY KEY (sync_id, run_id, constituent_id));
     """,
+    # the tag a baseline was confirmed against: one deleted and made again starts it afresh
+    "ALTER TABLE sync_baseline ADD COLUMN tag_id TEXT;",
 ]
 
 #: Tables that say who holds a lock now or how the schema is versioned: never copied.

@@ -86,9 +86,10 @@ class SqlStore(SqlState):
 
     def discard_sync_plans(self, sync_id: str, keep_run_id: str | None) -> None:
         """Forget what runs of this sync left before they froze a plan (a run stopped by a
-        safety check, a preview's, one killed while deciding); the frozen one stays."""
+        safety check, a preview's, one killed while deciding); the frozen one stays unless
+        ``keep_run_id`` is None (a plan frozen for a tag deleted since)."""
         with self._tx():
-            for table in PLAN_TABLES[1:]:
+            for table in PLAN_TABLES[keep_run_id is not None:]:
                 self._run(f"DELETE FROM {table} WHERE sync_id = ? AND run_id <> ?",
                           (sync_id, keep_run_id or ""))
 
@@ -119,10 +120,13 @@ class SqlStore(SqlState):
 
     def finish_sync_plan(self, sync_id: str, run_id: str, baseline: b.SyncBaseline,
                          forget_owners: list[int], forget_rejected: list[int]) -> None:
-        """The run is done: the baseline moves, the leavers (``forget_owners``) leave the
+        """The run is done: the baseline moves (a new tag's drops the old one's cached
+        contactTag ids), the leavers (``forget_owners``) leave the
         ledger and the kept digests, the run's staged digests become the kept ones, and its
         plan and journal go, in one transaction."""
         with self._tx():
+            if (self.sync_baseline(sync_id) or baseline).tag_id != baseline.tag_id:
+                self._forget(sync_id, "sync_id", [sync_id], "sync_association")  # old tag's
             self._save("sync_baseline", replace(baseline, sync_id=sync_id,
                                                 updated_at=clock.iso_now()), "sync_id")
             leavers = [int(c) for c in forget_owners]

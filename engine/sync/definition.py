@@ -46,8 +46,11 @@ class SyncDefinition:
     #: Contact data: the output set (None: the list's own) and the fields it fills.
     output_set_id: int | None = None
     contact_fields: tuple[CarriedField, ...] = ()
-    #: Trigger webhooks: the tag's Contact Point Purpose in Tessitura (None: none to update).
+    #: The tag's Contact Point Purpose in Tessitura (None: none), updated by a run only
+    #: with trigger webhooks.
     purpose_id: int | None = None
+    #: The tag's Prospect2 id now: a baseline confirmed against another one is not trusted.
+    tag_id: str | None = None
 
     @property
     def run_by_prospect2(self) -> bool:
@@ -76,8 +79,9 @@ def state_record(state: StateStore, name: str) -> ResourceRecord:
 
 
 async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:
-    """The live sync behind ``record``; an error if it was deleted out of band, or if the
-    account is no longer connected to Tessitura (Prospect2's own runner refuses it too)."""
+    """The live sync behind ``record``; an error if it or its tag was deleted out of band,
+    or if the account is no longer connected to Tessitura (Prospect2's own runner refuses
+    it too)."""
     target: TagTarget = session.port(TAG_TARGET_PORT)
     account = await target.account()
     account.require_connected(record.address)
@@ -90,9 +94,14 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
     definition = definition_of(record, live.value,
                                permissions_integrated=account.contact_permissions_integrated,
                                fields=fields)
-    if definition.trigger_webhooks:
-        definition = replace(definition, purpose_id=await target.tag_purpose(definition.tag))
-    return definition
+    tag = await target.tag(definition.tag)
+    if tag is None:
+        raise CallboardError(
+            f"{record.address}: its tag {definition.tag!r} no longer exists in Prospect2 "
+            "(deleted out of band?), so its members no longer carry it and the run stops "
+            "before any write: run 'callboard plan' and 'callboard apply' to create the tag "
+            "again; the next run then tags every member again")
+    return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
 
 
 def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: bool = True,

@@ -77,6 +77,15 @@ class CustomFieldFacts:
     options: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SyncTag:
+    """The sync's tag as Prospect2 holds it now: its id (a tag deleted and made again has
+    another, and none of the old one's contacts) and its Contact Point Purpose."""
+
+    tag_id: str
+    purpose_id: int | None = None
+
+
 @dataclass
 class ImportOutcome:
     """One confirmed bulk-import batch: which emails were tagged, which refused and why."""
@@ -178,8 +187,9 @@ class TagTarget(Protocol):
     async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
         """The custom fields with these perstags (absent ones left out), with options."""
 
-    async def tag_purpose(self, tag: str) -> int | None:
-        """The Tessitura Contact Point Purpose the tag stands for (``tessituraPurposeId``)."""
+    async def tag(self, tag: str) -> SyncTag | None:
+        """The tag named ``tag`` (None: there is none), with the Tessitura Contact Point
+        Purpose it stands for (``tessituraPurposeId``); read once per target."""
 
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool

@@ -91,6 +91,8 @@ class SyncRunPlan:
     #: untagged ones in Tessitura, batch by batch after the imports and removals.
     purpose_id: int | None = None
     new_owners: dict[str, list[int]] = field(default_factory=dict)  # ledger additions
+    #: The tag's Prospect2 id the plan was decided for (the baseline it leaves records it).
+    tag_id: str | None = None
     import_batch: int = MAX_IMPORT_BATCH
     removal_batch: int = REMOVAL_BATCH
     export_batch: int = MAX_EXPORT_BATCH

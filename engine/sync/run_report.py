@@ -141,6 +141,7 @@ class SyncRunReport:
         if self.status == SUCCEEDED:  # a run that stopped, failed or was cut never counted
             lines.append(f"  constituents: {self.constituents_added} joined, "
                          f"{self.constituents_removed} left, {self.list_size} in the list")
+            lines += [f"  {self.message}"] if self.message else []
         lines.append(f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
                      f"{self.prospect2_calls} ({self.rate_limited} answered 429)")
         if self.purposes_added or self.purposes_removed:

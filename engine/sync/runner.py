@@ -71,6 +71,8 @@ class SyncPreview:
     regenerated: bool = True
     #: Why a run would stop before any write (the safety check), unless ``--force``.
     needs_force: str | None = None
+    #: Why the run starts from an empty baseline (its tag was made again), if it does.
+    tag_changed: str | None = None
 
 
 class DataSyncRunner:
@@ -100,7 +102,8 @@ class DataSyncRunner:
         ``resync: values`` run stages in ``store`` (the state; a preview's scratch)."""
         audit_until = await self.source.now()
         current = await self.source.members(definition.list_id)
-        stored = await self._db(self.state.sync_baseline, definition.sync_id)
+        stored = trusted(await self._db(self.state.sync_baseline, definition.sync_id),
+                         definition)
         delta = compute_delta(load_bitmap(stored.members if stored else None), current)
         output_set = await self._output_set(definition)
         changes, tracking = await self._audited(definition, stored, delta, audit_until)
@@ -119,6 +122,7 @@ class DataSyncRunner:
             fields=definition.contact_fields,
             digest_sent=bool(definition.contact_fields) and definition.resync != "values",
             purpose_id=definition.purpose_id if definition.trigger_webhooks else None,
+            tag_id=definition.tag_id,
             new_owners=await self._new_owners(definition, movers),
             import_batch=self.import_batch, removal_batch=self.removal_batch,
             export_batch=self.export_batch)
@@ -176,7 +180,8 @@ class DataSyncRunner:
         plan is frozen in a scratch store, then read back whole to show."""
         if regenerate:
             await self.source.regenerate(definition.list_id)
-        stored = await self._db(self.state.sync_baseline, definition.sync_id)
+        found = await self._db(self.state.sync_baseline, definition.sync_id)
+        stored = trusted(found, definition)
         unfinished = await self._db(self.state.sync_plan, definition.sync_id) is not None
         with tempfile.TemporaryDirectory(prefix="callboard-preview-") as folder:
             scratch = await self._db(SqliteState, Path(folder) / "plan.db")
@@ -188,7 +193,7 @@ class DataSyncRunner:
                 scratch.close()
         baseline = load_bitmap(stored.members if stored else None)
         return SyncPreview(definition, planned, len(baseline), unfinished,
-                           regenerated=regenerate,
+                           regenerated=regenerate, tag_changed=other_tag(found, stored),
                            needs_force=safety_problem(definition.mode, baseline, plan.current,
                                                       self.max_remove_fraction))
 
@@ -199,6 +204,8 @@ class DataSyncRunner:
         calls = (self.source.calls, self.target.calls, self.target.rate_limited)
         frozen = await self._db(self.state.sync_plan, definition.sync_id)
         plan = SyncRunPlan.from_bytes(frozen[1]) if frozen else None
+        if plan and plan.tag_id not in (None, definition.tag_id):
+            plan = None  # frozen for a tag deleted since: the fresh run tags everyone again
         report = SyncRunReport(definition.address, definition.sync_id, new_run_id(),
                                self.clock(), resumed=bool(plan),
                                completes=plan.run_id if plan else "")
@@ -209,7 +216,9 @@ class DataSyncRunner:
             await self._db(self.state.discard_sync_plans, definition.sync_id, None)
             await self.source.regenerate(definition.list_id)
             plan = await self.decide(definition, report.run_id)
-            baseline = await self._db(self.state.sync_baseline, definition.sync_id)
+            found = await self._db(self.state.sync_baseline, definition.sync_id)
+            baseline = trusted(found, definition)
+            report.message = other_tag(found, baseline) or ""
             problem = safety_problem(
                 definition.mode, load_bitmap(baseline.members if baseline else None),
                 plan.current, self.max_remove_fraction)
@@ -262,12 +271,32 @@ class DataSyncRunner:
         synced = plan.current - counts.waiting(plan)
         await self._db(
             self.state.finish_sync_plan, plan.sync_id, plan.run_id,
-            SyncBaseline(plan.sync_id, dump_bitmap(synced), plan.audit_until),
+            SyncBaseline(plan.sync_id, dump_bitmap(synced), plan.audit_until,
+                         tag_id=plan.tag_id),
             list(plan.removed), stale_rejections)
 
     #: State calls run on the loop's one state thread: a PostgreSQL round trip never
     #: blocks the event loop (and so the requests in flight).
     _db = staticmethod(in_state_thread)
+
+
+def trusted(baseline: SyncBaseline | None, definition: SyncDefinition
+            ) -> SyncBaseline | None:
+    """The baseline, unless it was confirmed against another tag than the sync's now (deleted
+    and made again: nobody carries the new one), when the run starts from none and tags every
+    member again. One kept before tag ids were is trusted (no full resync on upgrade)."""
+    if baseline and baseline.tag_id and baseline.tag_id != definition.tag_id:
+        return None
+    return baseline
+
+
+def other_tag(found: SyncBaseline | None, kept: SyncBaseline | None) -> str | None:
+    """The line saying why a run starts from an empty baseline, when ``trusted`` set the one
+    ``found`` aside."""
+    if found is None or kept is not None:
+        return None
+    return (f"its tag is not the one the last run confirmed (tag id {found.tag_id}, made "
+            "again since?): every member is tagged again")
 
 
 def _movers(changes: list[AuditChange], delta: DataSyncDelta, resync: BitMap) -> BitMap:

@@ -27,6 +27,7 @@ from engine.sync.ports import (
     ImportContact,
     ImportOutcome,
     SyncActivity,
+    SyncTag,
     TagAssociation,
 )
 from providers.http.rate_limit import SlidingWindowLimiter
@@ -79,7 +80,7 @@ class Prospect2TagTarget:
         self.confirm_timeout_seconds = confirm_timeout_seconds
         self._calls_before = client.requests_made
         self._limited_before = client.rate_limited
-        self._tag_ids: dict[str, str | None] = {}
+        self._tags: dict[str, SyncTag | None] = {}
 
     @property
     def calls(self) -> int:
@@ -100,12 +101,15 @@ class Prospect2TagTarget:
     async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
         return await custom_field_facts(self.client, perstags)
 
-    async def tag_purpose(self, tag: str) -> int | None:
+    async def tag(self, tag: str) -> SyncTag | None:
         key = tag.strip().casefold()
-        rows = await self.client.paged("/tags", "tags", {"search": tag.strip()})
-        found = next((row for row in rows if str(row.get("tag", "")).casefold() == key), None)
-        purpose = found.get("tessituraPurposeId") if found else None
-        return int(purpose) if purpose not in (None, "") else None
+        if key not in self._tags:
+            rows = await self.client.paged("/tags", "tags", {"search": tag.strip()})
+            found = next((r for r in rows if str(r.get("tag", "")).casefold() == key), None)
+            purpose = found.get("tessituraPurposeId") if found else None
+            self._tags[key] = None if found is None else SyncTag(
+                str(found["id"]), int(purpose) if purpose not in (None, "") else None)
+        return self._tags[key]
 
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
@@ -200,12 +204,8 @@ class Prospect2TagTarget:
                      if a.email.casefold() == wanted), None)
 
     async def _tag_id(self, tag: str) -> str | None:
-        key = tag.strip().casefold()
-        if key not in self._tag_ids:
-            rows = await self.client.paged("/tags", "tags", {"search": tag.strip()})
-            self._tag_ids[key] = next((str(row["id"]) for row in rows
-                                       if str(row.get("tag", "")).casefold() == key), None)
-        return self._tag_ids[key]
+        found = await self.tag(tag)
+        return found.tag_id if found else None
 
     # -- removing --------------------------------------------------------------------------
     async def remove(self, association_id: str) -> bool:

@@ -120,6 +120,22 @@ async def test_unknown_tag_or_contact_has_no_association(target: Prospect2TagTar
     assert await target.find_association("nobody@example.net", "Known") is None
 
 
+async def test_the_tag_is_read_once_for_its_id_purpose_and_associations(
+        target: Prospect2TagTarget, control: EmulatorControl) -> None:
+    """A run checks its tag exists (``load_definition``) at the cost of one read, which its
+    removals' association look-ups then reuse."""
+    assert await target.tag("Tagged Once") is None
+    await _import_all(target, _people(2), "Tagged Once")
+    before = (await _stats(control)).get("GET /api/3/tags", 0)
+    fresh = PORTS[TAG_TARGET_PORT](target.client)  # the next run's target
+    found = await fresh.tag(" tagged once ")
+    assert found is not None and found.tag_id and found.purpose_id is None
+    assert await fresh.tag("Tagged Once") == found
+    assert len(await fresh.associations("Tagged Once")) == 2
+    assert await fresh.find_association("sync0@example.net", "Tagged Once") is not None
+    assert (await _stats(control))["GET /api/3/tags"] == before + 1
+
+
 async def test_injected_429s_are_waited_out_and_counted(
         target: Prospect2TagTarget, control: EmulatorControl) -> None:
     await control.faults(rate_429=0.5)

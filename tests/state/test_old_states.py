@@ -52,6 +52,7 @@ def _assert_everything_kept(store: StateStore) -> None:
     assert (ledger.source_id, ledger.batches_confirmed, ledger.status) == (11, 1, "started")
     baseline = store.sync_baseline("s-old")
     assert baseline is not None and baseline.members == b"\x00\x01\xff"
+    assert baseline.tag_id is None  # kept before tag ids were: the next run trusts it
     assert store.sync_plan("s1") == ("r1", b"\x00frozen\xff")
     assert store.sync_ledger("s1") == {"a@x.org": {1}}
     assert store.sync_associations("s1") == {"a@x.org": "ct-1"}

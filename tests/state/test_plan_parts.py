@@ -34,6 +34,10 @@ def test_parts_and_planned_addresses_come_back_in_order(state: StateStore) -> No
     assert len(state.sync_plan_parts("s", "r")) == 2
     state.finish_sync_plan("s", "r", SyncBaseline("s", b""), [], [])
     assert state.sync_plan("s") is None and state.sync_plan_parts("s", "r") == []
+    state.freeze_sync_plan("s", "r2", b"payload")
+    state.extend_sync_plan("s", "r2", [SyncPlanPart(0, "import", b"a")], ["a@x.org"])
+    state.discard_sync_plans("s", None)  # frozen for a tag deleted since: it goes too
+    assert state.sync_plan("s") is None and state.sync_plan_parts("s", "r2") == []
     assert state.sync_planned("s", "r", ["a@x.org"]) == set()
 
 

@@ -144,6 +144,20 @@ def test_sync_run_tables_round_trip(state: StateStore) -> None:
     assert state.sync_ledger("s2") == {} and state.sync_associations("s2") == {}
 
 
+def test_a_baseline_keeps_its_tag_and_another_tag_drops_the_old_ones_contact_tags(
+        state: StateStore) -> None:
+    """A tag deleted and made again has other contactTag ids: the cached ones are stale."""
+    state.save_sync_associations("s1", {"a@x.org": "ct-1"})
+    state.finish_sync_plan("s1", "r1", SyncBaseline("s1", b"\x01", tag_id="10"), [], [])
+    state.finish_sync_plan("s1", "r2", SyncBaseline("s1", b"\x02", tag_id="10"), [], [])
+    baseline = state.sync_baseline("s1")
+    assert baseline is not None and (baseline.members, baseline.tag_id) == (b"\x02", "10")
+    assert state.sync_associations("s1") == {"a@x.org": "ct-1"}  # the same tag's: kept
+    state.finish_sync_plan("s1", "r3", SyncBaseline("s1", b"\x03", tag_id="11"), [], [])
+    assert state.sync_baseline("s1").tag_id == "11"  # type: ignore[union-attr]
+    assert state.sync_associations("s1") == {}
+
+
 def test_sync_run_log(state: StateStore) -> None:
     old = SyncRunLogEntry("r0", "s1", "data_syncs.members", "2000-01-01T00:00:00+00:00", None,
                           "ok")

@@ -22,6 +22,7 @@ from engine.sync.ports import (
     ImportContact,
     ImportOutcome,
     ResultsPage,
+    SyncTag,
     TagAssociation,
 )
 
@@ -154,11 +155,12 @@ class MemoryTarget:
     async def custom_fields(self, perstags: Sequence[str]) -> dict[str, CustomFieldFacts]:
         return {p: self.fields[p] for p in perstags if p in self.fields}
 
-    #: The tag's Contact Point Purpose (``tessituraPurposeId``).
+    #: The tag's Contact Point Purpose (``tessituraPurposeId``) and id (None: no such tag).
     purpose: int | None = None
+    tag_id: str | None = "1"
 
-    async def tag_purpose(self, tag: str) -> int | None:
-        return self.purpose
+    async def tag(self, tag: str) -> SyncTag | None:
+        return None if self.tag_id is None else SyncTag(self.tag_id, self.purpose)
 
     def _written(self) -> None:
         self.writes += 1

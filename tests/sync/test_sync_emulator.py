@@ -13,7 +13,7 @@ from engine.sync.delta import load_bitmap
 from engine.sync.plan_sender import IMPORTS_IN_FLIGHT
 from engine.sync.run_report import STOPPED, SUCCEEDED
 
-from .emulated import GENERATE_ROUTE, MEMBERS_LIST, EmulatedSync
+from .emulated import GENERATE_ROUTE, MEMBERS_LIST, TAG, EmulatedSync
 
 pytestmark = pytest.mark.anyio
 
@@ -149,6 +149,26 @@ async def test_a_sync_deleted_in_prospect2_is_a_clear_error_before_any_run(
         await load_definition(org.session, record)
     assert str(gone.value) == (f"data_syncs.members: Data Sync {record.remote_id} no longer "
                                "exists in Prospect2 (run 'callboard plan' to see the drift)")
+
+
+async def test_a_tag_deleted_in_prospect2_is_a_clear_error_before_any_run(
+        org: EmulatedSync) -> None:
+    """Deleting a tag takes its contactTags with it: a run would tag nobody and keep a
+    baseline saying all were tagged."""
+    assert org.definition is not None
+    tags = (await org.prospect2("GET", "/tags"))["tags"]
+    assert org.definition.tag_id == next(str(t["id"]) for t in tags if t["tag"] == TAG)
+    await org.prospect2("DELETE", f"/tags/{org.definition.tag_id}")
+    await org.reconnect()  # the next 'callboard sync run'
+    record = org.state.get("data_syncs.members")
+    assert org.session is not None and record is not None
+    with pytest.raises(CallboardError) as gone:
+        await load_definition(org.session, record)
+    assert str(gone.value) == (
+        f"data_syncs.members: its tag {TAG!r} no longer exists in Prospect2 (deleted out of "
+        "band?), so its members no longer carry it and the run stops before any write: run "
+        "'callboard plan' and 'callboard apply' to create the tag again; the next run then "
+        "tags every member again")
 
 
 async def test_an_account_no_longer_integrated_with_permissions_stops_filtering_by_them(
