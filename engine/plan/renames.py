@@ -19,7 +19,7 @@ from engine.kinds import Kind
 from engine.live_index import LiveIndex
 from engine.manifests.moved import MOVED_KEY, Move
 from engine.plan.model import Change, PlanWarning
-from engine.references import Ref, with_ids
+from engine.references import Ref
 from engine.resources import split_address
 from engine.state.base import ResourceRecord
 
@@ -105,20 +105,20 @@ def lookalike_renames(changes: Sequence[Change], kinds: Mapping[str, Kind],
             gone.append((change, obj.value))
     pairs: list[tuple[Change, Change, str]] = []
     for change in changes:
-        kind = kinds[change.kind]
-        if change.action != "create" or not kind.same_object_fields:
+        if change.action != "create":
             continue
-        made = with_ids(kind.planned(change.after or {}), change.ref_ids)
+        kind = kinds[change.kind]
+        made = kind.planned(change.after or {})
         for deleted, old in gone:
             shared = _shared(kind, made, old) if deleted.kind == change.kind else None
-            if shared is not None:
+            if shared:
                 pairs.append((change, deleted, shared))
     return pairs
 
 
 def _shared(kind: Kind, made: Any, old: Any) -> str | None:
     """``list 'Members' and tag 'Member'``: the kind's identifying fields, when every one is
-    set and equal in both objects."""
+    set and equal in both objects (empty, so no pair, for a kind that names none)."""
     parts = []
     for name in kind.same_object_fields:
         value = getattr(made, name, None)

@@ -63,3 +63,16 @@ def test_a_real_replacement_on_another_list_is_not_warned(sandbox: Sandbox) -> N
     assert planned.code == 0, planned.err
     assert f"- {OLD}" in planned.out and f"+ {NEW}" in planned.out
     assert "looks like" not in planned.out
+
+
+def test_a_targeted_plan_warns_when_it_covers_either_half_of_the_pair(
+        sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _rename(sandbox)
+    for target in (NEW, OLD):
+        planned = sandbox.run("plan", "--target", target)
+        assert planned.code == 0, planned.err
+        assert ENTRY in planned.out, (target, planned.out)
+    elsewhere = sandbox.run("plan", "--target", "data_syncs.members")
+    assert elsewhere.code == 0, elsewhere.err
+    assert "looks like" not in elsewhere.out
