@@ -151,6 +151,11 @@ class Kind:
     #: What state says about an object of this kind when it is deleted or replaced, by the
     #: names ``engine.plan.impact.STATE_IMPACTS`` knows (``"sync_baseline"``).
     state_impact: ClassVar[tuple[str, ...]] = ()
+    #: Fields that make two objects of this kind the same in practice whatever their NAMEs (a
+    #: Data Sync's list and tag). A plan deleting one and creating another with all of them
+    #: equal warns that it looks like a rename without ``moved``: the natural key cannot tell
+    #: when it follows the NAME. Empty (the default): never guessed.
+    same_object_fields: ClassVar[tuple[str, ...]] = ()
     #: One line for ``callboard schema`` and docs.
     description: ClassVar[str] = ""
 

@@ -14,7 +14,12 @@ from engine.manifests.loader import ManifestSet, duplicate_key
 from engine.plan.diff import diff, field_diffs, order_changes, targeted
 from engine.plan.impact import add_impact
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
-from engine.plan.renames import refuse_unmoved_renames, rename_conflicts
+from engine.plan.renames import (
+    lookalike_renames,
+    lookalike_warning,
+    refuse_unmoved_renames,
+    rename_conflicts,
+)
 from engine.plan.targets import target_dependencies, targeting_warning
 from engine.providers import KindRegistry
 from engine.resources import Origin, Resource, address
@@ -137,15 +142,21 @@ def planned_changes(registry: KindRegistry, manifests: ManifestSet,
                     desired: dict[str, Resource], live: dict[str, list[LiveObject]],
                     records: dict[str, ResourceRecord], plan: Plan) -> list[Change]:
     """The diff, with ``moved`` entries, limited to the targets and what they depend on;
-    refused when it would create and destroy one object under two names."""
+    refused when it would create and destroy one object under two names, warned when the
+    two objects only look the same (``Kind.same_object_fields``)."""
     everything = diff(registry.kinds, registry.order(), desired, live, records,
                       moves=manifests.moves)
     changes = narrow_to_targets(plan, everything, manifests, registry) if plan.targets \
         else everything
-    pairs = rename_conflicts(everything, registry.kinds, LiveIndex(live))
+    index = LiveIndex(live)
+    pairs = rename_conflicts(everything, registry.kinds, index)
     shown = {id(c) for c in changes}
     refuse_unmoved_renames([p for p in pairs if id(p[0]) in shown or id(p[1]) in shown],
                            registry.kinds)
+    plan.warnings.extend(
+        lookalike_warning(created, deleted, shared, registry.kinds[created.kind])
+        for created, deleted, shared in lookalike_renames(everything, registry.kinds, index)
+        if id(created) in shown or id(deleted) in shown)
     return changes
 
 

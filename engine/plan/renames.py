@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from engine.errors import ManifestError, PlanRefused
 from engine.kinds import Kind
 from engine.live_index import LiveIndex
 from engine.manifests.moved import MOVED_KEY, Move
-from engine.plan.model import Change
+from engine.plan.model import Change, PlanWarning
+from engine.references import Ref
 from engine.resources import split_address
 from engine.state.base import ResourceRecord
 
@@ -89,3 +91,50 @@ def refuse_unmoved_renames(pairs: Sequence[tuple[Change, Change]],
         f"again:\n\n  {MOVED_KEY}:\n{entries}\n\n(or move the state with 'callboard state "
         "mv'). To really replace an object, remove the old one in one apply and declare the "
         "new one in the next. Nothing was changed.")
+
+
+def lookalike_renames(changes: Sequence[Change], kinds: Mapping[str, Kind],
+                      index: LiveIndex) -> list[tuple[Change, Change, str]]:
+    """(create, delete, what they share) pairs of one kind whose objects are the same in
+    practice (``Kind.same_object_fields``) under two NAMEs: a rename without ``moved`` that
+    ``rename_conflicts`` cannot see, as the natural key changed with the NAME."""
+    gone = []
+    for change in changes:
+        obj = index.by_id(change.kind, change.remote_id) if change.action == "delete" else None
+        if obj is not None:
+            gone.append((change, obj.value))
+    pairs: list[tuple[Change, Change, str]] = []
+    for change in changes:
+        if change.action != "create":
+            continue
+        kind = kinds[change.kind]
+        made = kind.planned(change.after or {})
+        for deleted, old in gone:
+            shared = _shared(kind, made, old) if deleted.kind == change.kind else None
+            if shared:
+                pairs.append((change, deleted, shared))
+    return pairs
+
+
+def _shared(kind: Kind, made: Any, old: Any) -> str | None:
+    """``list 'Members' and tag 'Member'``: the kind's identifying fields, when every one is
+    set and equal in both objects (empty, so no pair, for a kind that names none)."""
+    parts = []
+    for name in kind.same_object_fields:
+        value = getattr(made, name, None)
+        if value is None or value != getattr(old, name, None):
+            return None
+        parts.append(f"{name} {value.describe() if isinstance(value, Ref) else repr(value)}")
+    return " and ".join(parts)
+
+
+def lookalike_warning(created: Change, deleted: Change, shared: str,
+                      kind: Kind) -> PlanWarning:
+    """Shown, never fatal: replacing an object on purpose stays possible. Says what the delete
+    loses (what state holds about it) and the ``moved`` entry that keeps it."""
+    lost = " and ".join(impact.replace("_", " ") for impact in kind.state_impact) or "state"
+    return PlanWarning(
+        f"looks like {deleted.address} renamed (same {shared}): its {lost} "
+        f"is lost on delete; if it is a rename, add to the manifests: {MOVED_KEY}: "
+        f"[{{from: {deleted.address}, to: {created.address}}}]",
+        created.address, created.origin)

@@ -82,3 +82,15 @@ def test_apply_says_what_it_did_to_each_object(sandbox: Sandbox, snapshot) -> No
     assert second.code == 0, second.err
     assert "tags.cancellation-notice: deleted" in second.out
     assert (first.out, second.out) == snapshot
+
+
+def test_plan_of_a_sync_renamed_without_moved(sandbox: Sandbox, snapshot) -> None:
+    """The delete and the create, and the warning on the pair with the ``moved`` entry, as
+    text, markdown (the PR comment) and JSON."""
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _edit(sandbox, "data_syncs.yaml", "\n  lapsed-donors:\n", "\n  renewals:\n")
+    text = sandbox.run("plan")
+    markdown = sandbox.run("plan", "--format", "markdown")
+    data = sandbox.run("plan", "--format", "json")
+    assert "looks like data_syncs.lapsed-donors renamed" in text.out
+    assert (text.out, markdown.out, _stable_json(data.out)) == snapshot

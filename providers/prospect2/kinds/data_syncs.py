@@ -96,6 +96,9 @@ class DataSyncsKind(Kind):
     follows_replaced: ClassVar[frozenset[str]] = frozenset({"custom_fields"})
     #: A deleted or replaced sync's baseline (in state) is what its constituents lose.
     state_impact: ClassVar[tuple[str, ...]] = ("sync_baseline",)
+    #: A sync's NAME defaults to its key, so a renamed key looks like a new sync: the same list
+    #: driving the same tag is what makes it the same one (and deleting it loses its baseline).
+    same_object_fields: ClassVar[tuple[str, ...]] = ("list", "tag")
     description: ClassVar[str] = ("Prospect2 Data Sync: Tag (a dynamic Tessitura list drives a "
                                   "Prospect2 tag)")
 
