@@ -101,12 +101,13 @@ def test_an_object_holding_a_replaced_one_is_rewritten_as_declared_into_its_live
     assert changes[1].fingerprint not in (fingerprint(shown), fingerprint(None, "v7"))
 
 
-def test_a_follower_of_several_replaces_names_them_all_and_has_no_origin_when_none() -> None:
-    """Two replaced swatches: one update after both, named in order; a resource declared
-    without a manifest line (built by a tool) shows none, and nothing is prevented."""
+def test_a_follower_of_several_replaces_names_them_all() -> None:
+    """Two replaced swatches: one update after both, named in order; nothing is prevented
+    unless the manifest says so."""
     a, live_a, rec_a = swatch("a", "square")
     b, live_b, rec_b = swatch("b", "oval")
-    holder = Resource("holders", "h", HolderSpec(swatches=["b", "a"]))
+    holder = Resource("holders", "h", HolderSpec(swatches=["b", "a"]),
+                      origin=Origin("holders.yaml", 9))
     live_h = LiveObject("holders", "h-1", "b,a", HolderSpec(swatches=["b", "a"]))
     rec_h = ResourceRecord("holders.h", "holders", "h", "h-1")
 
@@ -117,5 +118,6 @@ def test_a_follower_of_several_replaces_names_them_all_and_has_no_origin_when_no
         "update", "holders.h", ["swatches.a", "swatches.b"])
     assert follower.notes == [
         "re-written after swatches.a, swatches.b are replaced, to hold the new id"]
-    assert (follower.origin, follower.prevent_destroy, follower.ref_ids) == (None, False, {})
+    assert (follower.origin, follower.prevent_destroy, follower.ref_ids) == (
+        "holders.yaml:9", False, {})
     assert follower.fingerprint == fingerprint(live_h.fields)
