@@ -51,7 +51,9 @@ class SlidingWindowLimiter:
             yield
         finally:
             self._open -= 1
-            self._freed_at.append(self.clock() + self.window)
+            # the next float up: ``end + window`` rounds down as often as up, and a request
+            # let in at a rounded-down instant would share a window with this one
+            self._freed_at.append(math.nextafter(self.clock() + self.window, math.inf))
             self._freed.set()
 
     async def _take(self) -> None:
