@@ -67,6 +67,14 @@ class Workspace:
         return subprocess.run([*CALLBOARD, *args], cwd=self.root, env=full, text=True,
                               capture_output=True, timeout=timeout)
 
+    def only_examples(self, *names: str) -> None:
+        """Keep only these files of the example organization as the manifests."""
+        manifests = self.root / "manifests"
+        shutil.rmtree(manifests)
+        manifests.mkdir()
+        for name in names:
+            shutil.copy(EXAMPLE / name, manifests / name)
+
     def popen(self, *args: str) -> subprocess.Popen[str]:
         full = {**os.environ, **self.served.env, "NO_COLOR": "1"}
         return subprocess.Popen([*CALLBOARD, *args], cwd=self.root, env=full, text=True,

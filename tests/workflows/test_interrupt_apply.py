@@ -4,13 +4,12 @@ nothing is created twice."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections import Counter
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLE, Workspace
+from tests.e2e.conftest import Workspace
 from tests.workflows.interrupt_support import Watched, live_names
 
 DONE = (": created (", ": adopted (", ": updated (")
@@ -36,10 +35,8 @@ def _assert_nothing_doubled(workspace: Workspace) -> None:
 @pytest.mark.parametrize("presses", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
 def test_ctrl_c_mid_apply_then_the_same_command_finishes(workspace: Workspace,
                                                          presses: int) -> None:
-    shutil.rmtree(workspace.root / "manifests")  # tags, custom fields and the syncs that use
-    (workspace.root / "manifests").mkdir()        # them (contact data): 12 changes
-    for name in ("callboard.yaml", "tags.yaml", "custom_fields.yaml", "data_syncs.yaml"):
-        shutil.copy(EXAMPLE / name, workspace.root / "manifests" / name)
+    # tags, custom fields and the syncs that use them (contact data): 12 changes
+    workspace.only_examples("callboard.yaml", "tags.yaml", "custom_fields.yaml", "data_syncs.yaml")
     workspace.served.control("faults", {"latency_ms": 100})
     apply = Watched(workspace, "apply", "--auto-approve")
     # the first tag done, three more of its group in flight (four at a time)

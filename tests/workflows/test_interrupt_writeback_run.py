@@ -5,20 +5,17 @@ promotion inserted once."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
-from tests.e2e.conftest import EXAMPLE, Workspace
+from tests.e2e.conftest import Workspace
 from tests.workflows.interrupt_support import Watched, count_rows
 
 STARTED = "SELECT max(batches_confirmed) FROM writeback_ledger WHERE status = 'started'"
 
 
 def test_ctrl_c_mid_writeback_run_then_the_same_command_finishes(workspace: Workspace) -> None:
-    shutil.rmtree(workspace.root / "manifests")  # the demo's SUBS/SINGLES campaigns are sent
-    (workspace.root / "manifests").mkdir()
-    for name in ("callboard.yaml", "campaign_writebacks.yaml"):
-        shutil.copy(EXAMPLE / name, workspace.root / "manifests" / name)
+    # the demo's SUBS/SINGLES campaigns are sent
+    workspace.only_examples("callboard.yaml", "campaign_writebacks.yaml")
     applied = workspace.run("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stderr
     served, db = workspace.served, workspace.root / ".callboard" / "state.db"

@@ -8,10 +8,9 @@ the sync no longer matched the plan, as the replace it follows had been made).""
 from __future__ import annotations
 
 import json
-import shutil
 
 from tests.cli.conftest import Sandbox
-from tests.e2e.conftest import EXAMPLE, Workspace
+from tests.e2e.conftest import Workspace
 from tests.workflows.interrupt_support import Watched
 
 NOTE = "note: re-written after custom_fields.last-attended is replaced, to hold the new id"
@@ -62,10 +61,7 @@ def test_a_sync_follows_the_custom_field_the_plan_replaces(sandbox: Sandbox) -> 
 
 def test_ctrl_c_between_the_replace_and_the_sync_is_finished_by_the_same_command(
         workspace: Workspace) -> None:
-    shutil.rmtree(workspace.root / "manifests")
-    (workspace.root / "manifests").mkdir()
-    for name in ("callboard.yaml", "tags.yaml", "custom_fields.yaml", "data_syncs.yaml"):
-        shutil.copy(EXAMPLE / name, workspace.root / "manifests" / name)
+    workspace.only_examples("callboard.yaml", "tags.yaml", "custom_fields.yaml", "data_syncs.yaml")
     assert workspace.run("apply", "--auto-approve").returncode == 0
     _to_datetime(workspace.root / "manifests")
     assert workspace.run("plan", "--out", "next.cbplan").returncode == 0

@@ -9,13 +9,12 @@ Tessitura (a write started after the stop) before it stopped."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 
 import httpx
 
-from tests.e2e.conftest import EXAMPLE, Workspace
+from tests.e2e.conftest import Workspace
 from tests.workflows.interrupt_support import Watched
 
 LOOKUPS = "GET /TessituraService/CRM/ElectronicAddresses"
@@ -35,10 +34,7 @@ def _sources_named(workspace: Workspace, name: str) -> list[dict[str, object]]:
 
 def test_ctrl_c_while_finding_recipients_stops_at_once_and_writes_nothing(
         workspace: Workspace) -> None:
-    shutil.rmtree(workspace.root / "manifests")
-    (workspace.root / "manifests").mkdir()
-    for name in ("callboard.yaml", "campaign_writebacks.yaml"):
-        shutil.copy(EXAMPLE / name, workspace.root / "manifests" / name)
+    workspace.only_examples("callboard.yaml", "campaign_writebacks.yaml")
     applied = workspace.run("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stderr
     served, db = workspace.served, workspace.root / ".callboard" / "state.db"
