@@ -1,8 +1,8 @@
 """A saved plan replacing a custom field re-writes the Data Sync filling it (a follower). When
-an apply of it stopped after the replace, running the same plan again finishes it: the sync no
-longer matches the plan (its field went with the replace), and that is the plan's own doing,
-not someone's edit. In process: ``tests/workflows/test_qa_replaced_field_followers.py`` stops
-the same apply with Ctrl-C in a subprocess."""
+an apply of it stopped after the replace deleted the old field, running the same plan again
+finishes it: the sync no longer matches the plan (its field went with the replace), and that is
+the plan's own doing, not someone's edit. In process: ``tests/workflows/
+test_qa_replaced_field_followers.py`` stops the same apply with Ctrl-C in a subprocess."""
 
 from __future__ import annotations
 
@@ -80,6 +80,29 @@ async def test_a_sync_rewrite_that_failed_after_its_replace_is_finished_by_the_s
         result = await apply_saved(ws, plan)
         assert (result.done, result.skipped) == (["data_syncs.members"],
                                                  ["custom_fields.last-attended"])
+        field_id, ids = await carried(ws)
+        assert field_id in ids
+        assert [c.address for c in (await ws.plan()).changes] == []
+
+
+async def test_a_replace_that_failed_after_its_delete_is_finished_by_the_same_plan(
+        tmp_path: Path) -> None:
+    """The old field was deleted, the new one refused: the sync lost the field with it, as the
+    plan's own replace did that, running the same plan again finishes (it was refused as
+    stale, "field contact_data" changed since the plan was made)."""
+    async with workspace(tmp_path, seed="demo") as ws:
+        plan = await replace_planned(ws)
+        working = ws.transport
+        ws.transport = RefusingPrefixTransport(working, "POST", "/api/3/fields")
+        with pytest.raises(ApplyFailed, match=r"^1 change failed and 1 change was not started; "
+                                              "0 finished and are recorded in state"):
+            await apply_saved(ws, plan)
+        fields = (await ws.api("GET", "/fields?limit=100")).json()["fields"]
+        assert "Last Attended" not in [f["title"] for f in fields]
+
+        ws.transport = working
+        result = await apply_saved(ws, plan)
+        assert result.done == ["custom_fields.last-attended", "data_syncs.members"]
         field_id, ids = await carried(ws)
         assert field_id in ids
         assert [c.address for c in (await ws.plan()).changes] == []
