@@ -99,22 +99,31 @@ def check_live_matches(plan: Plan, index: LiveIndex, done: set[str], registry: K
     """Refuse when a planned object changed (or appeared) live since planning."""
     if plan.refresh_only:
         return
+    made = done | _replaces_begun(plan, index) if resuming else done
     problems = [problem for change in plan.changes if change.address not in done
-                for problem in _stale(change, index, registry, resuming, done)]
+                for problem in _stale(change, index, registry, resuming, made)]
     if problems:
         raise StalePlan("saved plan refused: " + "; ".join(problems) + ". Make a new plan.")
 
 
+def _replaces_begun(plan: Plan, index: LiveIndex) -> set[str]:
+    """Replaces the interrupted run got part-way through: their old object is gone (its delete
+    ran, the create did not), and the objects that follow them changed with it."""
+    return {c.address for c in plan.changes
+            if c.action == "replace" and index.by_id(c.kind, c.remote_id) is None}
+
+
 def _stale(change: Change, index: LiveIndex, registry: KindRegistry,
-           resuming: bool, done: set[str] = frozenset()) -> list[str]:
-    """Why ``change`` no longer fits the live object it was planned against."""
+           resuming: bool, made: set[str]) -> list[str]:
+    """Why ``change`` no longer fits the live object it was planned against (``made``: the
+    changes an interrupted run of this plan finished, or began replacing)."""
     problems = _created_since(change, index, registry) if not resuming else []
     if change.remote_id is None or change.fingerprint is None:
         return problems
     current = index.by_id(change.kind, change.remote_id)
     if resuming and (_done_by_interrupted_run(change, current)
-                     or (change.follows and done.issuperset(change.follows))):
-        return problems  # (a follower's object changed as the replaces it follows were made)
+                     or (change.follows and made.issuperset(change.follows))):
+        return problems  # (a follower's object changed as the replaces it follows ran)
     if current is None:
         problems.append(f"{change.address} (id {change.remote_id}) was deleted since the "
                         "plan was made")

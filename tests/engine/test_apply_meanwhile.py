@@ -121,6 +121,30 @@ async def test_a_failed_update_stops_the_apply_before_the_deletes_of_its_kind(
         assert await tags_named(ws, "Beta") == []
 
 
+async def test_a_failure_counts_what_finished_and_what_was_not_started(tmp_path: Path) -> None:
+    """One tag made, one update failed (its tag deleted before the yes), two deletes after
+    them never started: the message counts each, in words that agree with the counts."""
+    async with workspace(tmp_path) as ws:
+        ws.write("tags:\n  alpha: {name: Alpha, description: one}\n  beta: {name: Beta}\n"
+                 "  gamma: {name: Gamma}\n")
+        await ws.plan_and_apply()
+        ws.write("tags:\n  alpha: {name: Alpha, description: two}\n  fresh: {name: Fresh}\n")
+        plan = await ws.plan()
+        assert [(c.action, c.address) for c in plan.changes] == [
+            ("update", "tags.alpha"), ("create", "tags.fresh"), ("delete", "tags.beta"),
+            ("delete", "tags.gamma")]
+        [alpha] = await tags_named(ws, "Alpha")
+        (await ws.api("DELETE", f"/tags/{alpha['id']}")).raise_for_status()
+        with pytest.raises(ApplyFailed) as failed:
+            await ws.apply(plan)  # --force: two of three managed tags go
+        assert str(failed.value) == (
+            "1 change failed and 2 changes were not started; 1 finished and is recorded in "
+            "state. Fix the cause and run the same apply again to finish:\n"
+            f"  tags.alpha: tags object {alpha['id']} is gone; plan again")
+        assert ws.state.get("tags.fresh") is not None
+        assert [len(await tags_named(ws, name)) for name in ("Beta", "Gamma")] == [1, 1]
+
+
 WEBHOOK = ("activity_types:\n"
            "  pro2-feedback: {description: Pro2 Feedback, category: Customer Service}\n"
            "csi_webhooks:\n"
