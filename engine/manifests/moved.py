@@ -7,7 +7,8 @@ A manifest file may hold, beside its kinds, a top-level ``moved:`` list::
 
 Plan then moves the state entry of ``tags.vip`` to ``tags.very-important`` (no API call), as
 Terraform's ``moved`` blocks do. An entry stays harmless once applied: with ``from`` gone from
-state it does nothing, so entries may be kept as a record of history.
+state it does nothing, so entries may be kept as a record of history, even after ``to`` is
+deleted. Whether ``to`` must be declared therefore depends on state: the planner checks it.
 """
 
 from __future__ import annotations
@@ -82,29 +83,25 @@ def check_moves(moves: list[Move], declared: set[str],
 
 def _entry_problem(move: Move, declared: set[str],
                    registry: KindRegistry) -> ManifestError | None:
-    def problem(message: str) -> ManifestError:
-        origin = move.origin
-        return ManifestError(message, file=origin.file if origin else None,
-                             line=origin.line if origin else None, field=MOVED_KEY)
-
+    """What is wrong with one entry whatever state holds (``to`` undeclared may be history:
+    ``moved_state`` decides that against state)."""
     for addr in (move.source, move.target):
         kind, name = split_address(addr)
         if not name:
-            return problem(f"{addr!r} is not an address: write KIND.NAME (e.g. tags.vip)")
+            return entry_error(move, f"{addr!r} is not an address: write KIND.NAME "
+                                     "(e.g. tags.vip)")
         if kind not in registry:
-            return problem(f"{addr}: unknown resource kind {kind!r}; kinds: "
-                           f"{', '.join(registry.names())}")
+            return entry_error(move, f"{addr}: unknown resource kind {kind!r}; kinds: "
+                                     f"{', '.join(registry.names())}")
     if move.source == move.target:
-        return problem(f"moves {move.source} to itself: remove the entry")
+        return entry_error(move, f"moves {move.source} to itself: remove the entry")
     if split_address(move.source)[0] != move.kind:
-        return problem(f"cannot move {move.source} to another kind ({move.target}): a "
-                       "resource keeps its kind; declare the new one and remove the old")
-    if move.target not in declared:
-        return problem(f"moves {move.source} to {move.target}, which no manifest declares: "
-                       f"declare {move.target} (the renamed resource)")
+        return entry_error(move, f"cannot move {move.source} to another kind "
+                                 f"({move.target}): a resource keeps its kind; declare the "
+                                 "new one and remove the old")
     if move.source in declared:
-        return problem(f"moves {move.source} to {move.target}, but {move.source} is still "
-                       "declared: remove or rename it in its manifest")
+        return entry_error(move, f"moves {move.source} to {move.target}, but {move.source} "
+                                 "is still declared: remove or rename it in its manifest")
     return None
 
 
@@ -119,24 +116,26 @@ def _chain_problems(moves: list[Move]) -> list[ManifestError]:
                                  (by_target, move.target, "to")):
             first = seen.setdefault(addr, move)
             if first is not move:
-                errors.append(_at(move, f"a second entry {word} {addr} (the first is at "
-                                        f"{first.origin}): one address moves once"))
+                errors.append(entry_error(move, f"a second entry {word} {addr} (the first is "
+                                                f"at {first.origin}): one address moves once"))
     for move in moves:
         after = by_source.get(move.target)
         if after is None or after is move:
             continue
         if after.target == move.source:
-            errors.append(_at(move, f"{move.source} -> {move.target} -> {after.target} is a "
-                                    f"cycle (the other entry is at {after.origin}): remove "
-                                    "both entries"))
+            errors.append(entry_error(
+                move, f"{move.source} -> {move.target} -> {after.target} is a cycle (the other "
+                      f"entry is at {after.origin}): remove both entries"))
         else:
-            errors.append(_at(move, f"{move.source} -> {move.target} -> {after.target} is a "
-                                    f"chain (the next entry is at {after.origin}): write one "
-                                    f"entry {{from: {move.source}, to: {after.target}}}"))
+            errors.append(entry_error(
+                move, f"{move.source} -> {move.target} -> {after.target} is a chain (the next "
+                      f"entry is at {after.origin}): write one entry "
+                      f"{{from: {move.source}, to: {after.target}}}"))
     return errors
 
 
-def _at(move: Move, message: str) -> ManifestError:
+def entry_error(move: Move, message: str) -> ManifestError:
+    """An error at the ``moved`` entry's file:line."""
     origin = move.origin
     return ManifestError(message, file=origin.file if origin else None,
                          line=origin.line if origin else None, field=MOVED_KEY)

@@ -58,7 +58,7 @@ def diff(kinds: Mapping[str, Kind], order: list[str], desired: Mapping[str, Reso
     the declared resources, one over the addresses in state that nothing declares any more.
     ``moves`` first hand renamed resources their old address's state entry. (``--target``
     narrows the result afterwards: ``targeted``.)"""
-    state, moved = moved_state(state, moves)
+    state, moved = moved_state(state, moves, desired.keys())
     index = LiveIndex(live, state.values())
     changes = [change for want in desired.values()
                if (change := desired_change(kinds[want.kind], want, state.get(want.address),

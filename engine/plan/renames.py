@@ -10,26 +10,29 @@ changes, with the entry to add.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from engine.errors import ManifestError, PlanRefused
+from engine.errors import PlanRefused
 from engine.kinds import Kind
 from engine.live_index import LiveIndex
-from engine.manifests.moved import MOVED_KEY, Move
+from engine.manifests.moved import MOVED_KEY, Move, entry_error
 from engine.plan.model import Change, PlanWarning
 from engine.references import Ref
-from engine.resources import split_address
+from engine.resources import closest_address, split_address
 from engine.state.base import ResourceRecord
 
 
-def moved_state(state: Mapping[str, ResourceRecord], moves: Sequence[Move]
+def moved_state(state: Mapping[str, ResourceRecord], moves: Sequence[Move],
+                declared: Collection[str] | None = None
                 ) -> tuple[dict[str, ResourceRecord], dict[str, str]]:
     """State as the ``moved`` entries make it, and each moved address's old address.
 
     An entry whose ``from`` is no longer in state was applied before (or never mattered): it
-    does nothing. One whose ``to`` is in state as well cannot be made.
+    does nothing, whether or not ``to`` is still ``declared`` (history may outlive the
+    resource). One whose ``to`` is in state as well, or (given ``declared``) not declared while
+    ``from`` is still in state, cannot be made.
     """
     result = dict(state)
     moved: dict[str, str] = {}
@@ -38,12 +41,16 @@ def moved_state(state: Mapping[str, ResourceRecord], moves: Sequence[Move]
         if record is None:
             continue
         if move.target in result:
-            origin = move.origin
-            raise ManifestError(
-                f"cannot move {move.source} to {move.target}: state manages both (ids "
-                f"{record.remote_id} and {result[move.target].remote_id}). Remove the entry, "
-                f"or forget one with 'callboard state rm'", field=MOVED_KEY,
-                file=origin.file if origin else None, line=origin.line if origin else None)
+            raise entry_error(move, f"cannot move {move.source} to {move.target}: state "
+                                    f"manages both (ids {record.remote_id} and "
+                                    f"{result[move.target].remote_id}). Remove the entry, or "
+                                    "forget one with 'callboard state rm'")
+        if declared is not None and move.target not in declared:
+            hint = closest_address(move.target, declared)
+            raise entry_error(move, f"moves {move.source} to {move.target}, which no "
+                                    f"manifest declares{hint}: declare {move.target} (the "
+                                    f"renamed resource), or remove the entry to delete "
+                                    f"{move.source}")
         del result[move.source]
         result[move.target] = replace(record, address=move.target,
                                       name=split_address(move.target)[1])

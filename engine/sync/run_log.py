@@ -62,10 +62,12 @@ def mark_activations(state: StateStore, listener: Listener | None) -> Listener:
 def due_now(state: StateStore, record: ResourceRecord, definition: SyncDefinition,
             tz: tzinfo) -> bool:
     """Whether a scheduled time came round since the sync's last run or activation mark (or,
-    with neither, since state recorded it)."""
+    with neither, since state recorded it). Runs from before a ``moved:`` rename count: the
+    Data Sync is the same one (its id), only its NAME changed."""
     if definition.schedule is None:
         return False
-    entries = state.sync_runs(definition.address, "")
+    entries = [e for e in state.sync_runs(None, "")
+               if e.address == definition.address or e.sync_id == record.remote_id]
     if entries:
         last = datetime.fromisoformat(entries[-1].started_at)
         return is_due(definition.schedule, last, clock.now(), tz)

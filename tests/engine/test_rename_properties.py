@@ -130,17 +130,18 @@ def test_accepted_moves_mean_the_same_in_any_order(pairs, declared, in_state) ->
     moves = [Move(a, b, Origin("m.yaml", n)) for n, (a, b) in enumerate(pairs, start=2)]
     if check_moves(moves, declared, REGISTRY):
         return
-    assert all(m.target in declared and m.source not in declared for m in moves)
+    assert all(m.source not in declared for m in moves)  # ``to`` undeclared may be history
     assert len({m.source for m in moves} | {m.target for m in moves}) == 2 * len(moves)
     state = {a: ResourceRecord(a, a.split(".")[0], a.split(".")[1], f"id-{a}")
              for a in in_state}
     try:
-        forward = moved_state(state, moves)
+        forward = moved_state(state, moves, declared)
     except ManifestError:
         with pytest.raises(ManifestError):
-            moved_state(state, list(reversed(moves)))
+            moved_state(state, list(reversed(moves)), declared)
         return
-    assert moved_state(state, list(reversed(moves))) == forward
+    assert all(m.target in declared for m in moves if m.source in in_state)
+    assert moved_state(state, list(reversed(moves)), declared) == forward
 
 
 def test_check_moves_examples() -> None:
@@ -160,3 +161,30 @@ def test_a_move_applied_before_does_not_stop_the_ones_after_it() -> None:
                                          Move("labels.b", "labels.q")])
     assert (list(moved), sources) == (["labels.q"], {"labels.q": "labels.b"})
     assert (moved["labels.q"].remote_id, moved["labels.q"].name) == ("2", "q")
+
+
+def test_an_entry_whose_to_is_no_longer_declared_is_history_once_applied() -> None:
+    """``to`` deleted after the move was applied: the entry does nothing, the diff deletes it."""
+    state = {"labels.p": ResourceRecord("labels.p", "labels", "p", "1", {"name": "A"})}
+    moved, sources = moved_state(state, [Move("labels.a", "labels.p")], declared=set())
+    assert (moved, sources) == (state, {})
+    live = {"labels": [live_object("labels", "1", "A", {"name": "A", "colour": "blue"})]}
+    [change] = _diff({}, live, state, moves=[Move("labels.a", "labels.p")])
+    assert (change.action, change.address, change.moved_from) == ("delete", "labels.p", None)
+
+
+def test_a_move_to_an_undeclared_address_is_refused_while_from_is_in_state() -> None:
+    state = {"labels.a": ResourceRecord("labels.a", "labels", "a", "1", {"name": "A"})}
+    typo = Move("labels.a", "labels.pq", Origin("m.yaml", 3))
+    with pytest.raises(ManifestError) as refused:
+        moved_state(state, [typo], declared={"labels.p", "labels.other"})
+    assert str(refused.value) == (
+        "m.yaml:3: moved: moves labels.a to labels.pq, which no manifest declares (did you "
+        "mean 'labels.p'?): declare labels.pq (the renamed resource), or remove the entry to "
+        "delete labels.a")
+    desired = {"labels.p": resource("labels", "p", {"name": "A", "colour": "blue"})}
+    live = {"labels": [live_object("labels", "1", "A", {"name": "A", "colour": "blue"})]}
+    with pytest.raises(ManifestError, match="which no manifest declares"):
+        _diff(desired, live, state, moves=[typo])
+    assert moved_state(state, [Move("labels.a", "labels.p")], declared={"labels.p"})[1] == {
+        "labels.p": "labels.a"}

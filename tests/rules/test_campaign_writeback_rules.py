@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rules.rule_support import workspace
+from tests.rules.rule_support import warnings_of, workspace
 
 pytestmark = pytest.mark.anyio
 
@@ -53,3 +53,26 @@ async def test_seed002_match_is_one_campaign_name_glob_or_tag(tmp_path: Path) ->
         assert await ws.refused() == (
             "manifests/writeback_match.bad.yaml:3: campaign_writebacks.subscriptions.match: "
             "match is exactly one of {campaign_name: GLOB} or {campaign_tag: NAME}")
+
+
+async def test_seed002_changing_a_mappings_codes_warns_what_stays_where(tmp_path: Path) -> None:
+    """Seed 002: "use consistent appeal and source group selections ... so your Tessitura
+    reporting remains organized": a changed appeal or source group says that campaigns
+    already written back stay under the old one."""
+    async with workspace(tmp_path) as ws:
+        mapping = ("campaign_writebacks:\n  subscriptions:\n    match: {campaign_name: 'SUBS *'}"
+                   "\n    appeal: %s\n    source_group: %s\n")
+        ws.write(mapping % ("FY27 Subscriptions", "Email Marketing"))
+        assert warnings_of(await ws.plan_and_apply()) == []
+        ws.write(mapping % ("FY27 Annual Fund", "Email Marketing"))
+        plan = await ws.plan()
+        assert [c.action for c in plan.changes] == ["update"]
+        assert warnings_of(plan) == [
+            "manifests/main.yaml:4: campaign_writebacks.subscriptions: the appeal changes "
+            "from 'FY27 Subscriptions' to 'FY27 Annual Fund': campaigns already written back "
+            "(and one a stopped 'writeback run' left unfinished) stay under 'FY27 "
+            "Subscriptions'; only campaigns written back after this apply go under 'FY27 "
+            "Annual Fund'"]
+        ws.write(mapping % ("FY27 Annual Fund", "Email Marketing") +
+                 "    lifecycle: {ignore_changes: [appeal]}\n")
+        assert warnings_of(await ws.plan()) == []  # an ignored field changes nothing

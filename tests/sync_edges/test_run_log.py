@@ -180,3 +180,19 @@ def test_a_run_id_is_its_utc_start_then_a_random_tail(
     after = datetime.now(UTC).replace(tzinfo=None)
     assert before <= datetime.strptime(stamp, "%Y%m%dT%H%M%S%f") <= after
     assert re.fullmatch("[0-9a-f]{8}", tail)
+
+
+def test_a_sync_renamed_with_moved_keeps_its_schedule_from_its_last_run(
+        state: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ran yesterday as "board"; today's 02:00 was missed; renamed to "trustees" at 10:00.
+    state.log_sync_run(SyncRunLogEntry("run-1", "id-board", "data_syncs.board",
+                                       utc(2026, 1, 5, 2).isoformat(), None, SUCCEEDED, {}))
+    renamed = ResourceRecord("data_syncs.trustees", "data_syncs", "trustees", "id-board",
+                             updated_at=utc(2026, 1, 6, 10).isoformat(timespec="seconds"))
+    monkeypatch.setattr(clock, "now", lambda: utc(2026, 1, 6, 12))
+    # The missed 02:00 is due at once, as it would have been under its old NAME.
+    assert due_now(state, renamed, sync("trustees"), UTC)
+    # A different Data Sync (another id) that once had this NAME does not count.
+    other = ResourceRecord("data_syncs.trustees", "data_syncs", "trustees", "id-new",
+                           updated_at=utc(2026, 1, 6, 10).isoformat(timespec="seconds"))
+    assert not due_now(state, other, sync("trustees"), UTC)

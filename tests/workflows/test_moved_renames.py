@@ -135,7 +135,7 @@ def test_moved_entries_are_checked_with_file_and_line(sandbox: Sandbox, snapshot
         "moved:\n"
         "  - {from: tags.cancellation-notice, to: tags.cancellation-sent}\n"   # 2: fine
         "  - {from: tag.old, to: tag.new}\n"                                   # 3: unknown kind
-        "  - {from: tags.gone, to: tags.nowhere}\n"                            # 4: undeclared
+        "  - {from: tags.gone, to: tags.nowhere}\n"                            # 4: history
         "  - {from: tags.newsletter, to: tags.members-active}\n"               # 5: still there
         "  - {from: tags.same, to: tags.same}\n"                               # 6: itself
         "  - {from: custom_fields.x, to: tags.feedback-requested}\n"           # 7: kind change
@@ -144,8 +144,52 @@ def test_moved_entries_are_checked_with_file_and_line(sandbox: Sandbox, snapshot
     assert result.code == 1
     lines = result.err.removeprefix("Error: ").strip().splitlines()
     assert [line.split(": ")[0] for line in lines if line.startswith("manifests/")] == [
-        f"manifests/moves.yaml:{n}" for n in (8, 3, 4, 5, 6, 7)]
+        f"manifests/moves.yaml:{n}" for n in (8, 3, 5, 6, 7)]
+    assert "tags.nowhere" not in result.err  # neither address is declared: history, see below
     assert result.err == snapshot
+
+
+def test_an_applied_entry_stays_as_history_when_its_resource_is_deleted(
+        sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _rename(sandbox)
+    _declare_move(sandbox)
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    tag_id = _state(sandbox)[NEW]
+    tags = sandbox.manifests / "tags.yaml"  # the renamed tag is no longer wanted
+    text = tags.read_text()
+    tags.write_text(text[:text.index("  cancellation-sent:")] +
+                    text[text.index("  feedback-requested:"):])
+
+    assert sandbox.run("validate").code == 0
+    plan = sandbox.run("plan", "--detailed-exitcode")
+    assert plan.code == 2, plan.err
+    assert f"- {NEW}  (id {tag_id})" in plan.out, plan.out
+    assert "1 to destroy" in plan.out and "moved" not in plan.out
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    assert NEW not in _state(sandbox)
+    assert tag_id not in {t[0] for t in _live_tags(sandbox)}
+    assert sandbox.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_move_to_an_undeclared_address_is_refused_while_its_from_is_in_state(
+        sandbox: Sandbox) -> None:
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    state_before, live_before = _state(sandbox), _live_tags(sandbox)
+    _rename(sandbox)
+    (sandbox.manifests / "moves.yaml").write_text(
+        "moved:\n  - {from: tags.cancellation-notice, to: tags.cancellation-snt}\n")
+
+    for command in (("plan",), ("apply", "--auto-approve")):
+        refused = sandbox.run(*command)
+        assert refused.code == 1, refused.out
+        assert refused.err.strip() == (
+            "Error: manifests/moves.yaml:2: moved: moves tags.cancellation-notice to "
+            "tags.cancellation-snt, which no manifest declares (did you mean "
+            "'tags.cancellation-sent'?): declare tags.cancellation-snt (the renamed "
+            "resource), or remove the entry to delete tags.cancellation-notice")
+    assert _state(sandbox) == state_before
+    assert _live_tags(sandbox) == live_before
 
 
 def test_chains_and_cycles_are_refused(sandbox: Sandbox) -> None:

@@ -105,3 +105,23 @@ def test_sync_log_of_an_unknown_sync_is_an_error_with_the_closest_name(
     assert typo.err.strip() == ("Error: no Data Sync data_syncs.lapsd in state or the run log "
                                 "(did you mean 'lapsed'?); Data Syncs: lapsed")
     assert sandbox.run("sync", "log", "data_syncs.lapsed").code == 0
+
+
+def test_a_sync_renamed_with_moved_keeps_its_place_in_the_schedule(
+        sandbox: Sandbox, at: Callable[[str], None]) -> None:
+    at("2031-01-05T00:41")
+    _apply(sandbox, enabled=True)
+    at("2031-01-05T02:00")
+    assert RAN in _due(sandbox)
+    at("2031-01-06T10:00")  # the runner was down at 02:00; the sync is renamed meanwhile
+    syncs = sandbox.manifests / "syncs.yaml"
+    syncs.write_text((SYNC % "true").replace("\n  lapsed:\n    list", "\n  lapsed-donors:\n"
+                                             "    list") +
+                     "moved:\n  - {from: data_syncs.lapsed, to: data_syncs.lapsed-donors}\n")
+    renamed = sandbox.run("apply", "--auto-approve")
+    assert renamed.code == 0, renamed.err
+
+    at("2031-01-06T10:05")  # the missed 02:00 runs now, as it would have under the old NAME
+    assert "data_syncs.lapsed-donors: succeeded:" in _due(sandbox)
+    at("2031-01-06T10:10")
+    assert NOT_DUE in _due(sandbox)
