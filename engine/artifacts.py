@@ -168,6 +168,9 @@ class SyncPreviewDoc(_Strict):
     #: Why a run would stop before any write (safety.sync_max_remove_fraction, an emptied
     #: list) unless given --force; null when it would run.
     needs_force: str | None = None
+    #: Why the run starts from an empty baseline and tags every member again (the sync's tag
+    #: was deleted and made again since the last run); null otherwise.
+    tag_changed: str | None = None
 
 
 class SyncRunDoc(_Strict):

@@ -60,6 +60,7 @@ def preview_document(preview: SyncPreview, show_values: bool = False) -> dict[st
                           for i in plan.imports("resync")},
         "values_left_out": _left_out(plan, show_values),
         "needs_force": preview.needs_force,
+        "tag_changed": preview.tag_changed,
     })
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.render.sync_preview import preview_text
+from engine.render.sync_preview import preview_document, preview_text
 from engine.state.sqlite import SqliteState
 from engine.sync.definition import SyncDefinition
 from engine.sync.run_report import SUCCEEDED
@@ -73,8 +73,10 @@ def test_the_preview_of_a_run_after_the_tag_was_made_again_says_why(tmp_path: Pa
     assert (preview.tag_changed, preview.baseline_size, len(preview.plan.added)) == (
         REASON, 0, 3)
     assert f"  {REASON}\n" in preview_text(preview).plain
+    assert preview_document(preview)["tag_changed"] == REASON  # --format json says it too
     same = asyncio.run(runner.preview(OLD))
     assert (same.tag_changed, same.baseline_size, len(same.plan.added)) == (None, 3, 0)
+    assert preview_document(same)["tag_changed"] is None
     state.close()
 
 
