@@ -7,6 +7,7 @@ recipe would fail too.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +75,14 @@ class Emulator:
         assert tag is not None, name
         self.prospect2("PUT", f"/tags/{tag['id']}", json={"tag": {
             "tag": name, "tagType": tag.get("tagType", "contact"), "description": description}})
+
+
+def written_back(out: str, campaign_id: str, name: str) -> int:
+    """How many promotions the writeback run says it inserted for the campaign."""
+    found = re.search(rf"campaign {campaign_id} '{name}': written back \(mapping subscriptions, "
+                      r"source \d+\): (\d+) promotions inserted", out)
+    assert found, out
+    return int(found.group(1))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipelines.conftest import PASSWORD, TOKEN, Emulator, StateUrls, secrets_for
+from tests.pipelines.conftest import (
+    PASSWORD,
+    TOKEN,
+    Emulator,
+    StateUrls,
+    secrets_for,
+    written_back,
+)
 from tests.pipelines.github_pipelines import GitHubPipelines
 from tests.pipelines.github_standin import BOT, GitHubStandIn, PullRequest
 from tests.sync_edges.smtp_server import Mailbox, smtp_server
@@ -252,14 +259,6 @@ def test_a_forks_pull_request_is_not_planned(github: GitHubStandIn,
     assert "comes from mallory/manifests" in plan_job.log
     assert {s.outcome for s in plan_job.steps[1:]} == {"skipped"}
     assert not github.artifacts and not github.comments
-
-
-def written_back(out: str, campaign_id: str, name: str) -> int:
-    """How many promotions the writeback run says it inserted for the campaign."""
-    found = re.search(rf"campaign {campaign_id} '{name}': written back \(mapping subscriptions, "
-                      r"source \d+\): (\d+) promotions inserted", out)
-    assert found, out
-    return int(found.group(1))
 
 
 def run_in(workspace: Path, emulator: Emulator, state_url: str,
