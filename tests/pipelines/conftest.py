@@ -7,6 +7,7 @@ recipe would fail too.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,12 +50,39 @@ class Emulator:
         tags = self.prospect2("GET", "/tags", params={"search": name}).json()["tags"]
         return next((t for t in tags if t["tag"] == name), None)
 
+    def tessitura(self, path: str) -> Any:
+        answer = httpx.get(f"{self.base}/TessituraService{path}", timeout=10,
+                           auth=("callboard:admin:emulator", PASSWORD))
+        answer.raise_for_status()
+        return answer.json()
+
+    def control(self, route: str, body: dict[str, Any] | None = None) -> Any:
+        """The outside world, through the control API (``/_emulator/``, spec section 6)."""
+        answer = (httpx.get(f"{self.base}/_emulator/{route}", timeout=10) if body is None else
+                  httpx.post(f"{self.base}/_emulator/{route}", json=body, timeout=10))
+        answer.raise_for_status()
+        return answer.json()
+
+    def written_back(self, campaign: str) -> list[dict[str, Any]]:
+        """Tessitura's sources for a campaign's writeback: ``NumContacts`` counts promotions."""
+        return [self.tessitura(f"/Finance/Sources/{s['Id']}")
+                for s in self.tessitura("/Finance/Sources/Summary")
+                if campaign in s["Description"]]
+
     def edit_tag(self, name: str, description: str) -> None:
         """An out-of-band edit, as a person in Prospect2's UI would make it."""
         tag = self.tag(name)
         assert tag is not None, name
         self.prospect2("PUT", f"/tags/{tag['id']}", json={"tag": {
             "tag": name, "tagType": tag.get("tagType", "contact"), "description": description}})
+
+
+def written_back(out: str, campaign_id: str, name: str) -> int:
+    """How many promotions the writeback run says it inserted for the campaign."""
+    found = re.search(rf"campaign {campaign_id} '{name}': written back \(mapping subscriptions, "
+                      r"source \d+\): (\d+) promotions inserted", out)
+    assert found, out
+    return int(found.group(1))
 
 
 @pytest.fixture(scope="module")

