@@ -29,6 +29,7 @@ from engine.manifests.loader import ManifestSet, load_manifests
 from engine.providers import KindRegistry, ProviderContext, emulator_host, provider_classes
 from engine.session import Session
 from engine.state import DEFAULT_STATE, SANDBOX_STATE, StateStore, open_state
+from engine.sync.locking import lock_wait, state_locked
 from engine.sync.notify import SMTP_URL_ENV
 
 SANDBOX_DIR = ".callboard/sandbox"
@@ -119,7 +120,8 @@ class Runtime:
             if lock is None:
                 yield store
             else:
-                with store.locked(lock_holder(), lock):
+                with state_locked(store, lock_holder(), lock, wait=lock_wait(self.env),
+                                  say=self.output.err):
                     yield store
         finally:
             store.close()

@@ -1,5 +1,5 @@
-"""Who runs at once: one runner per Data Sync, and never a sync run beside an apply that
-changes that sync.
+"""Who runs at once: one runner per Data Sync, never a sync run beside an apply that changes
+that sync, and no command failing for a writeback run that holds the state for a moment.
 
 Both meet on the per-sync locks. A sync run takes its sync's lock only while no apply holds
 the state lock (it waits, bounded, saying so, then is skipped); an apply, holding the state lock
@@ -7,6 +7,9 @@ from the start, takes the lock of every sync its plan changes before changing an
 waits, bounded, for a run in progress, then refuses having changed nothing). A sync run that
 took its lock re-checks the state lock and steps back if an apply came first, so the two never
 hold the same sync at once. A lock whose holder ended (``kill -9``) is taken over by the store.
+
+A writeback run holds the state lock too (its ledgers), for seconds, every few minutes from
+cron: whoever meets it (an apply on merge) waits for it, bounded, rather than fail for nothing.
 """
 
 from __future__ import annotations
@@ -91,6 +94,32 @@ async def _wait(attempt: Callable[[], LockInfo | None], deadline: float,
         await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         blocker = await asyncio.to_thread(attempt)
     return blocker
+
+
+@contextmanager
+def state_locked(state: StateLocks, holder: str, command: str, *, wait: float,
+                 say: Callable[[str], None]) -> Iterator[None]:
+    """The state lock for ``command``, waiting up to ``wait`` seconds while a writeback run
+    holds it (said once); any other holder, or one still there after the wait, is refused at
+    once, naming it (StateError), as before."""
+    deadline, waiting = time.monotonic() + wait, False
+    while True:
+        try:
+            state.acquire_lock(holder, command)
+            break
+        except StateError:
+            info = state.lock_info()
+            if info is None or info.command not in NOT_WAITED_FOR or time.monotonic() >= deadline:
+                raise
+            if not waiting:
+                say(f"Waiting up to {wait:g}s for a {info.command} to finish "
+                    f"({info.describe()}).")
+                waiting = True
+            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+    try:
+        yield
+    finally:
+        state.release_lock(holder)
 
 
 @asynccontextmanager

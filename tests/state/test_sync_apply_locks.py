@@ -14,7 +14,7 @@ from engine.cli.runtime import lock_holder
 from engine.errors import CallboardError, StateError
 from engine.state import StateStore
 from engine.state.base import sync_lock
-from engine.sync.locking import SyncSkipped, lock_wait, sync_slot, syncs_held
+from engine.sync.locking import SyncSkipped, lock_wait, state_locked, sync_slot, syncs_held
 
 SYNC = "data_syncs.members"
 
@@ -167,3 +167,43 @@ def test_a_run_that_an_apply_beat_to_the_state_steps_back(
     with pytest.raises(SyncSkipped, match=f"{SYNC}: skipped: apply still holds the state"):
         asyncio.run(run())
     assert syncing.lock_info(sync_lock(SYNC)) is None  # the apply may change the sync
+
+
+def test_a_command_waits_for_a_writeback_run_then_takes_the_state(
+        open_store: Callable[[], StateStore]) -> None:
+    """A writeback run (cron, every few minutes) holds the state for seconds: an apply on
+    merge that meets it waits, saying so once, instead of failing for nothing."""
+    writing, applying = open_store(), open_store()
+    writing.acquire_lock(lock_holder(), "writeback run")  # this process: alive, on this host
+    said: list[str] = []
+    timer = _release_later(lambda: writing.release_lock(lock_holder()), 0.6)
+    started = time.monotonic()
+    with state_locked(applying, "ci@runner pid 7", "apply", wait=10, say=said.append):
+        waited = time.monotonic() - started
+        assert applying.lock_info().command == "apply"  # type: ignore[union-attr]
+    timer.join()
+    assert 0.5 < waited < 5
+    assert len(said) == 1 and said[0].startswith(
+        f"Waiting up to 10s for a writeback run to finish (held by {lock_holder()} "
+        "(command: writeback run) since ")
+    assert applying.lock_info() is None  # released on the way out
+
+
+def test_only_a_writeback_run_is_waited_for_and_only_so_long(
+        open_store: Callable[[], StateStore]) -> None:
+    holding, waiting = open_store(), open_store()
+    holding.acquire_lock(lock_holder(), "apply")
+    said: list[str] = []
+    started = time.monotonic()
+    with (pytest.raises(StateError, match=r"is locked: held by .* \(command: apply\)"),
+          state_locked(waiting, "ci@runner pid 7", "writeback run", wait=10, say=said.append)):
+        pass
+    assert time.monotonic() - started < 2 and said == []  # another command: refused at once
+    holding.release_lock(lock_holder())
+    holding.acquire_lock(lock_holder(), "writeback run")
+    started = time.monotonic()
+    with (pytest.raises(StateError, match=r"\(command: writeback run\)"),
+          state_locked(waiting, "ci@runner pid 7", "apply", wait=0.3, say=said.append)):
+        pass
+    assert 0.3 <= time.monotonic() - started < 3 and len(said) == 1
+    assert holding.lock_info().command == "writeback run"  # type: ignore[union-attr]

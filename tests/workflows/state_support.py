@@ -10,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from tests.cli.conftest import Sandbox
 
 #: Takes the state lock (argv[2] == "state", as ``argv[3]``) or a sync's lock (argv[2] its
@@ -77,3 +79,20 @@ def holding(state_url: str, what: str = "state", command: str = "apply") -> Iter
 
 def live_tags(sandbox: Sandbox) -> set[str]:
     return {t["tag"] for t in sandbox.api("GET", "/api/3/tags?limit=100").json()["tags"]}
+
+
+SANDBOX_STATE = ".callboard/sandbox/state.db"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def team(request: pytest.FixtureRequest, sandbox: Sandbox) -> tuple[str, ...]:
+    """The global options naming the state (the sandbox's SQLite file, or a PostgreSQL one);
+    everything applied."""
+    options = () if request.param == "sqlite" else ("--state", request.getfixturevalue("pg_url"))
+    assert sandbox.run(*options, "apply", "--auto-approve").code == 0
+    return options
+
+
+def team_url(team: tuple[str, ...]) -> str:
+    """The state ``team`` names."""
+    return team[1] if team else SANDBOX_STATE

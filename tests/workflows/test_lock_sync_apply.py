@@ -10,21 +10,9 @@ import pytest
 
 from tests.cli.conftest import Sandbox
 from tests.workflows.state_support import holding
+from tests.workflows.state_support import team_url as _url
 
-STATE = ".callboard/sandbox/state.db"
 SYNC = "data_syncs.members"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def team(request: pytest.FixtureRequest, sandbox: Sandbox) -> tuple[str, ...]:
-    """The global options naming the state; everything applied."""
-    options = () if request.param == "sqlite" else ("--state", request.getfixturevalue("pg_url"))
-    assert sandbox.run(*options, "apply", "--auto-approve").code == 0
-    return options
-
-
-def _url(team: tuple[str, ...]) -> str:
-    return team[1] if team else STATE
 
 
 def _runs(sandbox: Sandbox, team: tuple[str, ...]) -> list[str]:
