@@ -63,11 +63,12 @@ def due_now(state: StateStore, record: ResourceRecord, definition: SyncDefinitio
             tz: tzinfo) -> bool:
     """Whether a scheduled time came round since the sync's last run or activation mark (or,
     with neither, since state recorded it). Runs from before a ``moved:`` rename count: the
-    Data Sync is the same one (its id), only its NAME changed."""
+    Data Sync is the same one (its id), only its NAME changed; they are read (the whole log)
+    only while it has none under its NAME, as cron asks every few minutes."""
     if definition.schedule is None:
         return False
-    entries = [e for e in state.sync_runs(None, "")
-               if e.address == definition.address or e.sync_id == record.remote_id]
+    entries = state.sync_runs(definition.address, "") or [
+        e for e in state.sync_runs(None, "") if e.sync_id == record.remote_id]
     if entries:
         last = datetime.fromisoformat(entries[-1].started_at)
         return is_due(definition.schedule, last, clock.now(), tz)
