@@ -260,3 +260,44 @@ def test_no_recipients_is_an_error_not_a_silent_skip() -> None:
         send_summary("smtp://127.0.0.1:25", [], SUBJECT, BODY)
     assert str(refused.value) == ("the sync summary has no recipients: list them in the sync's "
                                   "notify")
+
+
+@pytest.mark.parametrize("password", ["in", "the", "su", "login", "SMTP", ""])
+def test_a_short_or_common_word_password_leaves_the_words_around_it_whole(password: str) -> None:
+    # Before: every occurrence was masked, "refused *** login of", "credentials ***valid".
+    with smtp_server(login=("ops", "right-one")) as mailbox, \
+            pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://ops:{password}@127.0.0.1:{mailbox.port}", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert str(refused.value) == (f"SMTP server 127.0.0.1:{mailbox.port} refused the login of "
+                                  "'ops': 535 5.7.8 Authentication credentials invalid")
+
+
+def test_an_echoed_password_is_masked_on_its_own_but_not_inside_a_word() -> None:
+    # "su" stands alone twice, and inside "support" and "result": only the password itself is
+    # masked (before, the reply read "*** wrong ***: call ***pport").
+    replies = {"EHLO": b"250-scripted\r\n250 AUTH PLAIN",
+               "AUTH": b"535 su: wrong (su), user ops:su@host; the result: call support"}
+    with scripted_smtp_server(replies) as port, pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://ops:su@127.0.0.1:{port}", ["ops@example.org"], SUBJECT, BODY)
+    assert str(refused.value) == (f"SMTP server 127.0.0.1:{port} refused the login of 'ops': "
+                                  "535 ***: wrong (***), user ops:***@host; the result: call "
+                                  "support")
+
+
+def test_a_user_name_that_is_the_password_is_not_shown_either() -> None:
+    with smtp_server(login=("ops", "right-one")) as mailbox, \
+            pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://admin:admin@127.0.0.1:{mailbox.port}", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert str(refused.value) == (f"SMTP server 127.0.0.1:{mailbox.port} refused the login of "
+                                  "'***': 535 5.7.8 Authentication credentials invalid")
+
+
+def test_an_unreachable_server_with_a_common_word_password_keeps_its_message_whole() -> None:
+    port = free_port()
+    with pytest.raises(CallboardError) as failed:
+        send_summary(f"smtp://ops:the@127.0.0.1:{port}?timeout=5", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert str(failed.value) == (f"could not send the sync summary through SMTP server "
+                                 f"127.0.0.1:{port}: [Errno 111] Connection refused")
