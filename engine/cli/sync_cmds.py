@@ -125,7 +125,7 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                 try:
                     report = await _run_one(rt, job, runner, record, definition, settings,
                                             named=bool(names), due=due, force=force)
-                except SyncSkipped as exc:  # an apply held the state all along: cron comes back
+                except SyncSkipped as exc:  # an apply or another run held it: cron comes back
                     rt.output.line(str(exc), "yellow")
                     if not due:
                         skipped.append(record.address)
@@ -158,7 +158,7 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
             due_now, state, record, definition, ZoneInfo(settings.organization.timezone)):
         return None
     async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
-                         say=rt.output.line):
+                         say=rt.output.line, busy_skips=not named):
         now = await _current(rt, job, record, definition, named=named, due=due)
         if now is None:
             return None

@@ -14,7 +14,7 @@ from engine.cli.runtime import lock_holder
 from engine.errors import CallboardError, StateError
 from engine.state import StateStore
 from engine.state.base import sync_lock
-from engine.sync.locking import SyncSkipped, lock_wait, sync_slot, syncs_held
+from engine.sync.locking import SyncBusy, SyncSkipped, lock_wait, sync_slot, syncs_held
 
 SYNC = "data_syncs.members"
 
@@ -167,3 +167,28 @@ def test_a_run_that_an_apply_beat_to_the_state_steps_back(
     with pytest.raises(SyncSkipped, match=f"{SYNC}: skipped: apply still holds the state"):
         asyncio.run(run())
     assert syncing.lock_info(sync_lock(SYNC)) is None  # the apply may change the sync
+
+
+def test_a_sync_another_run_holds_is_skipped_by_due_and_all_and_refused_by_name(
+        open_store: Callable[[], StateStore]) -> None:
+    """A long run a cron tick started still holds the sync at the next tick: ``--due`` and
+    ``--all`` skip it (SyncBusy) and run the others; a run by name is refused as always."""
+    running, syncing = open_store(), open_store()
+    running.acquire_lock(lock_holder(), "sync run", sync_lock(SYNC))  # alive, on this host
+    since = running.lock_info(sync_lock(SYNC)).since  # type: ignore[union-attr]
+
+    async def run(busy_skips: bool) -> None:
+        async with sync_slot(syncing, SYNC, "cron@runner pid 7", wait=10, say=print,
+                             busy_skips=busy_skips):
+            raise AssertionError("two runs of one sync at once")
+
+    with pytest.raises(SyncBusy) as skipped:
+        asyncio.run(run(busy_skips=True))
+    assert isinstance(skipped.value, SyncSkipped)
+    assert str(skipped.value) == (
+        f"{SYNC}: skipped: it is already running (lock held by {lock_holder()} (command: sync "
+        f"run) since {since}); the next run syncs what changes meanwhile")
+    with pytest.raises(StateError, match=f"^{SYNC} is already running: lock held by "):
+        asyncio.run(run(busy_skips=False))
+    held = syncing.lock_info(sync_lock(SYNC))
+    assert held is not None and held.holder == lock_holder()  # the running one keeps it

@@ -10,13 +10,18 @@ every few minutes would see it."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import shutil
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
 from engine import clock
+from engine.state import open_state
+from engine.state.base import sync_lock
 from tests.cli.conftest import Sandbox
 from tests.sync_edges.smtp_server import smtp_server
 
@@ -152,3 +157,32 @@ def test_all_skips_a_broken_sync_that_is_switched_off_as_it_skips_any(
     assert every.code == 0, every.err
     assert every.out.startswith("data_syncs.lapsed: disabled; skipped\n")
     assert "data_syncs.members: succeeded:" in every.out
+
+
+def test_a_sync_still_running_from_the_last_tick_does_not_hold_the_others_back(
+        sandbox: Sandbox, at: Callable[[str], None]) -> None:
+    """A long run (a first sync of a big list) outlasts the cron interval: the next ``--due``
+    once stopped at it ("is already running") and ran none of the syncs after it."""
+    at("2031-01-05T02:00")
+    other = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getppid()}"  # alive, here
+    state = open_state(str(sandbox.root / ".callboard" / "sandbox" / "state.db"))
+    state.acquire_lock(other, "sync run", sync_lock("data_syncs.lapsed"))
+    try:
+        due = sandbox.run("sync", "run", "--due")
+        every = sandbox.run("sync", "run", "--all")
+        named = sandbox.run("sync", "run", "lapsed")
+    finally:
+        state.release_lock(other, sync_lock("data_syncs.lapsed"))
+        state.close()
+
+    skipped = f"data_syncs.lapsed: skipped: it is already running (lock held by {other}"
+    assert due.code == 0, due.err  # that run is syncing it: cron's next tick is not alarmed
+    assert due.out.startswith(skipped)
+    assert "data_syncs.members: succeeded:" in due.out
+    assert _tagged(sandbox, "Members - Synced") > 0
+    assert every.code == 1 and every.out.startswith(skipped)
+    assert _errors(every.err) == ["Error: 1 of 2 sync runs did not succeed: data_syncs.lapsed"]
+    assert named.code == 1  # by name: the clear error it always was
+    assert _errors(named.err) == [
+        f"Error: data_syncs.lapsed is already running: lock held by {other} (command: sync "
+        f"run) since {every.out.split(' since ')[1].split(')')[0]}"]
