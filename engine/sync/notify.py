@@ -81,6 +81,10 @@ def smtp_settings(url: str) -> SmtpSettings:
     password = unquote(parts.password) if parts.password is not None else None
     if password is not None and not username:
         raise CallboardError(f"{SMTP_URL_ENV} {shown!r} has a password but no user name")
+    if not f"{username or ''}{password or ''}".isascii():  # smtplib would crash mid-login
+        raise CallboardError(f"{SMTP_URL_ENV} {shown!r}: the user name and password must be "
+                             "ASCII, as SMTP login sends them (use an app password, or "
+                             "another account)")
     return SmtpSettings(host=parts.hostname, port=port, implicit_tls=scheme == "smtps",
                         starttls=starttls, username=username, password=password,
                         timeout=_timeout(options.get("timeout"), shown),

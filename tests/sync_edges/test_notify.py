@@ -237,6 +237,12 @@ def test_timeouts_from_one_second_to_ten_minutes_are_taken() -> None:
      "timeout='600.5' should be a number of seconds from 1 to 600"),
     ("smtp://:Hunter2@mail.example.org",
      "'smtp://:***@mail.example.org' has a password but no user name"),
+    ("smtp://ops:s%C3%BC@mail.example.org", "'smtp://ops:***@mail.example.org': the user name "
+     "and password must be ASCII, as SMTP login sends them (use an app password, or another "
+     "account)"),
+    ("smtp://j%C3%B6rg:pw@mail.example.org", "'smtp://j%C3%B6rg:***@mail.example.org': the "
+     "user name and password must be ASCII, as SMTP login sends them (use an app password, or "
+     "another account)"),
 ])
 def test_bad_urls_are_refused_with_what_to_write(url: str, says: str) -> None:
     with pytest.raises(CallboardError) as refused:
@@ -301,3 +307,13 @@ def test_an_unreachable_server_with_a_common_word_password_keeps_its_message_who
                      SUBJECT, BODY)
     assert str(failed.value) == (f"could not send the sync summary through SMTP server "
                                  f"127.0.0.1:{port}: [Errno 111] Connection refused")
+
+
+def test_a_password_beyond_ascii_is_a_clear_error_not_a_crash_mid_login() -> None:
+    # smtplib encodes the login as ASCII: it raised UnicodeEncodeError, which no caller
+    # expected, so 'sync run --all' stopped at the first sync with notify.
+    with smtp_server(login=("ops", "s\u00fc")) as mailbox, \
+            pytest.raises(CallboardError, match="must be ASCII"):
+        send_summary(f"smtp://ops:s%C3%BC@127.0.0.1:{mailbox.port}", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert mailbox.mails == []
