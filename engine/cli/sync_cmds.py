@@ -148,7 +148,10 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
     state = job.state
     if _theirs(rt, definition, due):
         return None
-    unfinished = await asyncio.to_thread(state.sync_plan, definition.sync_id) is not None
+    # an interrupted run is finished at once, unless the sync cannot run: then it is
+    # reported on its schedule, not at every cron tick
+    unfinished = isinstance(definition, SyncDefinition) and await asyncio.to_thread(
+        state.sync_plan, definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
             rt.output.line(f"{definition.address}: disabled; skipped"

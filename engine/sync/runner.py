@@ -251,7 +251,6 @@ class DataSyncRunner:
         report = SyncRunReport(sync.address, sync.sync_id, new_run_id(), now, status=FAILED,
                                finished_at=now, message=sync.reason)
         await self._db(self.state.log_sync_run, report.as_log_entry())
-        log.info("sync: %s not run: %s", sync.address, sync.reason)
         return report
 
     async def _carry_out(self, definition: SyncDefinition, plan: SyncRunPlan,
