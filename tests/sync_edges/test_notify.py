@@ -279,16 +279,25 @@ def test_a_short_or_common_word_password_leaves_the_words_around_it_whole(passwo
                                   "'ops': 535 5.7.8 Authentication credentials invalid")
 
 
-def test_an_echoed_password_is_masked_on_its_own_but_not_inside_a_word() -> None:
-    # "su" stands alone twice, and inside "support" and "result": only the password itself is
-    # masked (before, the reply read "*** wrong ***: call ***pport").
-    replies = {"EHLO": b"250-scripted\r\n250 AUTH PLAIN",
-               "AUTH": b"535 su: wrong (su), user ops:su@host; the result: call support"}
+@pytest.mark.parametrize(("in_url", "reply", "shown"), [
+    # "su" stands alone, and inside "support" and "result": only the password itself is
+    # masked (before, the reply read "*** wrong ***: call ***pport")
+    ("su", b"535 su: wrong (su), user ops:su@host; the result: call support",
+     "535 ***: wrong (***), user ops:***@host; the result: call support"),
+    # a word character on either edge needs no word character beside it there
+    ("a-1", b"535 a-1 refused; ta-1 and a-12 are other words",
+     "535 *** refused; ta-1 and a-12 are other words"),
+    # "a%" percent-encoded is "a%25": the longer form is masked whole
+    ("a%25", b"535 a%25 (a%) is wrong", "535 *** (***) is wrong"),
+])
+def test_an_echoed_password_is_masked_on_its_own_but_not_inside_a_word(
+        in_url: str, reply: bytes, shown: str) -> None:
+    replies = {"EHLO": b"250-scripted\r\n250 AUTH PLAIN", "AUTH": reply}
     with scripted_smtp_server(replies) as port, pytest.raises(CallboardError) as refused:
-        send_summary(f"smtp://ops:su@127.0.0.1:{port}", ["ops@example.org"], SUBJECT, BODY)
+        send_summary(f"smtp://ops:{in_url}@127.0.0.1:{port}", ["ops@example.org"], SUBJECT,
+                     BODY)
     assert str(refused.value) == (f"SMTP server 127.0.0.1:{port} refused the login of 'ops': "
-                                  "535 ***: wrong (***), user ops:***@host; the result: call "
-                                  "support")
+                                  f"{shown}")
 
 
 def test_a_user_name_that_is_the_password_is_not_shown_either() -> None:
