@@ -23,6 +23,8 @@ from engine.render.sync_log import SyncLog, run_text
 from engine.state.base import ResourceRecord, StateStore, SyncRunLogEntry
 from engine.sync.definition import (
     SyncDefinition,
+    UnavailableSync,
+    load_alone,
     load_definition,
     managed_syncs,
     refuse_prospect2_runs,
@@ -95,7 +97,9 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
     who left.
 
     NAMES are syncs' names under data_syncs: in the manifests (data_syncs.NAME works too),
-    applied to state; a NAME not in state stops the command before any sync runs."""
+    applied to state; a NAME not in state, or one that cannot run (its tag deleted in
+    Prospect2…), stops the command before any sync runs. With --due or --all each sync stands
+    alone: one that cannot run is reported failed and the others run (exit 1)."""
     if sum((bool(names), due, run_all)) != 1:
         raise click.UsageError("give sync NAMEs, --due or --all (one of them)")
     settings = _settings(rt)
@@ -107,9 +111,12 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         records = await asyncio.to_thread(  # the store off the event loop
             lambda: [state_record(job.state, n) for n in names] if names
             else managed_syncs(job.state))
-        definitions = [await load_definition(job.session, r) for r in records]
-        if names:
-            refuse_prospect2_runs(definitions)
+        if names:  # the user named them: all or nothing, before any write
+            named = [await load_definition(job.session, r) for r in records]
+            refuse_prospect2_runs(named)
+            definitions: list[SyncDefinition | UnavailableSync] = list(named)
+        else:
+            definitions = [await load_alone(job.session, r) for r in records]
         with interrupts.writing():
             for record, definition in zip(records, definitions, strict=True):
                 if interrupts.stop_requested():
@@ -118,7 +125,7 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                 try:
                     report = await _run_one(rt, job, runner, record, definition, settings,
                                             named=bool(names), due=due, force=force)
-                except SyncSkipped as exc:  # an apply held the state all along: cron comes back
+                except SyncSkipped as exc:  # an apply or another run held it: cron comes back
                     rt.output.line(str(exc), "yellow")
                     if not due:
                         skipped.append(record.address)
@@ -136,12 +143,15 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
 
 
 async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
-                   definition: SyncDefinition, settings: ProjectSettings, *, named: bool,
-                   due: bool, force: bool) -> SyncRunReport | None:
+                   definition: SyncDefinition | UnavailableSync, settings: ProjectSettings, *,
+                   named: bool, due: bool, force: bool) -> SyncRunReport | None:
     state = job.state
     if _theirs(rt, definition, due):
         return None
-    unfinished = await asyncio.to_thread(state.sync_plan, definition.sync_id) is not None
+    # an interrupted run is finished at once, unless the sync cannot run: then it is
+    # reported on its schedule, not at every cron tick
+    unfinished = isinstance(definition, SyncDefinition) and await asyncio.to_thread(
+        state.sync_plan, definition.sync_id) is not None
     if not definition.enabled and not (named and force) and not unfinished:
         if not due:  # cron output stays quiet about syncs switched off on purpose
             rt.output.line(f"{definition.address}: disabled; skipped"
@@ -151,23 +161,27 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
             due_now, state, record, definition, ZoneInfo(settings.organization.timezone)):
         return None
     async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
-                         say=rt.output.line):
-        now = await _current(rt, job, record, definition, due)
+                         say=rt.output.line, busy_skips=not named):
+        now = await _current(rt, job, record, definition, named=named, due=due)
         if now is None:
             return None
         await asyncio.to_thread(close_dead_runs, state, now.address)
-        try:
-            report = await runner.run(now, force=force)
-        except (Interrupted, asyncio.CancelledError) as stop:
-            raise await asyncio.to_thread(_stopped, rt, state, now, stop) from None
+        if isinstance(now, UnavailableSync):  # --due, --all: reported, and the others run
+            report = await runner.refuse(now)
+        else:
+            try:
+                report = await runner.run(now, force=force)
+            except (Interrupted, asyncio.CancelledError) as stop:
+                raise await asyncio.to_thread(_stopped, rt, state, now, stop) from None
     if now.notify:
         await _notify(rt, state, now, report)
     rt.output.rich(run_text(report))
     return report
 
 
-async def _current(rt: Runtime, job: Job, record: ResourceRecord, definition: SyncDefinition,
-                   due: bool) -> SyncDefinition | None:
+async def _current(rt: Runtime, job: Job, record: ResourceRecord,
+                   definition: SyncDefinition | UnavailableSync, *, named: bool, due: bool
+                   ) -> SyncDefinition | UnavailableSync | None:
     """The sync as state holds it once this run has its slot: None if an apply removed it or
     handed it to Prospect2 while this run waited, reloaded if an apply changed it."""
     fresh = await asyncio.to_thread(job.state.get, record.address)
@@ -176,11 +190,11 @@ async def _current(rt: Runtime, job: Job, record: ResourceRecord, definition: Sy
         return None
     if fresh == record:
         return definition
-    definition = await load_definition(job.session, fresh)
+    definition = await (load_definition if named else load_alone)(job.session, fresh)
     return None if _theirs(rt, definition, due) else definition
 
 
-def _theirs(rt: Runtime, definition: SyncDefinition, due: bool) -> bool:
+def _theirs(rt: Runtime, definition: SyncDefinition | UnavailableSync, due: bool) -> bool:
     """A sync Prospect2 runs (runner: prospect2) is skipped: exactly one engine runs it."""
     if definition.run_by_prospect2 and not due:
         rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); skipped")
@@ -200,7 +214,7 @@ def _stopped(rt: Runtime, state: StateStore, definition: SyncDefinition,
     return Interrupted(f"{definition.address}: {finished}")
 
 
-async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition,
+async def _notify(rt: Runtime, state: StateStore, definition: SyncDefinition | UnavailableSync,
                   report: SyncRunReport) -> None:
     """A notification failure (or no SMTP server to send through) is said in the run's
     output and logged with the run; the sync itself still succeeded."""

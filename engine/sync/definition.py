@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pydantic import ValidationError
+
 from engine.errors import CallboardError
 from engine.manifests.loader import suggest
 from engine.references import Ref
@@ -58,6 +60,41 @@ class SyncDefinition:
         return self.runner == "prospect2"
 
 
+@dataclass(frozen=True)
+class UnavailableSync:
+    """A sync in state that cannot run now: it, its tag or a custom field its contact data
+    fills was deleted out of band, or reading it failed. ``sync run --due`` and ``--all`` run
+    every other sync and report this one failed for ``reason``; what apply recorded in state
+    stands in for the live definition in deciding whether it would have run (its schedule,
+    enabled, runner) and whom to tell (notify)."""
+
+    address: str
+    name: str
+    sync_id: str
+    reason: str
+    schedule: Schedule | None
+    notify: tuple[str, ...]
+    enabled: bool
+    runner: str
+
+    @property
+    def run_by_prospect2(self) -> bool:
+        return self.runner == "prospect2"
+
+    @classmethod
+    def of(cls, record: ResourceRecord, error: CallboardError) -> UnavailableSync:
+        fields = record.fields
+        try:  # a form this Callboard does not know (or none) is never due, as live
+            schedule: Schedule | None = Schedule.model_validate(fields.get("schedule"))
+        except ValidationError:
+            schedule = None
+        return cls(address=record.address, name=record.name, sync_id=record.remote_id,
+                   reason=str(error).removeprefix(f"{record.address}: "), schedule=schedule,
+                   notify=tuple(fields.get("notify") or ()),
+                   enabled=bool(fields.get("enabled", True)),
+                   runner=fields.get("runner") or "callboard")
+
+
 def sync_address(name: str) -> str:
     """``members`` and ``data_syncs.members`` both name the sync."""
     return name if split_address(name)[0] == KIND else address(KIND, name)
@@ -102,6 +139,20 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
             "before any write: run 'callboard plan' and 'callboard apply' to create the tag "
             "again; the next run then tags every member again")
     return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
+
+
+async def load_alone(session: Session, record: ResourceRecord
+                     ) -> SyncDefinition | UnavailableSync:
+    """``load_definition`` for a run of many syncs (``--due``, ``--all``) where each stands
+    alone: a sync that cannot be loaded is an ``UnavailableSync`` the others run past. An
+    account not connected to Tessitura (or not answering) stops every sync alike, so it still
+    stops the command, once, before any run."""
+    target: TagTarget = session.port(TAG_TARGET_PORT)
+    (await target.account()).require_connected(record.address)
+    try:
+        return await load_definition(session, record)
+    except CallboardError as error:
+        return UnavailableSync.of(record, error)
 
 
 def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: bool = True,

@@ -35,6 +35,11 @@ class SyncSkipped(CallboardError):
     """A sync run skipped because an apply still held the state after the wait."""
 
 
+class SyncBusy(SyncSkipped):
+    """A sync of ``--due``/``--all`` skipped because another run of it holds its lock (a long
+    run an earlier cron tick started): one sync in progress must not stop the others."""
+
+
 def lock_wait(env: Mapping[str, str]) -> float:
     text = env.get(LOCK_WAIT_ENV, "").strip()
     try:
@@ -124,15 +129,24 @@ def state_locked(state: StateLocks, holder: str, command: str, *, wait: float,
 
 @asynccontextmanager
 async def sync_slot(state: StateLocks, address: str, holder: str, *, wait: float,
-                    say: Callable[[str], None]) -> AsyncIterator[None]:
+                    say: Callable[[str], None], busy_skips: bool = False
+                    ) -> AsyncIterator[None]:
     """Hold ``address``'s lock for a run, once no apply holds the state (SyncSkipped if one
-    still does after ``wait`` seconds)."""
+    still does after ``wait`` seconds). Another run of the sync is a StateError, or with
+    ``busy_skips`` (``--due``, ``--all``) SyncBusy, so the other syncs still run."""
     def waiting(info: LockInfo) -> None:
         say(f"{address}: waiting up to {wait:g}s: {info.command} holds the state "
             f"({info.describe()})")
 
-    blocker = await _wait(partial(_try_run, state, address, holder), time.monotonic() + wait,
-                          waiting)
+    try:
+        blocker = await _wait(partial(_try_run, state, address, holder),
+                              time.monotonic() + wait, waiting)
+    except StateError:
+        held = await asyncio.to_thread(state.lock_info, sync_lock(address))
+        if not busy_skips or held is None:
+            raise
+        raise SyncBusy(f"{address}: skipped: it is already running (lock {held.describe()}); "
+                       "the next run syncs what changes meanwhile") from None
     if blocker is not None:
         raise SyncSkipped(f"{address}: skipped: {blocker.command} still holds the state after "
                           f"{wait:g}s ({blocker.describe()}); the next run syncs it")

@@ -14,6 +14,7 @@ Errors are ``CallboardError`` lines that name the server and never the password.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -80,6 +81,10 @@ def smtp_settings(url: str) -> SmtpSettings:
     password = unquote(parts.password) if parts.password is not None else None
     if password is not None and not username:
         raise CallboardError(f"{SMTP_URL_ENV} {shown!r} has a password but no user name")
+    if not f"{username or ''}{password or ''}".isascii():  # smtplib would crash mid-login
+        raise CallboardError(f"{SMTP_URL_ENV} {shown!r}: the user name and password must be "
+                             "ASCII, as SMTP login sends them (use an app password, or "
+                             "another account)")
     return SmtpSettings(host=parts.hostname, port=port, implicit_tls=scheme == "smtps",
                         starttls=starttls, username=username, password=password,
                         timeout=_timeout(options.get("timeout"), shown),
@@ -114,33 +119,36 @@ def send_summary(smtp_url: str, recipients: list[str], subject: str, body: str, 
     try:
         refused = _deliver(settings, message, from_address, recipients)
     except (smtplib.SMTPException, OSError) as exc:
-        raise CallboardError(_scrub(_failure(exc, settings, from_address), settings)) from None
+        raise CallboardError(_failure(exc, settings, from_address)) from None
     if refused:
-        raise CallboardError(_scrub(
-            f"SMTP server {settings.where} refused some recipients of the sync summary: "
-            f"{_refusals(refused)}", settings))
+        hide = _Scrubber(settings.password)
+        raise CallboardError(f"SMTP server {hide(settings.where)} refused some recipients of "
+                             f"the sync summary: {_refusals(refused, hide)}")
     log.info("notify: sent %r to %d recipient(s) via %s", subject, len(recipients),
              settings.where)
 
 
 def _failure(exc: Exception, settings: SmtpSettings, from_address: str) -> str:
-    """What went wrong, in one line naming the server (never the password)."""
-    server = f"SMTP server {settings.where}"
+    """What went wrong, in one line naming the server (never the password): what the server,
+    the network or the URL put in it is scrubbed, Callboard's own words are not."""
+    hide = _Scrubber(settings.password)
+    server = f"SMTP server {hide(settings.where)}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return (f"{server} refused the login of {settings.username!r}: "
-                f"{_reply(exc.smtp_code, exc.smtp_error)}")
+        return (f"{server} refused the login of {hide(repr(settings.username))}: "
+                f"{hide(_reply(exc.smtp_code, exc.smtp_error))}")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return (f"{server} refused every recipient of the sync summary: "
-                f"{_refusals(exc.recipients)}")
+                f"{_refusals(exc.recipients, hide)}")
     if isinstance(exc, smtplib.SMTPSenderRefused):
-        return (f"{server} refused the sender {from_address!r}: "
-                f"{_reply(exc.smtp_code, exc.smtp_error)}; set ?from=ADDRESS in {SMTP_URL_ENV}")
+        return (f"{server} refused the sender {hide(repr(from_address))}: "
+                f"{hide(_reply(exc.smtp_code, exc.smtp_error))}; set ?from=ADDRESS in "
+                f"{SMTP_URL_ENV}")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return f"{server} does not support what {SMTP_URL_ENV} asks for ({exc})"
+        return f"{server} does not support what {SMTP_URL_ENV} asks for ({hide(str(exc))})"
     if isinstance(exc, ssl.SSLError):
-        return f"TLS with {server} failed: {exc.reason or exc}"
+        return f"TLS with {server} failed: {hide(str(exc.reason or exc))}"
     return (f"could not send the sync summary through {server}: "
-            f"{str(exc) or type(exc).__name__}")
+            f"{hide(str(exc) or type(exc).__name__)}")
 
 
 def _deliver(settings: SmtpSettings, message: EmailMessage, sender: str,
@@ -201,16 +209,31 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {message}".strip()
 
 
-def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
-    return "; ".join(f"{address} ({_reply(code, text)})"
+def _refusals(refused: dict[str, tuple[int, bytes]], hide: _Scrubber) -> str:
+    """The addresses are the sync's own (its notify); the replies are the server's."""
+    return "; ".join(f"{address} ({hide(_reply(code, text))})"
                      for address, (code, text) in sorted(refused.items()))
 
 
-def _scrub(message: str, settings: SmtpSettings) -> str:
-    """Belt and braces: a server may echo what it was sent, so the password never passes."""
-    password = settings.password
-    if not password:
-        return message
-    for form in {password, quote(password, safe="")}:
-        message = message.replace(form, "***")
-    return message
+class _Scrubber:
+    """Belt and braces for text from outside (a server may echo what it was sent): the
+    password, plain or percent-encoded, is masked wherever it stands as a token of its own
+    (``su`` in ``user su refused``, ``p/ss`` in ``(p/ss)``), never inside a longer word (the
+    ``su`` of ``support``), so a short or common-word password leaves the words around it
+    whole and the password itself still never passes."""
+
+    def __init__(self, password: str | None) -> None:
+        # the percent-encoded form first: it is never shorter, and may start with the other
+        forms = dict.fromkeys((quote(password, safe=""), password)) if password else {}
+        self._pattern = re.compile("|".join(map(_token, forms))) if forms else None
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub("***", text) if self._pattern else text
+
+
+def _token(form: str) -> str:
+    """``form`` as a whole token: no word character right before or after it where its own
+    edge is one (a password ending in ``/`` may be followed by anything)."""
+    before = r"(?<!\w)" if re.match(r"\w", form[0]) else ""
+    after = r"(?!\w)" if re.match(r"\w", form[-1]) else ""
+    return before + re.escape(form) + after

@@ -22,7 +22,13 @@ from engine.errors import UsageError
 from engine.manifests.loader import suggest
 from engine.plan.model import Change
 from engine.state.base import ResourceRecord, StateStore, SyncRunLogEntry
-from engine.sync.definition import KIND, SyncDefinition, managed_syncs, sync_address
+from engine.sync.definition import (
+    KIND,
+    SyncDefinition,
+    UnavailableSync,
+    managed_syncs,
+    sync_address,
+)
 from engine.sync.run_report import INTERRUPTED, RUNNING, SyncRunReport
 from engine.sync.schedule import is_due
 
@@ -59,12 +65,14 @@ def mark_activations(state: StateStore, listener: Listener | None) -> Listener:
     return on_event
 
 
-def due_now(state: StateStore, record: ResourceRecord, definition: SyncDefinition,
-            tz: tzinfo) -> bool:
+def due_now(state: StateStore, record: ResourceRecord,
+            definition: SyncDefinition | UnavailableSync, tz: tzinfo) -> bool:
     """Whether a scheduled time came round since the sync's last run or activation mark (or,
     with neither, since state recorded it). Runs from before a ``moved:`` rename count: the
     Data Sync is the same one (its id), only its NAME changed; they are read (the whole log)
-    only while it has none under its NAME, as cron asks every few minutes."""
+    only while it has none under its NAME, as cron asks every few minutes. A sync that cannot
+    run is due when it would have run: its failed run is then logged, so the next is due at its
+    next scheduled time."""
     if definition.schedule is None:
         return False
     entries = state.sync_runs(definition.address, "") or [

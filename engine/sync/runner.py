@@ -28,7 +28,7 @@ from engine.errors import CallboardError
 from engine.interrupts import Interrupted
 from engine.state.base import SyncBaseline, SyncBatchRecord, SyncPlans, SyncRuns
 from engine.state.sqlite import SqliteState
-from engine.sync.definition import SyncDefinition
+from engine.sync.definition import SyncDefinition, UnavailableSync
 from engine.sync.delta import DataSyncDelta, compute_delta, dump_bitmap, load_bitmap
 from engine.sync.filters import taggable_addresses
 from engine.sync.plan_builder import PlanBuilder
@@ -242,6 +242,15 @@ class DataSyncRunner:
             report.rate_limited = self.target.rate_limited - calls[2]
             report.finished_at = self.clock()
             await self._db(self.state.log_sync_run, report.as_log_entry())
+        return report
+
+    async def refuse(self, sync: UnavailableSync) -> SyncRunReport:
+        """The run of a sync that cannot run now, logged failed with the reason and nothing
+        sent, so ``sync log``, the summary and the email say why, as for any failed run."""
+        now = self.clock()
+        report = SyncRunReport(sync.address, sync.sync_id, new_run_id(), now, status=FAILED,
+                               finished_at=now, message=sync.reason)
+        await self._db(self.state.log_sync_run, report.as_log_entry())
         return report
 
     async def _carry_out(self, definition: SyncDefinition, plan: SyncRunPlan,

@@ -14,7 +14,14 @@ from engine.cli.runtime import lock_holder
 from engine.errors import CallboardError, StateError
 from engine.state import StateStore
 from engine.state.base import sync_lock
-from engine.sync.locking import SyncSkipped, lock_wait, state_locked, sync_slot, syncs_held
+from engine.sync.locking import (
+    SyncBusy,
+    SyncSkipped,
+    lock_wait,
+    state_locked,
+    sync_slot,
+    syncs_held,
+)
 
 SYNC = "data_syncs.members"
 
@@ -207,3 +214,28 @@ def test_only_a_writeback_run_is_waited_for_and_only_so_long(
         pass
     assert 0.3 <= time.monotonic() - started < 3 and len(said) == 1
     assert holding.lock_info().command == "writeback run"  # type: ignore[union-attr]
+
+
+def test_a_sync_another_run_holds_is_skipped_by_due_and_all_and_refused_by_name(
+        open_store: Callable[[], StateStore]) -> None:
+    """A long run a cron tick started still holds the sync at the next tick: ``--due`` and
+    ``--all`` skip it (SyncBusy) and run the others; a run by name is refused as always."""
+    running, syncing = open_store(), open_store()
+    running.acquire_lock(lock_holder(), "sync run", sync_lock(SYNC))  # alive, on this host
+    since = running.lock_info(sync_lock(SYNC)).since  # type: ignore[union-attr]
+
+    async def run(busy_skips: bool) -> None:
+        async with sync_slot(syncing, SYNC, "cron@runner pid 7", wait=10, say=print,
+                             busy_skips=busy_skips):
+            raise AssertionError("two runs of one sync at once")
+
+    with pytest.raises(SyncBusy) as skipped:
+        asyncio.run(run(busy_skips=True))
+    assert isinstance(skipped.value, SyncSkipped)
+    assert str(skipped.value) == (
+        f"{SYNC}: skipped: it is already running (lock held by {lock_holder()} (command: sync "
+        f"run) since {since}); the next run syncs what changes meanwhile")
+    with pytest.raises(StateError, match=f"^{SYNC} is already running: lock held by "):
+        asyncio.run(run(busy_skips=False))
+    held = syncing.lock_info(sync_lock(SYNC))
+    assert held is not None and held.holder == lock_holder()  # the running one keeps it

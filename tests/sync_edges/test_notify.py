@@ -237,6 +237,12 @@ def test_timeouts_from_one_second_to_ten_minutes_are_taken() -> None:
      "timeout='600.5' should be a number of seconds from 1 to 600"),
     ("smtp://:Hunter2@mail.example.org",
      "'smtp://:***@mail.example.org' has a password but no user name"),
+    ("smtp://ops:s%C3%BC@mail.example.org", "'smtp://ops:***@mail.example.org': the user name "
+     "and password must be ASCII, as SMTP login sends them (use an app password, or another "
+     "account)"),
+    ("smtp://j%C3%B6rg:pw@mail.example.org", "'smtp://j%C3%B6rg:***@mail.example.org': the "
+     "user name and password must be ASCII, as SMTP login sends them (use an app password, or "
+     "another account)"),
 ])
 def test_bad_urls_are_refused_with_what_to_write(url: str, says: str) -> None:
     with pytest.raises(CallboardError) as refused:
@@ -260,3 +266,63 @@ def test_no_recipients_is_an_error_not_a_silent_skip() -> None:
         send_summary("smtp://127.0.0.1:25", [], SUBJECT, BODY)
     assert str(refused.value) == ("the sync summary has no recipients: list them in the sync's "
                                   "notify")
+
+
+@pytest.mark.parametrize("password", ["in", "the", "su", "login", "SMTP", ""])
+def test_a_short_or_common_word_password_leaves_the_words_around_it_whole(password: str) -> None:
+    # Before: every occurrence was masked, "refused *** login of", "credentials ***valid".
+    with smtp_server(login=("ops", "right-one")) as mailbox, \
+            pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://ops:{password}@127.0.0.1:{mailbox.port}", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert str(refused.value) == (f"SMTP server 127.0.0.1:{mailbox.port} refused the login of "
+                                  "'ops': 535 5.7.8 Authentication credentials invalid")
+
+
+@pytest.mark.parametrize(("in_url", "reply", "shown"), [
+    # "su" stands alone, and inside "support" and "result": only the password itself is
+    # masked (before, the reply read "*** wrong ***: call ***pport")
+    ("su", b"535 su: wrong (su), user ops:su@host; the result: call support",
+     "535 ***: wrong (***), user ops:***@host; the result: call support"),
+    # a word character on either edge needs no word character beside it there
+    ("a-1", b"535 a-1 refused; ta-1 and a-12 are other words",
+     "535 *** refused; ta-1 and a-12 are other words"),
+    # "a%" percent-encoded is "a%25": the longer form is masked whole
+    ("a%25", b"535 a%25 (a%) is wrong", "535 *** (***) is wrong"),
+])
+def test_an_echoed_password_is_masked_on_its_own_but_not_inside_a_word(
+        in_url: str, reply: bytes, shown: str) -> None:
+    replies = {"EHLO": b"250-scripted\r\n250 AUTH PLAIN", "AUTH": reply}
+    with scripted_smtp_server(replies) as port, pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://ops:{in_url}@127.0.0.1:{port}", ["ops@example.org"], SUBJECT,
+                     BODY)
+    assert str(refused.value) == (f"SMTP server 127.0.0.1:{port} refused the login of 'ops': "
+                                  f"{shown}")
+
+
+def test_a_user_name_that_is_the_password_is_not_shown_either() -> None:
+    with smtp_server(login=("ops", "right-one")) as mailbox, \
+            pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://admin:admin@127.0.0.1:{mailbox.port}", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert str(refused.value) == (f"SMTP server 127.0.0.1:{mailbox.port} refused the login of "
+                                  "'***': 535 5.7.8 Authentication credentials invalid")
+
+
+def test_an_unreachable_server_with_a_common_word_password_keeps_its_message_whole() -> None:
+    port = free_port()
+    with pytest.raises(CallboardError) as failed:
+        send_summary(f"smtp://ops:the@127.0.0.1:{port}?timeout=5", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert str(failed.value) == (f"could not send the sync summary through SMTP server "
+                                 f"127.0.0.1:{port}: [Errno 111] Connection refused")
+
+
+def test_a_password_beyond_ascii_is_a_clear_error_not_a_crash_mid_login() -> None:
+    # smtplib encodes the login as ASCII: it raised UnicodeEncodeError, which no caller
+    # expected, so 'sync run --all' stopped at the first sync with notify.
+    with smtp_server(login=("ops", "s\u00fc")) as mailbox, \
+            pytest.raises(CallboardError, match="must be ASCII"):
+        send_summary(f"smtp://ops:s%C3%BC@127.0.0.1:{mailbox.port}", ["ops@example.org"],
+                     SUBJECT, BODY)
+    assert mailbox.mails == []
