@@ -146,19 +146,8 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
                    definition: SyncDefinition | UnavailableSync, settings: ProjectSettings, *,
                    named: bool, due: bool, force: bool) -> SyncRunReport | None:
     state = job.state
-    if _theirs(rt, definition, due):
-        return None
-    # an interrupted run is finished at once, unless the sync cannot run: then it is
-    # reported on its schedule, not at every cron tick
-    unfinished = isinstance(definition, SyncDefinition) and await asyncio.to_thread(
-        state.sync_plan, definition.sync_id) is not None
-    if not definition.enabled and not (named and force) and not unfinished:
-        if not due:  # cron output stays quiet about syncs switched off on purpose
-            rt.output.line(f"{definition.address}: disabled; skipped"
-                           + (" (add --force to run it anyway)" if named else ""))
-        return None
-    if due and not unfinished and not await asyncio.to_thread(
-            due_now, state, record, definition, ZoneInfo(settings.organization.timezone)):
+    if not await _runs_now(rt, state, record, definition, settings, named=named, due=due,
+                           force=force):
         return None
     async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
                          say=rt.output.line, busy_skips=not named):
@@ -177,6 +166,26 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
         await _notify(rt, state, now, report)
     rt.output.rich(run_text(report))
     return report
+
+
+async def _runs_now(rt: Runtime, state: StateStore, record: ResourceRecord,
+                    definition: SyncDefinition | UnavailableSync, settings: ProjectSettings, *,
+                    named: bool, due: bool, force: bool) -> bool:
+    """Whether this sync runs now: not one Prospect2 runs, nor one switched off (unless named
+    with --force), and with --due only when its time came round."""
+    if _theirs(rt, definition, due):
+        return False
+    # an interrupted run is finished at once, unless the sync cannot run: then it is
+    # reported on its schedule, not at every cron tick
+    unfinished = isinstance(definition, SyncDefinition) and await asyncio.to_thread(
+        state.sync_plan, definition.sync_id) is not None
+    if not definition.enabled and not (named and force) and not unfinished:
+        if not due:  # cron output stays quiet about syncs switched off on purpose
+            rt.output.line(f"{definition.address}: disabled; skipped"
+                           + (" (add --force to run it anyway)" if named else ""))
+        return False
+    return not due or unfinished or await asyncio.to_thread(
+        due_now, state, record, definition, ZoneInfo(settings.organization.timezone))
 
 
 async def _current(rt: Runtime, job: Job, record: ResourceRecord,
