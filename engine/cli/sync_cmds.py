@@ -111,12 +111,7 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         records = await asyncio.to_thread(  # the store off the event loop
             lambda: [state_record(job.state, n) for n in names] if names
             else managed_syncs(job.state))
-        if names:  # the user named them: all or nothing, before any write
-            named = [await load_definition(job.session, r) for r in records]
-            refuse_prospect2_runs(named)
-            definitions: list[SyncDefinition | UnavailableSync] = list(named)
-        else:
-            definitions = [await load_alone(job.session, r) for r in records]
+        definitions = await _definitions(job, records, named=bool(names))
         with interrupts.writing():
             for record, definition in zip(records, definitions, strict=True):
                 if interrupts.stop_requested():
@@ -140,6 +135,17 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
     if failed:
         raise CallboardError(f"{len(failed)} of {len(reports) + len(skipped)} sync runs did "
                              "not succeed: " + ", ".join(failed))
+
+
+async def _definitions(job: Job, records: list[ResourceRecord], *, named: bool
+                       ) -> list[SyncDefinition | UnavailableSync]:
+    """The syncs to run. Named by the user: all or nothing, refused before any write; with
+    --due or --all each stands alone (one that cannot run is an UnavailableSync)."""
+    if not named:
+        return [await load_alone(job.session, r) for r in records]
+    loaded = [await load_definition(job.session, r) for r in records]
+    refuse_prospect2_runs(loaded)
+    return list(loaded)
 
 
 async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
