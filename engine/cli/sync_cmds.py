@@ -111,12 +111,7 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
         records = await asyncio.to_thread(  # the store off the event loop
             lambda: [state_record(job.state, n) for n in names] if names
             else managed_syncs(job.state))
-        if names:  # the user named them: all or nothing, before any write
-            named = [await load_definition(job.session, r) for r in records]
-            refuse_prospect2_runs(named)
-            definitions: list[SyncDefinition | UnavailableSync] = list(named)
-        else:
-            definitions = [await load_alone(job.session, r) for r in records]
+        definitions = await _definitions(job, records, named=bool(names))
         with interrupts.writing():
             for record, definition in zip(records, definitions, strict=True):
                 if interrupts.stop_requested():
@@ -142,23 +137,23 @@ def run_command(rt: Runtime, names: tuple[str, ...], due: bool, run_all: bool,
                              "not succeed: " + ", ".join(failed))
 
 
+async def _definitions(job: Job, records: list[ResourceRecord], *, named: bool
+                       ) -> list[SyncDefinition | UnavailableSync]:
+    """The syncs to run. Named by the user: all or nothing, refused before any write; with
+    --due or --all each stands alone (one that cannot run is an UnavailableSync)."""
+    if not named:
+        return [await load_alone(job.session, r) for r in records]
+    loaded = [await load_definition(job.session, r) for r in records]
+    refuse_prospect2_runs(loaded)
+    return list(loaded)
+
+
 async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: ResourceRecord,
                    definition: SyncDefinition | UnavailableSync, settings: ProjectSettings, *,
                    named: bool, due: bool, force: bool) -> SyncRunReport | None:
     state = job.state
-    if _theirs(rt, definition, due):
-        return None
-    # an interrupted run is finished at once, unless the sync cannot run: then it is
-    # reported on its schedule, not at every cron tick
-    unfinished = isinstance(definition, SyncDefinition) and await asyncio.to_thread(
-        state.sync_plan, definition.sync_id) is not None
-    if not definition.enabled and not (named and force) and not unfinished:
-        if not due:  # cron output stays quiet about syncs switched off on purpose
-            rt.output.line(f"{definition.address}: disabled; skipped"
-                           + (" (add --force to run it anyway)" if named else ""))
-        return None
-    if due and not unfinished and not await asyncio.to_thread(
-            due_now, state, record, definition, ZoneInfo(settings.organization.timezone)):
+    if not await _runs_now(rt, state, record, definition, settings, named=named, due=due,
+                           force=force):
         return None
     async with sync_slot(state, definition.address, lock_holder(), wait=lock_wait(rt.env),
                          say=rt.output.line, busy_skips=not named):
@@ -177,6 +172,26 @@ async def _run_one(rt: Runtime, job: Job, runner: DataSyncRunner, record: Resour
         await _notify(rt, state, now, report)
     rt.output.rich(run_text(report))
     return report
+
+
+async def _runs_now(rt: Runtime, state: StateStore, record: ResourceRecord,
+                    definition: SyncDefinition | UnavailableSync, settings: ProjectSettings, *,
+                    named: bool, due: bool, force: bool) -> bool:
+    """Whether this sync runs now: not one Prospect2 runs, nor one switched off (unless named
+    with --force), and with --due only when its time came round."""
+    if _theirs(rt, definition, due):
+        return False
+    # an interrupted run is finished at once, unless the sync cannot run: then it is
+    # reported on its schedule, not at every cron tick
+    unfinished = isinstance(definition, SyncDefinition) and await asyncio.to_thread(
+        state.sync_plan, definition.sync_id) is not None
+    if not definition.enabled and not (named and force) and not unfinished:
+        if not due:  # cron output stays quiet about syncs switched off on purpose
+            rt.output.line(f"{definition.address}: disabled; skipped"
+                           + (" (add --force to run it anyway)" if named else ""))
+        return False
+    return not due or unfinished or await asyncio.to_thread(
+        due_now, state, record, definition, ZoneInfo(settings.organization.timezone))
 
 
 async def _current(rt: Runtime, job: Job, record: ResourceRecord,

@@ -20,7 +20,7 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
 from engine.errors import CallboardError
 
@@ -77,14 +77,7 @@ def smtp_settings(url: str) -> SmtpSettings:
                              "from 1 to 65535") from None
     if port is None:
         port = DEFAULT_PORTS["smtp+starttls" if starttls else scheme]
-    username = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password is not None else None
-    if password is not None and not username:
-        raise CallboardError(f"{SMTP_URL_ENV} {shown!r} has a password but no user name")
-    if not f"{username or ''}{password or ''}".isascii():  # smtplib would crash mid-login
-        raise CallboardError(f"{SMTP_URL_ENV} {shown!r}: the user name and password must be "
-                             "ASCII, as SMTP login sends them (use an app password, or "
-                             "another account)")
+    username, password = _login(parts, shown)
     return SmtpSettings(host=parts.hostname, port=port, implicit_tls=scheme == "smtps",
                         starttls=starttls, username=username, password=password,
                         timeout=_timeout(options.get("timeout"), shown),
@@ -167,6 +160,20 @@ def _deliver(settings: SmtpSettings, message: EmailMessage, sender: str,
         if settings.username:
             client.login(settings.username, settings.password or "")
         return client.send_message(message, from_addr=sender, to_addrs=recipients)
+
+
+
+def _login(parts: SplitResult, shown: str) -> tuple[str | None, str | None]:
+    """The URL's user name and password, decoded; refused where SMTP login cannot send them."""
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is not None and not username:
+        raise CallboardError(f"{SMTP_URL_ENV} {shown!r} has a password but no user name")
+    if not f"{username or ''}{password or ''}".isascii():  # smtplib would crash mid-login
+        raise CallboardError(f"{SMTP_URL_ENV} {shown!r}: the user name and password must be "
+                             "ASCII, as SMTP login sends them (use an app password, or "
+                             "another account)")
+    return username, password
 
 
 def _options(query: str, shown: str) -> dict[str, str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import psycopg
 import pytest
 from ruamel.yaml import YAML
 
+from engine.state import open_state
 from tests.e2e.conftest import EXAMPLE
 from tests.pg import PgCluster, pg_cluster  # noqa: F401 - the session's PostgreSQL cluster
 from tests.pipelines.forge_http import Git
@@ -115,6 +118,18 @@ class StateUrls:
 
     apply: str
     plan: str
+
+
+def ran_days_ago(state_url: str, address: str, days: int) -> None:
+    """Move Data Sync ``address``'s log (its runs, and the mark apply left when it made it)
+    ``days`` back, so cron finds it due now: the pipelines run on the real clock, which a test
+    cannot move."""
+    when = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with closing(open_state(state_url)) as store:
+        entries = store.sync_runs(address, "")
+        assert entries, f"{address} has no run or activation in the log"
+        for entry in entries:
+            store.log_sync_run(replace(entry, started_at=when, finished_at=when))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests.pipelines.conftest import (
     TOKEN,
     Emulator,
     StateUrls,
+    ran_days_ago,
     secrets_for,
     written_back,
 )
@@ -119,15 +120,19 @@ def test_pull_request_merge_nightly_and_cron(github: GitHubStandIn, emulator: Em
     assert "No sent campaign needed writing back." in again.steps[-1].out
     assert emulator.written_back("SUBS Autumn Gala") == [source]
 
-    # The members sync's tag is deleted in Prospect2: the sync step fails, saying so; the
-    # campaigns sent meanwhile are still written back, and the run fails.
+    # The members sync's tag is deleted in Prospect2 and its daily run comes round: the sync
+    # step fails, saying so; the campaigns sent meanwhile are still written back, and the run
+    # fails.
     emulator.prospect2("DELETE", f"/tags/{emulator.tag('Member - Active')['id']}")
+    ran_days_ago(state.apply, "data_syncs.members", 2)
     later = emulator.control("campaigns/send", {"name": "SUBS Winter", "recipients": 10})
     broken = pipelines.schedule("callboard-sync.yml")
-    assert broken.result.conclusion == "failure"
+    assert broken.result.conclusion == "failure", broken.job("sync").log
     sync_step, writeback_step = broken.job("sync").steps[-2:]
     assert sync_step.outcome == "failure"
-    assert "its tag 'Member - Active' no longer exists in Prospect2" in sync_step.err
+    assert ("data_syncs.members: failed: its tag 'Member - Active' no longer exists in "
+            "Prospect2") in sync_step.out
+    assert "1 of 1 sync runs did not succeed: data_syncs.members" in sync_step.err
     assert writeback_step.outcome == "success", writeback_step.err
     assert written_back(writeback_step.out, later["campaignId"], "SUBS Winter") > 0
     assert len(emulator.written_back("SUBS Winter")) == 1

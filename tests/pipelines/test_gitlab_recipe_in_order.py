@@ -15,6 +15,7 @@ from tests.pipelines.conftest import (
     Emulator,
     StateUrls,
     gitlab_variables,
+    ran_days_ago,
     written_back,
 )
 from tests.pipelines.gitlab_pipelines import GitLabPipelines
@@ -56,7 +57,8 @@ def merge_and_push(gitlab: GitLabStandIn, pipelines: GitLabPipelines, mr: MergeR
 
 
 def test_merge_request_merge_nightly_and_cron(gitlab: GitLabStandIn, emulator: Emulator,
-                                              pipelines: GitLabPipelines) -> None:
+                                              pipelines: GitLabPipelines,
+                                              state: StateUrls) -> None:
     mr = describe(gitlab, "Monthly newsletter readers", "Monthly newsletter (reviewed)")
     planned = pipelines.merge_request(mr)
     assert set(planned.result.jobs) == {"plan"}
@@ -92,9 +94,10 @@ def test_merge_request_merge_nightly_and_cron(gitlab: GitLabStandIn, emulator: E
     assert "No sent campaign needed writing back." in again.log
     assert emulator.written_back("SUBS Autumn Gala") == [source]
 
-    # The members sync's tag is deleted in Prospect2: the sync fails, saying so; the campaigns
-    # sent meanwhile are still written back, and the job fails.
+    # The members sync's tag is deleted in Prospect2 and its daily run comes round: the sync
+    # fails, saying so; the campaigns sent meanwhile are still written back, and the job fails.
     emulator.prospect2("DELETE", f"/tags/{emulator.tag('Member - Active')['id']}")
+    ran_days_ago(state.apply, "data_syncs.members", 2)
     later = emulator.control("campaigns/send", {"name": "SUBS Winter", "recipients": 10})
     broken = pipelines.schedule("sync").job("sync")
     assert broken.status == "failed"

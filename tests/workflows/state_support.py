@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
+from engine.cli.output import Output
 from tests.cli.conftest import Sandbox
 
 #: Takes the state lock (argv[2] == "state", as ``argv[3]``) or a sync's lock (argv[2] its
@@ -57,6 +59,19 @@ class Holder:
         timer = threading.Timer(seconds, self.release)
         timer.start()
         return timer
+
+    def release_once_waited_for(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Let go once the command under test says it waits for this lock ("waiting up
+        to"), never before: on a busy machine a timer may fire before it got that far."""
+        for name in ("line", "err"):
+            shown = getattr(Output, name)
+
+            def said(output: Output, message: str = "", *args: Any,
+                     _shown: Callable[..., None] = shown, **kwargs: Any) -> None:
+                _shown(output, message, *args, **kwargs)
+                if "aiting up to" in message:
+                    self.release_after(0.1)
+            monkeypatch.setattr(Output, name, said)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -37,7 +37,7 @@ def test_a_sync_run_waits_for_an_apply_or_is_skipped(
         assert _runs(sandbox, team) == []  # nothing ran beside the apply
 
         monkeypatch.setenv("CALLBOARD_LOCK_WAIT", "60")
-        applying.release_after(1.0)
+        applying.release_once_waited_for(monkeypatch)
         ran = sandbox.run(*team, "sync", "run", "members")
     assert ran.code == 0, ran.out + ran.err
     assert f"{SYNC}: waiting up to 60s: apply holds the state" in ran.out
@@ -65,7 +65,7 @@ def test_an_apply_waits_for_a_running_sync_or_changes_nothing(
         assert _description(sandbox, team) == (old, old)  # neither live nor state changed
 
         monkeypatch.setenv("CALLBOARD_LOCK_WAIT", "60")
-        running.release_after(1.0)
+        running.release_once_waited_for(monkeypatch)
         applied = sandbox.run(*team, "apply", "--auto-approve")
     assert applied.code == 0, applied.err
     assert f"Waiting up to 60s for the sync run of {SYNC} to finish" in applied.out

@@ -25,7 +25,7 @@ def test_an_apply_waits_for_a_writeback_run_then_applies(
         assert "tags.gala" not in sandbox.run(*team, "state", "list").out
 
         monkeypatch.setenv("CALLBOARD_LOCK_WAIT", "60")
-        writing.release_after(1.0)
+        writing.release_once_waited_for(monkeypatch)
         applied = sandbox.run(*team, "apply", "--auto-approve")
     assert applied.code == 0, applied.err
     assert applied.err.count("Waiting up to 60s for a writeback run to finish") == 1
