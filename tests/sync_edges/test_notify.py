@@ -289,6 +289,9 @@ def test_a_short_or_common_word_password_leaves_the_words_around_it_whole(passwo
      "535 *** refused; ta-1 and a-12 are other words"),
     # "a%" percent-encoded is "a%25": the longer form is masked whole
     ("a%25", b"535 a%25 (a%) is wrong", "535 *** (***) is wrong"),
+    # an edge that is no word character stands apart from anything beside it: "#pw1!"
+    # glued between two words is still the password
+    ("%23pw1%21", b"535 user#pw1!x rejected", "535 user***x rejected"),
 ])
 def test_an_echoed_password_is_masked_on_its_own_but_not_inside_a_word(
         in_url: str, reply: bytes, shown: str) -> None:
