@@ -122,6 +122,18 @@ def test_recipients_refused_are_named_with_the_servers_reply_and_the_rest_still_
     assert [mail.recipients for mail in mailbox.mails] == [["b@example.org"]]
 
 
+def test_a_recipient_refusal_echoing_the_password_never_shows_it() -> None:
+    echoing = {"a@example.org": "550 5.7.1 ops/pw-7Qz may not send to this mailbox"}
+    with smtp_server(login=("ops", "pw-7Qz"), refuse=echoing) as mailbox, \
+            pytest.raises(CallboardError) as refused:
+        send_summary(f"smtp://ops:pw-7Qz@127.0.0.1:{mailbox.port}",
+                     ["a@example.org", "b@example.org"], SUBJECT, BODY)
+    assert str(refused.value) == (
+        f"SMTP server 127.0.0.1:{mailbox.port} refused some recipients of the sync summary: "
+        "a@example.org (550 5.7.1 ops/*** may not send to this mailbox)")
+    assert [mail.recipients for mail in mailbox.mails] == [["b@example.org"]]
+
+
 def test_every_recipient_refused_is_named_and_nothing_is_sent() -> None:
     with smtp_server(refuse=REFUSING) as mailbox, pytest.raises(CallboardError) as refused:
         send_summary(f"smtp://127.0.0.1:{mailbox.port}", ["c@example.org", "a@example.org"],
