@@ -42,12 +42,18 @@ class OtherFeedKind(FeedKind):
     state_impact: ClassVar[tuple[str, ...]] = ()
 
 
+class LoggedFeedKind(FeedKind):
+    name: ClassVar[str] = "logged_feeds"
+    state_impact: ClassVar[tuple[str, ...]] = ("sync_baseline", "run_log")
+
+
 class PlainFeedKind(FeedKind):
     name: ClassVar[str] = "plain_feeds"
     same_object_fields: ClassVar[tuple[str, ...]] = ()
 
 
-KINDS: dict[str, Kind] = {k.name: k() for k in (FeedKind, OtherFeedKind, PlainFeedKind)}
+KINDS: dict[str, Kind] = {k.name: k() for k in (FeedKind, OtherFeedKind, LoggedFeedKind,
+                                                 PlainFeedKind)}
 
 
 def _live(kind: str, source: int | None, tag: str | None) -> LiveObject:
@@ -112,6 +118,13 @@ def test_only_a_create_pairs_with_a_delete_of_a_live_object() -> None:
         ("feeds.new", "feeds.old", "source 'Members' and tag 'T'")]
 
 
+def test_other_changes_before_the_pair_do_not_hide_it() -> None:
+    unrelated = Change("update", "feeds.other", "feeds", "other", remote_id="3",
+                       after={"name": "other"})
+    assert _pairs([unrelated, _create(), _delete()], _live("feeds", 1, "T")) == [
+        ("feeds.new", "feeds.old", "source 'Members' and tag 'T'")]
+
+
 def test_the_warning_names_what_is_lost_and_the_entry_to_add() -> None:
     created, deleted = _create(), _delete()
     warning = lookalike_warning(created, deleted, "source 'Members' and tag 'T'",
@@ -123,3 +136,5 @@ def test_the_warning_names_what_is_lost_and_the_entry_to_add() -> None:
         "[{from: feeds.old, to: feeds.new}]")
     other = lookalike_warning(created, deleted, "tag 'T'", KINDS["other_feeds"])
     assert "(same tag 'T'): its state is lost on delete;" in other.message
+    both = lookalike_warning(created, deleted, "tag 'T'", KINDS["logged_feeds"])
+    assert "(same tag 'T'): its sync baseline and run log is lost on delete;" in both.message

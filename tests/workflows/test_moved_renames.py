@@ -219,3 +219,5 @@ def test_a_move_onto_an_address_state_already_has_is_refused(sandbox: Sandbox) -
     assert refused.code == 1
     assert ("manifests/moves.yaml:2: moved: cannot move tags.feedback-requested to "
             "tags.cancellation-notice: state manages both") in refused.err
+    assert refused.err.rstrip().endswith(
+        "Remove the entry, or forget one with 'callboard state rm'")
