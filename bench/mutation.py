@@ -71,6 +71,7 @@ LEFT_OUT: dict[str, str] = {
     **dict.fromkeys((
         "tests/workflows/test_qa_interrupt_reading.py",
         "tests/workflows/test_qa_sandbox_by_hand.py",
+        "tests/workflows/test_qa_replaced_field_interrupt.py",
     ), "sends Ctrl-C to a child process, which inherits the workers' ignored SIGINT"),
 }
 

@@ -2,21 +2,19 @@
 data fills it kept the deleted field's id: the plan showed only the replace, apply said
 complete, runs carried the value nowhere, and only the next plan showed the sync to fix. The
 plan now re-writes the sync after the replace (`~`, with a note), apply leaves nothing to do,
-and Ctrl-C between the two is finished by the same command (it was refused as stale:
-the sync no longer matched the plan, as the replace it follows had been made)."""
+and Ctrl-C between the two is finished by the same command
+(test_qa_replaced_field_interrupt.py)."""
 
 from __future__ import annotations
 
 import json
 
 from tests.cli.conftest import Sandbox
-from tests.e2e.conftest import Workspace
-from tests.workflows.interrupt_support import Watched
 
 NOTE = "note: re-written after custom_fields.last-attended is replaced, to hold the new id"
 
 
-def _to_datetime(manifests_dir) -> None:  # noqa: ANN001 - a Path
+def to_datetime(manifests_dir) -> None:  # noqa: ANN001 - a Path
     path = manifests_dir / "custom_fields.yaml"
     text = path.read_text()
     assert "    title: Last Attended\n    type: date\n" in text
@@ -24,7 +22,7 @@ def _to_datetime(manifests_dir) -> None:  # noqa: ANN001 - a Path
                                  "    title: Last Attended\n    type: datetime\n"))
 
 
-def _carried_field_ids(fields: list[dict], syncs: list[dict]) -> tuple[str, list[str]]:
+def carried_field_ids(fields: list[dict], syncs: list[dict]) -> tuple[str, list[str]]:
     """The live field 'Last Attended''s id, and the field ids the members sync carries."""
     field_id = next(f["id"] for f in fields if f["title"] == "Last Attended")
     members = next(s for s in syncs if s["name"] == "members")
@@ -33,7 +31,7 @@ def _carried_field_ids(fields: list[dict], syncs: list[dict]) -> tuple[str, list
 
 def test_a_sync_follows_the_custom_field_the_plan_replaces(sandbox: Sandbox) -> None:
     assert sandbox.run("apply", "--auto-approve").code == 0
-    _to_datetime(sandbox.manifests)
+    to_datetime(sandbox.manifests)
 
     plan = sandbox.run("plan", "--detailed-exitcode")
     assert plan.code == 2, plan.err
@@ -54,44 +52,6 @@ def test_a_sync_follows_the_custom_field_the_plan_replaces(sandbox: Sandbox) -> 
     assert "data_syncs.members: updated (id 2)" in applied.out
     fields = sandbox.api("GET", "/api/3/fields?limit=100").json()["fields"]
     syncs = sandbox.api("GET", "/api/3/tessitura/dataSyncs").json()["dataSyncs"]
-    field_id, carried = _carried_field_ids(fields, syncs)
+    field_id, carried = carried_field_ids(fields, syncs)
     assert field_id in carried
     assert sandbox.run("plan", "--detailed-exitcode").code == 0
-
-
-def test_ctrl_c_between_the_replace_and_the_sync_is_finished_by_the_same_command(
-        workspace: Workspace) -> None:
-    workspace.only_examples("callboard.yaml", "tags.yaml", "custom_fields.yaml", "data_syncs.yaml")
-    assert workspace.run("apply", "--auto-approve").returncode == 0
-    _to_datetime(workspace.root / "manifests")
-    assert workspace.run("plan", "--out", "next.cbplan").returncode == 0
-
-    workspace.served.control("faults", {"latency_ms": 1000})  # the re-write takes 2 s+
-    sync_writes = _sync_writes(workspace)
-    apply = Watched(workspace, "apply", "next.cbplan")
-    apply.wait_until(lambda: "custom_fields.last-attended: replaced" in "".join(apply.out)
-                     and _sync_writes(workspace) > sync_writes)  # the emulator counts on arrival
-    apply.ctrl_c(2)  # the sync's re-write, begun already, is cancelled mid-request
-    stopped = apply.finish()
-    assert stopped.code == 130, stopped.err
-    assert "Stopping at once" in stopped.err
-    assert "Run the same command again to finish." in stopped.err
-    assert "data_syncs.members: updated" not in stopped.out
-
-    workspace.served.control("faults", {"latency_ms": 0})
-    again = workspace.run("apply", "next.cbplan")
-    assert again.returncode == 0, again.stderr
-    assert "data_syncs.members: updated" in again.stdout
-    assert "Apply complete: 1 changed, 1 already done." in again.stdout
-    served = workspace.served
-    field_id, carried = _carried_field_ids(
-        served.prospect2("GET", "/fields", params={"limit": 100}).json()["fields"],
-        served.prospect2("GET", "/tessitura/dataSyncs").json()["dataSyncs"])
-    assert field_id in carried
-    assert workspace.run("plan", "--detailed-exitcode").returncode == 0
-
-
-def _sync_writes(workspace: Workspace) -> int:
-    """Data Sync writes the emulator has received (counted before its latency)."""
-    requests = workspace.served.control("stats")["requests"]
-    return sum(n for key, n in requests.items() if key.startswith("PUT ") and "dataSyncs" in key)
