@@ -72,6 +72,8 @@ LEFT_OUT: dict[str, str] = {
         "tests/workflows/test_qa_interrupt_reading.py",
         "tests/workflows/test_qa_sandbox_by_hand.py",
         "tests/workflows/test_qa_replaced_field_interrupt.py",
+        "tests/workflows/test_qa_serve_data_notice.py",
+        "tests/workflows/test_qa_writeback_ctrl_c_reading.py",
     ), "sends Ctrl-C to a child process, which inherits the workers' ignored SIGINT"),
 }
 
