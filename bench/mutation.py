@@ -28,6 +28,8 @@ import argparse
 import contextlib
 import difflib
 import fnmatch
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -100,13 +102,30 @@ def workdir(package: str) -> Path:
     return WORK / slug(package)
 
 
+def test_selection(package: Package) -> list[str]:
+    """The pytest arguments that choose the package's guarding tests."""
+    return [*package.tests, *(f"--ignore={f}" for f in LEFT_OUT if f.startswith(package.tests))]
+
+
+def selection_changed(package: Package) -> bool:
+    """Whether the guarding tests (folders, ``LEFT_OUT``) changed since the package's last
+    run. mutmut then forgets every verdict, as it must: a test left out may have been the
+    one that killed a mutant. Compared as mutmut 3.8 does (``Config.config_fingerprint``)."""
+    stats = workdir(package.path) / "mutants" / "mutmut-stats.json"
+    try:
+        old = json.loads(stats.read_text()).get("config_fingerprint", {}).get("test_selection")
+    except (OSError, ValueError):
+        return False  # never run, or mapped afresh (``--remap``): nothing to compare
+    now = hashlib.sha256(repr(tuple(test_selection(package))).encode()).hexdigest()[:12]
+    return old is not None and old != now
+
+
 def mutmut_section(package: Package) -> str:
     """The ``[tool.mutmut]`` configuration of one package's work directory."""
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
                              check=True).stdout.split()
     data = sorted({p.split("/")[0] for p in tracked} - {*SOURCE_PATHS, "tests", "pyproject.toml"})
-    selection = [*package.tests, *(f"--ignore={f}" for f in LEFT_OUT
-                                   if f.startswith(package.tests))]
+    selection = test_selection(package)
     lines = [
         "[tool.mutmut]",
         f"source_paths = {list(SOURCE_PATHS)!r}",
@@ -294,7 +313,19 @@ def main(argv: list[str] | None = None) -> int:
     scores: dict[str, float] = {}
     for package in chosen:
         seconds = None
+        if not args.report and args.rerun_survivors and not args.remap \
+                and selection_changed(package):
+            print(f"{package.path}: its guarding tests changed since its last run (LEFT_OUT or "
+                  "its test folders), so mutmut would forget every verdict and --rerun-survivors "
+                  "would test only the survivors, leaving the rest not checked. Nothing was "
+                  f"run. Measure every mutant again: python -m bench.mutation {package.path}; "
+                  "or, when the change only left out tests that reach no mutant, keep the "
+                  "verdicts: --remap --rerun-survivors", file=sys.stderr)
+            return 2
         if not args.report:
+            if selection_changed(package) and not args.remap:
+                print(f"{package.path}: its guarding tests changed since its last run: every "
+                      "mutant is tested again")
             where = prepare(package, args.fresh, args.remap)
             names = ([v.name for v in verdicts(package) if v.status not in CAUGHT | {UNCHECKED}
                       and any(fnmatch.fnmatchcase(v.name, g) for g in args.only or ["*"])]

@@ -6,6 +6,8 @@ scripts from rotting as the engine, state and ports they measure change.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +117,47 @@ def test_remap_forgets_the_test_map_and_keeps_the_verdicts(
     mutation.prepare(package, fresh=False, remap=True)
     assert not (mutants / "mutmut-stats.json").exists()
     assert verdicts.read_text() == '{"exit_code_by_key": {}}'
+
+
+def _last_run_with(mutants: Path, selection_hash: str) -> None:
+    mutants.mkdir(parents=True, exist_ok=True)
+    (mutants / "mutmut-stats.json").write_text(
+        json.dumps({"config_fingerprint": {"test_selection": selection_hash}}))
+
+
+def test_rerunning_survivors_after_the_guarding_tests_changed_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A changed ``LEFT_OUT`` makes mutmut forget every verdict; ``--rerun-survivors`` would
+    then leave all but the survivors not checked. It is refused before mutmut runs."""
+    import bench.mutation as mutation
+
+    monkeypatch.setattr(mutation, "WORK", tmp_path)
+    package = mutation.PACKAGES["engine/apply"]
+    mutants = tmp_path / mutation.slug(package.path) / "mutants"
+    _last_run_with(mutants, hashlib.sha256(repr(tuple(
+        mutation.test_selection(package))).encode()).hexdigest()[:12])
+    assert not mutation.selection_changed(package)
+    monkeypatch.setitem(mutation.LEFT_OUT, "tests/workflows/test_readme_tour.py.new", "new")
+    assert mutation.selection_changed(package)
+    ran: list[tuple[str, ...]] = []
+    monkeypatch.setattr(mutation, "mutmut", lambda where, *args: ran.append(args) or 0)
+    assert mutation.main(["engine/apply", "--rerun-survivors"]) == 2
+    assert ran == []
+    assert "guarding tests changed" in capsys.readouterr().err
+    assert (mutants / "mutmut-stats.json").exists()
+
+
+def test_the_selection_is_compared_as_mutmut_compares_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("mutmut")
+    from mutmut.configuration import config
+
+    import bench.mutation as mutation
+
+    monkeypatch.setattr(mutation, "WORK", tmp_path)
+    package = mutation.PACKAGES["engine/plan"]
+    where = mutation.prepare(package, fresh=False)
+    with mutation.inside(where):
+        _last_run_with(where / "mutants", config().config_fingerprint()["test_selection"])
+    assert not mutation.selection_changed(package)
