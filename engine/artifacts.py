@@ -208,6 +208,9 @@ class SyncRunDoc(_Strict):
     #: Trigger webhooks: addresses whose tag's Contact Point Purpose was added / removed.
     purposes_added: int
     purposes_removed: int
+    #: Addresses Tessitura answered ``not_found`` for (no constituent holds them now): in
+    #: neither count above.
+    purposes_not_found: int
     rejection_reasons: dict[str, int]
 
 

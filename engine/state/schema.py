@@ -76,6 +76,8 @@ MIGRATIONS: list[str] = [
     """,
     # the tag a baseline was confirmed against: one deleted and made again starts it afresh
     "ALTER TABLE sync_baseline ADD COLUMN tag_id TEXT;",
+    # a purpose update's addresses Tessitura answered not_found for (a resumed run counts them)
+    "ALTER TABLE sync_batch_journal ADD COLUMN not_found {int} NOT NULL DEFAULT 0;",
 ]
 
 #: Tables that say who holds a lock now or how the schema is versioned: never copied.

@@ -98,11 +98,17 @@ class SqlStore(SqlState):
         return {r[0] for r in self._all("SELECT batch_no FROM sync_batch_journal "
                                         "WHERE sync_id = ? AND run_id = ?", (sync_id, run_id))}
 
+    def sync_batches_not_found(self, sync_id: str, run_id: str) -> dict[int, int]:
+        """Journaled purpose updates with addresses Tessitura did not find: batch -> how many."""
+        return dict(self._all("SELECT batch_no, not_found FROM sync_batch_journal WHERE "
+                              "sync_id = ? AND run_id = ? AND not_found > 0", (sync_id, run_id)))
+
     def record_sync_batch(self, sync_id: str, run_id: str, batch: b.SyncBatchRecord) -> None:
         stamp = clock.iso_now()
         with self._tx():
-            self._run("INSERT INTO sync_batch_journal VALUES (?, ?, ?, ?) "
-                      "ON CONFLICT DO NOTHING", (sync_id, run_id, batch.batch_no, stamp))
+            self._run("INSERT INTO sync_batch_journal VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT DO NOTHING",
+                      (sync_id, run_id, batch.batch_no, stamp, batch.not_found))
             self._many("INSERT INTO sync_ledger VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        ((sync_id, a, c) for a, c in (*batch.tagged, *batch.owners)))
             self._forget(sync_id, "address", {a for a, _ in batch.tagged}, "sync_rejected")

@@ -8,7 +8,9 @@ update leaves out the addresses Prospect2 refused. A crash resends at most the b
 were in flight (imports and deletes are safe to repeat).
 
 The purposes a run reports are the ones it set, counted per journaled batch (a batch the run it
-finishes sent counts once, as it was sent), never the planned ones.
+finishes sent counts once, as it was sent), never the planned ones. An address Tessitura
+answered ``not_found`` for (no constituent holds it now) was set on nothing: it is counted
+apart, and the journal keeps how many a batch had, so a resumed run counts them the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from engine.sync.definition import SyncDefinition
 from engine.sync.filters import address_key
 from engine.sync.ports import ImportContact, ListSource, TagAssociation, TagTarget
 from engine.sync.progress import RunProgress
+from engine.sync.purposes import NOT_FOUND
 from engine.sync.run_plan import (
     CHUNK,
     END,
@@ -58,16 +61,20 @@ class PlanSender:
         self.counts = PlanCounts()
         self.sendable = 0  # batches of the plan seen so far, sent before or not
         self.queued = 0  # API calls of the parts this run sent or is sending
-        #: Addresses each purpose action ("add", "remove") was set on, over the batches
-        #: journaled: sent now, or by the interrupted run this one finishes.
+        #: Addresses each purpose action ("add", "remove") was set on, and those Tessitura
+        #: did not find ("not_found"), over the batches journaled: sent now, or by the
+        #: interrupted run this one finishes.
         self.purposes: Counter[str] = Counter()
         self._associations: dict[str, str] | None = None
+        self._not_found: dict[int, int] = {}  # journaled purpose batch -> not found in it
 
     async def send(self, building: asyncio.Task[None], frozen: asyncio.Event) -> None:
         """Every part not journaled yet, while ``building`` freezes more (it sets ``frozen``
         after each write); errors of either stop both."""
         plan = self.plan
         done = await self._db(self.state.sync_batches_done, plan.sync_id, plan.run_id)
+        self._not_found = await self._db(self.state.sync_batches_not_found, plan.sync_id,
+                                         plan.run_id)
         in_flight: set[asyncio.Task[None]] = set()
         with RunProgress(f"{self.definition.address} (API calls)", self._estimate(),
                          self.target.rate_per_second) as progress:
@@ -109,7 +116,8 @@ class PlanSender:
         if part.part_no in done:
             if part.kind == PURPOSE:  # set before the kill: counted, not sent again
                 action, addresses = await self._purpose_update(part)
-                self.purposes[action] += len(addresses)
+                self._count_purposes(action, len(addresses),
+                                     self._not_found.get(part.part_no, 0))
             return
         self.queued += _cost(part)  # not what completed: imports in flight count too
         if self.queued > progress.total:
@@ -236,13 +244,20 @@ class PlanSender:
         plan = self.plan
         assert plan.purpose_id is not None
         action, addresses = await self._purpose_update(part)
+        results: dict[str, str] = {}
         if addresses:
-            await self.source.set_purposes(plan.purpose_id, action, addresses)
+            results = await self.source.set_purposes(plan.purpose_id, action, addresses)
+        not_found = sum(1 for a in addresses if results.get(address_key(a)) == NOT_FOUND)
         await self._db(self.state.record_sync_batch, plan.sync_id, plan.run_id,
-                       SyncBatchRecord(batch_no=part.part_no))
-        self.purposes[action] += len(addresses)
-        log.info("sync: %s purpose %s %s on %d addresses (part %d)", plan.sync_id,
-                 plan.purpose_id, action, len(addresses), part.part_no)
+                       SyncBatchRecord(batch_no=part.part_no, not_found=not_found))
+        self._count_purposes(action, len(addresses), not_found)
+        log.info("sync: %s purpose %s %s on %d addresses (part %d)%s", plan.sync_id,
+                 plan.purpose_id, action, len(addresses), part.part_no,
+                 f", {not_found} not found in Tessitura" if not_found else "")
+
+    def _count_purposes(self, action: str, sent: int, not_found: int) -> None:
+        self.purposes[action] += sent - not_found
+        self.purposes[NOT_FOUND] += not_found
 
     _db = staticmethod(in_state_thread)
 

@@ -68,20 +68,28 @@ def mark_activations(state: StateStore, listener: Listener | None) -> Listener:
 def due_now(state: StateStore, record: ResourceRecord,
             definition: SyncDefinition | UnavailableSync, tz: tzinfo) -> bool:
     """Whether a scheduled time came round since the sync's last run or activation mark (or,
-    with neither, since state recorded it). Runs from before a ``moved:`` rename count: the
-    Data Sync is the same one (its id), only its NAME changed; they are read (the whole log)
-    only while it has none under its NAME, as cron asks every few minutes. A sync that cannot
-    run is due when it would have run: its failed run is then logged, so the next is due at its
-    next scheduled time."""
+    with neither, since state recorded it). Only the entries of the Data Sync the address holds
+    now (its id) count: another one imported under an old NAME (``state rm``, ``import``) has
+    a schedule of its own, not its predecessor's. Runs from before a ``moved:`` rename count:
+    the Data Sync is the same one, only its NAME changed; they are read (the whole log) only
+    while it has none under its NAME, as cron asks every few minutes. A sync that cannot run is
+    due when it would have run: its failed run is then logged, so the next is due at its next
+    scheduled time."""
     if definition.schedule is None:
         return False
-    entries = state.sync_runs(definition.address, "") or [
-        e for e in state.sync_runs(None, "") if e.sync_id == record.remote_id]
+    entries = _entries_of(state, definition.address, record.remote_id) or _entries_of(
+        state, None, record.remote_id)
     if entries:
         last = datetime.fromisoformat(entries[-1].started_at)
         return is_due(definition.schedule, last, clock.now(), tz)
     since = datetime.fromisoformat(record.updated_at) if record.updated_at else None
     return is_due(definition.schedule, None, clock.now(), tz, since=since)
+
+
+def _entries_of(state: StateStore, address: str | None,
+                sync_id: str) -> list[SyncRunLogEntry]:
+    """The log's entries of Data Sync ``sync_id`` (under ``address``; any, with None)."""
+    return [e for e in state.sync_runs(address, "") if e.sync_id == sync_id]
 
 
 def runs_only(entries: list[SyncRunLogEntry]) -> list[SyncRunLogEntry]:

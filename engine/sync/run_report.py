@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.state.base import SyncRunLogEntry
 from engine.sync.ports import SyncActivity
+from engine.sync.purposes import NOT_FOUND
 from engine.words import plural, verb
 
 if TYPE_CHECKING:
@@ -62,6 +63,9 @@ class SyncRunReport:
     #: Prospect2 refused to import gets none), and a batch resent after a kill counts once.
     purposes_added: int = 0
     purposes_removed: int = 0
+    #: Addresses Tessitura answered ``not_found`` for (no constituent holds them now): the
+    #: purpose was neither added to nor removed from them, so neither count holds them.
+    purposes_not_found: int = 0
     #: Contact data left out of imports because it does not fit its field: reason -> count
     #: of addresses (the reason names the field, never the value).
     values_left_out: dict[str, int] = field(default_factory=dict)
@@ -81,6 +85,7 @@ class SyncRunReport:
         self.kept_shared += counts.kept_shared
         self.purposes_added += purposes.get("add", 0)
         self.purposes_removed += purposes.get("remove", 0)
+        self.purposes_not_found += purposes.get(NOT_FOUND, 0)
         for reason, count in counts.values_left_out.items():
             self.values_left_out[reason] = self.values_left_out.get(reason, 0) + count
 
@@ -144,9 +149,14 @@ class SyncRunReport:
             lines += [f"  {self.message}"] if self.message else []
         lines.append(f"  API calls: Tessitura {self.tessitura_calls}, Prospect2 "
                      f"{self.prospect2_calls} ({self.rate_limited} answered 429)")
-        if self.purposes_added or self.purposes_removed:
+        if self.purposes_added or self.purposes_removed or self.purposes_not_found:
             lines.append(f"  contact point purpose: added to {self.purposes_added}, removed "
                          f"from {self.purposes_removed} (trigger webhooks)")
+        if missing := self.purposes_not_found:
+            them = verb(missing, "it", "them")
+            lines.append(f"  contact point purpose: not found in Tessitura for "
+                         f"{plural(missing, 'address', 'addresses')} (no constituent holds {them} "
+                         f"now): nothing set on {them}")
         if self.waiting:
             lines.append(f"  {plural(self.waiting, 'listed constituent')} "
                          f"{verb(self.waiting, 'has', 'have')} no address the sync's filters "

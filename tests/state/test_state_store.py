@@ -124,7 +124,9 @@ def test_sync_run_tables_round_trip(state: StateStore) -> None:
         rejected={"bad@x.org": ([4, 5], "invalid email")}))
     state.record_sync_batch("s1", "run-1", SyncBatchRecord(
         batch_no=1, untagged=["b@x.org"], rejected={"c@x.org": ([6], "bounced")}))
-    assert state.sync_batches_done("s1", "run-1") == {0, 1}
+    state.record_sync_batch("s1", "run-1", SyncBatchRecord(batch_no=2, not_found=3))
+    assert state.sync_batches_done("s1", "run-1") == {0, 1, 2}
+    assert state.sync_batches_not_found("s1", "run-1") == {2: 3}  # a purpose update's
     assert state.sync_ledger("s1") == {"a@x.org": {1, 2}}
     assert state.sync_associations("s1") == {"a@x.org": "ct-1"}
     assert state.sync_rejected("s1") == [("bad@x.org", 4, "invalid email"),
@@ -139,6 +141,7 @@ def test_sync_run_tables_round_trip(state: StateStore) -> None:
     assert baseline is not None
     assert (baseline.members, baseline.audit_until) == (bitmap, "2025-01-02T00:00:00Z")
     assert state.sync_plan("s1") is None and state.sync_batches_done("s1", "run-1") == set()
+    assert state.sync_batches_not_found("s1", "run-1") == {}
     assert state.sync_ledger("s1") == {"a@x.org": {1}}
     assert state.sync_rejected("s1") == [("bad@x.org", 5, "invalid email")]
     assert state.sync_ledger("s2") == {} and state.sync_associations("s2") == {}

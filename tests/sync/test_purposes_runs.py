@@ -111,6 +111,74 @@ async def test_a_run_finishing_a_killed_one_says_what_tessitura_holds(tmp_path: 
     assert line in run_text(SyncRunReport.from_log_entry(entry)).plain.splitlines()
 
 
+class _AddressesChange:
+    """The real list source; before the first purpose update, ``mistype`` listed members'
+    addresses change in Tessitura (the update finds none of those it carries); with ``kill``
+    the process dies before the second is sent. What Tessitura answered each update sent."""
+
+    def __init__(self, org: EmulatedSync, mistype: int, kill: bool) -> None:
+        assert org.session is not None
+        self.org, self.real = org, org.session.port(LIST_SOURCE_PORT)
+        self.mistype, self.kill = mistype, kill
+        self.answers: list[dict[str, str]] = []
+
+    async def set_purposes(self, purpose_id: int, action: str, addresses: Sequence[str]
+                           ) -> dict[str, str]:
+        if self.answers and self.kill:
+            raise Crash()
+        if self.mistype:
+            await self.org.control("churn", {"list_id": MEMBERS_LIST, "mistype": self.mistype,
+                                             "seed": 8})
+            self.mistype = 0
+        self.answers.append(await self.real.set_purposes(purpose_id, action, addresses))
+        return self.answers[-1]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+@pytest.mark.anyio
+async def test_a_resumed_run_counts_addresses_tessitura_did_not_find_as_not_set(
+        tmp_path: Path) -> None:
+    """Over a thousand addresses tagged; between the imports and the first purpose update,
+    some members' addresses change in Tessitura, so it answers ``not_found`` for them. The
+    process dies after that update was journaled; the run that finishes it counts them from
+    the journal as not found, like those of the update it sends itself, never as added."""
+    org = EmulatedSync(tmp_path / "state.db", purpose=SEASON_ANNOUNCEMENTS, seed="demo")
+    await org.start()
+    try:
+        assert org.runner is not None and org.definition is not None and org.session
+        await org.control("churn", {"list_id": MEMBERS_LIST, "add": 1000, "seed": 3})
+        org.runner.source = killed = _AddressesChange(org, mistype=500, kill=True)
+        with pytest.raises(Crash):
+            await org.runner.run(org.definition, force=True)
+        await org.reconnect()  # a new process finishes it
+        org.runner.source = finishing = _AddressesChange(org, mistype=0, kill=False)
+        report = await org.runner.run(org.definition, force=True)
+        tagged = await org.tagged()
+        members = await org.members()
+        listed = {r.address.strip().lower()
+                  for r in await org.session.port(LIST_SOURCE_PORT).export(sorted(members))}
+        holding = await org.holding_purpose(SEASON_ANNOUNCEMENTS, members)
+        [*_, entry] = org.state.sync_runs(org.definition.address, "")
+    finally:
+        await org.close()
+    [journaled], [sent] = killed.answers, finishing.answers  # each update went once
+    missing = [sum(1 for r in a.values() if r == "not_found") for a in (journaled, sent)]
+    assert report.status == SUCCEEDED and report.resumed
+    assert 0 < missing[0] < len(journaled) and 0 < missing[1] < len(sent)
+    assert len(journaled) + len(sent) == len(tagged) > 1000
+    added = len(tagged) - sum(missing)
+    assert (report.purposes_added, report.purposes_not_found) == (added, sum(missing))
+    # what a listed member still holds got the purpose; the addresses that changed did not
+    assert tagged & listed <= holding and len(tagged - listed) >= sum(missing)
+    lines = run_text(SyncRunReport.from_log_entry(entry)).plain.splitlines()
+    assert (f"  contact point purpose: added to {added}, removed from 0 (trigger webhooks)"
+            in lines)
+    assert (f"  contact point purpose: not found in Tessitura for {sum(missing)} addresses "
+            "(no constituent holds them now): nothing set on them") in lines
+
+
 def test_purposes_go_1000_addresses_a_call_and_a_crash_doubles_nothing(tmp_path: Path) -> None:
     """Batched and journaled like imports: a run killed after a purpose batch landed resends
     at most that batch (the procedure is idempotent); refused addresses get no purpose."""
