@@ -13,6 +13,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from engine.errors import StateError
+from engine.secret_masking import SecretScrubber
 from engine.state import mask_password
 from engine.state.base import LockInfo, StateStore
 from engine.state.sql_sync import SqlStore
@@ -29,10 +30,12 @@ LEGACY_VERSIONS = {1: 3}
 
 
 def redact(text: str, url: str = "") -> str:
-    """``text`` with any password masked, and ``url``'s wherever it appears."""
+    """``text`` with any URL's or ``password=``'s password masked, and ``url``'s wherever it
+    stands as a token of its own: the server's words around a short one stay whole."""
+    password = None
     with suppress(psycopg.Error):  # an unparseable URL has no password to find
-        if password := url and conninfo_to_dict(url).get("password"):
-            text = text.replace(str(password), "***")
+        password = url and conninfo_to_dict(url).get("password")
+    text = SecretScrubber(str(password) if password else None)(text)
     return re.sub(r"password=\S+", "password=***", mask_password(text))
 
 

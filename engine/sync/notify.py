@@ -14,15 +14,15 @@ Errors are ``CallboardError`` lines that name the server and never the password.
 from __future__ import annotations
 
 import logging
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from engine.errors import CallboardError
+from engine.secret_masking import SecretScrubber
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def send_summary(smtp_url: str, recipients: list[str], subject: str, body: str, 
     except (smtplib.SMTPException, OSError) as exc:
         raise CallboardError(_failure(exc, settings, from_address)) from None
     if refused:
-        hide = _Scrubber(settings.password)
+        hide = SecretScrubber(settings.password)
         raise CallboardError(f"SMTP server {hide(settings.where)} refused some recipients of "
                              f"the sync summary: {_refusals(refused, hide)}")
     log.info("notify: sent %r to %d recipient(s) via %s", subject, len(recipients),
@@ -124,7 +124,7 @@ def send_summary(smtp_url: str, recipients: list[str], subject: str, body: str, 
 def _failure(exc: Exception, settings: SmtpSettings, from_address: str) -> str:
     """What went wrong, in one line naming the server (never the password): what the server,
     the network or the URL put in it is scrubbed, Callboard's own words are not."""
-    hide = _Scrubber(settings.password)
+    hide = SecretScrubber(settings.password)
     server = f"SMTP server {hide(settings.where)}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return (f"{server} refused the login of {hide(repr(settings.username))}: "
@@ -160,7 +160,6 @@ def _deliver(settings: SmtpSettings, message: EmailMessage, sender: str,
         if settings.username:
             client.login(settings.username, settings.password or "")
         return client.send_message(message, from_addr=sender, to_addrs=recipients)
-
 
 
 def _login(parts: SplitResult, shown: str) -> tuple[str | None, str | None]:
@@ -216,31 +215,7 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {message}".strip()
 
 
-def _refusals(refused: dict[str, tuple[int, bytes]], hide: _Scrubber) -> str:
+def _refusals(refused: dict[str, tuple[int, bytes]], hide: SecretScrubber) -> str:
     """The addresses are the sync's own (its notify); the replies are the server's."""
     return "; ".join(f"{address} ({hide(_reply(code, text))})"
                      for address, (code, text) in sorted(refused.items()))
-
-
-class _Scrubber:
-    """Belt and braces for text from outside (a server may echo what it was sent): the
-    password, plain or percent-encoded, is masked wherever it stands as a token of its own
-    (``su`` in ``user su refused``, ``p/ss`` in ``(p/ss)``), never inside a longer word (the
-    ``su`` of ``support``), so a short or common-word password leaves the words around it
-    whole and the password itself still never passes."""
-
-    def __init__(self, password: str | None) -> None:
-        # the percent-encoded form first: it is never shorter, and may start with the other
-        forms = dict.fromkeys((quote(password, safe=""), password)) if password else {}
-        self._pattern = re.compile("|".join(map(_token, forms))) if forms else None
-
-    def __call__(self, text: str) -> str:
-        return self._pattern.sub("***", text) if self._pattern else text
-
-
-def _token(form: str) -> str:
-    """``form`` as a whole token: no word character right before or after it where its own
-    edge is one (a password ending in ``/`` may be followed by anything)."""
-    before = r"(?<!\w)" if re.match(r"\w", form[0]) else ""
-    after = r"(?!\w)" if re.match(r"\w", form[-1]) else ""
-    return before + re.escape(form) + after

@@ -24,7 +24,7 @@ from pathlib import Path
 from pyroaring import BitMap
 
 from engine import clock
-from engine.errors import CallboardError
+from engine.errors import CallboardError, ProviderError
 from engine.interrupts import Interrupted
 from engine.state.base import SyncBaseline, SyncBatchRecord, SyncPlans, SyncRuns
 from engine.state.sqlite import SqliteState
@@ -231,8 +231,10 @@ class DataSyncRunner:
             await self._carry_out(definition, plan, report)
             report.status = SUCCEEDED
         except CallboardError as exc:
-            report.status, report.message = FAILED, str(exc)
-            log.warning("sync: %s failed: %s", definition.address, exc)
+            report.status, report.message = FAILED, failure_message(exc, definition)
+            # the report is what the user reads (the command's output, sync log, the email):
+            # a warning would reach stderr too and say the same again
+            log.info("sync: %s failed: %s", definition.address, report.message)
         except (Interrupted, asyncio.CancelledError):
             report.status = INTERRUPTED  # the next run finishes it from the frozen plan
             raise
@@ -306,6 +308,16 @@ def other_tag(found: SyncBaseline | None, kept: SyncBaseline | None) -> str | No
         return None
     return (f"its tag is not the one the last run confirmed (tag id {found.tag_id}, made "
             "again since?): every member is tagged again")
+
+
+def failure_message(exc: CallboardError, definition: SyncDefinition) -> str:
+    """Why a run failed and, when a service's errors (5xx, 429) outlasted the retries, what
+    to do: nothing is lost, so running it again is safe. The other errors say what to do."""
+    if isinstance(exc, ProviderError) and exc.status and (exc.status == 429
+                                                          or exc.status >= 500):
+        return (f"{exc}; nothing is lost: its next run finishes the work (or run 'callboard "
+                f"sync run {definition.name}' once the service answers)")
+    return str(exc)
 
 
 def _movers(changes: list[AuditChange], delta: DataSyncDelta, resync: BitMap) -> BitMap:

@@ -353,7 +353,7 @@ def test_contact_data_from_a_list_without_an_output_set_fails_the_run_saying_why
     source, target = MemorySource(members_now={1, 2, 3}, output_set=None), MemoryTarget()
     runner = DataSyncRunner(source, target, state)
     carried = replace(DEFINITION, contact_fields=(CarriedField("7", "LEVEL", "Level", "text"),))
-    with caplog.at_level("WARNING", logger="engine.sync.runner"):
+    with caplog.at_level("INFO", logger="engine.sync.runner"):
         report = asyncio.run(runner.run(carried))
     why = "data_syncs.members: list 5 has no output set and the sync's contact_data names none"
     assert report.headline() == f"data_syncs.members: failed: {why}"
