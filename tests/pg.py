@@ -58,6 +58,15 @@ class PgCluster:
             db.execute(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')
         return self.url(name)
 
+    def hba_first(self, line: str) -> None:
+        """Put ``line`` ahead of pg_hba.conf's own (which trust every login) and reload."""
+        import psycopg
+
+        hba = self.data_dir / "pg_hba.conf"
+        hba.write_text(f"{line}\n{hba.read_text()}")
+        with psycopg.connect(self.url(), autocommit=True) as db:
+            db.execute("SELECT pg_reload_conf()")
+
     def stop(self) -> None:
         subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir),
                         "-m", "immediate", "stop"], capture_output=True, check=False)
@@ -121,3 +130,16 @@ def pg_cluster() -> Iterator[PgCluster]:
 def pg_url(pg_cluster: PgCluster) -> str:
     """A fresh, empty database of the throwaway cluster, as a ``postgresql://`` URL."""
     return pg_cluster.new_database()
+
+
+@pytest.fixture
+def guarded_role(pg_cluster: PgCluster, pg_url: str) -> str:
+    """A role that must give its password (``right-one``): the test cluster trusts everyone
+    else, so one pg_hba line ahead of the rest asks this role alone for a password."""
+    import psycopg
+
+    role = "guard_" + pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'right-one'")
+    pg_cluster.hba_first(f"host all {role} 127.0.0.1/32 scram-sha-256")
+    return role

@@ -51,6 +51,43 @@ def split_schema(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), schema
 
 
+#: Why a connection failed and what to do: by SQLSTATE where there is one, else by libpq's
+#: words, as psycopg gives no SQLSTATE for a refused login (psycopg issues #242, #1188). Other
+#: words (a server speaking another language) fall through to "cannot reach".
+_URL_HINT = "in the state URL (--state or CALLBOARD_STATE)"
+_CONNECT_FAILURES = (
+    ({"28P01"}, r"password authentication failed for|fe_sendauth: no password supplied",
+     "PostgreSQL refused the login of role {user} to state",
+     f"check the user and password {_URL_HINT}"),
+    ({"3D000"}, r'FATAL: database "[^"]*" does not exist', "PostgreSQL has no database {db} for "
+     "state", f"create it, or check the name {_URL_HINT}: Callboard creates its schema but "
+     "not the database"),
+    (set(), r'FATAL: role "[^"]*" does not exist', "PostgreSQL has no role {user} for state",
+     f"check the user {_URL_HINT}, or create the role"),
+    (set(), r"no pg_hba\.conf entry for|pg_hba\.conf rejects connection", "PostgreSQL does not "
+     "let role {user} connect to database {db} from this host (pg_hba.conf) for state",
+     "ask the server's administrator for a pg_hba.conf entry for this host, role and database, "
+     f"or check the user and database {_URL_HINT}"),
+    (set(), r"Connection refused|timeout expired|failed to resolve host|could not translate "
+     r"host name|No route to host|Network is unreachable", "cannot reach PostgreSQL state",
+     f"check the host and port {_URL_HINT}, and that the server is up"),
+)
+
+
+def connect_failure(exc: psycopg.Error, secret_url: str) -> StateError:
+    """One message: why ``secret_url`` could not be opened and what to do, never the password."""
+    detail = " ".join(redact(str(exc), secret_url).removeprefix("connection failed: ").split())
+    if isinstance(exc, psycopg.ProgrammingError):
+        return StateError(f"bad PostgreSQL state URL {redact(secret_url)}: {detail}")
+    pg = exc.pgconn  # libpq's own user and database, defaults included
+    names = {k: redact(f'"{v.decode(errors="replace")}"', secret_url) if v else "?"
+             for k, v in {"user": pg.user if pg else b"", "db": pg.db if pg else b""}.items()}
+    for codes, words, what, todo in _CONNECT_FAILURES:
+        if exc.sqlstate in codes or re.search(words, detail):
+            return StateError(f"{what.format(**names)} {redact(secret_url)}: {detail} — {todo}")
+    return StateError(f"cannot reach PostgreSQL state {redact(secret_url)}: {detail}")
+
+
 class PostgresState(SqlStore):
     marker, certain = "%s", True
     words = {"int": "BIGINT", "bool": "BOOLEAN", "false": "FALSE", "blob": "BYTEA",
@@ -66,10 +103,7 @@ class PostgresState(SqlStore):
                                                      "application_name": "callboard",
                                                      **conninfo_to_dict(self.secret_url)})
         except psycopg.Error as exc:
-            what = ("bad PostgreSQL state URL" if isinstance(exc, psycopg.ProgrammingError)
-                    else "cannot reach PostgreSQL state")
-            raise StateError(f"{what} {redact(self.secret_url)}: "
-                             f"{redact(str(exc), self.secret_url).strip()}") from None
+            raise connect_failure(exc, self.secret_url) from None
         super().__init__(redact(url), db)
         self._run(f"SET search_path TO {self.schema}")
         self.session = self._one(f"SELECT {SESSION} FROM pg_stat_activity "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.state import StateStore, open_state
-from tests.pg import pg_cluster, pg_url  # noqa: F401 - fixtures
+from tests.pg import guarded_role, pg_cluster, pg_url  # noqa: F401 - fixtures
 
 BACKENDS = ["sqlite", "postgresql"]
 

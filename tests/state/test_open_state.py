@@ -6,7 +6,6 @@ import re
 import sys
 from urllib.parse import quote
 
-import psycopg
 import pytest
 
 from engine.cli.main import main
@@ -48,19 +47,6 @@ def test_a_newer_schema_is_refused(pg_url: str) -> None:
         db.execute("UPDATE callboard.schema_version SET version = 99")
     with pytest.raises(StateError, match="schema version 99, newer than this Callboard"):
         open_state(pg_url)
-
-
-@pytest.fixture
-def guarded_role(pg_cluster: PgCluster, pg_url: str) -> str:
-    """A role that must give its password (``right-one``): the test cluster trusts everyone
-    else, so one pg_hba line ahead of the rest asks this role alone for a password."""
-    role = "guard_" + pg_url.rsplit("/", 1)[1]
-    hba = pg_cluster.data_dir / "pg_hba.conf"
-    hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n{hba.read_text()}")
-    with psycopg.connect(pg_url, autocommit=True) as db:
-        db.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'right-one'")
-        db.execute("SELECT pg_reload_conf()")
-    return role
 
 
 # "on" and "ion" stand inside the server's "connection" and "authentication", "at" inside

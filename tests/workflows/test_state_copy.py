@@ -50,8 +50,8 @@ def test_a_typo_in_the_postgresql_source_changes_nothing(
         assert db.execute("SELECT 1 FROM information_schema.schemata "
                           "WHERE schema_name = 'callboard'").fetchone() is None
     no_such_database = _other_database(pg_url, "callbord_typo")
-    unreachable = sandbox.run("state", "copy", no_such_database, pg_url, "--force")
-    assert unreachable.code == 1 and "cannot reach PostgreSQL state" in unreachable.err
+    missing = sandbox.run("state", "copy", no_such_database, pg_url, "--force")
+    assert missing.code == 1 and 'PostgreSQL has no database "callbord_typo"' in missing.err
     assert sandbox.run(*team, "state", "list").out.splitlines() == listed
 
 
