@@ -22,13 +22,14 @@ from engine.cli.log_format import LOG_FORMATS, configure_logging
 from engine.cli.output import Output
 from engine.cli.runtime import Runtime
 from engine.render.outputs import formats
+from engine.sync.notify import SMTP_URL_ENV
 
 ENV_MANIFESTS = "CALLBOARD_MANIFESTS"
 ENV_STATE = "CALLBOARD_STATE"
 ENV_LOG_FORMAT = "CALLBOARD_LOG_FORMAT"
 ENV_NO_COLOR = "NO_COLOR"
 #: Settings read from the environment only (no option): SMTP for sync summaries, tracebacks.
-ENV_SMTP_URL = "CALLBOARD_SMTP_URL"
+ENV_SMTP_URL = SMTP_URL_ENV  # named where the URL is read
 ENV_DEBUG = "CALLBOARD_DEBUG"
 
 _F = TypeVar("_F", bound=Callable[..., Any])
