@@ -13,6 +13,7 @@ from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet, duplicate_key
 from engine.plan.diff import diff, field_diffs, order_changes, targeted
 from engine.plan.impact import add_impact
+from engine.plan.key_collisions import refuse_key_collisions
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
 from engine.plan.renames import (
     lookalike_renames,
@@ -157,6 +158,7 @@ def planned_changes(registry: KindRegistry, manifests: ManifestSet,
     staying = {a: r for a, r in records.items()  # a moved entry's old address is not one
                if a not in {m.source for m in manifests.moves}}
     refuse_deleting_named(changes, registry.kinds, desired, manifests.resources, staying, index)
+    refuse_key_collisions(changes, registry.kinds, desired, manifests.resources, records, index)
     plan.warnings.extend(
         lookalike_warning(created, deleted, shared, registry.kinds[created.kind])
         for created, deleted, shared in lookalike_renames(everything, registry.kinds, index)
