@@ -56,6 +56,11 @@ def mv(rt: Runtime, src: str, dst: str) -> None:
     (or declare the rename with a moved: entry instead)."""
     src_kind, _ = split_address(src)
     dst_kind, dst_name = split_address(dst)
+    if src == dst:
+        raise CallboardError(f"{src} and {dst} are the same address: nothing to move")
+    if not dst_name:
+        raise CallboardError(f"{dst} is not an address (KIND.NAME): did you mean "
+                             f"{src_kind}.{dst}?")
     if src_kind != dst_kind:
         raise CallboardError(f"cannot move {src} to another kind ({dst_kind})")
     if not NAME_PATTERN.match(dst_name):

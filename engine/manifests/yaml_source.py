@@ -17,9 +17,13 @@ def load_yaml_file(path: Path, display: str) -> Any:
     """Parse one file round-trip (keeps positions); bad YAML becomes a ManifestError."""
     yaml = YAML(typ="rt")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ManifestError(f"cannot read file: {exc}", file=display) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(data, exc, display) from exc
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
@@ -27,6 +31,16 @@ def load_yaml_file(path: Path, display: str) -> Any:
         raise ManifestError(f"invalid YAML: {message}", file=display, line=line) from exc
     except YAMLError as exc:
         raise ManifestError(f"invalid YAML: {exc}", file=display) from exc
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, display: str) -> ManifestError:
+    """A file saved in another encoding (Windows-1252's "Café"): where, and what to do."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return ManifestError(
+        f"not UTF-8: byte 0x{data[exc.start]:02X} at column {column} is not a UTF-8 "
+        "character (saved as Windows-1252 or Latin-1?): save the file as UTF-8",
+        file=display, line=line)
 
 
 #: What a context mark points at, in users' words.

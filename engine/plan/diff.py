@@ -133,7 +133,16 @@ def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
     else:
         obj = index.by_id(want.kind, record.remote_id)
         if obj is None:
-            notes.append("was deleted outside Callboard; it will be created again")
+            # Deleted by hand, maybe made again by hand since: creating it would duplicate
+            # that object (or be refused), so it is taken over as if declared afresh.
+            obj = index.unclaimed_by_key(want.kind, kind.key(want.spec))
+            if obj is None:
+                notes.append("was deleted outside Callboard; it will be created again")
+            else:
+                index.claim(obj)
+                notes.append(f"was deleted outside Callboard (id {record.remote_id}); "
+                             "Callboard will manage the object made since with its name "
+                             f"(id {obj.remote_id})")
     writes = want.spec if obj is None else kept_ignored(want, obj)
     base: dict[str, Any] = dict(address=want.address, kind=want.kind, name=want.name,
                                 origin=str(want.origin) if want.origin else None,
@@ -143,7 +152,8 @@ def desired_change(kind: Kind, want: Resource, record: ResourceRecord | None,
     if obj is None:
         return Change(action="create", **base)
     reason, diffs = _compare(kind, want, obj)
-    action = "replace" if reason else "update" if diffs else "adopt" if record is None else (
+    taken_over = record is None or record.remote_id != obj.remote_id
+    action = "replace" if reason else "update" if diffs else "adopt" if taken_over else (
         "move" if moved_from else None)
     if action is None:
         return None

@@ -13,6 +13,7 @@ from engine.manifests.files import manifest_digest
 from engine.manifests.loader import ManifestSet, duplicate_key
 from engine.plan.diff import diff, field_diffs, order_changes, targeted
 from engine.plan.impact import add_impact
+from engine.plan.key_collisions import refuse_key_collisions
 from engine.plan.model import Change, Plan, PlanWarning, fingerprint
 from engine.plan.renames import (
     lookalike_renames,
@@ -20,6 +21,7 @@ from engine.plan.renames import (
     refuse_unmoved_renames,
     rename_conflicts,
 )
+from engine.plan.still_named import refuse_deleting_named
 from engine.plan.targets import target_dependencies, targeting_warning
 from engine.providers import KindRegistry
 from engine.resources import Origin, Resource, address
@@ -153,6 +155,10 @@ def planned_changes(registry: KindRegistry, manifests: ManifestSet,
     shown = {id(c) for c in changes}
     refuse_unmoved_renames([p for p in pairs if id(p[0]) in shown or id(p[1]) in shown],
                            registry.kinds)
+    staying = {a: r for a, r in records.items()  # a moved entry's old address is not one
+               if a not in {m.source for m in manifests.moves}}
+    refuse_deleting_named(changes, registry.kinds, desired, manifests.resources, staying, index)
+    refuse_key_collisions(changes, registry.kinds, desired, manifests.resources, records, index)
     plan.warnings.extend(
         lookalike_warning(created, deleted, shared, registry.kinds[created.kind])
         for created, deleted, shared in lookalike_renames(everything, registry.kinds, index)

@@ -4,6 +4,7 @@ under GitHub's size limit (a truncation note says what was left out and where to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from engine.drift import DriftItem, DriftReport
@@ -24,6 +25,14 @@ _RESERVE = 200
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """``text`` as one code span even when it holds backticks (a live tag's name may): a
+    fence longer than its longest run of them, padded where it starts or ends with one."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def capped_rows(rows: list[str], budget: int,
@@ -119,7 +128,7 @@ def plan_markdown(plan: Plan, max_chars: int = MAX_CHARS,
 def _drift_row(item: DriftItem) -> str:
     kind = item.type + (" (ignored)" if item.ignored else "")
     fields = ", ".join(f"`{d.field}`" for d in item.diffs)
-    return f"| `{_cell(item.address)}` | {kind} | {fields} |"
+    return f"| {_code(_cell(item.address))} | {kind} | {fields} |"
 
 
 def drift_markdown(report: DriftReport, max_chars: int = MAX_CHARS) -> str:

@@ -81,6 +81,18 @@ def test_an_object_deleted_by_hand_is_created_again_with_a_note() -> None:
     assert change.after == {"name": "A", "colour": "blue"}
 
 
+def test_an_object_deleted_and_made_again_by_hand_is_taken_over_not_duplicated() -> None:
+    """Creating it again would duplicate the one made since (or be refused): take that over,
+    an update where it differs, an adoption where it does not."""
+    state = [record("labels.a", "9", name="A"), record("labels.b", "8", name="B")]
+    changes = plan([label("a", "A"), label("b", "B")],
+                   [live_label("10", "A", "red"), live_label("11", "B")], state)
+    assert [(c.action, c.address, c.remote_id) for c in changes] == [
+        ("update", "labels.a", "10"), ("adopt", "labels.b", "11")]
+    assert changes[0].notes == ["was deleted outside Callboard (id 9); Callboard will manage "
+                                "the object made since with its name (id 10)"]
+
+
 def test_an_adopted_object_that_differs_is_updated_with_a_note() -> None:
     [change] = plan([label("a", "A", "red")], [live_label("4", "A")], [])
     assert (change.action, change.remote_id) == ("update", "4")
