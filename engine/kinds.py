@@ -92,6 +92,8 @@ class ReferenceRow:
     id: Any
     description: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: Retired by the service's admin: kept for history, offered for nothing new.
+    inactive: bool = False
 
 
 class ReferenceContext(ABC):
