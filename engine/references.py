@@ -123,14 +123,15 @@ def _by_id(wanted: str, rows: Sequence[ReferenceRow], field: str, what: str) -> 
     for row in rows:
         if str(row.id) == wanted:
             return row
-    raise FieldProblem(field, f"no {what} has id {wanted}; {_candidates(rows)}")
+    raise FieldProblem(field, f"no {what} has id {wanted}; {_candidates(_offered(rows))}")
 
 
 def _by_ui_form(value: str, form: re.Match[str], rows: Sequence[ReferenceRow], field: str,
                 what: str) -> ReferenceRow:
     row = next((r for r in rows if str(r.id) == form.group(1)), None)
     if row is None or row.description.casefold() != form.group(2).casefold():
-        raise FieldProblem(field, f"no {what} is {value!r}; {_candidates(rows, True)}")
+        raise FieldProblem(field, f"no {what} is {value!r}; "
+                           f"{_candidates(_offered(rows), True)}")
     return row
 
 
@@ -144,10 +145,16 @@ def _by_description(value: str, rows: Sequence[ReferenceRow], field: str, what: 
         ids = ", ".join(str(r.id) for r in exact)
         raise FieldProblem(field, f"{len(exact)} {what}s are described {value!r} (ids {ids}); "
                            "use {id: N} to say which")
-    close = difflib.get_close_matches(value, [r.description for r in rows], n=1, cutoff=0.6)
+    offered = _offered(rows)
+    close = difflib.get_close_matches(value, [r.description for r in offered], n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise FieldProblem(field, f"no {what} is described {value!r}{hint}; "
-                       f"{_candidates(rows, ui_form)}")
+                       f"{_candidates(offered, ui_form)}")
+
+
+def _offered(rows: Sequence[ReferenceRow]) -> list[ReferenceRow]:
+    """The rows worth suggesting: inactive ones are refused anyway (``require_active``)."""
+    return [r for r in rows if not r.inactive]
 
 
 def _candidates(rows: Sequence[ReferenceRow], ui_form: bool = False, limit: int = 12) -> str:
@@ -166,7 +173,7 @@ def require_active(table: str, row: ReferenceRow, rows: Sequence[ReferenceRow], 
     with the closest active row rather than written to."""
     if not row.inactive:
         return row
-    active = [r for r in rows if not r.inactive]
+    active = _offered(rows)
     close = difflib.get_close_matches(row.description, [r.description for r in active], n=1,
                                       cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -88,3 +88,15 @@ def test_a_csi_webhook_naming_an_activity_type_declared_inactive_is_refused(
         "Error: manifests/csi_webhooks.yaml:9: csi_webhooks.cancellation-feedback.activity_type:"
         " activity type 'Pro2 Feedback' is declared inactive under activity_types, and "
         "Tessitura offers only active ones: declare it active or name another")
+
+
+def test_a_missing_appeal_is_refused_with_only_active_candidates(sandbox: Sandbox) -> None:
+    _replace(sandbox, "campaign_writebacks.yaml", "appeal: FY27 Subscriptions",
+             "appeal: FY26 Annual Fnd")
+    result = sandbox.run("plan")
+    assert result.code == 1, result.out
+    assert result.err.strip() == (
+        "Error: manifests/campaign_writebacks.yaml:5: campaign_writebacks.subscriptions.appeal:"
+        " no appeal is described 'FY26 Annual Fnd' (did you mean 'FY27 Annual Fund'?); "
+        "candidates: 'FY27 Subscriptions' (id 501), 'FY27 Annual Fund' (id 502), "
+        "'FY27 Single Tickets' (id 503)")
