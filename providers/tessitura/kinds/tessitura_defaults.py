@@ -88,6 +88,7 @@ class TessituraDefaultsHandler(TessituraHandler):
     """Reads every T_DEFAULTS row in one GET; writes through the procedure pack."""
 
     kind: ClassVar[Kind] = TessituraDefaultsKind()
+    writes_need_add_on: ClassVar[bool] = True  # LP_CALLBOARD_SET_DEFAULT
 
     async def list(self) -> list[LiveObject]:
         return [default_from_wire(row) for row in await system_default_rows(self.client)]
