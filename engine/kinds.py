@@ -92,6 +92,8 @@ class ReferenceRow:
     id: Any
     description: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: Retired by the service's admin: kept for history, offered for nothing new.
+    inactive: bool = False
 
 
 class ReferenceContext(ABC):
@@ -220,6 +222,9 @@ class KindHandler(ABC):
     """
 
     kind: ClassVar[Kind]
+    #: Its creates and updates go through an add-on its service must have installed (Tessitura's
+    #: procedure pack): plan and apply check the provider's ``online_problems`` first.
+    writes_need_add_on: ClassVar[bool] = False
 
     @abstractmethod
     async def list(self) -> list[LiveObject]:

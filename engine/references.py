@@ -123,14 +123,15 @@ def _by_id(wanted: str, rows: Sequence[ReferenceRow], field: str, what: str) -> 
     for row in rows:
         if str(row.id) == wanted:
             return row
-    raise FieldProblem(field, f"no {what} has id {wanted}; {_candidates(rows)}")
+    raise FieldProblem(field, f"no {what} has id {wanted}; {_candidates(_offered(rows))}")
 
 
 def _by_ui_form(value: str, form: re.Match[str], rows: Sequence[ReferenceRow], field: str,
                 what: str) -> ReferenceRow:
     row = next((r for r in rows if str(r.id) == form.group(1)), None)
     if row is None or row.description.casefold() != form.group(2).casefold():
-        raise FieldProblem(field, f"no {what} is {value!r}; {_candidates(rows, True)}")
+        raise FieldProblem(field, f"no {what} is {value!r}; "
+                           f"{_candidates(_offered(rows), True)}")
     return row
 
 
@@ -144,10 +145,16 @@ def _by_description(value: str, rows: Sequence[ReferenceRow], field: str, what: 
         ids = ", ".join(str(r.id) for r in exact)
         raise FieldProblem(field, f"{len(exact)} {what}s are described {value!r} (ids {ids}); "
                            "use {id: N} to say which")
-    close = difflib.get_close_matches(value, [r.description for r in rows], n=1, cutoff=0.6)
+    offered = _offered(rows)
+    close = difflib.get_close_matches(value, [r.description for r in offered], n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise FieldProblem(field, f"no {what} is described {value!r}{hint}; "
-                       f"{_candidates(rows, ui_form)}")
+                       f"{_candidates(offered, ui_form)}")
+
+
+def _offered(rows: Sequence[ReferenceRow]) -> list[ReferenceRow]:
+    """The rows worth suggesting: inactive ones are refused anyway (``require_active``)."""
+    return [r for r in rows if not r.inactive]
 
 
 def _candidates(rows: Sequence[ReferenceRow], ui_form: bool = False, limit: int = 12) -> str:
@@ -159,11 +166,31 @@ def _candidates(rows: Sequence[ReferenceRow], ui_form: bool = False, limit: int 
     return "candidates: " + ", ".join(shown) + more
 
 
+def require_active(table: str, row: ReferenceRow, rows: Sequence[ReferenceRow], *, field: str,
+                   what: str, ui_form: bool = False) -> ReferenceRow:
+    """``row``, unless it is inactive: the services' own forms offer only active rows (an
+    appeal closed last season, a retired activity type), so a manifest naming one is refused
+    with the closest active row rather than written to."""
+    if not row.inactive:
+        return row
+    active = _offered(rows)
+    close = difflib.get_close_matches(row.description, [r.description for r in active], n=1,
+                                      cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    service = table.partition(".")[0].capitalize()  # "tessitura.appeals" -> Tessitura
+    raise FieldProblem(field, f"{what} {row.description!r} (id {row.id}) is inactive in "
+                       f"{service}, which offers only active ones{hint}; "
+                       f"{_candidates(active, ui_form)}")
+
+
 async def resolve_ref(read: ReferenceReader, ref: Ref, *, field: str, what: str,
-                      ui_form: bool = False) -> tuple[ReferenceRow, Ref]:
-    """The row a manifest's reference names (FieldProblem if none) and the resolved ``Ref``."""
+                      ui_form: bool = False, active: bool = True) -> tuple[ReferenceRow, Ref]:
+    """The row a manifest's reference names (FieldProblem if none, or if it is inactive
+    unless ``active`` is False) and the resolved ``Ref``."""
     rows = await read(ref.table)
     row = match_reference(ref, rows, field=field, what=what, ui_form=ui_form)
+    if active:
+        require_active(ref.table, row, rows, field=field, what=what, ui_form=ui_form)
     return row, Ref.of_row(ref.table, row, rows)
 
 
@@ -212,7 +239,8 @@ async def resolve_pending(value: Any, read: ReferenceReader) -> Any:
     found: dict[str, Ref] = {}
     for path, ref in refs_in(value):
         if ref.id is None:
-            found[path] = (await resolve_ref(read, ref, field=path, what=_what(ref.table)))[1]
+            found[path] = (await resolve_ref(read, ref, field=path, what=_what(ref.table),
+                                             active=False))[1]
     return map_refs(value, lambda path, ref: found.get(path, ref)) if found else value
 
 

@@ -23,6 +23,7 @@ class Session:
         self._providers: dict[str, Provider] = {}
         self._reference_cache: dict[str, list[ReferenceRow]] = {}
         self._live_cache: dict[str, list[LiveObject]] = {}
+        self._problems: dict[str, list[str]] = {}
 
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
@@ -53,11 +54,21 @@ class Session:
     def endpoint(self, name: str) -> str | None:
         return self._classes[name].endpoint(self.context.env)
 
-    async def online_problems(self) -> list[str]:
+    async def online_problems(self, providers: Iterable[str] | None = None) -> list[str]:
+        """What the providers (all, by default) report missing, each asked once a session."""
         problems: list[str] = []
-        for name in sorted(self._classes):
-            problems += await self.provider(name).online_problems()
+        for name in sorted(self._classes if providers is None else set(providers)):
+            if name not in self._problems:
+                self._problems[name] = await self.provider(name).online_problems()
+            problems += self._problems[name]
         return problems
+
+    async def require_add_ons(self, what: str, providers: Iterable[str] | None = None) -> None:
+        """Refuse, before any write, work that needs an add-on a service lacks (Tessitura's
+        procedure pack), saying what to install, rather than fail half-way through."""
+        problems = await self.online_problems(providers)
+        if problems:
+            raise CallboardError(f"{what}: {problems[0]}; nothing was changed")
 
     async def read_live(self, kinds: Iterable[str]) -> dict[str, list[LiveObject]]:
         """One paged listing per kind, kinds read concurrently."""

@@ -20,6 +20,7 @@ from engine.kinds import FieldProblem, LiveObject, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.diff import field_diffs
 from engine.plan.model import Change, Plan, fingerprint
+from engine.plan.planner import require_add_ons
 from engine.providers import KindRegistry
 from engine.references import resolve_pending, with_ids
 from engine.session import Session
@@ -176,6 +177,8 @@ async def apply_plan(session: Session, plan: Plan, state: StateStore, *, saved: 
         check_live_matches(plan, index, done, session.registry, resuming)
     if not plan.changes:
         return ApplyResult()
+    if saved:  # the add-on may have gone since the plan was made
+        await require_add_ons(session, [c for c in plan.changes if c.address not in done])
     # A sync created or switched on first runs at its next scheduled time (sync run --due).
     applier = PlanApplier(session, plan, state, index, parallelism,
                           mark_activations(state, listener), resuming=resuming)

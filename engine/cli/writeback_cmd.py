@@ -57,7 +57,8 @@ async def _run(rt: Runtime, job: Job, campaign_id: str | None, batch_size: int,
             rt.output.line(line)
 
     run = WritebackRun(campaigns, sink, job.state, batch_size=batch_size, on_outcome=show,
-                       back_fill=back_fill)
+                       back_fill=back_fill,
+                       ready=lambda: job.session.require_add_ons("writeback run"))
     with interrupts.writing():
         return await run.run(campaign_id)
 

@@ -7,15 +7,33 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from engine.errors import ManifestError
 from engine.resources import Origin
 
 
+class _Constructor(RoundTripConstructor):
+    """Round-trip, except that a timestamp naming no real day (``2026-02-30``) stays the text
+    written: the field's model then refuses it at file:line:field, where ruamel would raise a
+    bare ValueError with no position."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp",
+                             _Constructor.construct_yaml_timestamp)
+
+
 def load_yaml_file(path: Path, display: str) -> Any:
     """Parse one file round-trip (keeps positions); bad YAML becomes a ManifestError."""
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -135,9 +135,21 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
         return plan
     desired, plan.warnings = await resolve_desired(session, manifests, live)
     plan.changes = planned_changes(session.registry, manifests, desired, live, records, plan)
+    await require_add_ons(session, plan.changes)
     await add_impact(session, plan, live, state)
     plan.estimates = estimate_calls(session, plan)
     return plan
+
+
+async def require_add_ons(session: Session, changes: list[Change]) -> None:
+    """Refuse a plan whose changes write through an add-on a service lacks (Tessitura's
+    procedure pack), naming what to install, before anything changes."""
+    needing = [c for c in changes if c.action not in ("delete", "adopt", "move")
+               and session.handler(c.kind).writes_need_add_on]
+    if needing:
+        more = f" and {len(needing) - 1} more" if len(needing) > 1 else ""
+        await session.require_add_ons(f"{needing[0].address}{more}", {
+            session.registry.provider_of[c.kind] for c in needing})
 
 
 def planned_changes(registry: KindRegistry, manifests: ManifestSet,

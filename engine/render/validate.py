@@ -16,7 +16,9 @@ from engine.words import plural, verb
 
 
 def _resolves(result: ValidationResult) -> str:
-    return " and resolve against live data" if result.online else ""
+    if not result.online:
+        return ""
+    return f" and {verb(result.resources, 'resolves', 'resolve')} against live data"
 
 
 def validate_text(result: ValidationResult) -> Text:

@@ -138,6 +138,7 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
             "(deleted out of band?), so its members no longer carry it and the run stops "
             "before any write: run 'callboard plan' and 'callboard apply' to create the tag "
             "again; the next run then tags every member again")
+    await session.require_add_ons(record.address)  # runs export through the procedure pack
     return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
 
 
@@ -149,6 +150,7 @@ async def load_alone(session: Session, record: ResourceRecord
     stops the command, once, before any run."""
     target: TagTarget = session.port(TAG_TARGET_PORT)
     (await target.account()).require_connected(record.address)
+    await session.require_add_ons(record.address)
     try:
         return await load_definition(session, record)
     except CallboardError as error:

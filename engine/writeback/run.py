@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -168,9 +168,12 @@ class WritebackRun:
     def __init__(self, campaigns: CampaignSource, sink: WritebackSink, state: WritebackLedgers, *,
                  batch_size: int = MAX_PROMOTION_BATCH,
                  on_outcome: Callable[[CampaignOutcome], None] | None = None,
-                 back_fill: date | None = None) -> None:
+                 back_fill: date | None = None,
+                 ready: Callable[[], Awaitable[None]] | None = None) -> None:
         """``back_fill`` (``--since``): also campaigns sent on or after that day, before their
-        mapping's own ``since``."""
+        mapping's own ``since``. ``ready`` refuses the run before its first write (an add-on
+        missing); it is awaited only when there is something to write back."""
+        self.ready = ready
         self.campaigns = campaigns
         self.back_fill = back_fill
         self.sink = sink
@@ -190,6 +193,8 @@ class WritebackRun:
             report.notes.append(
                 f"mapping {mapping.name} matches by campaign tag ({mapping.campaign_tag!r}), "
                 "but Prospect2 reports no tags on campaigns, so it matched nothing")
+        if plan.tasks and self.ready is not None:
+            await self.ready()
         for number, task in enumerate(plan.tasks):
             if interrupts.stop_requested():
                 raise Interrupted(f"{number} of {len(plan.tasks)} campaigns written back")

@@ -61,15 +61,20 @@ class RequestStats:
 
     requests: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
+    #: ``POST /Custom/Execute`` calls by procedure name: one route carries reads
+    #: (``LP_CALLBOARD_VERSION``) and writes, and tests counting writes tell them apart.
+    procedures: Counter[str] = field(default_factory=Counter)
 
     def record(self, key: str) -> None:
         self.requests[key] += 1
 
     def snapshot(self) -> dict[str, object]:
-        return {"requests": dict(sorted(self.requests.items())), "rate_limited": self.rate_limited}
+        return {"requests": dict(sorted(self.requests.items())), "rate_limited": self.rate_limited,
+                "procedures": dict(sorted(self.procedures.items()))}
 
     def clear(self) -> None:
         self.requests.clear()
+        self.procedures.clear()
         self.rate_limited = 0
 
 

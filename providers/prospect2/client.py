@@ -235,14 +235,15 @@ class Prospect2Client:
                                                         json=body)
             except httpx.TransportError as exc:
                 failures += 1
-                if last:
+                if last or self._http.is_closed:  # closed: the command already ended
                     raise self._unreachable(method, path, exc) from exc
                 if not request_was_not_sent(exc) and not replay_safe:
                     if recover is None:
                         raise self._unreachable(method, path, exc) from exc
                     if await recover():
                         return None
-                log.warning("prospect2: %s %s: %s; retrying", method, path, exc)
+                log.warning("prospect2: %s %s: %s; retrying", method, path,
+                            str(exc) or type(exc).__name__)
                 await asyncio.sleep(self.retry.backoff(failures))
                 continue
             status = response.status_code

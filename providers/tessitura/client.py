@@ -136,12 +136,14 @@ class TessituraClient:
                             await response.aclose()
             except httpx.TransportError as exc:
                 failures += 1
-                if last or not (replay_safe or request_was_not_sent(exc)):
+                if last or self._http.is_closed or not (  # closed: the command already ended
+                        replay_safe or request_was_not_sent(exc)):
                     raise ProviderError(
                         f"cannot reach Tessitura at {self.base_url} ({method} {path}: "
                         f"{str(exc) or type(exc).__name__}); check TESSITURA_URL and the "
                         "network") from exc
-                log.warning("tessitura: %s %s: %s; retrying", method, path, exc)
+                log.warning("tessitura: %s %s: %s; retrying", method, path,
+                            str(exc) or type(exc).__name__)
                 await asyncio.sleep(self.retry.backoff(failures))
                 continue
             status = response.status_code

@@ -33,6 +33,7 @@ class TessituraProvider(Provider):
     handlers: ClassVar[tuple[type[KindHandler], ...]] = (ActivityTypesHandler,
                                                           TessituraDefaultsHandler)
     reference_tables: ClassVar[frozenset[str]] = REFERENCE_TABLES
+    rules_package: ClassVar[str | None] = "providers.tessitura.rules"
 
     def __init__(self, context: ProviderContext) -> None:
         super().__init__(context)

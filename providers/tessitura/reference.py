@@ -60,7 +60,7 @@ def _id(link: Any) -> int | None:
 def _described(rows: Any, data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
                ) -> list[ReferenceRow]:
     return [ReferenceRow(id=int(row["Id"]), description=str(row.get("Description") or ""),
-                         data=data(row) if data else {})
+                         data=data(row) if data else {}, inactive=bool(row.get("Inactive")))
             for row in rows or [] if isinstance(row, dict)]
 
 
@@ -96,7 +96,6 @@ async def activity_types(client: TessituraClient) -> list[ReferenceRow]:
         name = f"{row['Id']} ({row.get('Description')!r})"
         return {"category_id": _id(row.get("Category")),
                 "perf_ind": perf_indicator_word(row.get("PerfIndicator"), name),
-                "inactive": bool(row.get("Inactive")),
                 "origin_ids": sorted(origin_ids.get(int(row["Id"]), []))}
 
     return _described(types, data)

@@ -41,15 +41,15 @@ EXPECTED = {
     },
     "tessitura.activity_types": {
         10: ("Patron Feedback",
-             {"category_id": 1, "perf_ind": "none", "inactive": False, "origin_ids": []}),
+             {"category_id": 1, "perf_ind": "none", "origin_ids": []}),
         11: ("Performance Feedback",
-             {"category_id": 1, "perf_ind": "Performance", "inactive": False, "origin_ids": []}),
+             {"category_id": 1, "perf_ind": "Performance", "origin_ids": []}),
         12: ("Package Query",
-             {"category_id": 3, "perf_ind": "Package", "inactive": False, "origin_ids": []}),
+             {"category_id": 3, "perf_ind": "Package", "origin_ids": []}),
         13: ("Web Inquiry",
-             {"category_id": 1, "perf_ind": "none", "inactive": False, "origin_ids": [1]}),
+             {"category_id": 1, "perf_ind": "none", "origin_ids": [1]}),
         14: ("Survey Reply",
-             {"category_id": 2, "perf_ind": "none", "inactive": False, "origin_ids": []}),
+             {"category_id": 2, "perf_ind": "none", "origin_ids": []}),
     },
     "tessitura.origins": {1: ("Website", {"activity_type_id": 13})},
     "tessitura.contact_point_categories": {1: ("Email Address", {}), 2: ("Postal Address", {})},
@@ -110,6 +110,8 @@ async def test_appeals_and_defaults(provider: TessituraProvider) -> None:
     appeals = await rows_of(provider, "tessitura.appeals")
     assert appeals[501] == ("FY27 Subscriptions", {})
     assert appeals[502] == ("FY27 Annual Fund", {})
+    retired = {row.id for row in await provider.reference("tessitura.appeals") if row.inactive}
+    assert retired == {401}  # FY26 Annual Fund: plans refuse it (Prospect2 offers only active)
     defaults = [row for row in await provider.reference("tessitura.defaults")
                 if row.description == "P2DSTrackChanges"]
     assert [row.data for row in defaults] == [{"value": "NO", "parent_table": "Prospect2"}]

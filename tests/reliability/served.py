@@ -73,10 +73,12 @@ class Emulator:
         return held
 
     def writes(self) -> int:
-        """Write requests the services have seen (control routes are not counted)."""
-        requests = self.control("stats")["requests"]
-        return sum(n for route, n in requests.items() if route.startswith(WRITE_METHODS)
-                   and "/_emulator/" not in route)
+        """Write requests the services have seen (control routes are not counted, nor the
+        procedure pack's version check, a read that Tessitura only serves through POST)."""
+        stats = self.control("stats")
+        return sum(n for route, n in stats["requests"].items()
+                   if route.startswith(WRITE_METHODS) and "/_emulator/" not in route
+                   ) - int(stats.get("procedures", {}).get("LP_CALLBOARD_VERSION", 0))
 
     def count(self, route: str) -> int:
         return int(self.control("stats")["requests"].get(route, 0))

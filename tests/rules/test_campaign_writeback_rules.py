@@ -32,8 +32,8 @@ async def test_seed002_codes_exist_in_tessitura(tmp_path: Path) -> None:
             "media type is '8: E-mail'; candidates: 3: Mail, 7: E-mail",
             "manifests/writeback_codes.bad.yaml:4: campaign_writebacks.subscriptions.appeal: no"
             " appeal is described 'FY28 Subscriptions' (did you mean 'FY27 Subscriptions'?); "
-            "candidates: 'FY26 Annual Fund' (id 401), 'FY27 Subscriptions' (id 501), 'FY27 "
-            "Annual Fund' (id 502), 'FY27 Single Tickets' (id 503)"])
+            "candidates: 'FY27 Subscriptions' (id 501), 'FY27 Annual Fund' (id 502), 'FY27 "
+            "Single Tickets' (id 503)"])  # FY26 Annual Fund is inactive: never offered
         ws.use_case("writeback_codes.good")
         plan = await ws.plan()
         assert {c.name: c.after for c in plan.changes} == {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
+from engine.kinds import FieldProblem, Kind, LiveObject, ReferenceContext, ResourceSpec
 from engine.limits import Text
-from engine.references import Ref, match_reference, resolve_ref, row_of
+from engine.references import Ref, match_reference, require_active, resolve_ref, row_of
 from providers.prospect2.kinds.handler import Prospect2Handler
 from providers.prospect2.kinds.tessitura_references import (
     ACTIVITY_TYPES,
@@ -146,7 +146,12 @@ async def _activity_type(ref: Ref, refs: ReferenceContext) -> Ref:
     declared = declared_activity_type(ref, refs)
     if declared is None:
         row = match_reference(ref, rows, field="activity_type", what="activity type")
+        require_active(ACTIVITY_TYPES, row, rows, field="activity_type", what="activity type")
         return Ref.of_row(ACTIVITY_TYPES, row, rows)
+    if declared.inactive:
+        raise FieldProblem("activity_type", f"activity type {declared.description!r} is "
+                           "declared inactive under activity_types, and Tessitura offers only "
+                           "active ones: declare it active or name another")
     row = row_of(Ref(ACTIVITY_TYPES, None, ref.label), rows)
     if row is None:
         return Ref(ACTIVITY_TYPES, None, str(declared.description))

@@ -380,6 +380,9 @@ def _service_routes(ctx: TessituraContext) -> list[Route]:
 
     async def execute(request: Request) -> list[dict[str, Any]]:
         body = await json_body(request)
+        if isinstance(body, dict):
+            name = str(body.get("ProcedureName") or "").strip().upper()
+            ctx.control.stats.procedures[name] += 1
         return execute_local_procedure(ctx.world, body, user=ctx.user, now=ctx.now())
 
     return [

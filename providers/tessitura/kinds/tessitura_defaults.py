@@ -7,6 +7,7 @@ deleted: Tessitura and other integrations read them, so "delete" only stops mana
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, ClassVar
 
@@ -14,7 +15,7 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from engine.errors import ProviderError, StaleObjectError
-from engine.kinds import Kind, LiveObject, ReferenceContext, ResourceSpec
+from engine.kinds import FieldProblem, Kind, LiveObject, ReferenceContext, ResourceSpec
 from providers.tessitura.kinds.activity_types import same_moment
 from providers.tessitura.kinds.handler import TessituraHandler
 from providers.tessitura.reference import system_default_rows
@@ -73,10 +74,21 @@ def default_from_wire(row: dict[str, Any]) -> LiveObject:
     )
 
 
+def _refuse_a_misspelt_name(name: str, field_names: list[str]) -> None:
+    """A new FieldName close to an existing one is a typo: creating it would add a row that
+    nothing reads (and that Callboard never deletes) while the one meant stays as it was."""
+    close = difflib.get_close_matches(name, field_names, n=1, cutoff=0.85)
+    if close:
+        raise FieldProblem(None, f"Tessitura has no T_DEFAULTS row {name} (did you mean "
+                           f"{close[0]}?); Callboard would add one that nothing reads, and "
+                           "T_DEFAULTS rows are never deleted: correct the name")
+
+
 class TessituraDefaultsHandler(TessituraHandler):
     """Reads every T_DEFAULTS row in one GET; writes through the procedure pack."""
 
     kind: ClassVar[Kind] = TessituraDefaultsKind()
+    writes_need_add_on: ClassVar[bool] = True  # LP_CALLBOARD_SET_DEFAULT
 
     async def list(self) -> list[LiveObject]:
         return [default_from_wire(row) for row in await system_default_rows(self.client)]
@@ -91,6 +103,8 @@ class TessituraDefaultsHandler(TessituraHandler):
         live = await refs.live_objects(self.kind.name)
         same = [o for o in live if o.key == name] or [
             o for o in live if o.key.casefold() == name.casefold()]
+        if not same:
+            _refuse_a_misspelt_name(name, [o.key for o in live])
         if same and same[0].key != name:
             refs.warn(None, f"Tessitura spells this T_DEFAULTS field {same[0].key}; use that "
                       "spelling as the name")
