@@ -8,7 +8,7 @@ plan's other changes. Refused at plan time instead, with file:line and the way o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import Kind, LiveObject
@@ -24,15 +24,37 @@ def refuse_key_collisions(shown: Sequence[Change], kinds: Mapping[str, Kind],
     """ManifestErrors naming each update or replace whose new key another live object has,
     even one this plan deletes or renames: apply runs a group's changes at once and deletes
     last, so the two changes need two applies."""
+    new_keys = _new_keys(shown, kinds, desired, index)
+    leaving = {(c.kind, c.remote_id) for c in shown if c.action == "delete"}
+    owners = {(r.kind, r.remote_id): a for a, r in records.items()}
+    errors = []
+    for change, obj, other, key in _clashes(shown, new_keys, index):
+        ident = (other.kind, other.remote_id)
+        later = new_keys.get(ident)
+        gives_up = "" if ident in leaving else (
+            later if later is not None and later.casefold() != key.casefold() else None)
+        errors.append(_collision(change, declared.get(change.address), obj, other, key,
+                                 owners.get(ident), gives_up))
+    if errors:
+        raise ManifestErrors(errors)
+
+
+def _new_keys(shown: Sequence[Change], kinds: Mapping[str, Kind],
+              desired: Mapping[str, Resource], index: LiveIndex) -> dict[tuple[str, str], str]:
+    """(kind, id) -> the key each update or replace gives its live object."""
     new_keys: dict[tuple[str, str], str] = {}
     for change in shown:
         obj = index.by_id(change.kind, change.remote_id)
         want = desired.get(change.address)
         if change.action in ("update", "replace") and obj is not None and want is not None:
             new_keys[(change.kind, obj.remote_id)] = kinds[change.kind].key(want.spec)
-    leaving = {(c.kind, c.remote_id) for c in shown if c.action == "delete"}
-    owners = {(r.kind, r.remote_id): a for a, r in records.items()}
-    errors = []
+    return new_keys
+
+
+def _clashes(shown: Sequence[Change], new_keys: Mapping[tuple[str, str], str],
+             index: LiveIndex) -> Iterator[tuple[Change, LiveObject, LiveObject, str]]:
+    """Each change whose new key another live object has: (change, its object, the other
+    object, the key)."""
     for change in shown:
         key = new_keys.get((change.kind, change.remote_id or ""))
         obj = index.by_id(change.kind, change.remote_id)
@@ -41,14 +63,7 @@ def refuse_key_collisions(shown: Sequence[Change], kinds: Mapping[str, Kind],
         other = next((o for o in index.with_key(change.kind, key)
                       if o.remote_id != obj.remote_id), None)
         if other is not None:
-            ident = (other.kind, other.remote_id)
-            later = new_keys.get(ident)
-            gives_up = "" if ident in leaving else (
-                later if later is not None and later.casefold() != key.casefold() else None)
-            errors.append(_collision(change, declared.get(change.address), obj, other, key,
-                                     owners.get(ident), gives_up))
-    if errors:
-        raise ManifestErrors(errors)
+            yield change, obj, other, key
 
 
 def _collision(change: Change, written: Resource | None, obj: LiveObject, other: LiveObject,

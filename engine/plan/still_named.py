@@ -39,6 +39,15 @@ def refuse_deleting_named(shown: Sequence[Change], kinds: Mapping[str, Kind],
               for change, key in _named(kinds[resource.kind], resource.spec, deleted, desired)]
     if errors:
         raise ManifestErrors(errors)
+    _refuse_left_in_place(shown, kinds, desired, records, index, deleted)
+
+
+def _refuse_left_in_place(shown: Sequence[Change], kinds: Mapping[str, Kind],
+                          desired: Mapping[str, Resource], records: Mapping[str, ResourceRecord],
+                          index: LiveIndex,
+                          deleted: Mapping[tuple[str, str], tuple[Change, str]]) -> None:
+    """A managed object the plan neither declares nor deletes (left out by ``--target``)
+    that still names a deleted one."""
     leaving = {c.address for c in shown if c.action == "delete"}
     for addr, record in sorted(records.items()):
         obj = index.by_id(record.kind, record.remote_id)
