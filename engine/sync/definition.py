@@ -7,6 +7,7 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -115,10 +116,11 @@ def state_record(state: StateStore, name: str) -> ResourceRecord:
     return record
 
 
-async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:
-    """The live sync behind ``record``; an error if it or its tag was deleted out of band,
-    or if the account is no longer connected to Tessitura (Prospect2's own runner refuses
-    it too)."""
+async def load_definition(session: Session, record: ResourceRecord,
+                          state: StateStore) -> SyncDefinition:
+    """The live sync behind ``record``; an error if it was deleted out of band, its tag
+    deleted or renamed, or if the account is no longer connected to Tessitura (Prospect2's
+    own runner refuses it too)."""
     target: TagTarget = session.port(TAG_TARGET_PORT)
     account = await target.account()
     account.require_connected(record.address)
@@ -133,15 +135,33 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
                                fields=fields)
     tag = await target.tag(definition.tag)
     if tag is None:
-        raise CallboardError(
-            f"{record.address}: its tag {definition.tag!r} no longer exists in Prospect2 "
-            "(deleted out of band?), so its members no longer carry it and the run stops "
-            "before any write: run 'callboard plan' and 'callboard apply' to create the tag "
-            "again; the next run then tags every member again")
+        raise await _tag_not_found(target, state, record, definition.tag)
     return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
 
 
-async def load_alone(session: Session, record: ResourceRecord
+async def _tag_not_found(target: TagTarget, state: StateStore, record: ResourceRecord,
+                         tag: str) -> CallboardError:
+    """Why no tag has the sync's tag name: the tag the last run confirmed (its baseline's tag
+    id) renamed by hand, which apply renames back, members and baseline kept; or deleted,
+    which apply makes again, every member tagged again."""
+    baseline = await asyncio.to_thread(state.sync_baseline, record.remote_id)
+    tag_id = baseline.tag_id if baseline else None
+    renamed = await target.tag_name(tag_id) if tag_id else None
+    if renamed is not None:
+        return CallboardError(
+            f"{record.address}: its tag {tag!r} was renamed to {renamed!r} in Prospect2 "
+            f"(tag id {tag_id}, changed outside Callboard), so the run stops before any "
+            f"write: run 'callboard apply' to rename it back (its members keep it, and the "
+            f"next run goes on from its baseline), or name the tag {renamed!r} in the "
+            "manifests and apply what 'callboard plan' shows")
+    return CallboardError(
+        f"{record.address}: its tag {tag!r} no longer exists in Prospect2 (deleted out of "
+        "band?), so its members no longer carry it and the run stops before any write: run "
+        "'callboard plan' and 'callboard apply' to create the tag again; the next run then "
+        "tags every member again")
+
+
+async def load_alone(session: Session, record: ResourceRecord, state: StateStore
                      ) -> SyncDefinition | UnavailableSync:
     """``load_definition`` for a run of many syncs (``--due``, ``--all``) where each stands
     alone: a sync that cannot be loaded is an ``UnavailableSync`` the others run past. An
@@ -150,7 +170,7 @@ async def load_alone(session: Session, record: ResourceRecord
     target: TagTarget = session.port(TAG_TARGET_PORT)
     (await target.account()).require_connected(record.address)
     try:
-        return await load_definition(session, record)
+        return await load_definition(session, record, state)
     except CallboardError as error:
         return UnavailableSync.of(record, error)
 
