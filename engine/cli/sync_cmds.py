@@ -212,7 +212,11 @@ async def _current(rt: Runtime, job: Job, record: ResourceRecord,
 def _theirs(rt: Runtime, definition: SyncDefinition | UnavailableSync, due: bool) -> bool:
     """A sync Prospect2 runs (runner: prospect2) is skipped: exactly one engine runs it."""
     if definition.run_by_prospect2 and not due:
-        rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); skipped")
+        by_hand = (", set in Prospect2 outside Callboard: 'callboard apply' sets it back "
+                   "to callboard" if isinstance(definition, SyncDefinition)
+                   and definition.runner_changed_outside else "")
+        rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it){by_hand}; "
+                       "skipped")
     return definition.run_by_prospect2
 
 

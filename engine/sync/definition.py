@@ -54,11 +54,19 @@ class SyncDefinition:
     purpose_id: int | None = None
     #: The tag's Prospect2 id now: a baseline confirmed against another one is not trusted.
     tag_id: str | None = None
+    #: The runner Callboard last applied (state; None: not recorded): ``runner`` differing
+    #: from it was set in Prospect2 by hand.
+    applied_runner: str | None = None
 
     @property
     def run_by_prospect2(self) -> bool:
         """``runner: prospect2``: Prospect2's scheduler runs it, never ``sync run``."""
         return self.runner == "prospect2"
+
+    @property
+    def runner_changed_outside(self) -> bool:
+        """Live says another runner than Callboard applied: changed in Prospect2 by hand."""
+        return self.applied_runner is not None and self.applied_runner != self.runner
 
 
 @dataclass(frozen=True)
@@ -199,7 +207,8 @@ def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: 
         # a schedule form Callboard does not know is never due
         schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
         notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description,
-        runner=sync.runner, resync=getattr(sync, "resync", "audit"),
+        runner=sync.runner, applied_runner=record.fields.get("runner"),
+        resync=getattr(sync, "resync", "audit"),
         output_set_id=(int(contact.output_set.id) if contact and contact.output_set else None),
         contact_fields=_carried(record, contact, fields or {}))
 
@@ -223,16 +232,30 @@ def _carried(record: ResourceRecord, contact: Any, fields: Mapping[str, CustomFi
 
 def refuse_prospect2_runs(definitions: list[SyncDefinition]) -> None:
     """Named syncs that Prospect2 runs itself are refused before any runs (exactly one engine
-    runs a sync: a second one would tag from a baseline of its own)."""
+    runs a sync: a second one would tag from a baseline of its own). One handed to Prospect2
+    in Prospect2 itself is told apart: Callboard applied callboard, so apply sets it back."""
     theirs = [d for d in definitions if d.run_by_prospect2]
-    if not theirs:
-        return
-    names = ", ".join(d.address for d in theirs)
-    raise CallboardError(
-        f"{names}: runner: prospect2, so Prospect2 runs "
-        f"{'it' if len(theirs) == 1 else 'them'} on its own schedule and 'callboard sync run' "
-        "does not (two engines would tag from two baselines); set runner: callboard in the "
-        "manifest and apply to run it here, or see Prospect2's runs with 'callboard sync log'")
+    declared = [d for d in theirs if not d.runner_changed_outside]
+    by_hand = [d for d in theirs if d.runner_changed_outside]
+    reasons = []
+    if declared:
+        reasons.append(_refusal(declared, "runner: prospect2", "set runner: callboard in the "
+                                "manifest and apply to run it here"))
+    if by_hand:
+        reasons.append(_refusal(by_hand, "runner: prospect2 in Prospect2, set there outside "
+                                "Callboard (which last applied runner: callboard)",
+                                "run 'callboard apply' to set it back to callboard and run "
+                                "{it} here"))
+    if reasons:
+        raise CallboardError("\n".join(reasons))
+
+
+def _refusal(syncs: list[SyncDefinition], runner: str, fix: str) -> str:
+    it = "it" if len(syncs) == 1 else "them"
+    return (f"{', '.join(d.address for d in syncs)}: {runner}, so Prospect2 runs {it} on its "
+            "own schedule and 'callboard sync run' does not (two engines would tag from two "
+            f"baselines); {fix.format(it=it)}, or see Prospect2's runs with 'callboard sync "
+            "log'")
 
 
 def _wire_id(record: ResourceRecord, field: str, ref: Ref | None) -> int:
