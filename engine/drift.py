@@ -17,7 +17,7 @@ from engine.live_index import LiveIndex
 from engine.manifests.loader import ManifestSet
 from engine.plan.diff import field_diffs
 from engine.plan.model import FieldDiff
-from engine.plan.planner import scope_kinds
+from engine.plan.planner import check_account_rules, scope_kinds
 from engine.resources import address
 from engine.session import Session
 from engine.state.base import ResourceRecord, StateStore
@@ -102,6 +102,7 @@ async def find_drift(session: Session, manifests: ManifestSet, state: StateStore
     records = await asyncio.to_thread(state.resources)  # off the event loop: state may be remote
     kinds = {k for k in scope_kinds(manifests, records) if k in session.registry}
     await session.check(kinds)
+    await check_account_rules(session, manifests)  # a disconnected account is not clean
     live = await session.read_live(kinds)
     unmanaged_kinds = {k for k in kinds if session.registry[k].report_unmanaged}
     report = detect_drift(live, records, unmanaged_kinds, manifests.settings.drift.ignore,

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from engine.drift import ignored_by
 from engine.kinds import Kind, LiveObject
@@ -27,6 +28,21 @@ from engine.live_index import LiveIndex
 from engine.resources import NAME_PATTERN, Resource
 
 FILE_PREFIX = "generated_"
+#: Words YAML 1.1 reads as booleans (any case): Callboard reads them as text, but yamllint and
+#: many editors do not, so generate quotes them.
+YAML11_BOOLEANS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off"})
+
+
+class GeneratedRepresenter(RoundTripRepresenter):
+    """Text as generate writes it: quoted where a YAML 1.1 reader would see a boolean."""
+
+    def represent_str(self, data: str) -> Any:
+        if data.casefold() in YAML11_BOOLEANS:
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return super().represent_str(data)
+
+
+GeneratedRepresenter.add_representer(str, GeneratedRepresenter.represent_str)
 
 
 @dataclass
@@ -137,6 +153,7 @@ def free_path(directory: Path, kind: str) -> Path:
 def write_generated(directory: Path, result: Generated) -> None:
     """One new file per kind (``path`` set on each)."""
     yaml = YAML()
+    yaml.Representer = GeneratedRepresenter
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100

@@ -47,6 +47,10 @@ class Rule(ABC):
     seed: ClassVar[str]
     #: Kinds whose resources it checks.
     kinds: ClassVar[tuple[str, ...]]
+    #: A rule about the account rather than the resource's fields (it sees the resource as
+    #: written, unresolved): drift checks it too, since an account that cannot hold the kind
+    #: (not connected to Tessitura) has no clean report to give about it.
+    account_wide: ClassVar[bool] = False
 
     @abstractmethod
     async def check(self, resource: Any, context: RuleContext) -> None:

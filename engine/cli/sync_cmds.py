@@ -78,7 +78,7 @@ def preview_command(rt: Runtime, name: str, no_regenerate: bool, show_values: bo
 
     async def work(job: Job) -> SyncPreview:
         record = await asyncio.to_thread(state_record, job.state, name)  # off the event loop
-        definition = await load_definition(job.session, record)
+        definition = await load_definition(job.session, record, job.state)
         return await _runner(job, settings).preview(definition, regenerate=not no_regenerate)
 
     rt.output.show(render("sync-preview", fmt, rt.run(work), show_values=show_values))
@@ -142,8 +142,8 @@ async def _definitions(job: Job, records: list[ResourceRecord], *, named: bool
     """The syncs to run. Named by the user: all or nothing, refused before any write; with
     --due or --all each stands alone (one that cannot run is an UnavailableSync)."""
     if not named:
-        return [await load_alone(job.session, r) for r in records]
-    loaded = [await load_definition(job.session, r) for r in records]
+        return [await load_alone(job.session, r, job.state) for r in records]
+    loaded = [await load_definition(job.session, r, job.state) for r in records]
     refuse_prospect2_runs(loaded)
     return list(loaded)
 
@@ -205,14 +205,18 @@ async def _current(rt: Runtime, job: Job, record: ResourceRecord,
         return None
     if fresh == record:
         return definition
-    definition = await (load_definition if named else load_alone)(job.session, fresh)
+    definition = await (load_definition if named else load_alone)(job.session, fresh, job.state)
     return None if _theirs(rt, definition, due) else definition
 
 
 def _theirs(rt: Runtime, definition: SyncDefinition | UnavailableSync, due: bool) -> bool:
     """A sync Prospect2 runs (runner: prospect2) is skipped: exactly one engine runs it."""
     if definition.run_by_prospect2 and not due:
-        rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it); skipped")
+        by_hand = (", set in Prospect2 outside Callboard: 'callboard apply' sets it back "
+                   "to callboard" if isinstance(definition, SyncDefinition)
+                   and definition.runner_changed_outside else "")
+        rt.output.line(f"{definition.address}: runner: prospect2 (Prospect2 runs it){by_hand}; "
+                       "skipped")
     return definition.run_by_prospect2
 
 

@@ -96,6 +96,24 @@ async def resolve_desired(session: Session, manifests: ManifestSet,
     return desired, refs.warnings
 
 
+async def check_account_rules(session: Session, manifests: ManifestSet) -> None:
+    """Only the account-wide rules (``Rule.account_wide``), on each declared resource as
+    written: what ``drift`` checks before it compares, refusing with plan's own messages."""
+    refs = _References({}, {}, session, manifests)
+    errors: list[ManifestError] = []
+    for kind in session.registry.order():
+        rules = [rule for rule in session.registry.rules(kind) if rule.account_wide]
+        for resource in sorted(manifests.of_kind(kind) if rules else [], key=lambda r: r.name):
+            refs.resource = resource
+            try:
+                await check_rules(rules, resource.spec,
+                                  RuleContext(refs, session.handler(kind), session.context.env))
+            except FieldProblem as exc:
+                errors.append(_field_error(resource, exc))
+    if errors:
+        raise ManifestErrors(errors)
+
+
 def _field_error(resource: Resource, problem: FieldProblem) -> ManifestError:
     if not problem.field:
         return _located(problem.message, resource.origin, resource.address)

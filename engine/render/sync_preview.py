@@ -82,6 +82,9 @@ def _heading(preview: SyncPreview, counts: dict[str, int]) -> list[str]:
     if definition.run_by_prospect2:
         lines.append("  runner: prospect2: Prospect2 runs this sync from a baseline of its own, "
                      "which its API does not show; these counts are against Callboard's")
+        if definition.runner_changed_outside:
+            lines.append("  runner: prospect2 was set in Prospect2 outside Callboard (which "
+                         "last applied runner: callboard): 'callboard apply' sets it back")
     planned = preview.plan.counts
     if preview.plan.header.purpose_id is not None:  # planned: a run reports what it set
         lines.append(f"  contact point purpose: to add to {planned.purposes_added}, to remove "

@@ -7,6 +7,7 @@ its references already carry the Tessitura ids the list source speaks: nothing i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -53,11 +54,19 @@ class SyncDefinition:
     purpose_id: int | None = None
     #: The tag's Prospect2 id now: a baseline confirmed against another one is not trusted.
     tag_id: str | None = None
+    #: The runner Callboard last applied (state; None: not recorded): ``runner`` differing
+    #: from it was set in Prospect2 by hand.
+    applied_runner: str | None = None
 
     @property
     def run_by_prospect2(self) -> bool:
         """``runner: prospect2``: Prospect2's scheduler runs it, never ``sync run``."""
         return self.runner == "prospect2"
+
+    @property
+    def runner_changed_outside(self) -> bool:
+        """Live says another runner than Callboard applied: changed in Prospect2 by hand."""
+        return self.applied_runner is not None and self.applied_runner != self.runner
 
 
 @dataclass(frozen=True)
@@ -115,10 +124,11 @@ def state_record(state: StateStore, name: str) -> ResourceRecord:
     return record
 
 
-async def load_definition(session: Session, record: ResourceRecord) -> SyncDefinition:
-    """The live sync behind ``record``; an error if it or its tag was deleted out of band,
-    or if the account is no longer connected to Tessitura (Prospect2's own runner refuses
-    it too)."""
+async def load_definition(session: Session, record: ResourceRecord,
+                          state: StateStore) -> SyncDefinition:
+    """The live sync behind ``record``; an error if it was deleted out of band, its tag
+    deleted or renamed, or if the account is no longer connected to Tessitura (Prospect2's
+    own runner refuses it too)."""
     target: TagTarget = session.port(TAG_TARGET_PORT)
     account = await target.account()
     account.require_connected(record.address)
@@ -133,16 +143,34 @@ async def load_definition(session: Session, record: ResourceRecord) -> SyncDefin
                                fields=fields)
     tag = await target.tag(definition.tag)
     if tag is None:
-        raise CallboardError(
-            f"{record.address}: its tag {definition.tag!r} no longer exists in Prospect2 "
-            "(deleted out of band?), so its members no longer carry it and the run stops "
-            "before any write: run 'callboard plan' and 'callboard apply' to create the tag "
-            "again; the next run then tags every member again")
+        raise await _tag_not_found(target, state, record, definition.tag)
     await session.require_add_ons(record.address)  # runs export through the procedure pack
     return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
 
 
-async def load_alone(session: Session, record: ResourceRecord
+async def _tag_not_found(target: TagTarget, state: StateStore, record: ResourceRecord,
+                         tag: str) -> CallboardError:
+    """Why no tag has the sync's tag name: the tag the last run confirmed (its baseline's tag
+    id) renamed by hand, which apply renames back, members and baseline kept; or deleted,
+    which apply makes again, every member tagged again."""
+    baseline = await asyncio.to_thread(state.sync_baseline, record.remote_id)
+    tag_id = baseline.tag_id if baseline else None
+    renamed = await target.tag_name(tag_id) if tag_id else None
+    if renamed is not None:
+        return CallboardError(
+            f"{record.address}: its tag {tag!r} was renamed to {renamed!r} in Prospect2 "
+            f"(tag id {tag_id}, changed outside Callboard), so the run stops before any "
+            f"write: run 'callboard apply' to rename it back (its members keep it, and the "
+            f"next run goes on from its baseline), or name the tag {renamed!r} in the "
+            "manifests and apply what 'callboard plan' shows")
+    return CallboardError(
+        f"{record.address}: its tag {tag!r} no longer exists in Prospect2 (deleted out of "
+        "band?), so its members no longer carry it and the run stops before any write: run "
+        "'callboard plan' and 'callboard apply' to create the tag again; the next run then "
+        "tags every member again")
+
+
+async def load_alone(session: Session, record: ResourceRecord, state: StateStore
                      ) -> SyncDefinition | UnavailableSync:
     """``load_definition`` for a run of many syncs (``--due``, ``--all``) where each stands
     alone: a sync that cannot be loaded is an ``UnavailableSync`` the others run past. An
@@ -152,7 +180,7 @@ async def load_alone(session: Session, record: ResourceRecord
     (await target.account()).require_connected(record.address)
     await session.require_add_ons(record.address)
     try:
-        return await load_definition(session, record)
+        return await load_definition(session, record, state)
     except CallboardError as error:
         return UnavailableSync.of(record, error)
 
@@ -181,7 +209,8 @@ def definition_of(record: ResourceRecord, sync: Any, *, permissions_integrated: 
         # a schedule form Callboard does not know is never due
         schedule=sync.schedule if sync.schedule is not None and sync.schedule.known else None,
         notify=tuple(sync.notify), enabled=sync.enabled, description=sync.description,
-        runner=sync.runner, resync=getattr(sync, "resync", "audit"),
+        runner=sync.runner, applied_runner=record.fields.get("runner"),
+        resync=getattr(sync, "resync", "audit"),
         output_set_id=(int(contact.output_set.id) if contact and contact.output_set else None),
         contact_fields=_carried(record, contact, fields or {}))
 
@@ -205,16 +234,30 @@ def _carried(record: ResourceRecord, contact: Any, fields: Mapping[str, CustomFi
 
 def refuse_prospect2_runs(definitions: list[SyncDefinition]) -> None:
     """Named syncs that Prospect2 runs itself are refused before any runs (exactly one engine
-    runs a sync: a second one would tag from a baseline of its own)."""
+    runs a sync: a second one would tag from a baseline of its own). One handed to Prospect2
+    in Prospect2 itself is told apart: Callboard applied callboard, so apply sets it back."""
     theirs = [d for d in definitions if d.run_by_prospect2]
-    if not theirs:
-        return
-    names = ", ".join(d.address for d in theirs)
-    raise CallboardError(
-        f"{names}: runner: prospect2, so Prospect2 runs "
-        f"{'it' if len(theirs) == 1 else 'them'} on its own schedule and 'callboard sync run' "
-        "does not (two engines would tag from two baselines); set runner: callboard in the "
-        "manifest and apply to run it here, or see Prospect2's runs with 'callboard sync log'")
+    declared = [d for d in theirs if not d.runner_changed_outside]
+    by_hand = [d for d in theirs if d.runner_changed_outside]
+    reasons = []
+    if declared:
+        reasons.append(_refusal(declared, "runner: prospect2", "set runner: callboard in the "
+                                "manifest and apply to run it here"))
+    if by_hand:
+        reasons.append(_refusal(by_hand, "runner: prospect2 in Prospect2, set there outside "
+                                "Callboard (which last applied runner: callboard)",
+                                "run 'callboard apply' to set it back to callboard and run "
+                                "{it} here"))
+    if reasons:
+        raise CallboardError("\n".join(reasons))
+
+
+def _refusal(syncs: list[SyncDefinition], runner: str, fix: str) -> str:
+    it = "it" if len(syncs) == 1 else "them"
+    return (f"{', '.join(d.address for d in syncs)}: {runner}, so Prospect2 runs {it} on its "
+            "own schedule and 'callboard sync run' does not (two engines would tag from two "
+            f"baselines); {fix.format(it=it)}, or see Prospect2's runs with 'callboard sync "
+            "log'")
 
 
 def _wire_id(record: ResourceRecord, field: str, ref: Ref | None) -> int:

@@ -191,6 +191,10 @@ class TagTarget(Protocol):
         """The tag named ``tag`` (None: there is none), with the Tessitura Contact Point
         Purpose it stands for (``tessituraPurposeId``); read once per target."""
 
+    async def tag_name(self, tag_id: str) -> str | None:
+        """The name the tag with id ``tag_id`` has now (None: there is no such tag): what
+        became of a sync's tag that its name no longer finds (renamed, or deleted)."""
+
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool
                             ) -> ImportOutcome:

@@ -111,6 +111,12 @@ class Prospect2TagTarget:
                 str(found["id"]), int(purpose) if purpose not in (None, "") else None)
         return self._tags[key]
 
+    async def tag_name(self, tag_id: str) -> str | None:
+        status, answer = await self.client.exchange("GET", f"/tags/{tag_id}",
+                                                    replay_safe=True, accept=(404,))
+        tag = (answer or {}).get("tag") if status != 404 else None
+        return str(tag["tag"]) if isinstance(tag, dict) and tag.get("tag") else None
+
     # -- adding ----------------------------------------------------------------------------
     async def import_tagged(self, contacts: Sequence[ImportContact], tag: str, *,
                             trigger_automations: bool, trigger_webhooks: bool

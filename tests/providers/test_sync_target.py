@@ -276,3 +276,15 @@ async def test_a_refusal_naming_no_contact_fails_the_batch_with_the_service_word
     finally:
         await client.aclose()
     assert target.calls == 1  # not resent: the same payload would be refused again
+
+
+async def test_a_tag_is_named_by_its_id_after_a_rename_and_none_once_deleted(
+        target: Prospect2TagTarget) -> None:
+    """What a run says of a tag its name no longer finds: renamed (to what), or gone."""
+    await _import_all(target, _people(1), "Named First")
+    found = await target.tag("Named First")
+    assert found is not None and await target.tag_name(found.tag_id) == "Named First"
+    await target.client.put(f"/tags/{found.tag_id}", "tag", {"tag": "Named Again"})
+    assert await target.tag_name(found.tag_id) == "Named Again"
+    await target.client.delete(f"/tags/{found.tag_id}")
+    assert await target.tag_name(found.tag_id) is None

@@ -144,7 +144,7 @@ async def one_run(org: Org, root: Path, files: set[str], dice: int,
             if reruns:
                 problems.append(f"rerun: apply failed loudly {reruns} time(s) first")
             if reference is not None:
-                definition = await load_definition(session, state_record(state, SYNC))
+                definition = await load_definition(session, state_record(state, SYNC), state)
                 runner = DataSyncRunner(session.port(LIST_SOURCE_PORT),
                                         session.port(TAG_TARGET_PORT), state)
                 report = await runner.run(definition)
@@ -209,7 +209,7 @@ async def _reference(org: Org, root: Path) -> tuple[set[str], int]:
     try:
         plan = await make_plan(session, manifests, state)
         await apply_plan(session, plan, state, saved=False)
-        definition = await load_definition(session, state_record(state, SYNC))
+        definition = await load_definition(session, state_record(state, SYNC), state)
         report = await DataSyncRunner(session.port(LIST_SOURCE_PORT),
                                       session.port(TAG_TARGET_PORT), state).run(definition)
         return await org.tagged(SYNC_TAG), report.added

@@ -88,7 +88,7 @@ class EmulatedSync:
         self.state.put(record)
         await self.reconnect()
         assert self.session is not None
-        self.definition = await load_definition(self.session, record)
+        self.definition = await load_definition(self.session, record, self.state)
 
     async def reconnect(self) -> None:
         """A fresh session and runner, as a new ``callboard sync run`` process has."""

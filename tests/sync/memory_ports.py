@@ -162,6 +162,9 @@ class MemoryTarget:
     async def tag(self, tag: str) -> SyncTag | None:
         return None if self.tag_id is None else SyncTag(self.tag_id, self.purpose)
 
+    async def tag_name(self, tag_id: str) -> str | None:
+        return None  # its one tag is found by name, or gone
+
     def _written(self) -> None:
         self.writes += 1
         if self.crash_after is not None and self.writes >= self.crash_after:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,22 @@ def test_the_wire_says_who_runs_it(runner: str) -> None:
     assert runner_of(RUN_BY[runner]) == runner
     assert (RUN_BY[runner] == "external") == (runner == "callboard")
     assert runner_of(None) == "prospect2"
+
+
+def test_syncs_handed_to_prospect2_by_hand_are_told_apart_from_declared_ones() -> None:
+    """Live says prospect2 where Callboard applied callboard: set by hand, apply sets it back;
+    a declared ``runner: prospect2`` keeps the manifest's fix."""
+    declared = _definition("a", "prospect2")
+    by_hand = [replace(_definition(n, "prospect2"), applied_runner="callboard") for n in "bc"]
+    ours = replace(_definition("d", "callboard"), applied_runner="callboard")
+    with pytest.raises(CallboardError) as refused:
+        refuse_prospect2_runs([declared, *by_hand, ours])
+    first, second = str(refused.value).split("\n")
+    assert first.startswith("data_syncs.a: runner: prospect2, so Prospect2 runs it")
+    assert first.endswith("set runner: callboard in the manifest and apply to run it here, or "
+                          "see Prospect2's runs with 'callboard sync log'")
+    assert second.startswith("data_syncs.b, data_syncs.c: runner: prospect2 in Prospect2, set "
+                             "there outside Callboard (which last applied runner: callboard), "
+                             "so Prospect2 runs them")
+    assert "run 'callboard apply' to set it back to callboard and run them here" in second
+    refuse_prospect2_runs([ours])  # Callboard's own: no refusal

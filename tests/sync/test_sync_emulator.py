@@ -146,7 +146,7 @@ async def test_a_sync_deleted_in_prospect2_is_a_clear_error_before_any_run(
     assert record is not None
     await org.prospect2("DELETE", f"/tessitura/dataSyncs/{record.remote_id}")
     with pytest.raises(CallboardError) as gone:
-        await load_definition(org.session, record)
+        await load_definition(org.session, record, org.state)
     assert str(gone.value) == (f"data_syncs.members: Data Sync {record.remote_id} no longer "
                                "exists in Prospect2 (run 'callboard plan' to see the drift)")
 
@@ -163,7 +163,7 @@ async def test_a_tag_deleted_in_prospect2_is_a_clear_error_before_any_run(
     record = org.state.get("data_syncs.members")
     assert org.session is not None and record is not None
     with pytest.raises(CallboardError) as gone:
-        await load_definition(org.session, record)
+        await load_definition(org.session, record, org.state)
     assert str(gone.value) == (
         f"data_syncs.members: its tag {TAG!r} no longer exists in Prospect2 (deleted out of "
         "band?), so its members no longer carry it and the run stops before any write: run "
@@ -182,7 +182,7 @@ async def test_an_account_no_longer_integrated_with_permissions_stops_filtering_
     assert org.session is not None
     record = org.state.get("data_syncs.members")
     assert record is not None
-    org.definition = await load_definition(org.session, record)
+    org.definition = await load_definition(org.session, record, org.state)
     second = await _run(org, force=True)
     assert first.status == second.status == SUCCEEDED and second.added > 0
 

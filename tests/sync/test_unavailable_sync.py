@@ -56,7 +56,7 @@ async def test_a_sync_whose_tag_was_deleted_is_unavailable_with_the_refusal_as_i
     assert org.session is not None
     record = _record(org, schedule={"daily": "02:00"}, notify=["ops@example.org"])
 
-    loaded = await load_alone(org.session, record)
+    loaded = await load_alone(org.session, record, org.state)
 
     assert loaded == UnavailableSync(
         address="data_syncs.members", name="members", sync_id=record.remote_id,
@@ -69,13 +69,13 @@ async def test_a_sync_deleted_in_prospect2_is_unavailable_and_a_healthy_one_load
         org: EmulatedSync) -> None:
     assert org.session is not None
     record = _record(org)
-    healthy = await load_alone(org.session, record)
+    healthy = await load_alone(org.session, record, org.state)
     assert isinstance(healthy, SyncDefinition) and healthy == org.definition
 
     await org.prospect2("DELETE", f"/tessitura/dataSyncs/{record.remote_id}")
     await org.reconnect()
     assert org.session is not None
-    gone = await load_alone(org.session, record)
+    gone = await load_alone(org.session, record, org.state)
 
     assert isinstance(gone, UnavailableSync)
     assert gone.reason == (f"Data Sync {record.remote_id} no longer exists in Prospect2 (run "
@@ -94,7 +94,7 @@ async def test_an_account_not_connected_still_stops_the_command_before_any_sync(
     assert org.session is not None
     with pytest.raises(CallboardError, match=r"^data_syncs\.members: this Prospect2 account is "
                                              r"not connected to Tessitura"):
-        await load_alone(org.session, _record(org))
+        await load_alone(org.session, _record(org), org.state)
 
 
 def test_what_state_recorded_stands_in_for_the_live_sync() -> None:
@@ -124,7 +124,7 @@ async def test_its_refused_run_is_logged_failed_and_it_is_due_again_only_at_its_
     await org.reconnect()
     assert org.session is not None and org.runner is not None
     record = _record(org, schedule={"daily": "02:00"})
-    broken = await load_alone(org.session, record)
+    broken = await load_alone(org.session, record, org.state)
     assert isinstance(broken, UnavailableSync)
     at_two = datetime(2031, 1, 5, 2, 0, tzinfo=UTC)
     monkeypatch.setattr(clock, "now", lambda: at_two)

@@ -8,7 +8,7 @@ pages, which an account not connected to Tessitura (``GET /tessitura/account`` â
     data_syncs: {members: {...}}    # account connected: accepted (other rules still apply)
 
 The rule's name sorts first, so a disconnected account gets this one message, not a later
-rule's.
+rule's; it is account-wide, so ``drift`` refuses with it too rather than report clean.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ PART_B_KINDS = ("csi_webhooks", "data_syncs", "campaign_writebacks")
 class AccountTessituraConnected(Rule):
     seed: ClassVar[str] = "000, 001, 002, 003"
     kinds: ClassVar[tuple[str, ...]] = PART_B_KINDS
+    account_wide: ClassVar[bool] = True  # drift refuses as plan does
 
     async def check(self, resource: Any, context: RuleContext) -> None:
         account = await context.handler.account()  # type: ignore[attr-defined]
