@@ -211,25 +211,7 @@ class DataSyncRunner:
                                completes=plan.run_id if plan else "")
         await self._db(self.state.log_sync_run, report.as_log_entry())
         try:
-            if plan is not None:
-                await self._carry_out(definition, plan, report)
-            await self._db(self.state.discard_sync_plans, definition.sync_id, None)
-            await self.source.regenerate(definition.list_id)
-            plan = await self.decide(definition, report.run_id)
-            found = await self._db(self.state.sync_baseline, definition.sync_id)
-            baseline = trusted(found, definition)
-            report.message = other_tag(found, baseline) or ""
-            problem = safety_problem(
-                definition.mode, load_bitmap(baseline.members if baseline else None),
-                plan.current, self.max_remove_fraction)
-            if problem and not force:
-                await self._db(self.state.discard_sync_plans, definition.sync_id, None)
-                report.status, report.message = STOPPED, problem
-                return report
-            await self._db(self.state.freeze_sync_plan, definition.sync_id, plan.run_id,
-                           plan.to_bytes())
-            await self._carry_out(definition, plan, report)
-            report.status = SUCCEEDED
+            await self._sync(definition, plan, report, force)
         except CallboardError as exc:
             report.status, report.message = FAILED, failure_message(exc, definition)
             # the report is what the user reads (the command's output, sync log, the email):
@@ -245,6 +227,30 @@ class DataSyncRunner:
             report.finished_at = self.clock()
             await self._db(self.state.log_sync_run, report.as_log_entry())
         return report
+
+    async def _sync(self, definition: SyncDefinition, plan: SyncRunPlan | None,
+                    report: SyncRunReport, force: bool) -> None:
+        """Carry out the interrupted run's ``plan``, if any, then decide, check and carry out
+        this run's; ``report`` says how it ended (stopped by the safety check, or succeeded)."""
+        if plan is not None:
+            await self._carry_out(definition, plan, report)
+        await self._db(self.state.discard_sync_plans, definition.sync_id, None)
+        await self.source.regenerate(definition.list_id)
+        plan = await self.decide(definition, report.run_id)
+        found = await self._db(self.state.sync_baseline, definition.sync_id)
+        baseline = trusted(found, definition)
+        report.message = other_tag(found, baseline) or ""
+        problem = safety_problem(
+            definition.mode, load_bitmap(baseline.members if baseline else None),
+            plan.current, self.max_remove_fraction)
+        if problem and not force:
+            await self._db(self.state.discard_sync_plans, definition.sync_id, None)
+            report.status, report.message = STOPPED, problem
+            return
+        await self._db(self.state.freeze_sync_plan, definition.sync_id, plan.run_id,
+                       plan.to_bytes())
+        await self._carry_out(definition, plan, report)
+        report.status = SUCCEEDED
 
     async def refuse(self, sync: UnavailableSync) -> SyncRunReport:
         """The run of a sync that cannot run now, logged failed with the reason and nothing
