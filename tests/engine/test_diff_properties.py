@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -133,3 +134,27 @@ def test_an_ignored_field_keeps_its_live_value_when_another_field_updates() -> N
     [change] = diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state)
     assert [d.field for d in change.diffs] == ["name"]
     assert change.after == {"name": "B", "colour": "blue"}
+
+
+def test_a_create_writes_what_is_declared_even_for_ignored_fields() -> None:
+    """``ignore_changes`` keeps a live value only where there is a live object: a new one
+    is created with every declared value (there is nothing live to keep)."""
+    desired = {"labels.a": resource("labels", "a", {"name": "A", "colour": "red"},
+                                    lifecycle={"ignore_changes": ["colour"]})}
+    [change] = diff(REGISTRY.kinds, REGISTRY.order(), desired, {"labels": []}, {})
+    assert (change.action, change.after) == ("create", {"name": "A", "colour": "red"})
+
+
+def test_a_replace_field_change_the_kind_lets_update_has_no_replace_reason(
+        monkeypatch) -> None:
+    """A kind may let a replace field change in place (a Data Sync's tag while it is
+    disabled): the change is an update, and its ``replace_reason`` is null in the plan's
+    JSON, not an empty string."""
+    monkeypatch.setattr(type(REGISTRY.kinds["links"]), "replace_reason",
+                        lambda self, live, desired: None)
+    desired = {"links.x": resource("links", "x", {"label": "A", "note": "", "size": 2})}
+    live = {"links": [live_object("links", "7", "A:", {"label": "A", "note": "", "size": 1})]}
+    state = {"links.x": ResourceRecord("links.x", "links", "x", "7", {})}
+    [change] = diff(REGISTRY.kinds, REGISTRY.order(), desired, live, state)
+    assert (change.action, [d.field for d in change.diffs]) == ("update", ["size"])
+    assert asdict(change)["replace_reason"] is None  # as Plan.to_dict writes it

@@ -118,6 +118,16 @@ def test_every_undeclared_rename_is_caught_with_its_entry(world) -> None:
     olds = list(renamed.values())
     assert (f"If you renamed {olds[0]}, say so" if len(olds) == 1
             else "If these are renames, say so") in text
+    said = text.removeprefix("plan refused: ").partition(". If ")[0].split("; ")
+    assert sorted(said) == sorted(  # one clause per rename, "; " between them
+        f"{new} would be created and {old} destroyed, but both are the "
+        f"{new.split('.')[0]} object {_key(changes, new)!r}" for new, old in renamed.items())
+
+
+def _key(changes: list[Change], address: str) -> str:
+    created = next(c for c in changes if c.address == address)
+    kind = REGISTRY.kinds[created.kind]
+    return kind.key(kind.planned(created.after or {}))
 
 
 ADDRESSES = st.sampled_from(["labels.a", "labels.b", "labels.c", "links.a", "links.b"])
@@ -188,3 +198,16 @@ def test_a_move_to_an_undeclared_address_is_refused_while_from_is_in_state() -> 
         _diff(desired, live, state, moves=[typo])
     assert moved_state(state, [Move("labels.a", "labels.p")], declared={"labels.p"})[1] == {
         "labels.p": "labels.a"}
+
+
+def test_a_name_an_update_gives_up_is_no_rename() -> None:
+    """Only deletes pair with creates: a tag renamed in place (``A`` → ``Z``) while a new
+    one takes its old name is an update and a create, not an undeclared rename."""
+    state = {"labels.a": ResourceRecord("labels.a", "labels", "a", "1", {"name": "A"})}
+    live = {"labels": [live_object("labels", "1", "A", {"name": "A", "colour": "blue"})]}
+    desired = {"labels.a": resource("labels", "a", {"name": "Z", "colour": "blue"}),
+               "labels.b": resource("labels", "b", {"name": "A", "colour": "blue"})}
+    changes = _diff(desired, live, state)
+    assert sorted((c.action, c.address) for c in changes) == [
+        ("create", "labels.b"), ("update", "labels.a")]
+    assert rename_conflicts(changes, REGISTRY.kinds, LiveIndex(live, state.values())) == []
