@@ -8,10 +8,8 @@ tag id and tags every member again, saying why; the run after that adds nobody."
 
 from __future__ import annotations
 
-import re
-import sqlite3
-
 from tests.e2e.conftest import Workspace
+from tests.workflows import sync_tag_checks as checks
 
 TAG = "Member - Active"
 REFUSED = ("Error: data_syncs.members: its tag 'Member - Active' no longer exists in "
@@ -25,27 +23,8 @@ def _tag_id(workspace: Workspace) -> str | None:
     return next((str(r["id"]) for r in rows if r["tag"] == TAG), None)
 
 
-def _tagged(workspace: Workspace, tag_id: str) -> int:
-    answer = workspace.served.prospect2("GET", "/contacts",
-                                        params={"tagid": tag_id, "limit": 1}).json()
-    return int(answer["meta"]["total"])
 
 
-def _baselines(workspace: Workspace) -> list[tuple[bytes, str | None, str | None]]:
-    with sqlite3.connect(workspace.root / ".callboard" / "state.db") as db:
-        return db.execute("SELECT members, audit_until, tag_id FROM sync_baseline "
-                          "ORDER BY sync_id").fetchall()
-
-
-def _writes(workspace: Workspace) -> dict[str, int]:
-    requests = workspace.served.control("stats")["requests"]
-    return {k: v for k, v in requests.items() if not k.startswith("GET ")}
-
-
-def _added(out: str) -> int:
-    found = re.search(r"data_syncs\.members: succeeded: (\d+) added", out)
-    assert found is not None, out
-    return int(found.group(1))
 
 
 def test_a_run_after_its_tag_was_deleted_refuses_then_tags_everyone_once_it_is_made_again(
@@ -55,22 +34,22 @@ def test_a_run_after_its_tag_was_deleted_refuses_then_tags_everyone_once_it_is_m
     assert first.returncode == 0, first.stderr
     old_id = _tag_id(workspace)
     assert old_id is not None
-    tagged = _tagged(workspace, old_id)
+    tagged = checks.tagged(workspace, old_id)
     assert tagged > 0
-    assert [b[2] for b in _baselines(workspace)] == [old_id]  # the baseline knows its tag
+    assert [b[2] for b in checks.baselines(workspace)] == [old_id]  # the baseline knows its tag
     assert workspace.served.prospect2("DELETE", f"/tags/{old_id}").status_code == 200
-    baselines, writes = _baselines(workspace), _writes(workspace)
+    baselines, writes = checks.baselines(workspace), checks.writes(workspace)
 
     for command in (("sync", "run", "members"), ("sync", "preview", "members")):
         refused = workspace.run(*command)
         assert refused.returncode == 1, refused.stdout
         assert refused.stderr.strip() == REFUSED
-    assert _baselines(workspace) == baselines  # nothing changed: state, Prospect2
-    assert _writes(workspace) == writes
+    assert checks.baselines(workspace) == baselines  # nothing changed: state, Prospect2
+    assert checks.writes(workspace) == writes
 
     assert workspace.run("apply", "--auto-approve").returncode == 0
     new_id = _tag_id(workspace)
-    assert new_id is not None and new_id != old_id and _tagged(workspace, new_id) == 0
+    assert new_id is not None and new_id != old_id and checks.tagged(workspace, new_id) == 0
     preview = workspace.run("sync", "preview", "members", "--no-regenerate")
     assert preview.returncode == 0, preview.stderr
     assert f"(tag id {old_id}, made again since?)" in preview.stdout
@@ -78,11 +57,11 @@ def test_a_run_after_its_tag_was_deleted_refuses_then_tags_everyone_once_it_is_m
     again = workspace.run("sync", "run", "members")
 
     assert again.returncode == 0, again.stderr
-    assert _added(again.stdout) == _added(first.stdout) > 0  # everyone, as the first run did
+    assert checks.added(again.stdout) == checks.added(first.stdout) > 0  # everyone, as at first
     assert (f"its tag is not the one the last run confirmed (tag id {old_id}, made again "
             "since?): every member is tagged again") in again.stdout
-    assert _tagged(workspace, new_id) == tagged
-    assert [b[2] for b in _baselines(workspace)] == [new_id]
+    assert checks.tagged(workspace, new_id) == tagged
+    assert [b[2] for b in checks.baselines(workspace)] == [new_id]
     third = workspace.run("sync", "run", "members")
-    assert third.returncode == 0 and _added(third.stdout) == 0, third.stdout
+    assert third.returncode == 0 and checks.added(third.stdout) == 0, third.stdout
     assert "tagged again" not in third.stdout

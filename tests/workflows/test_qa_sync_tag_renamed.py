@@ -9,10 +9,8 @@ once ``apply`` has renamed it back, the run goes on from its baseline, adding no
 
 from __future__ import annotations
 
-import re
-import sqlite3
-
 from tests.e2e.conftest import Workspace
+from tests.workflows import sync_tag_checks as checks
 
 TAG, BY_HAND = "Member - Active", "Members (renamed by hand)"
 
@@ -29,27 +27,8 @@ def _tag(workspace: Workspace, tag_id: str) -> str:
     return workspace.served.prospect2("GET", f"/tags/{tag_id}").json()["tag"]["tag"]
 
 
-def _tagged(workspace: Workspace, tag_id: str) -> int:
-    answer = workspace.served.prospect2("GET", "/contacts",
-                                        params={"tagid": tag_id, "limit": 1}).json()
-    return int(answer["meta"]["total"])
 
 
-def _baselines(workspace: Workspace) -> list[tuple[bytes, str | None, str | None]]:
-    with sqlite3.connect(workspace.root / ".callboard" / "state.db") as db:
-        return db.execute("SELECT members, audit_until, tag_id FROM sync_baseline "
-                          "ORDER BY sync_id").fetchall()
-
-
-def _writes(workspace: Workspace) -> dict[str, int]:
-    requests = workspace.served.control("stats")["requests"]
-    return {k: v for k, v in requests.items() if not k.startswith("GET ")}
-
-
-def _added(out: str) -> int:
-    found = re.search(r"data_syncs\.members: succeeded: (\d+) added", out)
-    assert found is not None, out
-    return int(found.group(1))
 
 
 def test_a_run_after_its_tag_was_renamed_says_so_and_goes_on_once_apply_renames_it_back(
@@ -57,21 +36,21 @@ def test_a_run_after_its_tag_was_renamed_says_so_and_goes_on_once_apply_renames_
     assert workspace.run("apply", "--auto-approve").returncode == 0
     first = workspace.run("sync", "run", "members")
     assert first.returncode == 0, first.stderr
-    tag_id = _baselines(workspace)[0][2]
+    tag_id = checks.baselines(workspace)[0][2]
     assert tag_id is not None and _tag(workspace, tag_id) == TAG
-    tagged = _tagged(workspace, tag_id)
+    tagged = checks.tagged(workspace, tag_id)
     assert tagged > 0
     renamed = workspace.served.prospect2("PUT", f"/tags/{tag_id}", json={"tag": {"tag": BY_HAND}})
     assert renamed.status_code == 200
-    baselines, writes = _baselines(workspace), _writes(workspace)
+    baselines, writes = checks.baselines(workspace), checks.writes(workspace)
 
     for command in (("sync", "run", "members"), ("sync", "preview", "members")):
         refused = workspace.run(*command)
         assert refused.returncode == 1, refused.stdout
         assert refused.stderr.strip() == _refused(tag_id)
-    assert _baselines(workspace) == baselines  # nothing changed: state, Prospect2
-    assert _writes(workspace) == writes
-    assert _tag(workspace, tag_id) == BY_HAND and _tagged(workspace, tag_id) == tagged
+    assert checks.baselines(workspace) == baselines  # nothing changed: state, Prospect2
+    assert checks.writes(workspace) == writes
+    assert _tag(workspace, tag_id) == BY_HAND and checks.tagged(workspace, tag_id) == tagged
 
     plan = workspace.run("plan")
     assert f'name = "{BY_HAND}" -> "{TAG}"' in plan.stdout  # as the message says: renamed back
@@ -82,7 +61,7 @@ def test_a_run_after_its_tag_was_renamed_says_so_and_goes_on_once_apply_renames_
     again = workspace.run("sync", "run", "members")
 
     assert again.returncode == 0, again.stderr
-    assert _added(again.stdout) == 0  # the baseline stood: nobody is tagged again
+    assert checks.added(again.stdout) == 0  # the baseline stood: nobody is tagged again
     assert "tagged again" not in again.stdout
-    assert _tagged(workspace, tag_id) == tagged
-    assert [b[2] for b in _baselines(workspace)] == [tag_id]
+    assert checks.tagged(workspace, tag_id) == tagged
+    assert [b[2] for b in checks.baselines(workspace)] == [tag_id]
