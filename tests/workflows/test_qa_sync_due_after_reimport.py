@@ -9,13 +9,10 @@ import, while a sync renamed with ``moved:`` (the same id) keeps its place in th
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 
-from engine import clock
 from tests.cli.conftest import Sandbox
 
 SYNC = """\
@@ -31,17 +28,6 @@ NOT_DUE = "No Data Sync was due."
 RAN = "data_syncs.lapsed: succeeded:"
 SYNCS = "/api/3/tessitura/dataSyncs"
 
-
-@pytest.fixture
-def at(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Set Callboard's clock to a UTC instant (the organization's time zone is UTC here)."""
-    shutil.rmtree(sandbox.manifests)
-    sandbox.manifests.mkdir()
-
-    def move(moment: str) -> None:
-        instant = datetime.fromisoformat(moment).replace(tzinfo=UTC)
-        monkeypatch.setattr(clock, "now", lambda: instant)
-    return move
 
 
 def _due(sandbox: Sandbox) -> str:

@@ -8,13 +8,8 @@ read from), as a cron every few minutes would see it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-import pytest
-
-from engine import clock
 from tests.cli.conftest import Sandbox
 
 SYNC = """\
@@ -30,17 +25,6 @@ data_syncs:
 NOT_DUE = "No Data Sync was due."
 RAN = "data_syncs.lapsed: succeeded:"
 
-
-@pytest.fixture
-def at(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Set Callboard's clock to a UTC instant (the organization's time zone is UTC here)."""
-    shutil.rmtree(sandbox.manifests)
-    sandbox.manifests.mkdir()
-
-    def move(moment: str) -> None:
-        instant = datetime.fromisoformat(moment).replace(tzinfo=UTC)
-        monkeypatch.setattr(clock, "now", lambda: instant)
-    return move
 
 
 def _apply(sandbox: Sandbox, enabled: bool) -> None:
