@@ -252,7 +252,22 @@ class SqlState:
                            (tuple(row[c] for c in columns) for row in tables[table]))
 
     def acquire_lock(self, holder: str, command: str, name: str = "state") -> None:
-        """Take lock ``name``, or the row of a holder that ended (compare-and-swap)."""
+        """Take lock ``name``, or the row of a holder that ended (compare-and-swap). A lock
+        released between the look and the take is looked at again, not called "locked"."""
+        for _ in range(3):
+            taken, held = self._take_lock(holder, command, name)
+            if taken or (now := self.lock_info(name)) is not None:
+                break
+        if not taken:
+            detail = now.describe() if now else "taken"
+            raise StateError(f"state {self.url} is locked: {detail}. {self.busy_hint}"
+                             if name == "state" else
+                             f"{name.removeprefix('sync:')} is already running: lock {detail}")
+        if held is not None:
+            log.warning("state: taking over the lock %s: that run has ended", held.describe())
+
+    def _take_lock(self, holder: str, command: str, name: str) -> tuple[int, b.LockInfo | None]:
+        """One attempt: (rows taken, the lock seen before, if any)."""
         with self._tx():
             held, taken = self.lock_info(name), 0
             mine = (holder, command, clock.iso_now(), self.session, name)
@@ -263,14 +278,7 @@ class SqlState:
                 taken = self._run("UPDATE locks SET holder = ?, command = ?, since = ?, "
                                   "session = ? WHERE name = ? AND holder = ? AND since = ?",
                                   (*mine, held.holder, held.since))
-        if not taken:
-            held = self.lock_info(name)
-            detail = held.describe() if held else "taken"
-            raise StateError(f"state {self.url} is locked: {detail}. {self.busy_hint}"
-                             if name == "state" else
-                             f"{name.removeprefix('sync:')} is already running: lock {detail}")
-        if held is not None:
-            log.warning("state: taking over the lock %s: that run has ended", held.describe())
+        return taken, held
 
     def release_lock(self, holder: str, name: str = "state") -> None:
         self._run("DELETE FROM locks WHERE name = ? AND holder = ?", (name, holder))

@@ -113,8 +113,10 @@ def state_locked(state: StateLocks, holder: str, command: str, *, wait: float,
             state.acquire_lock(holder, command)
             break
         except StateError:
-            info = state.lock_info()
-            if info is None or info.command not in NOT_WAITED_FOR or time.monotonic() >= deadline:
+            info, late = state.lock_info(), time.monotonic() >= deadline
+            if info is None and not late:
+                continue  # released as we looked: take it now
+            if info is None or info.command not in NOT_WAITED_FOR or late:
                 raise
             if not waiting:
                 say(f"Waiting up to {wait:g}s for a {info.command} to finish "

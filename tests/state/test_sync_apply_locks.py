@@ -239,3 +239,24 @@ def test_a_sync_another_run_holds_is_skipped_by_due_and_all_and_refused_by_name(
         asyncio.run(run(busy_skips=False))
     held = syncing.lock_info(sync_lock(SYNC))
     assert held is not None and held.holder == lock_holder()  # the running one keeps it
+
+
+def test_a_lock_released_while_it_is_looked_at_is_taken(
+        open_store: Callable[[], StateStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writeback run ends between the look (alive: not taken over) and the second look
+    that names the holder: the apply takes the state instead of failing with "locked: taken"
+    (seen once in CI)."""
+    writing, applying = open_store(), open_store()
+    writing.acquire_lock(lock_holder(), "writeback run")
+    look, looks = applying.lock_info, []
+
+    def lock_info(name: str = "state") -> object:
+        looks.append(name)
+        if len(looks) == 2:
+            writing.release_lock(lock_holder())  # the run finishes between the two looks
+        return look(name)
+
+    monkeypatch.setattr(applying, "lock_info", lock_info)
+    with state_locked(applying, "ci@runner pid 7", "apply", wait=0, say=print):
+        assert look().holder == "ci@runner pid 7"  # type: ignore[union-attr]
+    assert look() is None
