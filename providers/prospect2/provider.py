@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from engine.kinds import KindHandler, ReferenceRow
 from engine.providers import Provider, ProviderContext
 from providers.http.settings import endpoint, required_env, service_url
+from providers.prospect2.account import account_settings
 from providers.prospect2.client import PUBLISHED_RATE, Prospect2Client
 from providers.prospect2.kinds.campaign_writebacks import CampaignWritebacksHandler
 from providers.prospect2.kinds.csi_webhooks import CsiWebhooksHandler
@@ -62,8 +63,9 @@ class Prospect2Provider(Provider):
         return handler_type(self.client, ReferenceVocabulary(self.context.references))
 
     async def check(self) -> None:
-        """One cheap authenticated read: the account the token belongs to."""
-        await self.client.get("/tessitura/account")
+        """One cheap authenticated read: the account the token belongs to (kept: the rules
+        that need its settings read them from here instead of asking again)."""
+        await account_settings(self.client)
 
     async def reference(self, table: str) -> list[ReferenceRow]:
         """The account's own lists (``prospect2.lists``), for custom fields' ``lists``."""

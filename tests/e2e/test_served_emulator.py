@@ -23,10 +23,17 @@ def _tag_names(workspace: Workspace) -> list[str]:
             return names
 
 
+def _account_reads(workspace: Workspace) -> int:
+    return workspace.served.control("stats")["requests"].get("GET /api/3/tessitura/account", 0)
+
+
 def test_plan_apply_plan_drift(workspace: Workspace) -> None:
     assert workspace.run("validate").returncode == 0
+    asked = _account_reads(workspace)
     plan = workspace.run("plan", "--out", "plan.cbplan", "--detailed-exitcode")
     assert plan.returncode == 2, plan.stderr
+    # the check and the account rules share one read: 5 calls a second are all an account has
+    assert _account_reads(workspace) - asked == 1
     applied = workspace.run("apply", "plan.cbplan")
     assert applied.returncode == 0, applied.stderr
     assert workspace.run("plan", "--detailed-exitcode").returncode == 0
