@@ -68,6 +68,16 @@ _CONNECT_FAILURES = (
      "let role {user} connect to database {db} from this host (pg_hba.conf) for state",
      "ask the server's administrator for a pg_hba.conf entry for this host, role and database, "
      f"or check the user and database {_URL_HINT}"),
+    (set(), r'FATAL: role "[^"]*" is not permitted to log in', "PostgreSQL role {user} may not "
+     "log in (NOLOGIN), for state", f"give it LOGIN (ALTER ROLE ... LOGIN), or use a role that "
+     f"has it {_URL_HINT}"),
+    ({"53300"}, r"too many connections for role|too many clients already|remaining connection "
+     r"slots are reserved", "PostgreSQL has no connection left for role {user} to state",
+     "other clients hold them all: try again when they end, or raise the limit (the role's "
+     "CONNECTION LIMIT, the server's max_connections)"),
+    (set(), r"server does not support SSL, but SSL was required", "PostgreSQL offers no SSL, "
+     "which the state URL requires (sslmode), for state", "enable SSL on the server, or check "
+     f"sslmode {_URL_HINT}"),
     (set(), r"Connection refused|timeout expired|failed to resolve host|could not translate "
      r"host name|No route to host|Network is unreachable", "cannot reach PostgreSQL state",
      f"check the host and port {_URL_HINT}, and that the server is up"),

@@ -113,3 +113,46 @@ def test_a_server_that_is_not_there_is_unreachable_naming_host_and_port(
         f'connection to server at "127.0.0.1", port {port} failed: Connection refused Is the '
         "server running on that host and accepting TCP/IP connections? — check the host and "
         f"port {HINT}, and that the server is up\n")
+
+
+def test_a_role_that_may_not_log_in_is_said_as_such(
+        sandbox: Sandbox, pg_cluster: PgCluster, pg_url: str) -> None:
+    role = "no_login_" + pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} NOLOGIN")
+    url, shown = names(pg_cluster, pg_url, role)
+    result = refused(sandbox, url, "plan")
+    assert result.err == (
+        f'Error: PostgreSQL role "{role}" may not log in (NOLOGIN), for state {shown}: '
+        f'{server(pg_cluster)} role "{role}" is not permitted to log in — give it LOGIN (ALTER '
+        f"ROLE ... LOGIN), or use a role that has it {HINT}\n")
+    assert schemas(pg_url) == []
+
+
+def test_a_role_out_of_connections_is_said_as_such(
+        sandbox: Sandbox, pg_cluster: PgCluster, pg_url: str) -> None:
+    """Managed servers cap each role's connections; a full cap is not a server that is down."""
+    role = "capped_" + pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+    url, shown = names(pg_cluster, pg_url, role)
+    result = refused(sandbox, url, "state", "list")
+    assert result.err == (
+        f'Error: PostgreSQL has no connection left for role "{role}" to state {shown}: '
+        f'{server(pg_cluster)} too many connections for role "{role}" — other clients hold '
+        "them all: try again when they end, or raise the limit (the role's CONNECTION LIMIT, "
+        "the server's max_connections)\n")
+    assert schemas(pg_url) == []
+
+
+def test_ssl_required_of_a_server_without_it_is_said_as_such(
+        sandbox: Sandbox, pg_cluster: PgCluster, pg_url: str) -> None:
+    url, shown = names(pg_cluster, pg_url, "postgres")
+    result = refused(sandbox, url + "?sslmode=require", "plan")
+    assert result.err.startswith(
+        f"Error: PostgreSQL offers no SSL, which the state URL requires (sslmode), for state "
+        f"{shown}?sslmode=require: ")
+    assert result.err.endswith(
+        f"server does not support SSL, but SSL was required — enable SSL on the server, or "
+        f"check sslmode {HINT}\n")
+    assert schemas(pg_url) == []
