@@ -39,7 +39,7 @@ class BundleKind(Kind):
 
 
 KINDS: dict[str, Kind] = {"labels": LabelKind(), "links": LinkKind(), "bundles": BundleKind()}
-OLD = live_object("labels", "7", "red", {"name": "red"})  # managed as labels.old, undeclared
+OLD = live_object("labels", "7", "xray", {"name": "xray"})  # managed as labels.old, undeclared
 DELETE_OLD = Change(action="delete", address="labels.old", kind="labels", name="old",
                     remote_id="7")
 RECORDS = {"labels.old": ResourceRecord("labels.old", "labels", "old", "7")}
@@ -69,8 +69,9 @@ def _error(desired: dict[str, Resource], declared: dict[str, Resource] | None = 
 
 
 def test_a_key_inside_a_list_of_mappings_is_pointed_at_where_written() -> None:
+    """Matched without case, and a key may begin with a capital X (only ``%`` is trimmed)."""
     bundle = _written("bundles", "b", {"title": "B", "items": [{"label": "blue"},
-                                                              {"label": "RED"}]},
+                                                              {"label": "XRAY"}]},
                       4, items__1__label=7)
     assert _error({"bundles.b": bundle}) == "m.yaml:7: bundles.b.items.1.label"
 
@@ -79,15 +80,15 @@ def test_a_key_the_written_spec_does_not_hold_points_at_the_resource() -> None:
     """The handler resolved what the user wrote (a NAME of a label since undeclared, say) to
     the key: no written field holds it, so the refusal names the resource at its line."""
     written = _written("links", "one", {"label": "old"}, 3, label=4)
-    resolved = written.resolved(written.spec.model_copy(update={"label": "red"}))
+    resolved = written.resolved(written.spec.model_copy(update={"label": "xray"}))
     assert _error({"links.one": resolved}, {"links.one": written}) == "m.yaml:3: links.one"
 
 
 def test_a_declared_name_is_not_a_deleted_objects_key() -> None:
-    """``label: red`` is the declared labels.red (a NAME wins), not the deleted object whose
-    key is "red": nothing refused."""
-    desired = {"labels.red": resource("labels", "red", {"name": "Crimson"}),
-               "links.one": resource("links", "one", {"label": "red"})}
+    """``label: xray`` is the declared labels.xray (a NAME wins), not the deleted object whose
+    key is "xray": nothing refused."""
+    desired = {"labels.xray": resource("labels", "xray", {"name": "X-ray"}),
+               "links.one": resource("links", "one", {"label": "xray"})}
     _refuse(desired)
 
 
