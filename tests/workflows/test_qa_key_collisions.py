@@ -186,3 +186,23 @@ def test_an_update_keeping_a_description_another_activity_type_shares_is_planned
 
     assert planned.code == 0, planned.err
     assert "activity_types.pro2-feedback will be updated in place" in planned.out
+
+
+def test_a_move_keeps_the_live_name_an_ignored_field_holds(sandbox: Sandbox) -> None:
+    """``ignore_changes: [name]`` keeps the live name whatever the manifest says (``VIP``,
+    another tag's): moving the state entry changes no name, so nothing collides."""
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    tags = sandbox.manifests / "tags.yaml"
+    tags.write_text(tags.read_text().replace(
+        "  cancellation-notice:\n    name: Notified - Cancellation\n",
+        "  cancelled:\n    name: VIP\n    lifecycle: {ignore_changes: [name]}\n"))
+    (sandbox.manifests / "moves.yaml").write_text(
+        "moved:\n  - {from: tags.cancellation-notice, to: tags.cancelled}\n")
+    before = _tags(sandbox)
+
+    applied = sandbox.run("apply", "--auto-approve")
+
+    assert applied.code == 0, applied.err
+    assert "tags.cancellation-notice -> tags.cancelled (moved)" in applied.out
+    assert "0 to add, 0 to change, 0 to replace, 0 to destroy" in applied.out
+    assert _tags(sandbox) == before
