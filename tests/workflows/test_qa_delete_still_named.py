@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.cli.conftest import Sandbox
 
 
@@ -83,3 +85,42 @@ def test_a_targeted_delete_of_a_tag_a_live_sync_still_names_is_refused(sandbox: 
     assert _live_tag(sandbox) == []
     assert sandbox.api("GET", "/api/3/tessitura/dataSyncs/1").status_code == 404
     assert "lapsed-donors" not in sandbox.run("state", "list").out
+
+
+def _drop(sandbox: Sandbox, file: str, name: str) -> None:
+    path = sandbox.manifests / file
+    text = path.read_text()
+    path.write_text(re.sub(rf"  {name}:\n(    .*\n)+\n?", "", text))
+    assert f"  {name}:" not in path.read_text()
+
+
+@pytest.mark.parametrize(("file", "written", "as_written", "field", "named"), [
+    # a list item, written with the perstag's %...% and in lower case
+    ("csi_webhooks.yaml", "    note_fields: [SEAT_LOCATION]",
+     '    note_fields: ["%seat_location%"]',
+     "csi_webhooks.cancellation-feedback.note_fields.0", "seat-location"),
+    # a mapping's key (a perstag, not a custom field's NAME), two levels down
+    ("data_syncs.yaml", "        membership-level: Membership Level",
+     "        membership_level: Membership Level",
+     "data_syncs.members.contact_data.fields.membership_level", "membership-level"),
+], ids=["list-item", "nested-key"])
+def test_the_refusal_points_at_the_nested_field_that_names_the_object(
+        sandbox: Sandbox, file: str, written: str, as_written: str, field: str,
+        named: str) -> None:
+    """The field is found as the user wrote it (a perstag's ``%`` and case), however deep."""
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    _drop(sandbox, "custom_fields.yaml", named)
+    path = sandbox.manifests / file
+    assert written in path.read_text()
+    path.write_text(path.read_text().replace(written, as_written))
+    line = path.read_text().splitlines().index(as_written) + 1
+    address = f"custom_fields.{named}"
+    perstag = named.upper().replace("-", "_")
+
+    refused = sandbox.run("plan")
+
+    assert refused.code == 1, refused.out
+    assert refused.err.strip() == (
+        f"Error: manifests/{file}:{line}: {field}: names {address} ({perstag!r}), which this "
+        f"plan would destroy: declare {address} again, or run 'callboard state rm {address}' "
+        "to stop managing it and leave it in place. Nothing was changed.")

@@ -73,3 +73,42 @@ def test_sync_and_writeback_runs_say_what_to_install_before_any_write(
     sandbox.api("POST", "/_emulator/tessitura/pack", {"version": "1.1.0"})
     again = sandbox.run("writeback", "run")  # nothing was recorded as written back
     assert again.code == 0 and "60 promotions inserted, 0 already present" in again.out
+
+
+def test_a_plan_setting_two_defaults_names_the_first_and_counts_the_rest(
+        sandbox: Sandbox) -> None:
+    path = sandbox.manifests / "tessitura.yaml"
+    path.write_text(path.read_text() + '  ORGANIZATION_NAME: {value: "Lakeside Arts", '
+                    "parent_table: Global}\n")
+    sandbox.api("POST", "/_emulator/tessitura/pack", {"version": None})
+    planned = sandbox.run("plan")
+    assert planned.code == 1, planned.out
+    assert planned.err.strip() == (
+        f"Error: tessitura_defaults.ORGANIZATION_NAME and 1 more: {MISSING}")
+
+
+@pytest.mark.parametrize("how", ["removed", "moved"])
+def test_a_plan_that_writes_no_default_needs_no_pack(sandbox: Sandbox, how: str) -> None:
+    """Stopping managing a T_DEFAULTS row (it stays as it is) or moving its state entry to
+    another NAME writes nothing through the pack."""
+    path = sandbox.manifests / "tessitura.yaml"
+    declared = path.read_text()
+    if how == "moved":  # first declared under Tessitura's spelling in another case
+        path.write_text(declared.replace("P2DSTrackChanges:", "p2dstrackchanges:"))
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    sandbox.api("POST", "/_emulator/tessitura/pack", {"version": None})
+    if how == "removed":
+        path.write_text(declared[:declared.index("tessitura_defaults:")])
+    else:
+        path.write_text(declared)
+        (sandbox.manifests / "moves.yaml").write_text(
+            "moved:\n  - {from: tessitura_defaults.p2dstrackchanges, "
+            "to: tessitura_defaults.P2DSTrackChanges}\n")
+
+    applied = sandbox.run("apply", "--auto-approve")
+
+    assert applied.code == 0, applied.err
+    assert "0 to add, 0 to change" in applied.out
+    listed = sandbox.run("state", "list").out
+    assert ("tessitura_defaults.P2DSTrackChanges" in listed) == (how == "moved")
+    assert _track_changes(sandbox) == "YES"  # as the first apply set it
