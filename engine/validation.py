@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
-from engine.errors import CallboardError, ManifestError, ManifestErrors
+from engine.errors import CallboardError, ManifestError, ManifestErrors, PlanRefused
 from engine.manifests.loader import ManifestSet
-from engine.plan.model import PlanWarning
-from engine.plan.planner import resolve_desired
+from engine.plan.model import Plan, PlanWarning
+from engine.plan.planner import plan_changes, scope_kinds
 from engine.session import Session
+from engine.state.base import StateStore
 
 
 @dataclass
@@ -30,21 +32,36 @@ class ValidationResult:
                    warnings=warnings)
 
 
+#: Error kinds that are findings about the manifests, reported inside validate's own document:
+#: a plan refusal is one (``--online``: what plan would refuse), as a manifest problem is.
+FINDINGS = frozenset({"manifest", "plan_refused"})
+
+
 def manifest_problems(error: CallboardError) -> list[ManifestError]:
-    """The manifest problems an error carries, one per problem (other errors: one each line)."""
+    """The manifest problems an error carries, one per problem (a plan refusal: one, however
+    many lines it takes; other errors: one each line)."""
     if isinstance(error, ManifestErrors):
         return list(error.errors)
     if isinstance(error, ManifestError):
         return [error]
+    if isinstance(error, PlanRefused):
+        return [ManifestError(str(error))]
     return [ManifestError(message) for message in str(error).splitlines()]
 
 
-async def validate_online(session: Session, manifests: ManifestSet) -> list[PlanWarning]:
-    """Both services answer, their reference data holds, and every reference resolves."""
+async def validate_online(session: Session, manifests: ManifestSet,
+                          state: StateStore) -> list[PlanWarning]:
+    """Both services answer, their reference data holds, every reference resolves, and the
+    plan these manifests make against live and state is one ``plan`` would not refuse (a key
+    collision, a rename without ``moved``, a delete of what something still names): the same
+    check, with the same messages, so a pull request's check fails before anything applies."""
     await session.check_all()
     problems = await session.online_problems()
     if problems:
         raise CallboardError("\n".join(problems))
-    live = await session.read_live(manifests.kinds())
-    _, warnings = await resolve_desired(session, manifests, live)
-    return warnings
+    records = await asyncio.to_thread(state.resources)  # off the event loop: may be remote
+    live = await session.read_live(
+        {k for k in scope_kinds(manifests, records) if k in session.registry})
+    draft = Plan(id="validate", created_at="", lineage="", state_serial=0)  # never saved
+    await plan_changes(session, manifests, live, records, draft)
+    return draft.warnings

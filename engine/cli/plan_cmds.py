@@ -26,7 +26,7 @@ from engine.resources import closest_address, split_address
 from engine.state.base import StateStore
 from engine.sync.definition import KIND as SYNC_KIND
 from engine.sync.locking import lock_wait, syncs_held
-from engine.validation import ValidationResult, manifest_problems, validate_online
+from engine.validation import FINDINGS, ValidationResult, manifest_problems, validate_online
 
 
 @click.command()
@@ -42,16 +42,17 @@ def validate(rt: Runtime, online: bool, fmt: str) -> int:
 
 def _validation(rt: Runtime, online: bool, fmt: str) -> ValidationResult:
     """Text raises problems as errors; GitHub annotations carry every problem (the services'
-    too); JSON lists manifest problems and leaves any other error to the JSON error. Counts
+    too); JSON lists manifest problems and plan refusals and leaves any other error to the
+    JSON error. Counts
     are of what was read, problems or not."""
     manifests: ManifestSet | None = None
     try:
         manifests = rt.load()
         warnings = []
         if online:
-            warnings = rt.run(lambda job: validate_online(job.session, manifests), state=False)
+            warnings = rt.run(lambda job: validate_online(job.session, manifests, job.state))
     except CallboardError as exc:
-        if fmt == "text" or (fmt == "json" and exc.kind != "manifest"):
+        if fmt == "text" or (fmt == "json" and exc.kind not in FINDINGS):
             raise
         loaded = manifests or getattr(exc, "manifests", None)  # what loaded around them
         result = (ValidationResult.of(loaded, online, []) if loaded is not None

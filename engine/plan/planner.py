@@ -151,12 +151,21 @@ async def make_plan(session: Session, manifests: ManifestSet, state: StateStore,
     if refresh_only:
         plan.changes = refresh_changes(live, records, session.registry.order())
         return plan
-    desired, plan.warnings = await resolve_desired(session, manifests, live)
-    plan.changes = planned_changes(session.registry, manifests, desired, live, records, plan)
-    await require_add_ons(session, plan.changes)
+    await plan_changes(session, manifests, live, records, plan)
     await add_impact(session, plan, live, state)
     plan.estimates = estimate_calls(session, plan)
     return plan
+
+
+async def plan_changes(session: Session, manifests: ManifestSet,
+                       live: dict[str, list[LiveObject]], records: dict[str, ResourceRecord],
+                       plan: Plan) -> None:
+    """``plan``'s changes and warnings, or the plan's refusal (a rule, a rename without
+    ``moved``, a delete of what something still names, a key collision, a missing add-on):
+    what ``validate --online`` checks too, so a PR check refuses what plan would."""
+    desired, plan.warnings = await resolve_desired(session, manifests, live)
+    plan.changes = planned_changes(session.registry, manifests, desired, live, records, plan)
+    await require_add_ons(session, plan.changes)
 
 
 async def require_add_ons(session: Session, changes: list[Change]) -> None:

@@ -143,31 +143,55 @@ async def load_definition(session: Session, record: ResourceRecord,
                                fields=fields)
     tag = await target.tag(definition.tag)
     if tag is None:
-        raise await _tag_not_found(target, state, record, definition.tag)
+        raise await _tag_not_found(session, state, record, live.value, definition.tag)
     await session.require_add_ons(record.address)  # runs export through the procedure pack
     return replace(definition, tag_id=tag.tag_id, purpose_id=tag.purpose_id)
 
 
-async def _tag_not_found(target: TagTarget, state: StateStore, record: ResourceRecord,
-                         tag: str) -> CallboardError:
+async def _tag_not_found(session: Session, state: StateStore, record: ResourceRecord,
+                         sync: Any, tag: str) -> CallboardError:
     """Why no tag has the sync's tag name: the tag the last run confirmed (its baseline's tag
     id) renamed by hand, which apply renames back, members and baseline kept; or deleted,
-    which apply makes again, every member tagged again."""
+    which apply makes again, every member tagged again. Before a first run (no baseline), the
+    tag's id is the one state holds for the managed tag of that name, if it is managed."""
     baseline = await asyncio.to_thread(state.sync_baseline, record.remote_id)
     tag_id = baseline.tag_id if baseline else None
+    first_run = tag_id is None
+    if first_run:
+        tag_id = await asyncio.to_thread(_managed_tag_id, session, state, sync, tag)
+    target: TagTarget = session.port(TAG_TARGET_PORT)
     renamed = await target.tag_name(tag_id) if tag_id else None
     if renamed is not None:
+        kept = ("the sync has not run yet: its first run then tags its members" if first_run
+                else "its members keep it, and the next run goes on from its baseline")
         return CallboardError(
             f"{record.address}: its tag {tag!r} was renamed to {renamed!r} in Prospect2 "
             f"(tag id {tag_id}, changed outside Callboard), so the run stops before any "
-            f"write: run 'callboard apply' to rename it back (its members keep it, and the "
-            f"next run goes on from its baseline), or name the tag {renamed!r} in the "
-            "manifests and apply what 'callboard plan' shows")
+            f"write: run 'callboard apply' to rename it back ({kept}), or name the tag "
+            f"{renamed!r} in the manifests and apply what 'callboard plan' shows")
     return CallboardError(
         f"{record.address}: its tag {tag!r} no longer exists in Prospect2 (deleted out of "
         "band?), so its members no longer carry it and the run stops before any write: run "
         "'callboard plan' and 'callboard apply' to create the tag again; the next run then "
         "tags every member again")
+
+
+def _managed_tag_id(session: Session, state: StateStore, sync: Any, tag: str) -> str | None:
+    """The remote id state records for the managed object named ``tag`` that the sync refers
+    to (its tag), by that object's natural key as last applied; None when nothing manages it
+    (a Data Sync holds its tag by name only, so then nothing says which tag it was)."""
+    kinds = {kind for kind, name in session.registry[KIND].refers_to(sync) if name == tag}
+    for found in state.resources().values():
+        if found.kind not in kinds:
+            continue
+        kind = session.registry[found.kind]
+        try:
+            key = kind.key(kind.planned(found.fields))
+        except ValidationError:  # a record of a form this Callboard does not read
+            continue
+        if key.casefold() == tag.casefold():
+            return found.remote_id
+    return None
 
 
 async def load_alone(session: Session, record: ResourceRecord, state: StateStore
