@@ -2,7 +2,8 @@
 pass): ``writeback run`` went on writing campaigns under the retired code and ``drift`` called
 the account clean, although plan refuses an inactive row. Now the run refuses that mapping
 before its first write, saying which code and what to do, while the other mappings run (exit 1,
-as a failed sync in ``sync run --all``); ``--campaign`` refuses alike; and once the row is active again the next run writes the campaigns back."""
+as a failed sync in ``sync run --all``); ``--campaign`` refuses alike; drift refuses with
+plan's message; and once the row is active again the next run writes the campaigns back."""
 
 from __future__ import annotations
 
@@ -72,8 +73,15 @@ def test_a_mapping_whose_source_group_was_retired_is_refused_and_the_others_run(
     assert _ledgers(sandbox) == {singles: ("single-tickets", "complete")}
     assert _sources(sandbox) == sorted([*sources, "SINGLES Fall"])
 
+    drift = sandbox.run("drift")
+    assert drift.code == 1
+    assert drift.err.strip().startswith(
+        "Error: manifests/campaign_writebacks.yaml:6: campaign_writebacks.subscriptions."
+        "source_group: source group 'Email Marketing' (id 21) is inactive in Tessitura")
+
     _source_group_inactive(sandbox, False)
     again = sandbox.run("writeback", "run")
     assert again.code == 0, again.err
     assert "Wrote back 2 campaigns" in again.out
     assert _ledgers(sandbox)[renewal] == ("subscriptions", "complete")
+    assert sandbox.run("drift").code == 0
