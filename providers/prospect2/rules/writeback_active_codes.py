@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from engine.references import resolve_ref
+from engine.kinds import FieldProblem
+from engine.references import match_reference, require_active
 from engine.rules import Rule, RuleContext
 from providers.prospect2.rules.writeback_codes import CODES
 
@@ -25,6 +26,13 @@ class WritebackActiveCodes(Rule):
     account_wide: ClassVar[bool] = True  # drift refuses as plan does
 
     async def check(self, mapping: Any, context: RuleContext) -> None:
-        for field, (_, what, ui_form) in CODES.items():
-            await resolve_ref(context.refs.reference, getattr(mapping, field), field=field,
-                              what=what, ui_form=ui_form)
+        """Only an inactive row: a missing or ambiguous one is plan's to refuse (drift reports
+        a description that became ambiguous as a change)."""
+        for field, (table, what, ui_form) in CODES.items():
+            rows = await context.refs.reference(table)
+            try:
+                row = match_reference(getattr(mapping, field), rows, field=field, what=what,
+                                      ui_form=ui_form)
+            except FieldProblem:
+                continue
+            require_active(table, row, rows, field=field, what=what, ui_form=ui_form)
