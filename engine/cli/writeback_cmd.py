@@ -12,6 +12,7 @@ from engine.cli.runtime import Job, Runtime
 from engine.errors import CallboardError
 from engine.render.writeback import outcome_lines, summary_lines
 from engine.sync.ports import TAG_TARGET_PORT, TagTarget
+from engine.words import plural
 from engine.writeback.ports import (
     CAMPAIGNS_PORT,
     MAX_PROMOTION_BATCH,
@@ -41,6 +42,10 @@ def run_command(rt: Runtime, campaign_id: str | None, since: datetime | None,
                     lock="writeback run")
     for line in summary_lines(report, only=campaign_id is not None):
         rt.output.line(line)
+    if report.refused:  # said above, line by line; the job fails, as a failed sync's does
+        names = ", ".join(r.mapping for r in report.refused)
+        raise CallboardError(f"{plural(len(report.refused), 'writeback mapping')} refused "
+                             f"before any write ({names}), as said above")
 
 
 async def _run(rt: Runtime, job: Job, campaign_id: str | None, batch_size: int,

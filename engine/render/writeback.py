@@ -46,6 +46,7 @@ def summary_lines(report: WritebackReport, *, only: bool = False) -> list[str]:
     """``only``: a single campaign was asked for (no notes, no "nothing needed" line)."""
     done = report.by_result(WRITTEN) + report.by_result(RESUMED)
     lines = [] if only else [f"Note: {note}" for note in report.notes]
+    lines += [f"Refused {refusal.reason()}" for refusal in report.refused]
     if done:
         lines.append(_written_line(done, len(report.by_result(RESUMED))))
     elif not (only and report.by_result(ALREADY_COMPLETE)):

@@ -64,6 +64,19 @@ class WritebackMapping:
 
 
 @dataclass(frozen=True)
+class RetiredCode:
+    """A mapping's appeal, source group or media type that Tessitura now marks inactive:
+    plan refuses it, so a run must not write a new source under it either."""
+
+    what: str  # "appeal", "source group" or "media type"
+    description: str
+    id: int
+
+    def describe(self) -> str:
+        return f"{self.what} {self.description!r} (id {self.id})"
+
+
+@dataclass(frozen=True)
 class WritebackSource:
     """The Tessitura source a campaign is recorded under; ``created`` is False when found."""
 
@@ -113,6 +126,10 @@ class WritebackSink(Protocol):
 
     async def owners(self, emails: Sequence[str]) -> dict[str, int | None]:
         """For each address, the lowest numeric constituent id owning it (None: nobody)."""
+        ...
+
+    async def retired_codes(self, mapping: WritebackMapping) -> list[RetiredCode]:
+        """The mapping's codes Tessitura marks inactive (empty: all three are active)."""
         ...
 
     async def find_or_create_source(self, request: SourceRequest) -> WritebackSource:

@@ -39,6 +39,7 @@ from engine.writeback.recipients import (
     distinct_addresses,
     resolve_constituents,
 )
+from engine.writeback.refusals import MappingRefusal
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class WritebackReport:
     notes: list[str] = field(default_factory=list)
     #: Sent, matched campaigns left alone: sent before their mapping's ``since``.
     before_since: int = 0
+    #: Mappings left alone before any write (a code retired in Tessitura), by name.
+    refused: list[MappingRefusal] = field(default_factory=list)
 
     def by_result(self, result: str) -> list[CampaignOutcome]:
         return [o for o in self.outcomes if o.result == result]
@@ -193,6 +196,7 @@ class WritebackRun:
             report.notes.append(
                 f"mapping {mapping.name} matches by campaign tag ({mapping.campaign_tag!r}), "
                 "but Prospect2 reports no tags on campaigns, so it matched nothing")
+        plan.tasks, report.refused = await self._without_retired(plan.tasks, only_campaign)
         if plan.tasks and self.ready is not None:
             await self.ready()
         for number, task in enumerate(plan.tasks):
@@ -204,6 +208,24 @@ class WritebackRun:
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
         return report
+
+    async def _without_retired(self, tasks: list[WritebackTask], only: str | None
+                               ) -> tuple[list[WritebackTask], list[MappingRefusal]]:
+        """The tasks whose mapping's codes are all active, and the mappings refused: a run
+        never writes a new source under a code Tessitura retired after apply. Resumed
+        campaigns finish under the codes they froze, as every resume does."""
+        mappings = {t.choice.mapping.id: t.choice.mapping for t in tasks if t.choice}
+        refused: dict[str, MappingRefusal] = {}
+        for mapping_id, mapping in sorted(mappings.items(), key=lambda m: m[1].name):
+            codes = await self.sink.retired_codes(mapping)
+            if codes:
+                waiting = sum(1 for t in tasks if t.choice and t.choice.mapping.id == mapping_id)
+                refused[mapping_id] = MappingRefusal(mapping.name, tuple(codes), waiting)
+        if refused and only is not None:
+            [refusal] = refused.values()
+            raise CallboardError(f"campaign {only}: {refusal.reason()}")
+        kept = [t for t in tasks if t.choice is None or t.choice.mapping.id not in refused]
+        return kept, list(refused.values())
 
     async def _one(self, task: WritebackTask, finished: str) -> CampaignOutcome:
         if task.ledger_status is not None:

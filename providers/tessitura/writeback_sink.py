@@ -9,13 +9,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import ProviderError
+from engine.kinds import ReferenceRow
 from engine.writeback.ports import (
     MAX_PROMOTION_BATCH,
     PromotionCount,
+    RetiredCode,
     SourceRequest,
+    WritebackMapping,
     WritebackSource,
 )
 from providers.tessitura.client import TessituraClient
+from providers.tessitura.reference import appeals, media_types, source_groups
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,20 @@ class TessituraWritebackSink:
 
     def __init__(self, client: TessituraClient) -> None:
         self.client = client
+        #: The three code tables by id, read once (three GETs) by the first ``retired_codes``.
+        self._codes: dict[str, dict[int, ReferenceRow]] | None = None
+
+    async def retired_codes(self, mapping: WritebackMapping) -> list[RetiredCode]:
+        """The mapping's appeal, source group and media type rows marked ``Inactive``."""
+        if self._codes is None:
+            self._codes = {what: {int(row.id): row for row in await read(self.client)}
+                           for what, read in (("appeal", appeals), ("source group", source_groups),
+                                              ("media type", media_types))}
+        wanted = {"appeal": mapping.appeal_id, "source group": mapping.source_group_id,
+                  "media type": mapping.media_type_id}
+        rows = [(what, self._codes[what].get(row_id)) for what, row_id in wanted.items()]
+        return [RetiredCode(what, row.description, int(row.id))
+                for what, row in rows if row is not None and row.inactive]
 
     async def owners(self, emails: Sequence[str]) -> dict[str, int | None]:
         found: dict[str, int | None] = {}

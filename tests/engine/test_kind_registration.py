@@ -219,7 +219,8 @@ def test_every_seed_rule_says_its_seed_and_shows_both_forms() -> None:
         "custom_field_option_removal", "custom_field_options",
         "sync_contact_data", "sync_contact_permissions", "sync_cpp_filters",
         "sync_eaddress_types", "sync_list", "sync_notify_smtp", "sync_tag",
-        "sync_trigger_webhooks", "tag_contact_point_purpose", "writeback_history"]
+        "sync_trigger_webhooks", "tag_contact_point_purpose", "writeback_active_codes",
+        "writeback_campaign_tag", "writeback_history"]
     for rule in rules:
         doc = sys.modules[type(rule).__module__].__doc__ or ""
         if rule.seed.startswith("spec §"):

@@ -39,15 +39,16 @@ async def test_create_list_update_delete_round_trip(tmp_path: Path) -> None:
         assert [m["since"] for m in wire] == ["2026-09-01"]  # the emulator's today
         assert (await ws.plan()).changes == []
 
-        ws.write(MAPPING.format(match="{campaign_tag: subscriptions}", source_group="Direct Mail"))
+        ws.write(MAPPING.format(match="{campaign_tag: Subscriber - FY26}",  # a live tag
+                                source_group="Direct Mail"))
         update = await ws.plan()
         assert [(d.field, d.after) for d in update.changes[0].diffs] == [
-            ("match", {"campaign_tag": "subscriptions"}), ("source_group", "Direct Mail")]
+            ("match", {"campaign_tag": "Subscriber - FY26"}), ("source_group", "Direct Mail")]
         await ws.apply(update)
         assert (await ws.plan()).changes == []
         wire = (await ws.api("GET", "/tessitura/writebackMappings")).json()["writebackMappings"]
         assert [(m["match"], m["sourceGroupId"]) for m in wire] == [
-            ({"campaignTag": "subscriptions"}, 22)]
+            ({"campaignTag": "Subscriber - FY26"}, 22)]
 
         ws.write("")
         delete = await ws.plan()

@@ -40,7 +40,7 @@ async def test_seed002_codes_exist_in_tessitura(tmp_path: Path) -> None:
             "subscriptions": {"name": "subscriptions", "match": {"campaign_name": "SUBS *"},
                               "appeal": "FY27 Subscriptions", "source_group": "Email Marketing",
                               "media_type": "E-mail", "since": None},
-            "mailings": {"name": "mailings", "match": {"campaign_tag": "annual-fund"},
+            "mailings": {"name": "mailings", "match": {"campaign_tag": "Donor - Major"},
                          "appeal": "FY27 Annual Fund", "source_group": "Direct Mail",
                          "media_type": "Mail", "since": None},
         }
@@ -76,3 +76,28 @@ async def test_seed002_changing_a_mappings_codes_warns_what_stays_where(tmp_path
         ws.write(mapping % ("FY27 Annual Fund", "Email Marketing") +
                  "    lifecycle: {ignore_changes: [appeal]}\n")
         assert warnings_of(await ws.plan()) == []  # an ignored field changes nothing
+
+
+async def test_seed002_a_campaign_tag_is_declared_or_exists(tmp_path: Path) -> None:
+    """Seed 002: a mapping by campaign tag names a tag declared under tags (NAME or name)
+    or existing in Prospect2, in any case (matching ignores it); any other never matches."""
+    async with workspace(tmp_path / "bad") as ws:
+        ws.use_case("writeback_campaign_tag.bad")
+        assert await ws.refused() == "\n".join([
+            "manifests/writeback_campaign_tag.bad.yaml:6: campaign_writebacks.gala.match."
+            "campaign_tag: no tag 'Gala 2024 Atendee' is declared under tags or exists in "
+            "Prospect2 (did you mean 'Gala 2024 Attendee'?); a mapping by campaign tag "
+            "matches only campaigns carrying an existing tag",
+            "manifests/writeback_campaign_tag.bad.yaml:11: campaign_writebacks.guests.match."
+            "campaign_tag: no tag 'gala-guest' is declared under tags or exists in Prospect2 "
+            "(did you mean 'gala-guests'?); a mapping by campaign tag matches only campaigns "
+            "carrying an existing tag"])
+    async with workspace(tmp_path / "good") as ws:
+        ws.use_case("writeback_campaign_tag.good")
+        plan = await ws.plan()
+        assert {c.name: c.after["match"] for c in plan.changes
+                if c.kind == "campaign_writebacks"} == {
+            "existing": {"campaign_tag": "Gala 2024 Attendee"},
+            "other-case": {"campaign_tag": "vip"},
+            "by-key": {"campaign_tag": "Gala 2025 Guest"},  # the tag's name, as Prospect2 holds
+            "by-name": {"campaign_tag": "Gala 2025 Guest"}}

@@ -36,8 +36,9 @@ def test_a_targeted_sync_on_a_fresh_organization_applies_with_its_tag(sandbox: S
     assert (WARNING + f"data_syncs.members and what it depends on ({', '.join(MEMBERS_NEEDS)})"
             ) in plan.out
     data = _plan(sandbox, "data_syncs.members")
-    assert [(c["action"], c["address"]) for c in data["changes"]] == [
-        *(("create", a) for a in MEMBERS_NEEDS), ("create", "data_syncs.members")]
+    assert [(c["action"], c["address"]) for c in data["changes"]] == [  # in kind order
+        ("create", "tags.members-active"), ("create", "custom_fields.last-attended"),
+        ("create", "custom_fields.membership-level"), ("create", "data_syncs.members")]
     assert data["targets"] == ["data_syncs.members"]
     assert data["target_dependencies"] == MEMBERS_NEEDS
     assert plan.out == snapshot

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ProviderError
+from engine.errors import CallboardError, ProviderError
 from engine.state.sqlite import SqliteState
 from engine.writeback.ports import (
     Campaign,
     PromotionCount,
+    RetiredCode,
     SourceRequest,
     WritebackMapping,
     WritebackSource,
@@ -56,9 +57,13 @@ class Crm:
         self.promoted: dict[int, set[int]] = {}
         self.batches: list[list[int]] = []
         self.ledger_seen_before_write: list[bool] = []
+        self.retired: list[RetiredCode] = []
 
     async def owners(self, emails: Sequence[str]) -> dict[str, int | None]:
         return {e: int(e.split("@")[0][1:]) if e.startswith("p") else None for e in emails}
+
+    async def retired_codes(self, mapping: WritebackMapping) -> list[RetiredCode]:
+        return list(self.retired)  # set by a test: every mapping's codes, as retired
 
     async def find_or_create_source(self, request: SourceRequest) -> WritebackSource:
         if self.state is not None:
@@ -148,3 +153,27 @@ async def test_a_campaign_nobody_owns_still_gets_its_source(state: SqliteState) 
     assert crm.batches == []
     assert report.outcomes[0].unowned_addresses == 1
     assert state.writeback_statuses() == {"7": "complete"}
+
+
+@pytest.mark.anyio
+async def test_a_retired_code_refuses_new_campaigns_but_a_started_one_finishes(
+        state: SqliteState) -> None:
+    """A campaign frozen before its mapping's appeal was retired finishes under the codes it
+    froze (a started writeback is a promise); a new one under that mapping is not started."""
+    mailbox = Mailbox({"7": emails(1, 2, 3, 4)})
+    with pytest.raises(ProviderError):
+        await WritebackRun(mailbox, Crm(fail_at_batch=2), state, batch_size=2).run()
+    mailbox.recipients["8"] = emails(9)
+    mailbox.list.append(Campaign("8", "SUBS later", True, "5"))
+    crm = Crm()
+    crm.retired = [RetiredCode("appeal", "FY27 Subscriptions", 501)]
+
+    report = await WritebackRun(mailbox, crm, state, batch_size=2).run()
+    assert [(o.campaign_id, o.result) for o in report.outcomes] == [("7", RESUMED)]
+    assert [(r.mapping, r.campaigns) for r in report.refused] == [("subs", 1)]
+    assert crm.batches == [[3, 4]]
+    assert state.writeback_statuses() == {"7": "complete"}
+    with pytest.raises(CallboardError, match="^campaign 8: mapping subs: its appeal 'FY27 "
+                                             "Subscriptions' \\(id 501\\) is inactive"):
+        await WritebackRun(mailbox, crm, state).run("8")
+    assert crm.sources == {}  # campaign 7's source came from the first run; none since

@@ -25,6 +25,7 @@ from providers.prospect2.kinds.tessitura_references import (
     SourceGroupRef,
 )
 from providers.prospect2.limits import Name
+from providers.prospect2.rules.sync_tag import tag_name
 from providers.prospect2.rules.writeback_codes import CODES, DEFAULT_MEDIA_TYPE
 
 PATH = "/tessitura/writebackMappings"
@@ -74,6 +75,8 @@ class CampaignWritebacksKind(Kind):
     name: ClassVar[str] = "campaign_writebacks"
     provider: ClassVar[str] = "prospect2"
     model: ClassVar[type[ResourceSpec]] = CampaignWritebackSpec
+    #: A mapping by campaign tag names a tag (its NAME or name), resolved as a Data Sync's is.
+    depends_on: ClassVar[tuple[str, ...]] = ("tags",)
     description: ClassVar[str] = ("Prospect2 campaign writebacks: sent campaigns recorded in "
                                   "Tessitura under an appeal, source group and media type")
 
@@ -85,6 +88,11 @@ class CampaignWritebacksKind(Kind):
 
     def manifest_entry(self, live: LiveObject) -> dict[str, Any]:
         return {k: v for k, v in live.fields.items() if k != "name"}
+
+    def refers_to(self, value: CampaignWritebackSpec) -> list[tuple[str, str]]:
+        """The tag a mapping by campaign tag names (a tags NAME, or the tag's own name)."""
+        tag = value.match.campaign_tag
+        return [("tags", str(tag))] if tag else []
 
 
 class CampaignWritebacksHandler(Prospect2Handler):
@@ -109,8 +117,13 @@ class CampaignWritebacksHandler(Prospect2Handler):
 
     async def resolve(self, spec: CampaignWritebackSpec,
                       refs: ReferenceContext) -> CampaignWritebackSpec:
-        """Seed 002: appeal, source group and media type must exist in Tessitura."""
+        """Seed 002: appeal, source group and media type must exist in Tessitura; a campaign
+        tag named by its tags NAME becomes the tag's name (``writeback_campaign_tag`` checks
+        that it exists)."""
         resolved: dict[str, Any] = {}
+        if spec.match.campaign_tag:
+            resolved["match"] = spec.match.model_copy(
+                update={"campaign_tag": tag_name(spec.match.campaign_tag, refs)})
         for field, (_, what, ui_form) in CODES.items():
             _, resolved[field] = await resolve_ref(refs.reference, getattr(spec, field),
                                                    field=field, what=what, ui_form=ui_form)

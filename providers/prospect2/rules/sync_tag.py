@@ -21,16 +21,25 @@ class SyncTag(Rule):
     kinds: ClassVar[tuple[str, ...]] = ("data_syncs",)
 
     async def check(self, sync: Any, context: RuleContext) -> None:
-        declared = declared_tags(context.refs)
-        existing = [o.key for o in await context.refs.live_objects("tags")]
-        value: str = sync.tag
-        if value in declared.values() or value in existing:
-            return
-        choices = sorted(set(declared) | set(existing))
-        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise FieldProblem("tag", f"no tag {value!r} is declared under tags or exists in "
-                           f"Prospect2{hint}; a Data Sync applies one existing tag")
+        await require_tag(sync.tag, context.refs, field="tag",
+                          why="a Data Sync applies one existing tag")
+
+
+async def require_tag(value: str, refs: ReferenceContext, *, field: str, why: str,
+                      any_case: bool = False) -> None:
+    """Refuse ``value`` unless it is a declared tag's name or a live tag's (``any_case``: in
+    any case), naming the closest declared NAME or live tag. Data Syncs and writeback
+    mappings by campaign tag both name tags this way."""
+    declared = declared_tags(refs)
+    existing = [o.key for o in await refs.live_objects("tags")]
+    known = [*declared.values(), *existing]
+    if value in known or (any_case and value.casefold() in {k.casefold() for k in known}):
+        return
+    choices = sorted(set(declared) | set(existing))
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise FieldProblem(field, f"no tag {value!r} is declared under tags or exists in "
+                       f"Prospect2{hint}; {why}")
 
 
 def declared_tags(refs: ReferenceContext) -> dict[str, str]:
