@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from engine.errors import ManifestError, ManifestErrors
 from engine.kinds import Kind, LiveObject
 from engine.live_index import LiveIndex
+from engine.plan.diff import kept_ignored
 from engine.plan.model import Change
 from engine.resources import Resource
 from engine.state.base import ResourceRecord
@@ -47,7 +48,9 @@ def _new_keys(shown: Sequence[Change], kinds: Mapping[str, Kind],
         obj = index.by_id(change.kind, change.remote_id)
         want = desired.get(change.address)
         if change.action in ("update", "replace") and obj is not None and want is not None:
-            new_keys[(change.kind, obj.remote_id)] = kinds[change.kind].key(want.spec)
+            # an update keeps the live value of an ignored field, the key among them
+            written = kept_ignored(want, obj) if change.action == "update" else want.spec
+            new_keys[(change.kind, obj.remote_id)] = kinds[change.kind].key(written)
     return new_keys
 
 

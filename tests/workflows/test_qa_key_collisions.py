@@ -206,3 +206,20 @@ def test_a_move_keeps_the_live_name_an_ignored_field_holds(sandbox: Sandbox) -> 
     assert "tags.cancellation-notice -> tags.cancelled (moved)" in applied.out
     assert "0 to add, 0 to change, 0 to replace, 0 to destroy" in applied.out
     assert _tags(sandbox) == before
+
+
+def test_an_update_keeps_the_live_name_an_ignored_field_holds(sandbox: Sandbox) -> None:
+    """With ``ignore_changes: [name]`` an update writes the live name back, so a declared name
+    another tag has (``VIP``) collides with nothing; plan used to refuse it (stop 21)."""
+    assert sandbox.run("apply", "--auto-approve").code == 0
+    tags = sandbox.manifests / "tags.yaml"
+    asked = sandbox.tag_id("Feedback - Requested")
+    tags.write_text(tags.read_text().replace(
+        "name: Feedback - Requested", "name: VIP\n    lifecycle: {ignore_changes: [name]}"
+    ).replace("description: Asked for post-show feedback by", "description: Asked by"))
+
+    applied = sandbox.run("apply", "--auto-approve")
+
+    assert applied.code == 0, applied.err
+    assert "0 to add, 1 to change, 0 to replace, 0 to destroy" in applied.out
+    assert (asked, "Feedback - Requested", "Asked by the feedback automation") in _tags(sandbox)
