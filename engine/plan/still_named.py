@@ -53,7 +53,7 @@ def _refuse_left_in_place(shown: Sequence[Change], kinds: Mapping[str, Kind],
         obj = index.by_id(record.kind, record.remote_id)
         if addr in desired or addr in leaving or obj is None or record.kind not in kinds:
             continue
-        for change, _key in _named(kinds[record.kind], obj.value, deleted, desired):
+        for change, _key in _named(kinds[record.kind], obj.value, deleted, {}):  # live names
             raise PlanRefused(
                 f"plan refused: {change.address} would be destroyed while {addr}, which this "
                 f"plan leaves in place, still names it: target {addr} as well (--target "

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from engine.errors import ManifestErrors
+from engine.errors import ManifestErrors, PlanRefused
 from engine.kinds import Kind, ResourceSpec
 from engine.live_index import LiveIndex
 from engine.plan.model import Change
@@ -95,3 +95,15 @@ def test_a_declared_name_is_not_a_deleted_objects_key() -> None:
 def test_a_managed_object_already_gone_from_live_is_passed_over() -> None:
     gone = ResourceRecord("links.gone", "links", "gone", "9")  # deleted by hand since
     _refuse({}, records={**RECORDS, "links.gone": gone})
+
+
+def test_a_kept_objects_live_name_is_no_declared_name() -> None:
+    """A live value names objects by their live names, never by a NAME: links.kept, left in
+    place (``--target``), still names the deleted "xray" although labels.xray is declared
+    (as "X-ray"), so deleting it is refused (stop 21: the NAME check skipped it)."""
+    kept = live_object("links", "9", "xray:", {"label": "xray", "note": ""})
+    records = {**RECORDS, "links.kept": ResourceRecord("links.kept", "links", "kept", "9")}
+    desired = {"labels.xray": resource("labels", "xray", {"name": "X-ray"})}
+    with pytest.raises(PlanRefused, match="labels.old would be destroyed while links.kept"):
+        refuse_deleting_named([DELETE_OLD], KINDS, desired, desired, records,
+                              LiveIndex({"labels": [OLD], "links": [kept]}))
